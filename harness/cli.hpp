@@ -1,0 +1,18 @@
+// The `pebench` subcommands (DESIGN §1.2). Each add_*_command registers one
+// CLI11 subcommand whose callback does the work; callbacks report bad input by
+// throwing UsageError (exit 2) and runtime failures by RuntimeError (exit 1).
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace pebench {
+
+void add_list_command(CLI::App& app);    // harness/cli_list.cpp
+void add_sample_command(CLI::App& app);  // harness/cli_sample.cpp
+void add_run_command(CLI::App& app);     // harness/cli_run.cpp
+void add_report_command(CLI::App& app);  // harness/cli_report.cpp
+void add_bench_command(CLI::App& app);   // harness/cli_bench.cpp
+
+// Rejects a flag value outside [lo, hi] with one line naming the flag.
+void check_range(const char* flag, long long value, long long lo, long long hi);
+
+}  // namespace pebench

@@ -1,0 +1,89 @@
+// `pebench list {tasks|encodings|suites} [--json]`
+#include <iostream>
+#include <string>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "common/errors.hpp"
+#include "harness/cli.hpp"
+#include "harness/suites.hpp"
+#include "models/encoding.hpp"
+#include "tasks/task.hpp"
+
+namespace pebench {
+
+void check_range(const char* flag, long long value, long long lo, long long hi) {
+  if (value < lo || value > hi)
+    throw UsageError(fmt::format("{} {} is out of range [{}, {}]", flag, value, lo, hi));
+}
+
+static json task_json(const Task& task) {
+  json splits = json::array();
+  for (const auto& split : task.splits())
+    splits.push_back({{"name", split.name}, {"kind", to_string(split.kind)},
+                      {"lengths", split.lengths}, {"description", split.description}});
+  return {{"name", task.name()},
+          {"family", task.family()},
+          {"version", task.version()},
+          {"input_vocab", task.input_vocab()},
+          {"output_vocab", task.output_vocab()},
+          {"attention", to_string(task.attention())},
+          {"splits", splits},
+          {"segment_boundaries", task.segment_boundaries()},
+          {"options", task.options()}};
+}
+
+static void list_tasks(bool as_json) {
+  json all = json::array();
+  for (const auto& name : task_registry().names()) {
+    auto task = make_task(name);
+    if (as_json) {
+      all.push_back(task_json(*task));
+    } else {
+      fmt::print("{:<28} {:<8} {:<14} in={} out={}\n", name, task->family(),
+                 to_string(task->attention()), task->input_vocab().size(), task->output_vocab().size());
+    }
+  }
+  if (as_json) std::cout << all.dump(2) << "\n";
+}
+
+static void list_encodings(bool as_json) {
+  json all = json::array();
+  for (const auto& name : encoding_registry().names()) {
+    auto encoding = make_encoding<float>(name);
+    if (as_json) {
+      all.push_back({{"name", name},
+                     {"bidirectional", encoding->supports_bidirectional()},
+                     {"params", encoding->options()}});
+    } else {
+      fmt::print("{:<16} {}\n", name, encoding->supports_bidirectional() ? "causal+bidirectional" : "causal only");
+    }
+  }
+  if (as_json) std::cout << all.dump(2) << "\n";
+}
+
+static void list_suites(bool as_json) {
+  json all = json::array();
+  for (const auto& name : shipped_suite_names()) {
+    if (as_json) all.push_back({{"name", name}, {"path", shipped_suite_path(name)}});
+    else fmt::print("{}\n", name);
+  }
+  if (as_json) std::cout << all.dump(2) << "\n";
+}
+
+void add_list_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("list", "List registered tasks, encodings or shipped suites");
+  auto what = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  cmd->add_option("what", *what, "tasks | encodings | suites")->required();
+  cmd->add_flag("--json", *as_json, "Print JSON instead of a table");
+  cmd->callback([what, as_json] {
+    if (*what == "tasks") return list_tasks(*as_json);
+    if (*what == "encodings") return list_encodings(*as_json);
+    if (*what == "suites") return list_suites(*as_json);
+    throw UsageError(unknown_name_message("list", *what, {"tasks", "encodings", "suites"}));
+  });
+}
+
+}  // namespace pebench

@@ -1,0 +1,147 @@
+// The positional-encoding plugin interface (DESIGN §3.2). The transformer
+// calls every hook at fixed points and never branches on the encoding:
+//
+//   x = embed(tokens)                 ; input_forward(x)            hook 1
+//   per layer: q, k, v = projections  ; qk_forward(q, k, layer)     hook 2
+//              S = q·kᵀ / sqrt(d_head); logits_forward(S, q, k)     hook 3
+//              P = softmax(S + mask)  ; out = P·v
+//
+// and the matching *_backward in reverse order. A hook an encoding does not
+// override is the identity (forward) and passes gradients through (backward).
+// Backward hooks accumulate (+=) into the encoding's own parameter gradients,
+// which live in the model's flat gradient buffer (declared through
+// declare_parameters, bound with bind()).
+//
+// Adding an encoding = one .cpp in models/encodings/ with a class template
+// `template <typename T> class X : public Encoding<T>` and, at the end,
+// PEBENCH_ENCODING(X, "name"). The header comment of that file states what it
+// computes, its source (paper + reference code), its parameters and init,
+// and its causal and bidirectional behaviour.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/registry.hpp"
+#include "models/model_config.hpp"
+#include "models/params.hpp"
+
+namespace pebench {
+
+using json = nlohmann::json;
+
+// Everything a hook may read about the current forward/backward pass.
+struct EncodingContext {
+  int batch = 0;       // B (of this chunk)
+  int seq_len = 0;     // T
+  int d_model = 0;     // D
+  int n_heads = 0;     // h
+  int d_head = 0;      // d_h
+  int n_layers = 0;
+  bool causal = false;
+  bool training = false;
+  const int* tokens = nullptr;        // [B,T] input ids
+  const uint8_t* boundary = nullptr;  // [B,T] 1 where a token ends a segment (BiPE)
+  // Seed of this forward pass for encodings that sample (randomized PEs):
+  // draw from Rng(position_seed, layer) so every layer has its own stream and a
+  // pass is reproducible. The same seed for every chunk of one evaluation batch.
+  uint64_t position_seed = 0;
+};
+
+template <typename T>
+class Encoding {
+ public:
+  virtual ~Encoding() = default;
+
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+
+  // Hyperparameters (npos, widths, L, ...) from a suite's encoding options.
+  // UsageError on unknown keys or bad values. options() returns all resolved
+  // values, defaults included (recorded as encoding.params in result files).
+  virtual void configure(const json& options);
+  virtual json options() const { return json::object(); }
+
+  // False for causal-only encodings (xPos): the model refuses a bidirectional
+  // task with a UsageError naming the encoding.
+  virtual bool supports_bidirectional() const { return true; }
+
+  // Called once when the model is built, before parameters are allocated.
+  // `layout` is the model's; tensors added here join the flat buffer.
+  virtual void declare_parameters(ParamLayout& layout, const ModelConfig& config) {
+    (void)layout; (void)config;
+  }
+  // Called once the flat buffers exist (and again if they move).
+  virtual void bind(T* params, T* grads) { (void)params; (void)grads; }
+  // Projections applied after every optimizer step (KERPLE/MEP clamps).
+  virtual void project_parameters() {}
+
+  // Called at the start of every forward pass, before any hook.
+  virtual void begin_forward(const EncodingContext& ctx) { (void)ctx; }
+
+  // Hook 1 (input). x: [B,T,D], in place: x += PE.
+  virtual void input_forward(T* x, const EncodingContext& ctx) { (void)x; (void)ctx; }
+  // dx: [B,T,D] gradient w.r.t. x; accumulate parameter gradients only.
+  virtual void input_backward(const T* dx, const EncodingContext& ctx) { (void)dx; (void)ctx; }
+
+  // Hook 2 (q/k transform), per layer. q, k: [B,h,T,d_h], in place.
+  virtual void qk_forward(T* q, T* k, int layer, const EncodingContext& ctx) {
+    (void)q; (void)k; (void)layer; (void)ctx;
+  }
+  // dq, dk: [B,h,T,d_h], in place: from gradients w.r.t. the transformed q, k
+  // to gradients w.r.t. the projections' outputs.
+  virtual void qk_backward(T* dq, T* dk, int layer, const EncodingContext& ctx) {
+    (void)dq; (void)dk; (void)layer; (void)ctx;
+  }
+
+  // Hook 3 (logits), per layer. scores: [B,h,T,T], on entry q·kᵀ/sqrt(d_h)
+  // (q, k after hook 2); in place it becomes the final pre-mask logits. q, k:
+  // [B,h,T,d_h] (after hook 2), read-only. Entries the causal mask removes are
+  // never read afterwards, so a causal hook may skip them.
+  virtual void logits_forward(T* scores, const T* q, const T* k, int layer,
+                              const EncodingContext& ctx) {
+    (void)scores; (void)q; (void)k; (void)layer; (void)ctx;
+  }
+  // dscores: [B,h,T,T], in place: on entry the gradient w.r.t. the final
+  // logits, on exit w.r.t. the raw q·kᵀ/sqrt(d_h). Content-dependent encodings
+  // (CoPE, Transformer-XL) add their own q/k gradients into dq, dk [B,h,T,d_h].
+  virtual void logits_backward(T* dscores, T* dq, T* dk, const T* q, const T* k, int layer,
+                               const EncodingContext& ctx) {
+    (void)dscores; (void)dq; (void)dk; (void)q; (void)k; (void)layer; (void)ctx;
+  }
+
+ private:
+  std::string name_;
+};
+
+// Registry entry: one factory per scalar type, plus a one-line description.
+struct EncodingFactory {
+  std::function<std::unique_ptr<Encoding<float>>()> make_float;
+  std::function<std::unique_ptr<Encoding<double>>()> make_double;
+};
+Registry<EncodingFactory>& encoding_registry();
+
+// Creates a registered encoding and applies its options (UsageError if the
+// name is unknown, with suggestions, or an option is bad).
+template <typename T>
+std::unique_ptr<Encoding<T>> make_encoding(const std::string& name, const json& options = json());
+
+struct EncodingRegistrar {
+  EncodingRegistrar(const char* name, EncodingFactory factory);
+};
+
+#define PEBENCH_ENCODING_CONCAT_INNER(a, b) a##b
+#define PEBENCH_ENCODING_CONCAT(a, b) PEBENCH_ENCODING_CONCAT_INNER(a, b)
+#define PEBENCH_ENCODING(ClassTemplate, encoding_name)                                      \
+  static ::pebench::EncodingRegistrar PEBENCH_ENCODING_CONCAT(pebench_encoding_registrar_, \
+                                                              __LINE__)(                    \
+      encoding_name,                                                                        \
+      ::pebench::EncodingFactory{                                                           \
+          [] { return std::unique_ptr<::pebench::Encoding<float>>(new ClassTemplate<float>()); }, \
+          [] { return std::unique_ptr<::pebench::Encoding<double>>(new ClassTemplate<double>()); }})
+
+}  // namespace pebench

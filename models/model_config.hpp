@@ -1,0 +1,30 @@
+// ModelConfig: the size and shape of the transformer (DESIGN §3.2). Every field
+// is settable from a suite's "model" object (harness/config.cpp validates).
+#pragma once
+#include <string>
+
+namespace pebench {
+
+enum class NormPlacement { pre, post };
+enum class Activation { relu, gelu };
+
+struct ModelConfig {
+  int input_vocab = 0;      // token ids in [0, input_vocab)
+  int output_vocab = 0;     // classes of the per-position head
+  int d_model = 64;         // D
+  int n_layers = 5;         // N blocks
+  int n_heads = 8;          // h; d_head = D / h
+  int d_ff = 256;           // feed-forward width
+  NormPlacement norm = NormPlacement::post;  // CHE reference is post-LN
+  Activation activation = Activation::relu;
+  double dropout = 0.0;     // residual + embedding dropout at training; always off at evaluation
+  bool embed_scale = true;  // multiply token embeddings by sqrt(D) (CHE/RPE reference)
+  int max_seq_len = 2048;   // longest sequence the model accepts (sizes learned tables)
+
+  int d_head() const { return d_model / n_heads; }
+};
+
+const char* to_string(NormPlacement norm);
+const char* to_string(Activation activation);
+
+}  // namespace pebench
