@@ -1,0 +1,63 @@
+#include "models/position_math.hpp"
+
+#include <omp.h>
+
+namespace pebench {
+
+static std::vector<double> power_of_two_slopes(int n) {
+  const double start = std::pow(2.0, -8.0 / n);
+  std::vector<double> slopes(n);
+  for (int a = 0; a < n; ++a) slopes[a] = std::pow(start, a + 1);
+  return slopes;
+}
+
+std::vector<double> alibi_slopes(int n_heads) {
+  int closest = 1;
+  while (closest * 2 <= n_heads) closest *= 2;
+  std::vector<double> slopes = power_of_two_slopes(closest);
+  if (closest == n_heads) return slopes;
+  const std::vector<double> doubled = power_of_two_slopes(2 * closest);
+  for (int i = 0; static_cast<int>(slopes.size()) < n_heads; i += 2) slopes.push_back(doubled[i]);
+  return slopes;
+}
+
+template <typename T>
+void sinusoid_row(T* out, double position, int dim) {
+  const int half = dim / 2;
+  for (int i = 0; i < half; ++i) {
+    const double omega = std::pow(10000.0, -2.0 * i / dim);
+    out[i] = static_cast<T>(std::sin(position * omega));
+    out[half + i] = static_cast<T>(std::cos(position * omega));
+  }
+}
+
+template <typename T>
+void rope_apply(T* x, const double* positions, bool per_example, int batch, int heads, int seq_len,
+                int d_head, int direction, double base) {
+  const int pairs = d_head / 2;
+  std::vector<double> theta(pairs);
+  for (int k = 0; k < pairs; ++k) theta[k] = std::pow(base, -2.0 * k / d_head);
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int b = 0; b < batch; ++b) {
+    for (int a = 0; a < heads; ++a) {
+      const double* pos = positions + (per_example ? static_cast<size_t>(b) * seq_len : 0);
+      for (int t = 0; t < seq_len; ++t) {
+        T* row = x + ((static_cast<size_t>(b) * heads + a) * seq_len + t) * d_head;
+        for (int k = 0; k < pairs; ++k) {
+          const double angle = direction * pos[t] * theta[k];
+          const T c = static_cast<T>(std::cos(angle)), s = static_cast<T>(std::sin(angle));
+          const T x0 = row[2 * k], x1 = row[2 * k + 1];
+          row[2 * k] = x0 * c - x1 * s;
+          row[2 * k + 1] = x0 * s + x1 * c;
+        }
+      }
+    }
+  }
+}
+
+template void sinusoid_row<float>(float*, double, int);
+template void sinusoid_row<double>(double*, double, int);
+template void rope_apply<float>(float*, const double*, bool, int, int, int, int, int, double);
+template void rope_apply<double>(double*, const double*, bool, int, int, int, int, int, double);
+
+}  // namespace pebench

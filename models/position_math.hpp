@@ -1,0 +1,30 @@
+// Position math shared by several encodings: ALiBi slopes, sinusoid rows and
+// RoPE rotations. Plain functions over raw buffers, usable from any plugin.
+#pragma once
+#include <cmath>
+#include <vector>
+
+namespace pebench {
+
+// ALiBi head slopes for any head count (specs/encodings.md §5): for n = 2^k,
+// 2^(-8a/n), a = 1..n; otherwise slopes(c) ++ slopes(2c)[0::2][:n-c] with
+// c = 2^floor(log2 n). Used by alibi, rand_alibi, bipe_alibi, mep, dape_alibi.
+std::vector<double> alibi_slopes(int n_heads);
+
+// Sinusoid of one position, concatenated layout [sin(p·ω_0..ω_{D/2-1}) | cos(...)],
+// ω_i = 10000^(-2i/D) (specs/encodings.md §2, the CHE/RPE reference layout).
+// out: [dim]; dim must be even.
+template <typename T>
+void sinusoid_row(T* out, double position, int dim);
+
+// RoPE on x: [B,h,T,d_h] in place, interleaved pairs (2k, 2k+1),
+// θ_k = base^(-2k/d_h) (specs/encodings.md §4, the CHE reference convention).
+// positions: [T] shared by the batch, or [B,T] when per_example is true.
+// direction = +1 rotates by +pθ (forward); -1 by -pθ (the backward, Rᵀ).
+
+
+template <typename T>
+void rope_apply(T* x, const double* positions, bool per_example, int batch, int heads, int seq_len,
+                int d_head, int direction, double base = 10000.0);
+
+}  // namespace pebench
