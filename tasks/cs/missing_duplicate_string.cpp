@@ -28,8 +28,9 @@ class MissingDuplicateString : public CheTask {
   std::vector<int> generate_input(int length, Rng& rng) const override {
     if (length == 1) return {kOne};
     const int half = length / 2;
-    std::vector<int> input = uniform_symbols(half, 2, rng);  // [N]: w w (one hidden), pad
-    input.insert(input.end(), input.begin(), input.end());
+    const std::vector<int> word = uniform_symbols(half, 2, rng);  // [h]
+    std::vector<int> input = word;                                  // [N]: w w (one hidden), pad
+    input.insert(input.end(), word.begin(), word.end());
     input[rng.below(2 * half)] = kHidden;
     if (length % 2) input.push_back(kPadding);
     return input;
