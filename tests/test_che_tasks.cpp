@@ -54,6 +54,9 @@ std::vector<CheTaskFacts> all_facts() {
   };
 }
 
+// Names the parameter in test output instead of dumping its bytes.
+void PrintTo(const CheTaskFacts& facts, std::ostream* out) { *out << facts.name; }
+
 const std::vector<int> kEdgeLengths = {1, 2, 3, 40, 41, 500};
 
 class CheTaskTest : public ::testing::TestWithParam<CheTaskFacts> {
@@ -172,6 +175,12 @@ TEST_P(CheTaskTest, RejectsLengthsOutsideOneToTheMaximum) {
   EXPECT_THROW(task->sample("train", 0, rng), UsageError);
   EXPECT_THROW(task->sample("train", -3, rng), UsageError);
   EXPECT_THROW(task->sample("train", CheTask::kMaxLength + 1, rng), UsageError);
+}
+
+TEST_P(CheTaskTest, WorksAtTheMaximumLength) {
+  Rng rng(6, "max");
+  const Example example = task->sample("ood", CheTask::kMaxLength, rng);
+  EXPECT_EQ(static_cast<int>(example.tokens.size()), task->sequence_length(CheTask::kMaxLength));
 }
 
 TEST_P(CheTaskTest, RejectsAnUnknownSplitNamingIt) {

@@ -203,6 +203,7 @@ TEST(SolveEquation, RejectsInputThatIsNotAnEquationWithUsageError) {
   EXPECT_THROW(solve_text(*task, "( 4 - x ) 1 1"), UsageError);  // no "="
   EXPECT_THROW(solve_text(*task, "( 4 - 2 ) = 1"), UsageError);  // no "x"
   EXPECT_THROW(solve_text(*task, "( x - x ) = 1"), UsageError);  // x cancels: no solution
+  EXPECT_THROW(solve_text(*task, "( x - x ) = 0"), UsageError);  // x cancels: every digit solves it
 }
 
 }  // namespace
