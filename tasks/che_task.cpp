@@ -38,8 +38,8 @@ std::vector<Split> CheTask::splits() const {
 int CheTask::sequence_length(int length) const { return input_length(length) + output_length(length); }
 
 Example CheTask::sample(const std::string& split, int length, Rng& rng) const {
-  // The three standard splits are checked without find_split(), which writes a
-  // cache and so must not run concurrently; any other name gets its error there.
+  // The three standard splits are checked without find_split(), which builds
+  // the split list: sample() runs once per example and should stay cheap.
   if (split != "train" && split != "id" && split != "ood") find_split(split);
   check_length(length);
   const std::vector<int> input = generate_input(length, rng);  // [n]

@@ -1,7 +1,7 @@
 // Per-split settings of a task kept in a static table, one row per split (a
 // row type with at least `const char* name`). Looking a split up here instead
-// of through Task::find_split() rebuilds nothing, so sample() stays cheap and
-// safe to call from several threads; an unknown split gives the same
+// of through Task::find_split() rebuilds nothing, so sample() stays cheap;
+// an unknown split gives the same
 // UsageError as find_split().
 #pragma once
 #include <array>

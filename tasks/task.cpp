@@ -25,12 +25,12 @@ void Task::configure(const json& options) {
   throw UsageError("task '" + name() + "' has no option '" + options.begin().key() + "'");
 }
 
-const Split& Task::find_split(const std::string& split) const {
-  splits_cache_ = splits();
-  for (const auto& s : splits_cache_)
+Split Task::find_split(const std::string& split) const {
+  const std::vector<Split> all = splits();
+  for (const auto& s : all)
     if (s.name == split) return s;
   std::vector<std::string> names;
-  for (const auto& s : splits_cache_) names.push_back(s.name);
+  for (const auto& s : all) names.push_back(s.name);
   throw UsageError(unknown_name_message("split", split, names) + " for task '" + name() + "'");
 }
 

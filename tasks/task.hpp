@@ -88,14 +88,13 @@ class Task {
   virtual Example sample(const std::string& split, int length, Rng& rng) const = 0;
 
   // Helpers for implementations and callers.
-  const Split& find_split(const std::string& split) const;  // UsageError if unknown
+  Split find_split(const std::string& split) const;  // UsageError if unknown; thread-safe
   void check_length(int length) const;                      // UsageError if out of range
   int input_id(const std::string& token) const;             // id in input_vocab()
   int output_id(const std::string& token) const;            // id in output_vocab()
 
  private:
   std::string name_;
-  mutable std::vector<Split> splits_cache_;
 };
 
 using TaskFactory = std::function<std::unique_ptr<Task>()>;
