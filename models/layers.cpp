@@ -38,6 +38,13 @@ ConstMatrixView<T> matrix(const T* data, int rows, int cols, int stride) {
   return ConstMatrixView<T>(data, rows, cols, Eigen::OuterStride<>(stride));
 }
 
+// Below this much work (about one multiply-add per unit) a kernel runs on
+// the calling thread: forking and joining would cost more than it saves, and
+// on a busy machine a barrier can wait a whole time slice for a descheduled
+// thread. Results do not change: the work units are the same either way.
+constexpr size_t kMinParallelWork = size_t(1) << 15;
+inline bool parallel_worthwhile(size_t work) { return work >= kMinParallelWork; }
+
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 enum class Write { assign, accumulate };
@@ -75,7 +82,7 @@ T* scratch(size_t n) {
 
 template <typename T>
 void embedding_forward(T* out, const int* tokens, const T* table, T scale, int N, int C) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
   for (int n = 0; n < N; ++n) {
     const T* row = table + static_cast<size_t>(tokens[n]) * C;
     T* o = out + static_cast<size_t>(n) * C;
@@ -87,7 +94,7 @@ void embedding_forward(T* out, const int* tokens, const T* table, T scale, int N
 // up in the same order for any thread count.
 template <typename T>
 void embedding_backward(T* dtable, const T* dout, const int* tokens, T scale, int N, int C) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
   for (int block = 0; block < ceil_div(C, kColumnBlock); ++block) {
     const int c0 = block * kColumnBlock, c1 = std::min(C, c0 + kColumnBlock);
     for (int n = 0; n < N; ++n) {
@@ -104,7 +111,7 @@ template <typename T>
 void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, int IC, int OC,
                     int block_rows) {
   const auto W = matrix(weight, OC, IC, IC);  // [OC,IC]
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * IC * OC))
   for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
     const int r0 = unit * block_rows, rows = std::min(block_rows, N - r0);
     const auto X = matrix(in + static_cast<size_t>(r0) * IC, rows, IC, IC);  // [rows,IC]
@@ -123,7 +130,7 @@ static void linear_weight_backward(T* dweight, T* dbias, const T* dout, const T*
   const int channel_blocks = ceil_div(OC, kWeightGradChannels);
   const size_t partial_size = static_cast<size_t>(OC) * (IC + 1);  // weight rows, then bias
   T* partials = scratch<T, Slot::weight_partials>(partial_size * row_blocks);             // [row_blocks, OC·IC + OC]
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (parallel_worthwhile(size_t(N) * IC * OC))
   for (int rb = 0; rb < row_blocks; ++rb) {
     for (int cb = 0; cb < channel_blocks; ++cb) {
       const int r0 = rb * kWeightGradRows, rows = std::min(kWeightGradRows, N - r0);
@@ -138,7 +145,7 @@ static void linear_weight_backward(T* dweight, T* dbias, const T* dout, const T*
         for (int c = 0; c < channels; ++c) bias_partial[c] += G(r, c);
     }
   }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(OC) * IC * row_blocks))
   for (int o = 0; o < OC; ++o) {
     for (int rb = 0; rb < row_blocks; ++rb) {
       const T* partial = partials + rb * partial_size;
@@ -155,7 +162,7 @@ void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, c
                      int IC, int OC, int block_rows) {
   if (din) {
     const auto W = matrix(weight, OC, IC, IC);  // [OC,IC]
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * IC * OC))
     for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
       const int r0 = unit * block_rows, rows = std::min(block_rows, N - r0);
       const auto G = matrix(dout + static_cast<size_t>(r0) * OC, rows, OC, OC);  // [rows,OC]
@@ -170,7 +177,7 @@ void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, c
 template <typename T>
 void layernorm_forward(T* out, T* mean, T* rstd, const T* in, const T* weight, const T* bias, int N,
                        int C) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
   for (int n = 0; n < N; ++n) {
     const T* x = in + static_cast<size_t>(n) * C;
     T* y = out + static_cast<size_t>(n) * C;
@@ -191,7 +198,7 @@ void layernorm_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in
                         const T* mean, const T* rstd, int N, int C) {
   // Input gradient, row by row (llm.c layernorm_backward):
   // din = rstd·(dnorm − mean(dnorm) − norm·mean(dnorm ⊙ norm)), dnorm = dout ⊙ weight.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
   for (int n = 0; n < N; ++n) {
     const T* x = in + static_cast<size_t>(n) * C;
     const T* g = dout + static_cast<size_t>(n) * C;
@@ -209,7 +216,7 @@ void layernorm_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in
     }
   }
   // Parameter gradients: reductions over rows, threads own column blocks.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
   for (int block = 0; block < ceil_div(C, kColumnBlock); ++block) {
     const int c0 = block * kColumnBlock, c1 = std::min(C, c0 + kColumnBlock);
     for (int n = 0; n < N; ++n) {
@@ -234,7 +241,7 @@ constexpr size_t kElementBlock = 4096;  // elements per unit of element-wise loo
 template <typename Body>
 void for_element_blocks(size_t n, Body body) {
   const long blocks = static_cast<long>((n + kElementBlock - 1) / kElementBlock);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(n))
   for (long b = 0; b < blocks; ++b) {
     const size_t first = static_cast<size_t>(b) * kElementBlock;
     body(first, std::min(kElementBlock, n - first));
@@ -284,7 +291,7 @@ void dropout_forward(T* x, uint8_t* keep, double p, uint64_t seed, uint64_t site
   // One 64-bit draw gives four 16-bit uniforms: p is resolved to 1/65536.
   const uint64_t threshold = static_cast<uint64_t>(std::llround(p * 65536.0));
   const T scale = static_cast<T>(1.0 / (1.0 - p));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * E))
   for (int b = 0; b < B; ++b) {
     Rng rng(seed, (site << 32) | static_cast<uint64_t>(first_sequence + b));
     uint8_t* k = keep + static_cast<size_t>(b) * E;
@@ -330,11 +337,11 @@ void residual_backward(T* da, T* db, const T* dout, size_t n) {
 // ---------------------------------------------------------------- attention
 
 namespace {
-// Calls body(q_row_in_qkv, head_row) for every (b, a, t): maps between the
-// token-major [B,T,(3)C] and head-major [B,h,T,d] layouts.
+// Calls body(b, a, t, head_row) for every (b, a, t), head_row being the row
+// of [B,h,T,d]: maps between token-major [B,T,(3)C] and head-major layouts.
 template <typename Body>
-void for_head_rows(int B, int h, int T_, Body body) {
-#pragma omp parallel for collapse(2) schedule(static)
+void for_head_rows(int B, int h, int T_, int d, Body body) {
+#pragma omp parallel for collapse(2) schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * d))
   for (int b = 0; b < B; ++b)
     for (int a = 0; a < h; ++a)
       for (int t = 0; t < T_; ++t) body(b, a, t, (static_cast<size_t>(b) * h + a) * T_ + t);
@@ -358,7 +365,7 @@ void for_score_blocks(bool causal, int T_, Body body) {
 template <typename T>
 void split_heads_forward(T* q, T* k, T* v, const T* qkv, int B, int h, int T_, int d) {
   const int C = h * d;
-  for_head_rows(B, h, T_, [&](int b, int a, int t, size_t head_row) {
+  for_head_rows(B, h, T_, d, [&](int b, int a, int t, size_t head_row) {
     const T* src = qkv + (static_cast<size_t>(b) * T_ + t) * 3 * C + a * d;
     std::copy(src, src + d, q + head_row * d);
     std::copy(src + C, src + C + d, k + head_row * d);
@@ -369,7 +376,7 @@ void split_heads_forward(T* q, T* k, T* v, const T* qkv, int B, int h, int T_, i
 template <typename T>
 void split_heads_backward(T* dqkv, const T* dq, const T* dk, const T* dv, int B, int h, int T_, int d) {
   const int C = h * d;
-  for_head_rows(B, h, T_, [&](int b, int a, int t, size_t head_row) {
+  for_head_rows(B, h, T_, d, [&](int b, int a, int t, size_t head_row) {
     T* dst = dqkv + (static_cast<size_t>(b) * T_ + t) * 3 * C + a * d;
     for (int e = 0; e < d; ++e) {
       dst[e] += dq[head_row * d + e];
@@ -382,7 +389,7 @@ void split_heads_backward(T* dqkv, const T* dq, const T* dk, const T* dv, int B,
 template <typename T>
 void merge_heads_forward(T* out, const T* heads, int B, int h, int T_, int d) {
   const int C = h * d;
-  for_head_rows(B, h, T_, [&](int b, int a, int t, size_t head_row) {
+  for_head_rows(B, h, T_, d, [&](int b, int a, int t, size_t head_row) {
     const T* src = heads + head_row * d;
     std::copy(src, src + d, out + (static_cast<size_t>(b) * T_ + t) * C + a * d);
   });
@@ -391,7 +398,7 @@ void merge_heads_forward(T* out, const T* heads, int B, int h, int T_, int d) {
 template <typename T>
 void merge_heads_backward(T* dheads, const T* dout, int B, int h, int T_, int d) {
   const int C = h * d;
-  for_head_rows(B, h, T_, [&](int b, int a, int t, size_t head_row) {
+  for_head_rows(B, h, T_, d, [&](int b, int a, int t, size_t head_row) {
     const T* src = dout + (static_cast<size_t>(b) * T_ + t) * C + a * d;
     for (int e = 0; e < d; ++e) dheads[head_row * d + e] += src[e];
   });
@@ -401,7 +408,7 @@ template <typename T>
 void attention_scores_forward(T* scores, const T* q, const T* k, bool causal, int B, int h, int T_, int d) {
   const T scale = T(1) / std::sqrt(T(d));
   const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
   for (int unit = 0; unit < B * h; ++unit) {
     const auto Q = matrix(q + unit * head_size, T_, d, d);  // [T,d]
     const auto K = matrix(k + unit * head_size, T_, d, d);  // [T,d]
@@ -417,7 +424,7 @@ void attention_scores_backward(T* dq, T* dk, const T* dscores, const T* q, const
                                int h, int T_, int d) {
   const T scale = T(1) / std::sqrt(T(d));
   const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
   for (int unit = 0; unit < B * h; ++unit) {
     const auto Q = matrix(q + unit * head_size, T_, d, d);              // [T,d]
     const auto K = matrix(k + unit * head_size, T_, d, d);              // [T,d]
@@ -436,7 +443,7 @@ template <typename T>
 void attention_softmax_values_forward(T* out, T* probs, const T* v, bool causal, int B, int h, int T_,
                                       int d) {
   const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
   for (int unit = 0; unit < B * h; ++unit) {
     T* P = probs + unit * score_size;  // [T,T]
     for (int i = 0; i < T_; ++i) {
@@ -460,7 +467,7 @@ template <typename T>
 void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T* probs, const T* v,
                                        bool causal, int B, int h, int T_, int d) {
   const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
-#pragma omp parallel
+#pragma omp parallel if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
   {
     T* dprobs = scratch<T, Slot::attention_dprobs>(score_size);  // [T,T] gradient w.r.t. P, this thread's
 #pragma omp for schedule(static)
@@ -495,7 +502,7 @@ void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T
 template <typename T>
 void crossentropy_forward(double* losses, int* predictions, const T* logits, const int* targets, int N,
                           int V) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * V))
   for (int n = 0; n < N; ++n) {
     const T* z = logits + static_cast<size_t>(n) * V;
     int best = 0;
@@ -514,7 +521,7 @@ void crossentropy_forward(double* losses, int* predictions, const T* logits, con
 
 template <typename T>
 void crossentropy_backward(T* dlogits, const T* logits, const int* targets, T dloss, int N, int V) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * V))
   for (int n = 0; n < N; ++n) {
     if (targets[n] < 0) continue;
     const T* z = logits + static_cast<size_t>(n) * V;

@@ -10,6 +10,7 @@ namespace pebench {
 namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr size_t kNormBlock = 4096;  // elements per partial sum of the gradient norm
+constexpr size_t kMinParallelWork = size_t(1) << 16;  // smaller models update on one thread
 
 void check_config(const OptimizerConfig& c) {
   auto require = [](bool ok, const std::string& message) {
@@ -31,7 +32,7 @@ template <typename T>
 double global_norm(const T* grads, size_t n) {
   const long blocks = static_cast<long>((n + kNormBlock - 1) / kNormBlock);
   std::vector<double> partial(blocks, 0.0);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kMinParallelWork)
   for (long b = 0; b < blocks; ++b) {
     const size_t first = static_cast<size_t>(b) * kNormBlock, last = std::min(n, first + kNormBlock);
     double sum = 0.0;
@@ -86,7 +87,7 @@ double AdamW<T>::step(T* params, T* grads) {
   const T step_size = static_cast<T>(lr), eps = static_cast<T>(config_.eps);
   T* m = m_.data();
   T* v = v_.data();
-#pragma omp parallel
+#pragma omp parallel if (n >= kMinParallelWork)
   for (const ParamTensor& tensor : layout_.tensors()) {
     // Decoupled weight decay (Loshchilov & Hutter 2019), PyTorch order:
     // p ← p·(1 − lr·λ), then the Adam step.
