@@ -4,11 +4,8 @@
 #include <cstddef>
 #include <vector>
 
-// GCC 12 false positive inside avx512fintrin.h when Eigen is inlined; silenced for Eigen only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <Eigen/Dense>
-#pragma GCC diagnostic pop
+#include "models/eigen.hpp"
+
 
 namespace pebench {
 

@@ -33,11 +33,6 @@
 // go through per-row partial sums reduced in row order: bit-identical for any
 // thread count. At the tie R_i = L the gradient follows the L branch.
 #pragma once
-// GCC 12 false positive inside avx512fintrin.h when Eigen is inlined; silenced for Eigen only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <Eigen/Dense>
-#pragma GCC diagnostic pop
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -45,6 +40,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/eigen.hpp"
 #include "models/encoding.hpp"
 #include "models/encoding_options.hpp"
 #include "models/params.hpp"
