@@ -1,55 +1,62 @@
 #include "models/dape_mlp.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
 #include "models/eigen.hpp"
-
+#include "models/vector_math.hpp"
 
 namespace pebench {
 
 namespace {
 
 template <typename T>
-using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+using Rows = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <typename T>
-using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <typename T>
-using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-template <typename T>
-using RowVectorMap = Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>;
-template <typename T>
-using ConstRowVectorMap = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>;
+using ConstRowsMap = Eigen::Map<const Rows<T>>;
 
 template <typename T>
 T leaky(T v) { return v > 0 ? v : static_cast<T>(kDapeLeakySlope) * v; }
 template <typename T>
 T leaky_slope(T v) { return v > 0 ? T(1) : static_cast<T>(kDapeLeakySlope); }
 
-// Read-only Eigen views of one layer's weights.
+// dst = lhs·rhs through Eigen's GEMM, whose results depend only on values and
+// sizes (models/eigen.hpp). A 1×1 result is summed here in index order:
+// Eigen would compute it as a dot product grouped by the operands' alignment.
+template <typename Dst, typename Lhs, typename Rhs>
+void multiply(Dst&& dst, const Lhs& lhs, const Rhs& rhs) {
+  if (dst.rows() == 1 && dst.cols() == 1) {
+    typename std::decay_t<Dst>::Scalar sum = 0;
+    for (Eigen::Index k = 0; k < lhs.cols(); ++k) sum += lhs(0, k) * rhs(k, 0);
+    dst(0, 0) = sum;
+  } else {
+    dst.noalias() = lhs * rhs;
+  }
+}
+
+// One layer's weights as matrices.
 template <typename T>
 struct WeightViews {
-  Eigen::Map<const RowMatrix<T>> w1;  // [w,2h]
-  Eigen::Map<const Vector<T>> b1;     // [w]
-  Eigen::Map<const RowMatrix<T>> w2;  // [h,w]
-  Eigen::Map<const Vector<T>> b2;     // [h]
+  ConstRowsMap<T> w1;  // [w,2h]
+  const T* b1;         // [w]
+  ConstRowsMap<T> w2;  // [h,w]
+  const T* b2;         // [h]
   WeightViews(const DapeMlpTensors<T>& t, int heads, int width)
-      : w1(t.w1, width, 2 * heads), b1(t.b1, width), w2(t.w2, heads, width), b2(t.b2, heads) {}
+      : w1(t.w1, width, 2 * heads), b1(t.b1), w2(t.w2, heads, width), b2(t.b2) {}
 };
 
 // Partial weight gradients of one query row, packed [w1 | b1 | w2 | b2].
 template <typename T>
 struct GradientSlot {
-  Eigen::Map<RowMatrix<T>> w1;
-  Eigen::Map<Vector<T>> b1;
-  Eigen::Map<RowMatrix<T>> w2;
-  Eigen::Map<Vector<T>> b2;
+  T* w1;  // [w,2h]
+  T* b1;  // [w]
+  T* w2;  // [h,w]
+  T* b2;  // [h]
   GradientSlot(T* base, int heads, int width)
-      : w1(base, width, 2 * heads),
-        b1(base + 2 * heads * width, width),
-        w2(base + 2 * heads * width + width, heads, width),
-        b2(base + 3 * heads * width + width, heads) {}
+      : w1(base), b1(base + 2 * heads * width), w2(b1 + width), b2(w2 + heads * width) {}
   static size_t size(int heads, int width) { return static_cast<size_t>(3 * heads * width + width + heads); }
 };
 
@@ -71,6 +78,9 @@ void reduce_slots(const DapeMlpTensors<T>& grads, const std::vector<T>& slots, i
 
 }  // namespace
 
+// Per-thread buffers are row-major [channels, T]; a row's first `keys` entries
+// are that channel over the row's keys, contiguous, so reductions over keys
+// go through vec::sum/vec::dot (fixed grouping, alignment-independent).
 template <typename T>
 void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights, int batch,
                       int heads, int seq_len, int width, bool causal) {
@@ -78,27 +88,25 @@ void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights
   const size_t tt = static_cast<size_t>(seq_len) * seq_len;
 #pragma omp parallel
   {
-    Matrix<T> inputs(2 * heads, seq_len);  // [2h,T] u for every key of the row
-    Matrix<T> hidden(width, seq_len);      // [w,T]
-    Matrix<T> out(heads, seq_len);         // [h,T] f(u)
+    Rows<T> inputs(2 * heads, seq_len);  // [2h,T] u for every key of the row
+    Rows<T> hidden(width, seq_len);      // [w,T]
+    Rows<T> out(heads, seq_len);         // [h,T] W2·act(hidden)
 #pragma omp for collapse(2) schedule(dynamic, 4)
     for (int b = 0; b < batch; ++b)
       for (int i = 0; i < seq_len; ++i) {
         const int keys = causal ? i + 1 : seq_len;
-        auto u = inputs.leftCols(keys);
-        auto hid = hidden.leftCols(keys);
-        auto f = out.leftCols(keys);
+        const size_t row = static_cast<size_t>(i) * seq_len;
         for (int a = 0; a < heads; ++a) {
-          u.row(a) = ConstRowVectorMap<T>(scores + (b * heads + a) * tt + static_cast<size_t>(i) * seq_len, keys);
-          u.row(heads + a) = ConstRowVectorMap<T>(bias + a * tt + static_cast<size_t>(i) * seq_len, keys);
+          std::copy_n(scores + (b * heads + a) * tt + row, keys, &inputs(a, 0));
+          std::copy_n(bias + a * tt + row, keys, &inputs(heads + a, 0));
         }
-        hid.noalias() = mlp.w1 * u;
-        hid = (hid.colwise() + mlp.b1).unaryExpr([](T v) { return leaky(v); });
-        f.noalias() = mlp.w2 * hid;
-        f.colwise() += mlp.b2;
+        multiply(hidden.leftCols(keys), mlp.w1, inputs.leftCols(keys));
+        for (int r = 0; r < width; ++r)
+          for (int j = 0; j < keys; ++j) hidden(r, j) = leaky(hidden(r, j) + mlp.b1[r]);
+        multiply(out.leftCols(keys), mlp.w2, hidden.leftCols(keys));
         for (int a = 0; a < heads; ++a) {
-          RowVectorMap<T> s(scores + (b * heads + a) * tt + static_cast<size_t>(i) * seq_len, keys);
-          s += u.row(heads + a) + f.row(a);
+          T* s = scores + (b * heads + a) * tt + row;
+          for (int j = 0; j < keys; ++j) s[j] += inputs(heads + a, j) + (out(a, j) + mlp.b2[a]);
         }
       }
   }
@@ -115,44 +123,52 @@ void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, con
   std::vector<T> slots(static_cast<size_t>(seq_len) * slot_size, T(0));  // [T, slot] per query row
 #pragma omp parallel
   {
-    Matrix<T> inputs(2 * heads, seq_len);   // [2h,T] u, recomputed
-    Matrix<T> pre(width, seq_len);          // [w,T] w1·u + b1, recomputed
-    Matrix<T> grad(heads, seq_len);         // [h,T] dS
-    Matrix<T> dpre(width, seq_len);         // [w,T]
-    Matrix<T> dinputs(2 * heads, seq_len);  // [2h,T] du
+    Rows<T> inputs(2 * heads, seq_len);   // [2h,T] u, recomputed
+    Rows<T> pre(width, seq_len);          // [w,T] w1·u + b1, recomputed
+    Rows<T> act(width, seq_len);          // [w,T] LeakyReLU(pre)
+    Rows<T> grad(heads, seq_len);         // [h,T] dS
+    Rows<T> dpre(width, seq_len);         // [w,T]
+    Rows<T> dinputs(2 * heads, seq_len);  // [2h,T] du
 #pragma omp for schedule(dynamic, 1)
     for (int i = 0; i < seq_len; ++i) {
       const int keys = causal ? i + 1 : seq_len;
-      GradientSlot<T> slot(slots.data() + i * slot_size, heads, width);
-      auto u = inputs.leftCols(keys);
-      auto hid = pre.leftCols(keys);
-      auto g = grad.leftCols(keys);
-      auto dhid = dpre.leftCols(keys);
-      auto du = dinputs.leftCols(keys);
+      const size_t row = static_cast<size_t>(i) * seq_len;
+      const GradientSlot<T> slot(slots.data() + i * slot_size, heads, width);
       for (int b = 0; b < batch; ++b) {  // in order: row i of dbias is this thread's alone
         for (int a = 0; a < heads; ++a) {
           const size_t head = static_cast<size_t>(b) * heads + a;
-          Eigen::Map<const RowMatrix<T>> keys_a(k + head * seq_len * d_head, keys, d_head);
-          Eigen::Map<const Vector<T>> query(q + (head * seq_len + i) * d_head, d_head);
-          u.row(a) = (keys_a * query).transpose() * scale;
-          u.row(heads + a) = ConstRowVectorMap<T>(bias + a * tt + static_cast<size_t>(i) * seq_len, keys);
-          g.row(a) = ConstRowVectorMap<T>(dscores + head * tt + static_cast<size_t>(i) * seq_len, keys);
+          const T* query = q + (head * seq_len + i) * d_head;
+          for (int j = 0; j < keys; ++j)
+            inputs(a, j) = scale * vec::dot(query, k + (head * seq_len + j) * d_head, d_head);
+          std::copy_n(bias + a * tt + row, keys, &inputs(heads + a, 0));
+          std::copy_n(dscores + head * tt + row, keys, &grad(a, 0));
         }
-        hid.noalias() = mlp.w1 * u;
-        hid.colwise() += mlp.b1;
-        slot.w2.noalias() += g * hid.unaryExpr([](T v) { return leaky(v); }).transpose();
-        slot.b2 += g.rowwise().sum();
-        dhid.noalias() = mlp.w2.transpose() * g;
-        dhid = dhid.cwiseProduct(hid.unaryExpr([](T v) { return leaky_slope(v); }));
-        slot.w1.noalias() += dhid * u.transpose();
-        slot.b1 += dhid.rowwise().sum();
-        du.noalias() = mlp.w1.transpose() * dhid;
+        multiply(pre.leftCols(keys), mlp.w1, inputs.leftCols(keys));
+        for (int r = 0; r < width; ++r)
+          for (int j = 0; j < keys; ++j) {
+            pre(r, j) += mlp.b1[r];
+            act(r, j) = leaky(pre(r, j));
+          }
+        for (int a = 0; a < heads; ++a) {
+          slot.b2[a] += vec::sum(&grad(a, 0), keys);
+          for (int r = 0; r < width; ++r) slot.w2[a * width + r] += vec::dot(&grad(a, 0), &act(r, 0), keys);
+        }
+        multiply(dpre.leftCols(keys), mlp.w2.transpose(), grad.leftCols(keys));
+        for (int r = 0; r < width; ++r) {
+          for (int j = 0; j < keys; ++j) dpre(r, j) *= leaky_slope(pre(r, j));
+          slot.b1[r] += vec::sum(&dpre(r, 0), keys);
+          for (int c = 0; c < 2 * heads; ++c)
+            slot.w1[r * 2 * heads + c] += vec::dot(&dpre(r, 0), &inputs(c, 0), keys);
+        }
+        multiply(dinputs.leftCols(keys), mlp.w1.transpose(), dpre.leftCols(keys));
         for (int a = 0; a < heads; ++a) {
           const size_t head = static_cast<size_t>(b) * heads + a;
-          RowVectorMap<T> dx(dscores + head * tt + static_cast<size_t>(i) * seq_len, keys);
-          RowVectorMap<T> dbias_row(dbias + a * tt + static_cast<size_t>(i) * seq_len, keys);
-          dx = g.row(a) + du.row(a);
-          dbias_row += g.row(a) + du.row(heads + a);
+          T* dx = dscores + head * tt + row;
+          T* dbias_row = dbias + a * tt + row;
+          for (int j = 0; j < keys; ++j) {
+            dx[j] = grad(a, j) + dinputs(a, j);
+            dbias_row[j] += grad(a, j) + dinputs(heads + a, j);
+          }
         }
       }
     }

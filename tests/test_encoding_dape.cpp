@@ -237,16 +237,24 @@ TEST(Dape, FireGradientsMatchOnBothSidesOfTheThreshold) {
   EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
 }
 
+// Fresh buffers per run, so this also catches results that depend on where
+// the data happen to sit in memory (alignment-dependent reductions).
 TEST(Dape, ResultsAreIdenticalForAnyThreadCount) {
-  auto run = [](int threads) {
-    const int saved = omp_get_max_threads();
-    omp_set_num_threads(threads);
-    HookHarness h("dape_kerple", nullptr, HookShape{3, 4, 4, 1, 33}, true);
-    std::vector<double> out = h.logits(0), dq, dk;
-    h.backward(dq, dk);
-    out.insert(out.end(), h.grads().begin(), h.grads().end());
-    omp_set_num_threads(saved);
-    return out;
-  };
-  EXPECT_EQ(run(1), run(3));
+  for (const char* name : {"dape_alibi", "dape_kerple", "dape_fire"})
+    for (bool causal : {true, false}) {
+      // dape_fire with L0 = 8 < T: both FIRE paths (offset table and per-row MLP).
+      const json options = std::string(name) == "dape_fire" ? json{{"L0", 8}} : json();
+      auto run = [&](int threads) {
+        const int saved = omp_get_max_threads();
+        omp_set_num_threads(threads);
+        HookHarness h(name, options, HookShape{3, 4, 4, 1, 33}, causal);
+        std::vector<double> out = h.logits(0), dq, dk;
+        h.backward(dq, dk);
+        out.insert(out.end(), h.grads().begin(), h.grads().end());
+        out.insert(out.end(), dq.begin(), dq.end());
+        omp_set_num_threads(saved);
+        return out;
+      };
+      EXPECT_EQ(run(1), run(3)) << name << (causal ? " causal" : " bidirectional");
+    }
 }

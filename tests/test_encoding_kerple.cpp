@@ -3,12 +3,15 @@
 // across layers, and hook-level gradient checks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 #include <vector>
 
 #include "common/errors.hpp"
 #include "encoding_hooks.hpp"
+#include "models/optimizer.hpp"
+#include "models/transformer.hpp"
 
 using namespace pebench;
 using pebench::testing::HookHarness;
@@ -64,7 +67,7 @@ TEST(KerpleLog, BidirectionalBiasUsesTheAbsoluteDistance) {
       EXPECT_NEAR(bias[h.at(0, 0, i, j)], -1.1 * std::log(1 + 0.6 * std::abs(i - j)), 1e-12) << i << "," << j;
 }
 
-TEST(KerpleLog, ProjectionClampsPAndRToTheFloorAfterAStep) {
+TEST(KerpleLog, ProjectionRaisesPAndRToTheFloor) {
   HookHarness h("kerple_log", nullptr, HookShape{1, 3, 4, 1, 4}, true);
   set_heads(h, {1.0, 0.5, 5.0}, {0.7, 0.2, 3.0});
   // A step that overshoots: p[0] and r[1] go negative, r[2] lands just below the floor.
@@ -129,3 +132,62 @@ TEST_P(KerpleGradients, MatchFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(BothKernelsBothModes, KerpleGradients,
                          ::testing::Combine(::testing::Values("kerple_log", "kerple_power"), ::testing::Bool()));
+
+namespace {
+
+ModelConfig tiny_config() {
+  ModelConfig config;
+  config.input_vocab = 4;
+  config.output_vocab = 4;
+  config.d_model = 8;
+  config.n_heads = 2;
+  config.n_layers = 1;
+  config.d_ff = 8;
+  return config;
+}
+
+}  // namespace
+
+// An AdamW step of ~lr against a positive gradient takes p from 0.011 and r
+// from 0.05 below zero; the projection the trainer applies next brings them back.
+TEST(KerpleLog, AnOptimizerStepOutOfRangeIsClampedByTheProjection) {
+  Transformer<float> model(tiny_config(), make_encoding<float>("kerple_log"), 3);
+  const ParamTensor& p = model.layout().find("encoding.kerple.p");
+  const ParamTensor& r = model.layout().find("encoding.kerple.r");
+  model.parameters()[p.offset] = 0.011f;
+  model.parameters()[r.offset + 1] = 0.05f;
+  model.zero_grad();
+  model.gradients()[p.offset] = 1.0f;
+  model.gradients()[r.offset + 1] = 1.0f;
+  OptimizerConfig config;
+  config.lr = 0.1;
+  AdamW<float> optimizer(config, model.layout());
+  optimizer.step(model.parameters(), model.gradients());
+  ASSERT_LT(model.parameters()[p.offset], 0.0f);
+  ASSERT_LT(model.parameters()[r.offset + 1], 0.0f);
+  model.encoding().project_parameters();
+  EXPECT_FLOAT_EQ(model.parameters()[p.offset], 0.01f);
+  EXPECT_FLOAT_EQ(model.parameters()[r.offset + 1], 0.01f);
+}
+
+// The reference clamps before its first forward pass: a model whose init draw
+// falls below the floor starts clamped.
+TEST(KerplePower, ConstraintsHoldFromInit) {
+  const ModelConfig config = tiny_config();
+  for (uint64_t seed = 0; seed < 2000; ++seed) {
+    Transformer<float> model(config, make_encoding<float>("kerple_power"), seed);
+    ParamLayout raw_layout = model.layout();
+    std::vector<float> raw(raw_layout.total_size());
+    Rng rng(seed, "init");
+    raw_layout.initialize(raw.data(), rng);
+    const ParamTensor& p = raw_layout.find("encoding.kerple.p");
+    const ParamTensor& r = raw_layout.find("encoding.kerple.r");
+    for (size_t a = 0; a < 2; ++a) {
+      if (raw[p.offset + a] >= 0.01f && raw[r.offset + a] >= 0.01f) continue;
+      EXPECT_FLOAT_EQ(model.parameters()[p.offset + a], std::max(raw[p.offset + a], 0.01f)) << "seed " << seed;
+      EXPECT_FLOAT_EQ(model.parameters()[r.offset + a], std::max(raw[r.offset + a], 0.01f)) << "seed " << seed;
+      return;
+    }
+  }
+  FAIL() << "no seed drew a value below the floor";
+}

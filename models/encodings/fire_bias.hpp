@@ -26,10 +26,11 @@
 // bias depends on the offset only: one MLP evaluation per offset, expanded.
 // Other rows (R_i > L, only beyond the threshold) need one per entry. MLP
 // evaluations run per row as small matrix products; hidden activations are
-// recomputed in backward, never stored (no T²×w buffers). Products are
-// Eigen lazy (coefficient-wise) products: Eigen's blocked GEMM picks its
-// blocking from the thread count when called outside a parallel region,
-// which would make results depend on it. Parameter gradients
+// recomputed in backward, never stored (no T²×w buffers). The MLP is written
+// as loops over the points (contiguous, vectorisable, each output summed over
+// the hidden units in a fixed order) with reductions over points through
+// vec::sum/vec::dot, so results do not depend on memory alignment or on the
+// thread count (Eigen's dot products and lazy products would). Parameter gradients
 // go through per-row partial sums reduced in row order: bit-identical for any
 // thread count. At the tie R_i = L the gradient follows the L branch.
 #pragma once
@@ -40,11 +41,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/eigen.hpp"
 #include "models/encoding.hpp"
 #include "models/encoding_options.hpp"
 #include "models/params.hpp"
 #include "models/relative_bias.hpp"
+#include "models/vector_math.hpp"
 
 namespace pebench {
 
@@ -95,10 +96,17 @@ class FireBias {
   void bias_backward(const T* dbias, const EncodingContext& ctx);
 
  private:
-  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
-  using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-  using RowVector = Eigen::Matrix<T, 1, Eigen::Dynamic>;
+  // A row-major [rows, cols] buffer: one row per hidden unit or head, one column per point.
+  struct Grid {
+    int rows = 0, cols = 0;
+    std::vector<T> data;
+    Grid() = default;
+    Grid(int r, int c) : rows(r), cols(c), data(static_cast<size_t>(r) * c, T(0)) {}
+    T* row(int r) { return data.data() + static_cast<size_t>(r) * cols; }
+    const T* row(int r) const { return data.data() + static_cast<size_t>(r) * cols; }
+    T& operator()(int r, int c) { return row(r)[c]; }
+    T operator()(int r, int c) const { return row(r)[c]; }
+  };
 
   // Pointers into a flat buffer, or into one packed partial-gradient slot.
   struct Tensors { T* c; T* ell; T* w1; T* b1; T* w2; T* b2; };  // [1] [1] [w] [w] [h,w] [h]
@@ -170,8 +178,8 @@ class FireBias {
     return false;
   }
 
-  static RowVector inputs_of(const std::vector<Point>& points) {
-    RowVector xs(static_cast<Eigen::Index>(points.size()));
+  static std::vector<T> inputs_of(const std::vector<Point>& points) {
+    std::vector<T> xs(points.size());
     for (size_t n = 0; n < points.size(); ++n) xs[n] = static_cast<T>(points[n].x);
     return xs;
   }
@@ -179,10 +187,12 @@ class FireBias {
   T activation_slope(T v) const { return v > 0 ? T(1) : static_cast<T>(negative_slope_); }
 
   // out: [h,n] = W2·act(w1·xs + b1) + b2 for xs: [n].
-  Matrix mlp_forward(const RowVector& xs) const;
+  Grid mlp_forward(const std::vector<T>& xs) const;
+  // pre: [w,n] = w1·xs + b1.
+  Grid mlp_pre_activation(const std::vector<T>& xs) const;
   // Accumulates the MLP's parameter gradients into `grads` and the input
   // gradient, chained into c and ℓ through `points`. dout: [h,n].
-  void mlp_backward(const std::vector<Point>& points, const Matrix& dout, Tensors grads) const;
+  void mlp_backward(const std::vector<Point>& points, const Grid& dout, Tensors grads) const;
 
   FireOptions options_;
   double negative_slope_;
@@ -193,38 +203,61 @@ class FireBias {
 };
 
 template <typename T>
-typename FireBias<T>::Matrix FireBias<T>::mlp_forward(const RowVector& xs) const {
-  const int w = options_.mlp_width;
-  Eigen::Map<const Vector> w1(params_.w1, w), b1(params_.b1, w), b2(params_.b2, heads_);
-  Eigen::Map<const RowMatrix> w2(params_.w2, heads_, w);
-  Matrix hidden = w1.lazyProduct(xs).colwise() + b1;  // [w,n]
-  hidden = hidden.unaryExpr([this](T v) { return activation(v); });
-  Matrix out = w2.lazyProduct(hidden).colwise() + b2;  // [h,n]
+typename FireBias<T>::Grid FireBias<T>::mlp_pre_activation(const std::vector<T>& xs) const {
+  const int n = static_cast<int>(xs.size());
+  Grid pre(options_.mlp_width, n);
+  for (int r = 0; r < pre.rows; ++r)
+    for (int j = 0; j < n; ++j) pre(r, j) = params_.w1[r] * xs[j] + params_.b1[r];
+  return pre;
+}
+
+template <typename T>
+typename FireBias<T>::Grid FireBias<T>::mlp_forward(const std::vector<T>& xs) const {
+  const int n = static_cast<int>(xs.size()), w = options_.mlp_width;
+  Grid hidden = mlp_pre_activation(xs);
+  for (T& v : hidden.data) v = activation(v);
+  Grid out(heads_, n);
+  for (int a = 0; a < heads_; ++a) {
+    T* o = out.row(a);
+    std::fill(o, o + n, params_.b2[a]);
+    for (int r = 0; r < w; ++r) {
+      const T weight = params_.w2[a * w + r];
+      const T* h = hidden.row(r);
+      for (int j = 0; j < n; ++j) o[j] += weight * h[j];
+    }
+  }
   return out;
 }
 
 template <typename T>
-void FireBias<T>::mlp_backward(const std::vector<Point>& points, const Matrix& dout, Tensors grads) const {
-  const int w = options_.mlp_width;
-  const RowVector xs = inputs_of(points);
-  Eigen::Map<const Vector> w1(params_.w1, w), b1(params_.b1, w);
-  Eigen::Map<const RowMatrix> w2(params_.w2, heads_, w);
-  const Matrix pre = w1.lazyProduct(xs).colwise() + b1;                               // [w,n]
-  const Matrix hidden = pre.unaryExpr([this](T v) { return activation(v); });  // [w,n]
-  Eigen::Map<RowMatrix>(grads.w2, heads_, w) += dout.lazyProduct(hidden.transpose());
-  Eigen::Map<Vector>(grads.b2, heads_) += dout.rowwise().sum();
-  const Matrix dpre =
-      w2.transpose().lazyProduct(dout).cwiseProduct(pre.unaryExpr([this](T v) { return activation_slope(v); }));  // [w,n]
-  Eigen::Map<Vector>(grads.w1, w) += dpre.lazyProduct(xs.transpose());
-  Eigen::Map<Vector>(grads.b1, w) += dpre.rowwise().sum();
-  const RowVector dxs = w1.transpose().lazyProduct(dpre);  // [n]
+void FireBias<T>::mlp_backward(const std::vector<Point>& points, const Grid& dout, Tensors grads) const {
+  const int n = static_cast<int>(points.size()), w = options_.mlp_width;
+  const std::vector<T> xs = inputs_of(points);
+  const Grid pre = mlp_pre_activation(xs);
+  Grid dpre(w, n);
+  std::vector<T> dxs(n, T(0));  // ∂loss/∂x_j = Σ_r w1[r]·dpre[r][j], r in order
+  for (int r = 0; r < w; ++r) {
+    std::vector<T> hidden(n);
+    for (int j = 0; j < n; ++j) hidden[j] = activation(pre(r, j));
+    T* d = dpre.row(r);
+    for (int a = 0; a < heads_; ++a) {
+      grads.w2[a * w + r] += vec::dot(dout.row(a), hidden.data(), n);
+      const T weight = params_.w2[a * w + r];
+      for (int j = 0; j < n; ++j) d[j] += weight * dout(a, j);
+    }
+    for (int j = 0; j < n; ++j) d[j] *= activation_slope(pre(r, j));
+    grads.w1[r] += vec::dot(d, xs.data(), n);
+    grads.b1[r] += vec::sum(d, n);
+    for (int j = 0; j < n; ++j) dxs[j] += params_.w1[r] * d[j];
+  }
+  for (int a = 0; a < heads_; ++a) grads.b2[a] += vec::sum(dout.row(a), n);
   // x = u/v: ∂x/∂c = (u_c·v − u·v_c)/v², ∂x/∂ℓ = −u·v_ℓ/v².
   double dc = 0.0, dell = 0.0;
-  for (size_t n = 0; n < points.size(); ++n) {
-    const Point& p = points[n];
-    const double g = dxs[n];
-    dc += g * (p.du_dc * p.v - p.u * p.dv_dc) / (p.v * p.v);
-    dell += g * (-p.u * p.dv_dell) / (p.v * p.v);
+  for (int j = 0; j < n; ++j) {
+    const double dx = dxs[j];
+    const Point& p = points[j];
+    dc += dx * (p.du_dc * p.v - p.u * p.dv_dc) / (p.v * p.v);
+    dell += dx * (-p.u * p.dv_dell) / (p.v * p.v);
   }
   grads.c[0] += static_cast<T>(dc);
   grads.ell[0] += static_cast<T>(dell);
@@ -235,7 +268,7 @@ void FireBias<T>::compute_bias(T* bias, const EncodingContext& ctx) const {
   const Pass pass = make_pass(ctx);
   const int seq_len = ctx.seq_len;
   const size_t tt = static_cast<size_t>(seq_len) * seq_len;
-  Matrix table;  // [h, offsets] for the thresholded rows
+  Grid table;  // [h, offsets] for the thresholded rows
   if (any_thresholded(pass)) table = mlp_forward(inputs_of(threshold_points(pass)));
   const int origin = -first_offset(pass);  // column of offset 0
 #pragma omp parallel for schedule(dynamic)
@@ -246,7 +279,7 @@ void FireBias<T>::compute_bias(T* bias, const EncodingContext& ctx) const {
         for (int j = 0; j < keys; ++j) bias[a * tt + static_cast<size_t>(i) * seq_len + j] = table(a, origin + i - j);
       continue;
     }
-    const Matrix out = mlp_forward(inputs_of(row_points(pass, i)));  // [h,keys]
+    const Grid out = mlp_forward(inputs_of(row_points(pass, i)));  // [h,keys]
     for (int a = 0; a < heads_; ++a)
       for (int j = 0; j < keys; ++j) bias[a * tt + static_cast<size_t>(i) * seq_len + j] = out(a, j);
   }
@@ -263,7 +296,7 @@ void FireBias<T>::bias_backward(const T* dbias, const EncodingContext& ctx) {
     // Sum the thresholded rows' gradient along each offset, then one MLP backward per offset.
     const std::vector<Point> points = threshold_points(pass);
     const int origin = -first_offset(pass);
-    Matrix dtable = Matrix::Zero(heads_, static_cast<Eigen::Index>(points.size()));
+    Grid dtable(heads_, static_cast<int>(points.size()));
     for (int i = 0; i < seq_len; ++i) {
       if (!pass.thresholded(i)) continue;
       const int keys = pass.causal ? i + 1 : seq_len;
@@ -276,7 +309,7 @@ void FireBias<T>::bias_backward(const T* dbias, const EncodingContext& ctx) {
   for (int i = 0; i < seq_len; ++i) {
     if (pass.thresholded(i)) continue;
     const std::vector<Point> points = row_points(pass, i);
-    Matrix dout(heads_, static_cast<Eigen::Index>(points.size()));  // [h,keys]
+    Grid dout(heads_, static_cast<int>(points.size()));  // [h,keys]
     for (int a = 0; a < heads_; ++a)
       for (size_t j = 0; j < points.size(); ++j) dout(a, j) = dbias[a * tt + static_cast<size_t>(i) * seq_len + j];
     mlp_backward(points, dout, slot(partials_.data() + static_cast<size_t>(i + 1) * size));
