@@ -78,37 +78,41 @@ void reduce_slots(const DapeMlpTensors<T>& grads, const std::vector<T>& slots, i
 
 }  // namespace
 
-// Per-thread buffers are row-major [channels, T]; a row's first `keys` entries
-// are that channel over the row's keys, contiguous, so reductions over keys
-// go through vec::sum/vec::dot (fixed grouping, alignment-independent).
+// One query row i at a time, the whole batch at once: the row's kept keys of
+// every batch element are the columns of per-thread row-major buffers
+// [channels, B·keys] (column b·keys + j is (b, j)), so each product is one
+// GEMM per query row; sums over columns go through vec::sum (fixed grouping,
+// alignment-independent).
 template <typename T>
 void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights, int batch,
                       int heads, int seq_len, int width, bool causal) {
   const WeightViews<T> mlp(weights, heads, width);
   const size_t tt = static_cast<size_t>(seq_len) * seq_len;
+  const int max_columns = batch * seq_len;
 #pragma omp parallel
   {
-    Rows<T> inputs(2 * heads, seq_len);  // [2h,T] u for every key of the row
-    Rows<T> hidden(width, seq_len);      // [w,T]
-    Rows<T> out(heads, seq_len);         // [h,T] W2·act(hidden)
-#pragma omp for collapse(2) schedule(dynamic, 4)
-    for (int b = 0; b < batch; ++b)
-      for (int i = 0; i < seq_len; ++i) {
-        const int keys = causal ? i + 1 : seq_len;
-        const size_t row = static_cast<size_t>(i) * seq_len;
+    Rows<T> inputs(2 * heads, max_columns);  // [2h,B·keys] u
+    Rows<T> hidden(width, max_columns);      // [w,B·keys]
+    Rows<T> out(heads, max_columns);         // [h,B·keys] W2·act(hidden)
+#pragma omp for schedule(dynamic, 1)
+    for (int i = 0; i < seq_len; ++i) {
+      const int keys = causal ? i + 1 : seq_len, columns = batch * keys;
+      const size_t row = static_cast<size_t>(i) * seq_len;
+      for (int b = 0; b < batch; ++b)
         for (int a = 0; a < heads; ++a) {
-          std::copy_n(scores + (b * heads + a) * tt + row, keys, &inputs(a, 0));
-          std::copy_n(bias + a * tt + row, keys, &inputs(heads + a, 0));
+          std::copy_n(scores + (b * heads + a) * tt + row, keys, &inputs(a, b * keys));
+          std::copy_n(bias + a * tt + row, keys, &inputs(heads + a, b * keys));
         }
-        multiply(hidden.leftCols(keys), mlp.w1, inputs.leftCols(keys));
-        for (int r = 0; r < width; ++r)
-          for (int j = 0; j < keys; ++j) hidden(r, j) = leaky(hidden(r, j) + mlp.b1[r]);
-        multiply(out.leftCols(keys), mlp.w2, hidden.leftCols(keys));
+      multiply(hidden.leftCols(columns), mlp.w1, inputs.leftCols(columns));
+      for (int r = 0; r < width; ++r)
+        for (int c = 0; c < columns; ++c) hidden(r, c) = leaky(hidden(r, c) + mlp.b1[r]);
+      multiply(out.leftCols(columns), mlp.w2, hidden.leftCols(columns));
+      for (int b = 0; b < batch; ++b)
         for (int a = 0; a < heads; ++a) {
           T* s = scores + (b * heads + a) * tt + row;
-          for (int j = 0; j < keys; ++j) s[j] += inputs(heads + a, j) + (out(a, j) + mlp.b2[a]);
+          for (int j = 0; j < keys; ++j) s[j] += inputs(heads + a, b * keys + j) + (out(a, b * keys + j) + mlp.b2[a]);
         }
-      }
+    }
   }
 }
 
@@ -120,57 +124,58 @@ void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, con
   const size_t tt = static_cast<size_t>(seq_len) * seq_len;
   const size_t slot_size = GradientSlot<T>::size(heads, width);
   const T scale = T(1) / std::sqrt(static_cast<T>(d_head));
+  const int max_columns = batch * seq_len;
   std::vector<T> slots(static_cast<size_t>(seq_len) * slot_size, T(0));  // [T, slot] per query row
 #pragma omp parallel
   {
-    Rows<T> inputs(2 * heads, seq_len);   // [2h,T] u, recomputed
-    Rows<T> pre(width, seq_len);          // [w,T] w1·u + b1, recomputed
-    Rows<T> act(width, seq_len);          // [w,T] LeakyReLU(pre)
-    Rows<T> grad(heads, seq_len);         // [h,T] dS
-    Rows<T> dpre(width, seq_len);         // [w,T]
-    Rows<T> dinputs(2 * heads, seq_len);  // [2h,T] du
+    Rows<T> inputs(2 * heads, max_columns);   // [2h,B·keys] u, recomputed
+    Rows<T> pre(width, max_columns);          // [w,B·keys] w1·u + b1, recomputed
+    Rows<T> act(width, max_columns);          // [w,B·keys] LeakyReLU(pre)
+    Rows<T> grad(heads, max_columns);         // [h,B·keys] dS
+    Rows<T> dpre(width, max_columns);         // [w,B·keys]
+    Rows<T> dinputs(2 * heads, max_columns);  // [2h,B·keys] du
 #pragma omp for schedule(dynamic, 1)
-    for (int i = 0; i < seq_len; ++i) {
-      const int keys = causal ? i + 1 : seq_len;
+    for (int i = 0; i < seq_len; ++i) {  // row i of dbias and slot i are this thread's alone
+      const int keys = causal ? i + 1 : seq_len, columns = batch * keys;
       const size_t row = static_cast<size_t>(i) * seq_len;
       const GradientSlot<T> slot(slots.data() + i * slot_size, heads, width);
-      for (int b = 0; b < batch; ++b) {  // in order: row i of dbias is this thread's alone
+      for (int b = 0; b < batch; ++b)
         for (int a = 0; a < heads; ++a) {
           const size_t head = static_cast<size_t>(b) * heads + a;
           const T* query = q + (head * seq_len + i) * d_head;
           for (int j = 0; j < keys; ++j)
-            inputs(a, j) = scale * vec::dot(query, k + (head * seq_len + j) * d_head, d_head);
-          std::copy_n(bias + a * tt + row, keys, &inputs(heads + a, 0));
-          std::copy_n(dscores + head * tt + row, keys, &grad(a, 0));
+            inputs(a, b * keys + j) = scale * vec::dot(query, k + (head * seq_len + j) * d_head, d_head);
+          std::copy_n(bias + a * tt + row, keys, &inputs(heads + a, b * keys));
+          std::copy_n(dscores + head * tt + row, keys, &grad(a, b * keys));
         }
-        multiply(pre.leftCols(keys), mlp.w1, inputs.leftCols(keys));
-        for (int r = 0; r < width; ++r)
-          for (int j = 0; j < keys; ++j) {
-            pre(r, j) += mlp.b1[r];
-            act(r, j) = leaky(pre(r, j));
-          }
+      multiply(pre.leftCols(columns), mlp.w1, inputs.leftCols(columns));
+      for (int r = 0; r < width; ++r)
+        for (int c = 0; c < columns; ++c) {
+          pre(r, c) += mlp.b1[r];
+          act(r, c) = leaky(pre(r, c));
+        }
+      // The slot receives row i's only contribution, so its products assign.
+      multiply(Eigen::Map<Rows<T>>(slot.w2, heads, width), grad.leftCols(columns),
+               act.leftCols(columns).transpose());
+      for (int a = 0; a < heads; ++a) slot.b2[a] = vec::sum(&grad(a, 0), columns);
+      multiply(dpre.leftCols(columns), mlp.w2.transpose(), grad.leftCols(columns));
+      for (int r = 0; r < width; ++r) {
+        for (int c = 0; c < columns; ++c) dpre(r, c) *= leaky_slope(pre(r, c));
+        slot.b1[r] = vec::sum(&dpre(r, 0), columns);
+      }
+      multiply(Eigen::Map<Rows<T>>(slot.w1, width, 2 * heads), dpre.leftCols(columns),
+               inputs.leftCols(columns).transpose());
+      multiply(dinputs.leftCols(columns), mlp.w1.transpose(), dpre.leftCols(columns));
+      for (int b = 0; b < batch; ++b)  // in order: dbias sums over the batch
         for (int a = 0; a < heads; ++a) {
-          slot.b2[a] += vec::sum(&grad(a, 0), keys);
-          for (int r = 0; r < width; ++r) slot.w2[a * width + r] += vec::dot(&grad(a, 0), &act(r, 0), keys);
-        }
-        multiply(dpre.leftCols(keys), mlp.w2.transpose(), grad.leftCols(keys));
-        for (int r = 0; r < width; ++r) {
-          for (int j = 0; j < keys; ++j) dpre(r, j) *= leaky_slope(pre(r, j));
-          slot.b1[r] += vec::sum(&dpre(r, 0), keys);
-          for (int c = 0; c < 2 * heads; ++c)
-            slot.w1[r * 2 * heads + c] += vec::dot(&dpre(r, 0), &inputs(c, 0), keys);
-        }
-        multiply(dinputs.leftCols(keys), mlp.w1.transpose(), dpre.leftCols(keys));
-        for (int a = 0; a < heads; ++a) {
-          const size_t head = static_cast<size_t>(b) * heads + a;
-          T* dx = dscores + head * tt + row;
+          T* dx = dscores + (static_cast<size_t>(b) * heads + a) * tt + row;
           T* dbias_row = dbias + a * tt + row;
           for (int j = 0; j < keys; ++j) {
-            dx[j] = grad(a, j) + dinputs(a, j);
-            dbias_row[j] += grad(a, j) + dinputs(heads + a, j);
+            const int c = b * keys + j;
+            dx[j] = grad(a, c) + dinputs(a, c);
+            dbias_row[j] += grad(a, c) + dinputs(heads + a, c);
           }
         }
-      }
     }
   }
   reduce_slots(grads, slots, seq_len, heads, width);

@@ -15,12 +15,12 @@
 //   dw2 += g·act(hid)ᵀ, db2 += g; dhid = (w2ᵀg) ⊙ act'(hid); dw1 += dhid·uᵀ, db1 += dhid;
 //   du = w1ᵀ·dhid;  dx = g + du[:h] (into q, k);  dbias += g + du[h:] (Σ over b).
 //
-// Cost O(B·T²·3hw) per layer. The fused kernels work one query row (b,i) at a
-// time as small matrix products over that row's keys, with per-thread buffers
-// of O((2h + w)·T): nothing of size T²×w exists. Backward recomputes x from q
-// and k and the hidden activations from u instead of storing B·T²·w values.
-// Rows run in parallel (forward over (b,i), backward over i with the batch in
-// order, so each thread owns its dbias rows); weight gradients are per-row
+// Cost O(B·T²·3hw) per layer. The fused kernels work one query row i at a
+// time, for the whole batch: the row's kept (b, j) entries are the columns of
+// three matrix products, with per-thread buffers of O((2h + w)·B·T): nothing
+// of size T²×w exists. Backward recomputes x from q and k and the hidden
+// activations from u instead of storing B·T²·w values. Query rows run in
+// parallel (each thread owns its dbias rows); weight gradients are per-row
 // partial sums reduced in row order: bit-identical for any thread count.
 // The *_reference versions are the plain per-entry loops, for tests.
 #pragma once
