@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/rng.hpp"
+#include "models/encoding.hpp"
 #include "models/encoding_options.hpp"
 
 namespace pebench {
@@ -47,6 +48,27 @@ class PositionSampler {
 
  private:
   int max_length_ = kDefaultMaxLength;
+};
+
+// The option handling every randomized encoding shares, on top of its base
+// (Encoding<T>, AdditiveBias<T>, TxlRelative<T>): option "max_length", the
+// L >= T check before every pass, and the sampler for the hooks.
+template <typename Base>
+class Randomized : public Base {
+ public:
+  void configure(const json& options) override {
+    EncodingOptions reader(this->name(), options);
+    sampler_.configure(reader);
+    reader.finish();
+  }
+  json options() const override { return {{"max_length", sampler_.max_length()}}; }
+  void begin_forward(const EncodingContext& ctx) override {
+    sampler_.check_length(this->name(), ctx.seq_len);
+    Base::begin_forward(ctx);
+  }
+
+ protected:
+  PositionSampler sampler_;
 };
 
 }  // namespace pebench

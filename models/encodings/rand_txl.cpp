@@ -27,31 +27,16 @@
 namespace pebench {
 
 template <typename T>
-class RandTxl : public TxlRelative<T> {
- public:
-  void configure(const json& options) override {
-    EncodingOptions reader(this->name(), options);
-    sampler_.configure(reader);
-    reader.finish();
-  }
-  json options() const override { return {{"max_length", sampler_.max_length()}}; }
-  void begin_forward(const EncodingContext& ctx) override {
-    sampler_.check_length(this->name(), ctx.seq_len);
-    TxlRelative<T>::begin_forward(ctx);
-  }
-
+class RandTxl : public Randomized<TxlRelative<T>> {
  protected:
   void relative_positions(double* out, int layer, const EncodingContext& ctx) override {
     const int T_ = ctx.seq_len;
-    const std::vector<int> r = sampler_.distances(ctx.position_seed, layer, T_);  // [T]
+    const std::vector<int> r = this->sampler_.distances(ctx.position_seed, layer, T_);  // [T]
     for (int d = 0; d < T_; ++d) {
       out[T_ - 1 + d] = r[d];
       out[T_ - 1 - d] = -r[d];
     }
   }
-
- private:
-  PositionSampler sampler_;
 };
 
 PEBENCH_ENCODING(RandTxl, "rand_txl");

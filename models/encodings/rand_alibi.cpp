@@ -1,0 +1,48 @@
+// rand_alibi: randomized ALiBi (Ruoss et al. 2023, "Randomized Positional
+// Encodings Boost Length Generalization of Transformers", NOISY_ALIBI;
+// specs/encodings.md §5 and §9, tasks-chomsky.md §4).
+//
+// ALiBi with the distance |i − j| replaced by a sampled distance r_|i−j|:
+//   causal:        Bias[a,i,j] = −m_a · r_{i−j}                        (j ≤ i)
+//   bidirectional: Bias[a,i,j] = −m_a · r_{|i−j|} + 0.5 · m_a · [j < i]
+// (the +0.5 on the lower triangle tells left from right, as the base alibi's
+// bidirectional form in the CHE reference). m_a are the standard ALiBi slopes
+// (position_math.hpp::alibi_slopes); r_0 = 0 and r_1 < ... < r_{T−1} are
+// distinct integers drawn uniformly from [1, L), afresh in every layer from
+// Rng(position_seed, layer), at training and at evaluation
+// (models/random_positions.hpp), the same on both sides, for every head and
+// every example. The bias is added after the 1/sqrt(d_h) scaling.
+//
+// Source: google-deepmind/randomized_positional_encodings
+// models/positional_encodings.py::compute_noisy_alibi_encodings_biases
+// (randomize_both_sides = False).
+// Parameters: none. Options: max_length (L, default 2048); L < T is a
+// UsageError. Causal and bidirectional as above.
+#include "models/additive_bias.hpp"
+#include "models/position_math.hpp"
+#include "models/random_positions.hpp"
+
+namespace pebench {
+
+template <typename T>
+class RandAlibi : public Randomized<AdditiveBias<T>> {
+ protected:
+  void compute_bias(T* bias, int layer, const EncodingContext& ctx) override {
+    const int T_ = ctx.seq_len;
+    const std::vector<int> r = this->sampler_.distances(ctx.position_seed, layer, T_);  // [T]
+    const std::vector<double> slopes = alibi_slopes(ctx.n_heads);
+    for (int a = 0; a < ctx.n_heads; ++a)
+      for (int i = 0; i < T_; ++i) {
+        T* row = bias + (static_cast<size_t>(a) * T_ + i) * T_;
+        const int last = ctx.causal ? i : T_ - 1;
+        for (int j = 0; j <= last; ++j) {
+          const double left_offset = (!ctx.causal && j < i) ? 0.5 : 0.0;
+          row[j] = static_cast<T>(slopes[a] * (left_offset - r[std::abs(i - j)]));
+        }
+      }
+  }
+};
+
+PEBENCH_ENCODING(RandAlibi, "rand_alibi");
+
+}  // namespace pebench
