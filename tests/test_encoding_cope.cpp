@@ -179,11 +179,22 @@ TEST(Cope, DeclaresLeftAndRightTablesPerLayer) {
   EXPECT_EQ(f.layout.tensors().size(), 6u);
 }
 
+TEST(Cope, InitStdDrawsNonzeroTables) {
+  HookFixture zero = make_hook_fixture("cope", json(), small_config(), 1, 2, true);
+  HookFixture drawn = make_hook_fixture("cope", json{{"init_std", 0.1}}, small_config(), 1, 2, true);
+  EXPECT_EQ(zero.params, std::vector<double>(zero.params.size(), 0.0));
+  double sum_squares = 0;
+  for (double value : drawn.params) sum_squares += value * value;
+  EXPECT_NEAR(std::sqrt(sum_squares / drawn.params.size()), 0.1, 0.03);
+}
+
 TEST(Cope, ReportsAndValidatesItsOptions) {
-  EXPECT_EQ(make_encoding<float>("cope")->options(), (json{{"npos", 64}, {"scale_position_logits", true}}));
+  EXPECT_EQ(make_encoding<float>("cope")->options(),
+            (json{{"npos", 64}, {"scale_position_logits", true}, {"init_std", 0.0}}));
   EXPECT_EQ(make_encoding<float>("cope", json{{"npos", 513}})->options()["npos"], 513);
   EXPECT_THROW(make_encoding<float>("cope", json{{"npos", 1}}), UsageError);
   EXPECT_THROW(make_encoding<float>("cope", json{{"npos", 12.5}}), UsageError);
   EXPECT_THROW(make_encoding<float>("cope", json{{"scale_position_logits", 1}}), UsageError);
   EXPECT_THROW(make_encoding<float>("cope", json{{"n_pos", 64}}), UsageError);
+  EXPECT_THROW(make_encoding<float>("cope", json{{"init_std", -0.1}}), UsageError);
 }

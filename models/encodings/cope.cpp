@@ -37,7 +37,9 @@
 // [npos, d_h], zero-initialised as in RAM, not decayed. e_right only trains on
 // bidirectional tasks. Options: npos (default 64: the paper's p_max for
 // language modelling, the DAPE repo's npos_max; RAM's default is block size
-// + 1), scale_position_logits (default true).
+// + 1), scale_position_logits (default true), init_std (default 0: RAM's
+// zero init; > 0 draws the tables from N(0, init_std), which also lets the
+// gradient checks exercise the gate path).
 #include <algorithm>
 #include <cmath>
 
@@ -81,19 +83,21 @@ class CoPE : public Encoding<T> {
     EncodingOptions reader(this->name(), options);
     npos_ = reader.integer("npos", 64, 2, 1 << 16);
     scale_position_logits_ = reader.boolean("scale_position_logits", true);
+    init_std_ = reader.number("init_std", 0.0, 0.0, 10.0);
     reader.finish();
   }
   json options() const override {
-    return {{"npos", npos_}, {"scale_position_logits", scale_position_logits_}};
+    return {{"npos", npos_}, {"scale_position_logits", scale_position_logits_}, {"init_std", init_std_}};
   }
 
   void declare_parameters(ParamLayout& layout, const ModelConfig& config) override {
     d_head_ = config.d_head();
     tables_.resize(config.n_layers);
+    const Init init = init_std_ > 0 ? Init::normal(init_std_) : Init::constant(0.0);
     for (int l = 0; l < config.n_layers; ++l) {
       const std::string prefix = fmt::format("encoding.{}.layer{}.", this->name(), l);
-      tables_[l].left = layout.add(prefix + "e_left", {npos_, d_head_}, Init::constant(0.0), false);
-      tables_[l].right = layout.add(prefix + "e_right", {npos_, d_head_}, Init::constant(0.0), false);
+      tables_[l].left = layout.add(prefix + "e_left", {npos_, d_head_}, init, false);
+      tables_[l].right = layout.add(prefix + "e_right", {npos_, d_head_}, init, false);
     }
   }
   void bind(T* params, T* grads) override {
@@ -243,6 +247,7 @@ class CoPE : public Encoding<T> {
 
   int npos_ = 64;
   bool scale_position_logits_ = true;
+  double init_std_ = 0.0;
   int d_head_ = 0;
   std::vector<TableOffsets> tables_;  // per layer
   T* params_ = nullptr;
