@@ -7,15 +7,9 @@
 
 #include "common/errors.hpp"
 #include "models/position_math.hpp"
+#include "models/vector_math.hpp"
 
 namespace pebench {
-
-template <typename T>
-static T dot(const T* a, const T* b, int n) {
-  T sum = 0;
-  for (int c = 0; c < n; ++c) sum += a[c] * b[c];
-  return sum;
-}
 
 template <typename T>
 void TxlRelative<T>::declare_parameters(ParamLayout& layout, const ModelConfig& config) {
@@ -61,7 +55,8 @@ void TxlRelative<T>::project_positions(int layer, const EncodingContext& ctx) {
   for (int r = 0; r < rows; ++r) {
     T* sinusoid = sinusoids.data() + static_cast<size_t>(r) * D;
     sinusoid_row(sinusoid, positions[r], D);
-    for (int o = 0; o < D; ++o) rel_keys[static_cast<size_t>(r) * D + o] = dot(w_r + static_cast<size_t>(o) * D, sinusoid, D);
+    T* rel_key = rel_keys.data() + static_cast<size_t>(r) * D;
+    for (int o = 0; o < D; ++o) rel_key[o] = vec::dot(w_r + static_cast<size_t>(o) * D, sinusoid, D);
   }
 }
 
@@ -84,14 +79,14 @@ void TxlRelative<T>::logits_forward(T* scores, const T* q, const T* k, int layer
       const T* u = u_all + a * dh;
       const T* v = v_all + a * dh;
       std::vector<T> content_bias(T_);  // [T] u_a·k_j
-      for (int j = 0; j < T_; ++j) content_bias[j] = dot(u, kh + static_cast<size_t>(j) * dh, dh);
+      for (int j = 0; j < T_; ++j) content_bias[j] = vec::dot(u, kh + static_cast<size_t>(j) * dh, dh);
       std::vector<T> query_v(dh);  // [d_h] q_i + v_a
       for (int i = 0; i < T_; ++i) {
         for (int c = 0; c < dh; ++c) query_v[c] = qh[static_cast<size_t>(i) * dh + c] + v[c];
         const int last = ctx.causal ? i : T_ - 1;
         for (int j = 0; j <= last; ++j) {
           const T* rel_key = rel_keys + static_cast<size_t>(j - i + T_ - 1) * D + a * dh;
-          s[static_cast<size_t>(i) * T_ + j] += (content_bias[j] + dot(query_v.data(), rel_key, dh)) * scale;
+          s[static_cast<size_t>(i) * T_ + j] += (content_bias[j] + vec::dot(query_v.data(), rel_key, dh)) * scale;
         }
       }
     }

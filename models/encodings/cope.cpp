@@ -48,21 +48,15 @@
 #include "models/cope_positions.hpp"
 #include "models/encoding.hpp"
 #include "models/encoding_options.hpp"
+#include "models/vector_math.hpp"
 
 namespace pebench {
 
 namespace {
 
 template <typename T>
-T dot(const T* a, const T* b, int n) {
-  T sum = 0;
-  for (int c = 0; c < n; ++c) sum += a[c] * b[c];
-  return sum;
-}
-
-template <typename T>
 T sigmoid(T x) {
-  return T(1) / (T(1) + std::exp(-x));
+  return T(1) / (T(1) + vec::exp(-x));
 }
 
 // Linear interpolation between the integer positions around p.
@@ -180,8 +174,8 @@ class CoPE : public Encoding<T> {
     const T* e_right = params_ + tables_[layer].right;
     row.left_rows = std::min(npos_, i + 2);  // p_ij <= i − j + 1 <= i + 1
     row.right_rows = ctx.causal ? 0 : std::min(npos_, T_ - i + 1);
-    for (int r = 0; r < row.left_rows; ++r) row.z_left[r] = dot(query, e_left + static_cast<size_t>(r) * dh, dh);
-    for (int r = 0; r < row.right_rows; ++r) row.z_right[r] = dot(query, e_right + static_cast<size_t>(r) * dh, dh);
+    for (int r = 0; r < row.left_rows; ++r) row.z_left[r] = vec::dot(query, e_left + size_t(r) * dh, dh);
+    for (int r = 0; r < row.right_rows; ++r) row.z_right[r] = vec::dot(query, e_right + size_t(r) * dh, dh);
   }
 
   // c_ij: z of the key's side interpolated at p_ij.
@@ -198,7 +192,7 @@ class CoPE : public Encoding<T> {
     const int T_ = ctx.seq_len, dh = ctx.d_head, last = ctx.causal ? i : T_ - 1;
     const T score_scale = T(1) / std::sqrt(static_cast<T>(dh)), pos_scale = position_scale(ctx);
     for (int j = 0; j <= last; ++j)
-      row.gates[j] = sigmoid(dot(query, keys + static_cast<size_t>(j) * dh, dh) * score_scale);
+      row.gates[j] = sigmoid(vec::dot(query, keys + static_cast<size_t>(j) * dh, dh) * score_scale);
     prepare_row(row, query, i, layer, ctx);
     std::fill(row.dz_left.begin(), row.dz_left.begin() + row.left_rows, T(0));
     std::fill(row.dz_right.begin(), row.dz_right.begin() + row.right_rows, T(0));

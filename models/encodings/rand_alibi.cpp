@@ -6,8 +6,8 @@
 //   causal:        Bias[a,i,j] = −m_a · r_{i−j}                        (j ≤ i)
 //   bidirectional: Bias[a,i,j] = −m_a · r_{|i−j|} + 0.5 · m_a · [j < i]
 // (the +0.5 on the lower triangle tells left from right, as the base alibi's
-// bidirectional form in the CHE reference). m_a are the standard ALiBi slopes
-// (position_math.hpp::alibi_slopes); r_0 = 0 and r_1 < ... < r_{T−1} are
+// bidirectional form in the CHE reference; both share position_math.hpp's
+// alibi_bias). m_a are the standard ALiBi slopes (alibi_slopes); r_0 = 0 and r_1 < ... < r_{T−1} are
 // distinct integers drawn uniformly from [1, L), afresh in every layer from
 // Rng(position_seed, layer), at training and at evaluation
 // (models/random_positions.hpp), the same on both sides, for every head and
@@ -28,18 +28,8 @@ template <typename T>
 class RandAlibi : public Randomized<AdditiveBias<T>> {
  protected:
   void compute_bias(T* bias, int layer, const EncodingContext& ctx) override {
-    const int T_ = ctx.seq_len;
-    const std::vector<int> r = this->sampler_.distances(ctx.position_seed, layer, T_);  // [T]
-    const std::vector<double> slopes = alibi_slopes(ctx.n_heads);
-    for (int a = 0; a < ctx.n_heads; ++a)
-      for (int i = 0; i < T_; ++i) {
-        T* row = bias + (static_cast<size_t>(a) * T_ + i) * T_;
-        const int last = ctx.causal ? i : T_ - 1;
-        for (int j = 0; j <= last; ++j) {
-          const double left_offset = (!ctx.causal && j < i) ? 0.5 : 0.0;
-          row[j] = static_cast<T>(slopes[a] * (left_offset - r[std::abs(i - j)]));
-        }
-      }
+    const std::vector<int> r = this->sampler_.distances(ctx.position_seed, layer, ctx.seq_len);  // [T]
+    alibi_bias(bias, alibi_slopes(ctx.n_heads), r.data(), ctx.causal, ctx.seq_len);
   }
 };
 

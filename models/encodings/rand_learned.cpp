@@ -12,10 +12,11 @@
 // Source: google-deepmind/randomized_positional_encodings models/transformer.py
 // (NOISY_LEARNT: an hk.Embed(noise_max_length, D) table gathered at the
 // sorted sampled rows).
-// Parameters: encoding.rand_learned.table [L, D], truncated normal σ = 1 (the
-// hk.Embed default initialiser the reference relies on), decayed like the
-// token embeddings. Options: max_length (L, default 2048; it sizes the
-// table); L < T is a UsageError. Causal and bidirectional alike.
+// Parameters: encoding.rand_learned.table [L, D], N(0, 0.02) and decayed,
+// exactly as the base `learned` table, so that the two differ only in the
+// positions (the reference's hk.Embed default would be truncated normal σ = 1).
+// Options: max_length (L, default 2048; it sizes the table); L < T is a
+// UsageError. Causal and bidirectional alike.
 #include "models/random_positions.hpp"
 #include "models/table_lookup.hpp"
 
@@ -26,7 +27,7 @@ class RandLearned : public Randomized<Encoding<T>> {
  public:
   void declare_parameters(ParamLayout& layout, const ModelConfig& config) override {
     table_offset_ = layout.add("encoding." + this->name() + ".table", {this->sampler_.max_length(), config.d_model},
-                               Init::truncated_normal(1.0));
+                               Init::normal(0.02));
   }
   void bind(T* params, T* grads) override {
     table_ = params + table_offset_;
