@@ -35,6 +35,13 @@ void EncodingOptions::reject(const std::string& key, const std::string& expected
   fail(key, it == options_.end() ? nlohmann::json("(default)") : *it, expected);
 }
 
+bool EncodingOptions::boolean(const std::string& key, bool fallback) {
+  const nlohmann::json* value = find(key);
+  if (!value) return fallback;
+  if (!value->is_boolean()) fail(key, *value, "true or false");
+  return value->get<bool>();
+}
+
 int EncodingOptions::integer(const std::string& key, int fallback, int min, int max) {
   const nlohmann::json* value = find(key);
   if (!value) return fallback;

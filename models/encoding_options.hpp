@@ -25,6 +25,8 @@ class EncodingOptions {
   // A finite number in (min, max] when min_exclusive, else [min, max].
   double number(const std::string& key, double fallback, double min, double max,
                 bool min_exclusive = false);
+  // true or false; `fallback` when the key is absent.
+  bool boolean(const std::string& key, bool fallback);
   // UsageError naming the first key that no integer()/number() call read.
   void finish() const;
   // UsageError "option 'key' must be <expected>, got <value>", for checks
