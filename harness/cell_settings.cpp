@@ -79,7 +79,7 @@ void apply_train_section(const json& section, const std::string& origin, const s
   ObjectReader reader(section, origin, path);
   TrainConfig& train = settings.train;
   reader.read_int("steps", train.steps, 1, INT_MAX);
-  reader.read_int("batch_size", train.batch_size, 1, 1 << 20);
+  reader.read_int("batch_size", train.batch_size, 1, INT_MAX);
   read_optimizer_fields(reader, train.optimizer);
   reader.read_number("dropout", settings.model.dropout, 0.0, 0.99);
   if (const json* lengths = reader.get("lengths")) train.lengths = parse_length_spec(*lengths, origin, reader.path_of("lengths"));
@@ -115,8 +115,8 @@ void apply_eval_section(const json& section, const std::string& origin, const st
     for (const auto& [split, spec] : lengths->items())
       eval.lengths[split] = parse_length_spec(spec, origin, by_split.path_of(split));
   }
-  reader.read_int("sequences", eval.sequences, 1, 1 << 24);
-  reader.read_int("sub_batch", eval.sub_batch, 1, 1 << 20);
+  reader.read_int("sequences", eval.sequences, 1, INT_MAX);
+  reader.read_int("sub_batch", eval.sub_batch, 1, INT_MAX);
   reader.read_uint64("seed", eval.seed);
   reader.finish();
 }

@@ -26,8 +26,8 @@ static LengthScore evaluate_length(Transformer<float>& model, const Task& task, 
   Rng data(eval.seed, "eval/" + stream);
   Rng positions(eval.seed, "eval-positions/" + stream);
   ForwardResult total;
-  for (int done = 0; done < eval.sequences; done += eval.sub_batch) {
-    const int count = std::min(eval.sub_batch, eval.sequences - done);
+  for (int64_t done = 0; done < eval.sequences; done += eval.sub_batch) {
+    const int count = static_cast<int>(std::min<int64_t>(eval.sub_batch, eval.sequences - done));
     const Batch batch = make_batch(task, split, length, count, data);
     const ForwardResult part = model.evaluate(batch, positions.next_u64());
     total.scored += part.scored;

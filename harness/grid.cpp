@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "common/registry.hpp"
+#include "common/rng.hpp"
 #include "models/encoding.hpp"
 
 namespace pebench {
@@ -41,9 +42,10 @@ bool selects(const std::string& selector, const Split& split) {
 // Every selector (eval.splits entry or eval.lengths key) must match some split
 // of some task in the grid; anything else is a typo.
 void check_selectors(const Suite& suite, const std::vector<TaskPlan>& plans) {
-  std::vector<std::string> known = {"id", "ood"};
+  std::set<std::string> names = {"id", "ood"};
   for (const auto& plan : plans)
-    for (const auto& split : plan.task->splits()) known.push_back(split.name);
+    for (const auto& split : plan.task->splits()) names.insert(split.name);
+  const std::vector<std::string> known(names.begin(), names.end());
   for (const auto& plan : plans) {
     std::vector<std::string> selectors = plan.settings.eval.splits;
     for (const auto& [key, spec] : plan.settings.eval.lengths) selectors.push_back(key);
@@ -211,18 +213,20 @@ std::vector<Cell> expand_grid(const Suite& suite, std::vector<std::string>* skip
 }
 
 std::vector<Cell> shard_cells(const std::vector<Cell>& cells, Shard shard) {
-  std::vector<Cell> mine;
-  int task_index = -1;
-  int position_in_task = 0;
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (i == 0 || cells[i].task_label != cells[i - 1].task_label) {
-      ++task_index;
-      position_in_task = 0;
-    }
-    if ((task_index + position_in_task) % shard.count == shard.index - 1) mine.push_back(cells[i]);
-    ++position_in_task;
-  }
-  return mine;
+  std::vector<size_t> order(cells.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<uint64_t> keys(cells.size());
+  for (size_t i = 0; i < cells.size(); ++i) keys[i] = hash_string(cells[i].name());
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return keys[a] != keys[b] ? keys[a] < keys[b] : cells[a].name() < cells[b].name();
+  });
+  std::vector<bool> mine(cells.size(), false);
+  for (size_t rank = 0; rank < order.size(); ++rank)
+    mine[order[rank]] = static_cast<int>(rank % shard.count) == shard.index - 1;
+  std::vector<Cell> selected;
+  for (size_t i = 0; i < cells.size(); ++i)
+    if (mine[i]) selected.push_back(cells[i]);
+  return selected;
 }
 
 }  // namespace pebench

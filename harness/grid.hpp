@@ -53,10 +53,12 @@ struct Cell {
 // both were named explicitly; `skipped` receives "task/encoding" for each drop.
 std::vector<Cell> expand_grid(const Suite& suite, std::vector<std::string>* skipped = nullptr);
 
-// The cells of shard `shard` (stable, balanced): within each task, cells are
-// dealt round-robin over the shards starting one shard further for every next
-// task, so that each encoding's cells spread over all shards. All shards of a
-// run must see the same grid (same suite and selection flags).
+// The cells of shard `shard`, in grid order. Cells are dealt round-robin in
+// the order of a stable hash of their names (FNV-1a, the same on every
+// machine): shard sizes differ by at most one, and expensive cells (one slow
+// encoding, one long task) spread over the shards instead of piling up in the
+// one that a plain round-robin over the sorted grid would give them. All
+// shards of a run must see the same grid (same suite and selection flags).
 std::vector<Cell> shard_cells(const std::vector<Cell>& cells, Shard shard);
 
 }  // namespace pebench
