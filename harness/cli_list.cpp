@@ -8,6 +8,7 @@
 #include "common/errors.hpp"
 #include "harness/cli.hpp"
 #include "harness/suites.hpp"
+#include "harness/task_listing.hpp"
 #include "models/encoding.hpp"
 #include "tasks/task.hpp"
 
@@ -18,34 +19,18 @@ void check_range(const char* flag, long long value, long long lo, long long hi) 
     throw UsageError(fmt::format("{} {} is out of range [{}, {}]", flag, value, lo, hi));
 }
 
-static json task_json(const Task& task) {
-  json splits = json::array();
-  for (const auto& split : task.splits())
-    splits.push_back({{"name", split.name}, {"kind", to_string(split.kind)},
-                      {"lengths", split.lengths}, {"description", split.description}});
-  return {{"name", task.name()},
-          {"family", task.family()},
-          {"version", task.version()},
-          {"input_vocab", task.input_vocab()},
-          {"output_vocab", task.output_vocab()},
-          {"attention", to_string(task.attention())},
-          {"splits", splits},
-          {"segment_boundaries", task.segment_boundaries()},
-          {"options", task.options()}};
-}
-
 static void list_tasks(bool as_json) {
-  json all = json::array();
+  if (as_json) {
+    std::cout << tasks_json().dump(2) << "\n";
+    return;
+  }
   for (const auto& name : task_registry().names()) {
     auto task = make_task(name);
-    if (as_json) {
-      all.push_back(task_json(*task));
-    } else {
-      fmt::print("{:<28} {:<8} {:<14} in={} out={}\n", name, task->family(),
-                 to_string(task->attention()), task->input_vocab().size(), task->output_vocab().size());
-    }
+    std::string split_names;
+    for (const auto& split : task->splits()) split_names += (split_names.empty() ? "" : ",") + split.name;
+    fmt::print("{:<28} {:<8} {:<14} in={:<3} out={:<3} splits={}\n", name, task->family(),
+               to_string(task->attention()), task->input_vocab().size(), task->output_vocab().size(), split_names);
   }
-  if (as_json) std::cout << all.dump(2) << "\n";
 }
 
 static void list_encodings(bool as_json) {

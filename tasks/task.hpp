@@ -6,9 +6,11 @@
 // "length" is the task's own size parameter, documented by each task:
 //   - CHE tasks: the input string length N (the model sees N + m tokens, m
 //     placeholders `_` for the m output positions);
-//   - flip_flop: the number of symbols T;
-//   - selective_copy: the number of tokens to copy n;
-//   - counting: the number of program operations.
+//   - memory tasks (flip_flop, selective_copy, counting): the model's sequence
+//     length T itself, because a batch needs one sequence length while the
+//     number of copied symbols (selective_copy, whose splits differ in blanks)
+//     or of statements (counting: 1 to 4 tokens each) does not fix it; each
+//     task's header says how T maps to its own sizes.
 // Task::sequence_length(length) gives the model's sequence length for it.
 //
 // Adding a task = one .cpp in tasks/<family>/ that subclasses Task and ends with
