@@ -1,5 +1,16 @@
 // AdamW with global-norm gradient clipping and a learning-rate schedule, over
 // the flat parameter/gradient buffers (one loop each).
+//
+// The optimizer knows nothing about encodings: it never calls
+// Encoding::project_parameters(). The caller (the harness's trainer) calls
+// `model.encoding().project_parameters()` after every step(), so clamps such
+// as KERPLE's p, r >= 0.01 hold before the next forward pass.
+//
+// Schedules: `constant` ignores warmup_steps. `warmup_linear` and
+// `warmup_cosine` ramp linearly from lr/warmup_steps to lr over the first
+// warmup_steps steps, then decay to min_lr_ratio·lr at total_steps (and stay).
+// Clipping follows optax.clip_by_global_norm: g ← g·clip_norm/‖g‖ when ‖g‖ > clip_norm.
+// Deterministic for any thread count (the norm is summed in a fixed order).
 #pragma once
 #include <cstddef>
 #include <string>
@@ -31,6 +42,7 @@ double learning_rate(const OptimizerConfig& config, int step);
 template <typename T>
 class AdamW {
  public:
+  // UsageError if the config is invalid. Keeps a reference to `layout`.
   AdamW(const OptimizerConfig& config, const ParamLayout& layout);
   // Clips grads (in place) to the global norm, then updates params. Returns
   // the gradient norm before clipping (NaN/Inf if the gradients are not finite;

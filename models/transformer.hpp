@@ -67,10 +67,15 @@ class Transformer {
   // Forward without dropout or backward, in sub-batches so that activation
   // memory stays bounded at any length; results summed over the sub-batches.
   ForwardResult evaluate(const Batch& batch, uint64_t position_seed);
+  // evaluate() keeps its activations under about this many bytes (default
+  // 256 MiB) by choosing the sub-batch size; its results do not depend on it.
+  void set_eval_memory_budget(size_t bytes);
+  // The number of sequences per sub-batch evaluate() uses at this length.
+  int eval_sub_batch_size(int seq_len) const;
 
-  // Argmax class per position of the last forward(): [B,T].
+  // Argmax class per position of the last forward() or evaluate(): [B,T].
   const std::vector<int>& predictions() const;
-  // Logits of the last forward(): [B,T,output_vocab].
+  // Logits of the last forward() or evaluate(): [B,T,output_vocab].
   const T* logits() const;
 
  private:

@@ -1,0 +1,41 @@
+// alibi: attention with linear biases (Press et al. 2022, "Train Short, Test
+// Long", §3; specs/encodings.md §5). A fixed per-head bias is added to the
+// logits after the 1/sqrt(d_h) scaling, in every layer, with no input PE:
+//
+//   causal:        Bias[a,i,j] = −m_a·(i − j)                 (j <= i)
+//   bidirectional: Bias[a,i,j] =  m_a·(−|i − j| + 0.5·[j < i])
+//
+// Slopes m_a: the standard geometric sequence for any head count
+// (position_math.hpp alibi_slopes; fairseq get_slopes). The bidirectional form
+// is the CHE/RPE reference's (google-deepmind/randomized_positional_encodings
+// models/positional_encodings.py compute_alibi_encodings_biases): symmetric
+// in distance plus 0.5 on the lower triangle so left and right differ
+// (DESIGN §2). Hook 3 only (via AdditiveBias). Parameters: none.
+// Identical at training and evaluation.
+#include <vector>
+
+#include "models/additive_bias.hpp"
+#include "models/position_math.hpp"
+
+namespace pebench {
+
+template <typename T>
+class Alibi : public AdditiveBias<T> {
+ protected:
+  void compute_bias(T* bias, int, const EncodingContext& ctx) override {
+    const std::vector<double> slopes = alibi_slopes(ctx.n_heads);
+    const int T_ = ctx.seq_len;
+    for (int a = 0; a < ctx.n_heads; ++a)
+      for (int i = 0; i < T_; ++i) {
+        T* row = bias + (static_cast<size_t>(a) * T_ + i) * T_;
+        for (int j = 0; j < (ctx.causal ? i + 1 : T_); ++j) {
+          const double distance = ctx.causal ? i - j : -std::abs(i - j) + (j < i ? 0.5 : 0.0);
+          row[j] = static_cast<T>(ctx.causal ? -slopes[a] * distance : slopes[a] * distance);
+        }
+      }
+  }
+};
+
+PEBENCH_ENCODING(Alibi, "alibi");
+
+}  // namespace pebench

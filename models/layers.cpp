@@ -1,0 +1,571 @@
+#include "models/layers.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "models/eigen.hpp"
+
+#include "common/rng.hpp"
+#include "models/vector_math.hpp"
+
+namespace pebench {
+namespace {
+
+// Work-unit sizes. They fix how every reduction is grouped, so they must never
+// depend on the thread count (see the header).
+constexpr int kColumnBlock = 16;          // channels per unit of a column reduction
+constexpr int kWeightGradRows = 1024;     // rows per partial sum of a weight gradient
+constexpr int kWeightGradChannels = 64;   // output channels per weight-gradient unit
+constexpr int kCausalBlock = 64;          // query rows per block of causal attention
+constexpr double kLayerNormEps = 1e-5;    // Haiku/PyTorch default
+
+template <typename T>
+using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename T>
+using MatrixView = Eigen::Map<RowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+template <typename T>
+using ConstMatrixView = Eigen::Map<const RowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+
+// A rows×cols row-major view whose consecutive rows are `stride` apart.
+template <typename T>
+MatrixView<T> matrix(T* data, int rows, int cols, int stride) {
+  return MatrixView<T>(data, rows, cols, Eigen::OuterStride<>(stride));
+}
+template <typename T>
+ConstMatrixView<T> matrix(const T* data, int rows, int cols, int stride) {
+  return ConstMatrixView<T>(data, rows, cols, Eigen::OuterStride<>(stride));
+}
+
+// Below this much work (about one multiply-add per unit) a kernel runs on
+// the calling thread: forking and joining would cost more than it saves, and
+// on a busy machine a barrier can wait a whole time slice for a descheduled
+// thread. Results do not change: the work units are the same either way.
+constexpr size_t kMinParallelWork = size_t(1) << 15;
+inline bool parallel_worthwhile(size_t work) { return work >= kMinParallelWork; }
+
+int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+enum class Write { assign, accumulate };
+
+// dst = scale·lhs·rhs (or dst += ...) through Eigen's GEMM/GEMV. A 1×1
+// result is summed here in index order instead: Eigen computes it as a dot
+// product whose grouping depends on the operands' alignment (vector_math.hpp).
+template <typename Dst, typename Lhs, typename Rhs, typename Scalar>
+void multiply(Dst&& dst, const Lhs& lhs, const Rhs& rhs, Scalar scale, Write write) {
+  if (dst.rows() == 1 && dst.cols() == 1) {
+    Scalar sum = 0;
+    for (Eigen::Index k = 0; k < lhs.cols(); ++k) sum += lhs(0, k) * rhs(k, 0);
+    dst(0, 0) = (write == Write::accumulate ? dst(0, 0) : Scalar(0)) + scale * sum;
+  } else if (write == Write::accumulate) {
+    dst.noalias() += (lhs * rhs) * scale;
+  } else {
+    dst.noalias() = (lhs * rhs) * scale;
+  }
+}
+
+// Scratch that lives as long as the thread; grows only, so the steady state
+// allocates nothing. Contents are unspecified on entry. Each caller uses its
+// own Slot so two kernels never share a buffer.
+enum class Slot { weight_partials, attention_dprobs };
+template <typename T, Slot slot>
+T* scratch(size_t n) {
+  static thread_local std::vector<T> buffer;
+  if (buffer.size() < n) buffer.resize(n);
+  return buffer.data();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- embedding
+
+template <typename T>
+void embedding_forward(T* out, const int* tokens, const T* table, T scale, int N, int C) {
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
+  for (int n = 0; n < N; ++n) {
+    const T* row = table + static_cast<size_t>(tokens[n]) * C;
+    T* o = out + static_cast<size_t>(n) * C;
+    for (int c = 0; c < C; ++c) o[c] = scale * row[c];
+  }
+}
+
+// Threads own column blocks and walk the rows in order, so repeated tokens add
+// up in the same order for any thread count.
+template <typename T>
+void embedding_backward(T* dtable, const T* dout, const int* tokens, T scale, int N, int C) {
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
+  for (int block = 0; block < ceil_div(C, kColumnBlock); ++block) {
+    const int c0 = block * kColumnBlock, c1 = std::min(C, c0 + kColumnBlock);
+    for (int n = 0; n < N; ++n) {
+      T* d = dtable + static_cast<size_t>(tokens[n]) * C;
+      const T* g = dout + static_cast<size_t>(n) * C;
+      for (int c = c0; c < c1; ++c) d[c] += scale * g[c];
+    }
+  }
+}
+
+// ---------------------------------------------------------------- linear
+
+template <typename T>
+void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, int IC, int OC,
+                    int block_rows) {
+  const auto W = matrix(weight, OC, IC, IC);  // [OC,IC]
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * IC * OC))
+  for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
+    const int r0 = unit * block_rows, rows = std::min(block_rows, N - r0);
+    const auto X = matrix(in + static_cast<size_t>(r0) * IC, rows, IC, IC);  // [rows,IC]
+    auto Y = matrix(out + static_cast<size_t>(r0) * OC, rows, OC, OC);       // [rows,OC]
+    multiply(Y, X, W.transpose(), T(1), Write::assign);
+    if (bias) Y.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, OC);
+  }
+}
+
+// din: row blocks. dweight/dbias: the row dimension is a reduction, so each
+// unit (output-channel block, row block) writes a partial sum, and the
+// partials are added in row-block order afterwards.
+template <typename T>
+static void linear_weight_backward(T* dweight, T* dbias, const T* dout, const T* in, int N, int IC, int OC) {
+  const int row_blocks = ceil_div(N, kWeightGradRows);
+  const int channel_blocks = ceil_div(OC, kWeightGradChannels);
+  const size_t partial_size = static_cast<size_t>(OC) * (IC + 1);  // weight rows, then bias
+  T* partials = scratch<T, Slot::weight_partials>(partial_size * row_blocks);             // [row_blocks, OC·IC + OC]
+#pragma omp parallel for collapse(2) schedule(static) if (parallel_worthwhile(size_t(N) * IC * OC))
+  for (int rb = 0; rb < row_blocks; ++rb) {
+    for (int cb = 0; cb < channel_blocks; ++cb) {
+      const int r0 = rb * kWeightGradRows, rows = std::min(kWeightGradRows, N - r0);
+      const int o0 = cb * kWeightGradChannels, channels = std::min(kWeightGradChannels, OC - o0);
+      T* partial = partials + rb * partial_size;
+      const auto G = matrix(dout + static_cast<size_t>(r0) * OC + o0, rows, channels, OC);  // [rows,channels]
+      const auto X = matrix(in + static_cast<size_t>(r0) * IC, rows, IC, IC);              // [rows,IC]
+      multiply(matrix(partial + static_cast<size_t>(o0) * IC, channels, IC, IC), G.transpose(), X, T(1), Write::assign);
+      T* bias_partial = partial + static_cast<size_t>(OC) * IC + o0;  // [channels]
+      for (int c = 0; c < channels; ++c) bias_partial[c] = T(0);
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < channels; ++c) bias_partial[c] += G(r, c);
+    }
+  }
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(OC) * IC * row_blocks))
+  for (int o = 0; o < OC; ++o) {
+    for (int rb = 0; rb < row_blocks; ++rb) {
+      const T* partial = partials + rb * partial_size;
+      T* dw = dweight + static_cast<size_t>(o) * IC;
+      const T* pw = partial + static_cast<size_t>(o) * IC;
+      for (int i = 0; i < IC; ++i) dw[i] += pw[i];
+      if (dbias) dbias[o] += partial[static_cast<size_t>(OC) * IC + o];
+    }
+  }
+}
+
+template <typename T>
+void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, const T* weight, int N,
+                     int IC, int OC, int block_rows) {
+  if (din) {
+    const auto W = matrix(weight, OC, IC, IC);  // [OC,IC]
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * IC * OC))
+    for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
+      const int r0 = unit * block_rows, rows = std::min(block_rows, N - r0);
+      const auto G = matrix(dout + static_cast<size_t>(r0) * OC, rows, OC, OC);  // [rows,OC]
+      multiply(matrix(din + static_cast<size_t>(r0) * IC, rows, IC, IC), G, W, T(1), Write::accumulate);
+    }
+  }
+  linear_weight_backward(dweight, dbias, dout, in, N, IC, OC);
+}
+
+// ---------------------------------------------------------------- layernorm
+
+template <typename T>
+void layernorm_forward(T* out, T* mean, T* rstd, const T* in, const T* weight, const T* bias, int N,
+                       int C) {
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
+  for (int n = 0; n < N; ++n) {
+    const T* x = in + static_cast<size_t>(n) * C;
+    T* y = out + static_cast<size_t>(n) * C;
+    T sum = 0;
+    for (int c = 0; c < C; ++c) sum += x[c];
+    const T m = sum / C;
+    T squares = 0;
+    for (int c = 0; c < C; ++c) squares += (x[c] - m) * (x[c] - m);
+    const T s = T(1) / std::sqrt(squares / C + T(kLayerNormEps));
+    for (int c = 0; c < C; ++c) y[c] = (x[c] - m) * s * weight[c] + bias[c];
+    mean[n] = m;
+    rstd[n] = s;
+  }
+}
+
+template <typename T>
+void layernorm_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, const T* weight,
+                        const T* mean, const T* rstd, int N, int C) {
+  // Input gradient, row by row (llm.c layernorm_backward):
+  // din = rstd·(dnorm − mean(dnorm) − norm·mean(dnorm ⊙ norm)), dnorm = dout ⊙ weight.
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
+  for (int n = 0; n < N; ++n) {
+    const T* x = in + static_cast<size_t>(n) * C;
+    const T* g = dout + static_cast<size_t>(n) * C;
+    T* dx = din + static_cast<size_t>(n) * C;
+    T dnorm_sum = 0, dnorm_norm_sum = 0;
+    for (int c = 0; c < C; ++c) {
+      const T norm = (x[c] - mean[n]) * rstd[n];
+      dnorm_sum += g[c] * weight[c];
+      dnorm_norm_sum += g[c] * weight[c] * norm;
+    }
+    const T dnorm_mean = dnorm_sum / C, dnorm_norm_mean = dnorm_norm_sum / C;
+    for (int c = 0; c < C; ++c) {
+      const T norm = (x[c] - mean[n]) * rstd[n];
+      dx[c] += (g[c] * weight[c] - dnorm_mean - norm * dnorm_norm_mean) * rstd[n];
+    }
+  }
+  // Parameter gradients: reductions over rows, threads own column blocks.
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
+  for (int block = 0; block < ceil_div(C, kColumnBlock); ++block) {
+    const int c0 = block * kColumnBlock, c1 = std::min(C, c0 + kColumnBlock);
+    for (int n = 0; n < N; ++n) {
+      const T* x = in + static_cast<size_t>(n) * C;
+      const T* g = dout + static_cast<size_t>(n) * C;
+      for (int c = c0; c < c1; ++c) {
+        dweight[c] += g[c] * (x[c] - mean[n]) * rstd[n];
+        dbias[c] += g[c];
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- activation
+
+namespace {
+constexpr double kGeluScale = 0.7978845608028654;  // sqrt(2/pi)
+constexpr double kGeluCubic = 0.044715;
+constexpr size_t kElementBlock = 4096;  // elements per unit of element-wise loops
+
+// Runs body(first, count) over [0, n) in fixed blocks, in parallel.
+template <typename Body>
+void for_element_blocks(size_t n, Body body) {
+  const long blocks = static_cast<long>((n + kElementBlock - 1) / kElementBlock);
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(n))
+  for (long b = 0; b < blocks; ++b) {
+    const size_t first = static_cast<size_t>(b) * kElementBlock;
+    body(first, std::min(kElementBlock, n - first));
+  }
+}
+}  // namespace
+
+// GELU (tanh form): g(x) = ½x(1 + tanh(u)), u = √(2/π)(x + 0.044715x³);
+// g'(x) = ½(1 + tanh u) + ½x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²).
+template <typename T>
+static T gelu(T x) {
+  return T(0.5) * x * (T(1) + vec::tanh(T(kGeluScale) * (x + T(kGeluCubic) * x * x * x)));
+}
+template <typename T>
+static T gelu_derivative(T x) {
+  const T t = vec::tanh(T(kGeluScale) * (x + T(kGeluCubic) * x * x * x));
+  return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * T(kGeluScale) * (T(1) + T(3 * kGeluCubic) * x * x);
+}
+
+template <typename T>
+void activation_forward(T* out, const T* in, Activation activation, size_t n) {
+  for_element_blocks(n, [&](size_t first, size_t count) {
+    if (activation == Activation::relu) {
+      for (size_t i = first; i < first + count; ++i) out[i] = std::max(in[i], T(0));
+    } else {
+      for (size_t i = first; i < first + count; ++i) out[i] = gelu(in[i]);
+    }
+  });
+}
+
+template <typename T>
+void activation_backward(T* din, const T* dout, const T* in, Activation activation, size_t n) {
+  for_element_blocks(n, [&](size_t first, size_t count) {
+    if (activation == Activation::relu) {
+      for (size_t i = first; i < first + count; ++i) din[i] += in[i] > T(0) ? dout[i] : T(0);
+    } else {
+      for (size_t i = first; i < first + count; ++i) din[i] += gelu_derivative(in[i]) * dout[i];
+    }
+  });
+}
+
+// ---------------------------------------------------------------- dropout
+
+template <typename T>
+void dropout_forward(T* x, uint8_t* keep, double p, uint64_t seed, uint64_t site, int first_sequence,
+                     int B, size_t E) {
+  // One 64-bit draw gives four 16-bit uniforms: p is resolved to 1/65536.
+  const uint64_t threshold = static_cast<uint64_t>(std::llround(p * 65536.0));
+  const T scale = static_cast<T>(1.0 / (1.0 - p));
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * E))
+  for (int b = 0; b < B; ++b) {
+    Rng rng(seed, (site << 32) | static_cast<uint64_t>(first_sequence + b));
+    uint8_t* k = keep + static_cast<size_t>(b) * E;
+    T* row = x + static_cast<size_t>(b) * E;
+    uint64_t bits = 0;
+    for (size_t e = 0; e < E; ++e) {
+      if (e % 4 == 0) bits = rng.next_u64();
+      k[e] = (bits & 0xFFFF) >= threshold;
+      bits >>= 16;
+      row[e] = k[e] ? row[e] * scale : T(0);
+    }
+  }
+}
+
+template <typename T>
+void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size_t n) {
+  const T scale = static_cast<T>(1.0 / (1.0 - p));
+  for_element_blocks(n, [&](size_t first, size_t count) {
+    for (size_t i = first; i < first + count; ++i)
+      if (keep[i]) din[i] += dout[i] * scale;
+  });
+}
+
+// ---------------------------------------------------------------- residual
+
+template <typename T>
+void residual_forward(T* out, const T* a, const T* b, size_t n) {
+  for_element_blocks(n, [&](size_t first, size_t count) {
+    for (size_t i = first; i < first + count; ++i) out[i] = a[i] + b[i];
+  });
+}
+
+template <typename T>
+void residual_backward(T* da, T* db, const T* dout, size_t n) {
+  for_element_blocks(n, [&](size_t first, size_t count) {
+    for (size_t i = first; i < first + count; ++i) {
+      da[i] += dout[i];
+      db[i] += dout[i];
+    }
+  });
+}
+
+// ---------------------------------------------------------------- attention
+
+namespace {
+// Calls body(b, a, t, head_row) for every (b, a, t), head_row being the row
+// of [B,h,T,d]: maps between token-major [B,T,(3)C] and head-major layouts.
+template <typename Body>
+void for_head_rows(int B, int h, int T_, int d, Body body) {
+#pragma omp parallel for collapse(2) schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * d))
+  for (int b = 0; b < B; ++b)
+    for (int a = 0; a < h; ++a)
+      for (int t = 0; t < T_; ++t) body(b, a, t, (static_cast<size_t>(b) * h + a) * T_ + t);
+}
+
+// The causal row blocks of one (b, a) score matrix: body(r0, rows, cols) with
+// rows [r0, r0+rows) attending to keys [0, cols). Non-causal: one block.
+template <typename Body>
+void for_score_blocks(bool causal, int T_, Body body) {
+  if (!causal) {
+    body(0, T_, T_);
+    return;
+  }
+  for (int r0 = 0; r0 < T_; r0 += kCausalBlock) {
+    const int rows = std::min(kCausalBlock, T_ - r0);
+    body(r0, rows, r0 + rows);
+  }
+}
+}  // namespace
+
+template <typename T>
+void split_heads_forward(T* q, T* k, T* v, const T* qkv, int B, int h, int T_, int d) {
+  const int C = h * d;
+  for_head_rows(B, h, T_, d, [&](int b, int a, int t, size_t head_row) {
+    const T* src = qkv + (static_cast<size_t>(b) * T_ + t) * 3 * C + a * d;
+    std::copy(src, src + d, q + head_row * d);
+    std::copy(src + C, src + C + d, k + head_row * d);
+    std::copy(src + 2 * C, src + 2 * C + d, v + head_row * d);
+  });
+}
+
+template <typename T>
+void split_heads_backward(T* dqkv, const T* dq, const T* dk, const T* dv, int B, int h, int T_, int d) {
+  const int C = h * d;
+  for_head_rows(B, h, T_, d, [&](int b, int a, int t, size_t head_row) {
+    T* dst = dqkv + (static_cast<size_t>(b) * T_ + t) * 3 * C + a * d;
+    for (int e = 0; e < d; ++e) {
+      dst[e] += dq[head_row * d + e];
+      dst[C + e] += dk[head_row * d + e];
+      dst[2 * C + e] += dv[head_row * d + e];
+    }
+  });
+}
+
+template <typename T>
+void merge_heads_forward(T* out, const T* heads, int B, int h, int T_, int d) {
+  const int C = h * d;
+  for_head_rows(B, h, T_, d, [&](int b, int a, int t, size_t head_row) {
+    const T* src = heads + head_row * d;
+    std::copy(src, src + d, out + (static_cast<size_t>(b) * T_ + t) * C + a * d);
+  });
+}
+
+template <typename T>
+void merge_heads_backward(T* dheads, const T* dout, int B, int h, int T_, int d) {
+  const int C = h * d;
+  for_head_rows(B, h, T_, d, [&](int b, int a, int t, size_t head_row) {
+    const T* src = dout + (static_cast<size_t>(b) * T_ + t) * C + a * d;
+    for (int e = 0; e < d; ++e) dheads[head_row * d + e] += src[e];
+  });
+}
+
+template <typename T>
+void attention_scores_forward(T* scores, const T* q, const T* k, bool causal, int B, int h, int T_, int d) {
+  const T scale = T(1) / std::sqrt(T(d));
+  const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
+  for (int unit = 0; unit < B * h; ++unit) {
+    const auto Q = matrix(q + unit * head_size, T_, d, d);  // [T,d]
+    const auto K = matrix(k + unit * head_size, T_, d, d);  // [T,d]
+    auto S = matrix(scores + unit * score_size, T_, T_, T_);  // [T,T]
+    for_score_blocks(causal, T_, [&](int r0, int rows, int cols) {
+      multiply(S.block(r0, 0, rows, cols), Q.middleRows(r0, rows), K.topRows(cols).transpose(), scale, Write::assign);
+    });
+  }
+}
+
+template <typename T>
+void attention_scores_backward(T* dq, T* dk, const T* dscores, const T* q, const T* k, bool causal, int B,
+                               int h, int T_, int d) {
+  const T scale = T(1) / std::sqrt(T(d));
+  const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
+  for (int unit = 0; unit < B * h; ++unit) {
+    const auto Q = matrix(q + unit * head_size, T_, d, d);              // [T,d]
+    const auto K = matrix(k + unit * head_size, T_, d, d);              // [T,d]
+    const auto dS = matrix(dscores + unit * score_size, T_, T_, T_);    // [T,T]
+    auto dQ = matrix(dq + unit * head_size, T_, d, d);                  // [T,d]
+    auto dK = matrix(dk + unit * head_size, T_, d, d);                  // [T,d]
+    for_score_blocks(causal, T_, [&](int r0, int rows, int cols) {
+      const auto block = dS.block(r0, 0, rows, cols);
+      multiply(dQ.middleRows(r0, rows), block, K.topRows(cols), scale, Write::accumulate);
+      multiply(dK.topRows(cols), block.transpose(), Q.middleRows(r0, rows), scale, Write::accumulate);
+    });
+  }
+}
+
+template <typename T>
+void attention_softmax_values_forward(T* out, T* probs, const T* v, bool causal, int B, int h, int T_,
+                                      int d) {
+  const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
+  for (int unit = 0; unit < B * h; ++unit) {
+    T* P = probs + unit * score_size;  // [T,T]
+    for (int i = 0; i < T_; ++i) {
+      const int allowed = causal ? i + 1 : T_;
+      T* row = P + static_cast<size_t>(i) * T_;
+      vec::exp_shifted(row, row, vec::max(row, allowed), allowed);
+      const T inverse_total = T(1) / vec::sum(row, allowed);
+      for (int j = 0; j < allowed; ++j) row[j] *= inverse_total;
+      std::fill(row + allowed, row + T_, T(0));
+    }
+    const auto Pm = matrix(static_cast<const T*>(P), T_, T_, T_);  // [T,T]
+    const auto V = matrix(v + unit * head_size, T_, d, d);         // [T,d]
+    auto O = matrix(out + unit * head_size, T_, d, d);             // [T,d]
+    for_score_blocks(causal, T_, [&](int r0, int rows, int cols) {
+      multiply(O.middleRows(r0, rows), Pm.block(r0, 0, rows, cols), V.topRows(cols), T(1), Write::assign);
+    });
+  }
+}
+
+template <typename T>
+void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T* probs, const T* v,
+                                       bool causal, int B, int h, int T_, int d) {
+  const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
+#pragma omp parallel if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
+  {
+    T* dprobs = scratch<T, Slot::attention_dprobs>(score_size);  // [T,T] gradient w.r.t. P, this thread's
+#pragma omp for schedule(static)
+    for (int unit = 0; unit < B * h; ++unit) {
+      const auto P = matrix(probs + unit * score_size, T_, T_, T_);  // [T,T]
+      const auto V = matrix(v + unit * head_size, T_, d, d);         // [T,d]
+      const auto dO = matrix(dout + unit * head_size, T_, d, d);     // [T,d]
+      auto dV = matrix(dv + unit * head_size, T_, d, d);             // [T,d]
+      auto dP = matrix(dprobs, T_, T_, T_);
+      for_score_blocks(causal, T_, [&](int r0, int rows, int cols) {
+        multiply(dP.block(r0, 0, rows, cols), dO.middleRows(r0, rows), V.topRows(cols).transpose(), T(1),
+                 Write::assign);
+        multiply(dV.topRows(cols), P.block(r0, 0, rows, cols).transpose(), dO.middleRows(r0, rows), T(1),
+                 Write::accumulate);
+      });
+      // Softmax backward per row: dS = P ⊙ (dP − Σ_j P·dP).
+      T* dS = dscores + unit * score_size;
+      for (int i = 0; i < T_; ++i) {
+        const int allowed = causal ? i + 1 : T_;
+        const T* p = probs + unit * score_size + static_cast<size_t>(i) * T_;
+        const T* g = dprobs + static_cast<size_t>(i) * T_;
+        T* ds = dS + static_cast<size_t>(i) * T_;
+        const T weighted = vec::dot(p, g, allowed);
+        for (int j = 0; j < allowed; ++j) ds[j] += p[j] * (g[j] - weighted);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- loss
+
+template <typename T>
+void crossentropy_forward(double* losses, int* predictions, const T* logits, const int* targets, int N,
+                          int V) {
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * V))
+  for (int n = 0; n < N; ++n) {
+    const T* z = logits + static_cast<size_t>(n) * V;
+    int best = 0;
+    for (int c = 1; c < V; ++c)
+      if (z[c] > z[best]) best = c;
+    predictions[n] = best;
+    if (targets[n] < 0) {
+      losses[n] = 0.0;
+      continue;
+    }
+    double total = 0.0;
+    for (int c = 0; c < V; ++c) total += std::exp(static_cast<double>(z[c]) - z[best]);
+    losses[n] = std::log(total) + z[best] - static_cast<double>(z[targets[n]]);
+  }
+}
+
+template <typename T>
+void crossentropy_backward(T* dlogits, const T* logits, const int* targets, T dloss, int N, int V) {
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * V))
+  for (int n = 0; n < N; ++n) {
+    if (targets[n] < 0) continue;
+    const T* z = logits + static_cast<size_t>(n) * V;
+    T* dz = dlogits + static_cast<size_t>(n) * V;
+    const double max_logit = *std::max_element(z, z + V);
+    double total = 0.0;
+    for (int c = 0; c < V; ++c) total += std::exp(static_cast<double>(z[c]) - max_logit);
+    for (int c = 0; c < V; ++c) {
+      const double p = std::exp(static_cast<double>(z[c]) - max_logit) / total;
+      dz[c] += static_cast<T>((p - (c == targets[n] ? 1.0 : 0.0)) * dloss);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- instantiation
+
+#define PEBENCH_LAYERS_INSTANTIATE(T)                                                                      \
+  template void embedding_forward<T>(T*, const int*, const T*, T, int, int);                               \
+  template void embedding_backward<T>(T*, const T*, const int*, T, int, int);                              \
+  template void linear_forward<T>(T*, const T*, const T*, const T*, int, int, int, int);                  \
+  template void linear_backward<T>(T*, T*, T*, const T*, const T*, const T*, int, int, int, int);         \
+  template void layernorm_forward<T>(T*, T*, T*, const T*, const T*, const T*, int, int);                 \
+  template void layernorm_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*, int,  \
+                                      int);                                                                \
+  template void activation_forward<T>(T*, const T*, Activation, size_t);                                   \
+  template void activation_backward<T>(T*, const T*, const T*, Activation, size_t);                       \
+  template void dropout_forward<T>(T*, uint8_t*, double, uint64_t, uint64_t, int, int, size_t);           \
+  template void dropout_backward<T>(T*, const T*, const uint8_t*, double, size_t);                         \
+  template void residual_forward<T>(T*, const T*, const T*, size_t);                                       \
+  template void residual_backward<T>(T*, T*, const T*, size_t);                                            \
+  template void split_heads_forward<T>(T*, T*, T*, const T*, int, int, int, int);                         \
+  template void split_heads_backward<T>(T*, const T*, const T*, const T*, int, int, int, int);            \
+  template void merge_heads_forward<T>(T*, const T*, int, int, int, int);                                  \
+  template void merge_heads_backward<T>(T*, const T*, int, int, int, int);                                 \
+  template void attention_scores_forward<T>(T*, const T*, const T*, bool, int, int, int, int);            \
+  template void attention_scores_backward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, int,   \
+                                             int);                                                         \
+  template void attention_softmax_values_forward<T>(T*, T*, const T*, bool, int, int, int, int);          \
+  template void attention_softmax_values_backward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, \
+                                                     int, int);                                            \
+  template void crossentropy_forward<T>(double*, int*, const T*, const int*, int, int);                    \
+  template void crossentropy_backward<T>(T*, const T*, const int*, T, int, int);
+
+PEBENCH_LAYERS_INSTANTIATE(float)
+PEBENCH_LAYERS_INSTANTIATE(double)
+
+}  // namespace pebench

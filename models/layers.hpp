@@ -1,0 +1,147 @@
+// The transformer's layers as *_forward / *_backward pairs in the style of
+// llm.c (karpathy/llm.c, train_gpt2.c): plain functions over raw row-major
+// buffers, outputs first, sizes last, a shape comment on every buffer.
+//
+// Conventions
+//   - Dimension legend: N rows (tokens, B·T), C channels, IC/OC in/out
+//     channels, V vocabulary, B batch, h heads, T sequence length, d head dim.
+//   - Forward functions write (=) their outputs.
+//   - Backward functions ACCUMULATE (+=) into every gradient they produce
+//     (parameter and input gradients alike); the caller zeroes buffers.
+//
+// Threads and determinism
+//   OpenMP splits every kernel into work units whose boundaries depend only on
+//   the problem size, never on the thread count: rows, (batch, head) pairs,
+//   column blocks, (output-channel block, row block) pairs for weight
+//   gradients. Each unit is computed by one thread with a fixed operation
+//   order, and sums across units are taken in unit order afterwards. Eigen is
+//   used single-threaded inside a unit (Eigen::setNbThreads(1)), and its GEMM
+//   blocking depends only on the matrix sizes. Hence every result is
+//   bit-identical for any thread count.
+//
+//   linear_forward additionally takes `block_rows`: the GEMM row blocks. The
+//   transformer passes a whole number of sequences, so a row's result never
+//   depends on how a batch was split into sub-batches (see transformer.cpp).
+//
+// Each optimised kernel has a naive reference in models/layers_reference.hpp;
+// tests check one against the other.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "models/model_config.hpp"
+
+namespace pebench {
+
+// ---------------------------------------------------------------- embedding
+// out[N,C] = scale · table[tokens[n], :]
+template <typename T>
+void embedding_forward(T* out, const int* tokens, const T* table, T scale, int N, int C);
+// dtable[V,C] += scale · Σ_{n: tokens[n]=v} dout[n,:]
+template <typename T>
+void embedding_backward(T* dtable, const T* dout, const int* tokens, T scale, int N, int C);
+
+// ---------------------------------------------------------------- linear
+// out[N,OC] = in[N,IC] · weight[OC,IC]ᵀ + bias[OC]   (bias may be null)
+template <typename T>
+void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, int IC, int OC,
+                    int block_rows);
+// din[N,IC] += dout[N,OC] · weight[OC,IC]       (din may be null)
+// dweight[OC,IC] += doutᵀ · in[N,IC]
+// dbias[OC] += Σ_n dout[n,:]                     (dbias may be null)
+template <typename T>
+void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, const T* weight, int N,
+                     int IC, int OC, int block_rows);
+
+// ---------------------------------------------------------------- layernorm
+// out[N,C] = (in − mean)·rstd ⊙ weight[C] + bias[C], mean[N], rstd[N] kept for
+// backward; rstd = 1/sqrt(var + 1e-5) with the biased variance (Ba et al. 2016).
+template <typename T>
+void layernorm_forward(T* out, T* mean, T* rstd, const T* in, const T* weight, const T* bias, int N,
+                       int C);
+// din[N,C] +=, dweight[C] +=, dbias[C] += from dout[N,C].
+template <typename T>
+void layernorm_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, const T* weight,
+                        const T* mean, const T* rstd, int N, int C);
+
+// ---------------------------------------------------------------- activation
+// out[n] = relu(in) or gelu(in) (tanh approximation, Hendrycks & Gimpel 2016,
+// as in GPT-2 / llm.c and jax.nn.gelu's default).
+template <typename T>
+void activation_forward(T* out, const T* in, Activation activation, size_t n);
+// din[n] += act'(in) · dout
+template <typename T>
+void activation_backward(T* din, const T* dout, const T* in, Activation activation, size_t n);
+
+// ---------------------------------------------------------------- dropout
+// Inverted dropout: x[b,e] *= keep/(1−p), in place. keep[B,E] (1 = kept) is
+// drawn per sequence from Rng(seed, (site << 32) | first_sequence + b), so a
+// sequence's mask depends only on (seed, site, its index), not on threads.
+template <typename T>
+void dropout_forward(T* x, uint8_t* keep, double p, uint64_t seed, uint64_t site, int first_sequence,
+                     int B, size_t E);
+// din[B,E] += dout ⊙ keep/(1−p)
+template <typename T>
+void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size_t n);
+
+// ---------------------------------------------------------------- residual
+// out[n] = a[n] + b[n]
+template <typename T>
+void residual_forward(T* out, const T* a, const T* b, size_t n);
+// da[n] += dout, db[n] += dout
+template <typename T>
+void residual_backward(T* da, T* db, const T* dout, size_t n);
+
+// ---------------------------------------------------------------- attention
+// Multi-head attention core, between the projections:
+//   split_heads -> (hook 2) -> scores -> (hook 3) -> softmax_values -> merge_heads
+//
+// qkv[B,T,3C] (each row: q | k | v, each C = h·d with heads contiguous)
+//   -> q, k, v [B,h,T,d]
+template <typename T>
+void split_heads_forward(T* q, T* k, T* v, const T* qkv, int B, int h, int T_, int d);
+// dqkv[B,T,3C] += dq, dk, dv [B,h,T,d]
+template <typename T>
+void split_heads_backward(T* dqkv, const T* dq, const T* dk, const T* dv, int B, int h, int T_, int d);
+
+// heads[B,h,T,d] -> out[B,T,C]
+template <typename T>
+void merge_heads_forward(T* out, const T* heads, int B, int h, int T_, int d);
+// dheads[B,h,T,d] += dout[B,T,C]
+template <typename T>
+void merge_heads_backward(T* dheads, const T* dout, int B, int h, int T_, int d);
+
+// scores[B,h,T,T] = q·kᵀ/sqrt(d). Causal: only entries j <= i are written
+// (the rest are masked later and never read).
+template <typename T>
+void attention_scores_forward(T* scores, const T* q, const T* k, bool causal, int B, int h, int T_, int d);
+// dq[B,h,T,d] += dscores·k/sqrt(d), dk += dscoresᵀ·q/sqrt(d).
+// dscores[B,h,T,T] must be 0 on masked entries (attention_softmax_values_backward
+// leaves them so).
+template <typename T>
+void attention_scores_backward(T* dq, T* dk, const T* dscores, const T* q, const T* k, bool causal, int B,
+                               int h, int T_, int d);
+
+// probs[B,h,T,T]: on entry the final logits, on exit softmax over the keys
+// the mask allows (j <= i when causal), 0 elsewhere. out[B,h,T,d] = probs·v.
+template <typename T>
+void attention_softmax_values_forward(T* out, T* probs, const T* v, bool causal, int B, int h, int T_,
+                                      int d);
+// From dout[B,h,T,d]: dv[B,h,T,d] += probsᵀ·dout, and
+// dscores[B,h,T,T] += P ⊙ (dP − rowsum(P ⊙ dP)) with dP = dout·vᵀ.
+template <typename T>
+void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T* probs, const T* v,
+                                       bool causal, int B, int h, int T_, int d);
+
+// ---------------------------------------------------------------- loss
+// Cross-entropy per row: losses[N] = −log softmax(logits[n])[targets[n]], 0
+// where targets[n] < 0 (no target). predictions[N] = argmax (lowest index on
+// ties). Computed in double whatever T is.
+template <typename T>
+void crossentropy_forward(double* losses, int* predictions, const T* logits, const int* targets, int N,
+                          int V);
+// dlogits[N,V] += (softmax(logits) − onehot(target)) · dloss on rows with a target.
+template <typename T>
+void crossentropy_backward(T* dlogits, const T* logits, const int* targets, T dloss, int N, int V);
+
+}  // namespace pebench

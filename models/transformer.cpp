@@ -1,0 +1,706 @@
+// Transformer<T> (models/transformer.hpp), built from the layers in
+// models/layers.hpp. The data flow of one block, with N = B·T rows:
+//
+//   post-norm (CHE reference, specs/tasks-chomsky.md §5):
+//     a  = Attn(x);            r1 = x + drop(a);   h1 = LN1(r1)
+//     f  = FFN(h1);            r2 = h1 + drop(f);  out = LN2(r2)
+//   pre-norm (GPT-2):
+//     a  = Attn(LN1(x));       r1 = x + drop(a)
+//     f  = FFN(LN2(r1));       out = r1 + drop(f)          (+ a final LN before the head)
+//
+//   Attn(u) = merge(softmax(hook3(hook2(q,k)) + mask) · v) · Woᵀ with q|k|v = u·Wqkvᵀ
+//   FFN(u)  = act(u·W1ᵀ + b1)·W2ᵀ + b2
+//
+// Input: x0 = drop(hook1(scale · E[tokens])), scale = sqrt(D) if embed_scale.
+// Dropout is applied to the embeddings for every encoding (the CHE reference
+// does so only for additive PEs): one rule for all keeps the comparison fair.
+// The q, k, v and output projections have no bias (CHE reference); the FFN
+// and the head do.
+//
+// Initialisation (CHE reference, Haiku defaults): linear weights truncated
+// normal with σ = 1/sqrt(fan_in); token embeddings truncated normal σ = 0.02
+// (then scaled by sqrt(D) at use); biases 0; LayerNorm weight 1, bias 0.
+// The encoding's parameters come last in the layout, so they are drawn last
+// and never change the initial values of the rest of the model.
+//
+// Sub-batches: linear layers run their GEMMs over blocks of whole sequences
+// (`sequences_per_block`, a function of T only), and evaluate() splits the
+// batch into a multiple of that block. Every kernel is then identical for a
+// sequence whether it was evaluated alone, in a sub-batch or in the whole
+// batch, and per-sequence results are summed in sequence order: evaluate()
+// gives bit-identical results for any memory budget.
+#include "models/transformer.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "models/eigen.hpp"
+
+#include "common/errors.hpp"
+#include "models/layers.hpp"
+
+namespace pebench {
+
+namespace {
+
+constexpr int kTargetBlockRows = 256;                    // rows per linear-layer GEMM block (about)
+constexpr size_t kDefaultEvalMemory = size_t(256) << 20;  // activation budget of evaluate()
+
+int sequences_per_block(int seq_len) { return std::max(1, kTargetBlockRows / seq_len); }
+
+template <typename V>
+void ensure_size(V& buffer, size_t n) {
+  if (buffer.size() < n) buffer.resize(n);
+}
+
+template <typename V>
+void zero(V& buffer, size_t n) {
+  ensure_size(buffer, n);
+  std::fill_n(buffer.data(), n, typename V::value_type(0));
+}
+
+void check_config(const ModelConfig& c) {
+  auto require = [](bool ok, const std::string& message) {
+    if (!ok) throw UsageError("model: " + message);
+  };
+  require(c.input_vocab >= 1, "input_vocab must be at least 1");
+  require(c.output_vocab >= 1, "output_vocab must be at least 1");
+  require(c.d_model >= 1, "d_model must be at least 1");
+  require(c.n_layers >= 1, "n_layers must be at least 1");
+  require(c.n_heads >= 1, "n_heads must be at least 1");
+  require(c.d_model % c.n_heads == 0, "d_model " + std::to_string(c.d_model) +
+                                          " is not divisible by n_heads " + std::to_string(c.n_heads));
+  require(c.d_ff >= 1, "d_ff must be at least 1");
+  require(c.dropout >= 0.0 && c.dropout < 1.0, "dropout must be in [0, 1)");
+  require(c.max_seq_len >= 1, "max_seq_len must be at least 1");
+}
+
+// Offsets of one block's tensors in the flat buffers. wq, wk, wv are declared
+// one after the other, so `wqkv` is also the fused [3D,D] matrix.
+struct BlockParams {
+  size_t wqkv, wo, ln1_weight, ln1_bias, w1, b1, w2, b2, ln2_weight, ln2_bias;
+};
+
+// LayerNorm output and the statistics its backward needs.
+template <typename T>
+struct NormCache {
+  std::vector<T> out;   // [N,D]
+  std::vector<T> mean;  // [N]
+  std::vector<T> rstd;  // [N]
+};
+
+// One block's activations, kept for backward (or recycled by evaluate()).
+template <typename T>
+struct BlockActivations {
+  std::vector<T> qkv;       // [N,3D] projections
+  std::vector<T> q, k, v;   // [B,h,T,d] (q, k after hook 2)
+  std::vector<T> probs;     // [B,h,T,T] attention weights
+  std::vector<T> heads;     // [B,h,T,d] probs·v
+  std::vector<T> merged;    // [N,D] heads side by side: the input of Wo
+  std::vector<T> attn_out;  // [N,D] after Wo and dropout
+  std::vector<uint8_t> attn_keep;  // [N,D] dropout mask (empty: no dropout)
+  std::vector<T> resid1;    // [N,D]
+  NormCache<T> ln1, ln2;
+  std::vector<T> ffn_pre;   // [N,F] before the activation
+  std::vector<T> ffn_act;   // [N,F] after it
+  std::vector<T> ffn_out;   // [N,D] after W2 and dropout
+  std::vector<uint8_t> ffn_keep;   // [N,D]
+  std::vector<T> resid2;    // [N,D]
+};
+
+// Sizes of one (sub-)batch pass.
+struct Shape {
+  int B = 0, T = 0, N = 0, D = 0, h = 0, d = 0, F = 0, V = 0;
+  bool causal = false;
+  int block_rows = 0;      // linear-layer GEMM block: whole sequences
+  int first_sequence = 0;  // index of this chunk's first sequence in the batch
+};
+
+// Gradient buffers shared by all blocks during backward.
+template <typename T>
+struct GradientScratch {
+  std::vector<T> out, in;            // [N,D] w.r.t. the current block's output / input
+  std::vector<T> skip, branch;       // [N,D] residual backward
+  std::vector<T> dropped;            // [N,D] before the dropout backward
+  std::vector<T> normed;             // [N,D] w.r.t. a LayerNorm's output
+  std::vector<T> merged;             // [N,D]
+  std::vector<T> heads, q, k, v;     // [B,h,T,d]
+  std::vector<T> scores;             // [B,h,T,T]
+  std::vector<T> qkv;                // [N,3D]
+  std::vector<T> ffn_act, ffn_pre;   // [N,F]
+  std::vector<T> logits;             // [N,V]
+  std::vector<T> final_norm;         // [N,D]
+};
+
+}  // namespace
+
+template <typename T>
+struct Transformer<T>::Impl {
+  ModelConfig config;
+  std::unique_ptr<Encoding<T>> encoding;
+  ParamLayout layout;
+  std::vector<T> params, grads;
+  size_t token_embedding = 0, final_ln_weight = 0, final_ln_bias = 0, head_weight = 0, head_bias = 0;
+  std::vector<BlockParams> blocks;
+  size_t eval_memory_budget = kDefaultEvalMemory;
+
+  // The last pass.
+  bool can_backward = false;
+  Shape shape;
+  EncodingContext context;
+  PassOptions pass;
+  // Copies of the last batch's inputs: backward() and the encoding hooks
+  // read them after the caller's Batch may be gone.
+  std::vector<int> tokens, targets;        // [B,T]
+  std::vector<uint8_t> boundary;           // [B,T] (empty if the batch has none)
+  std::vector<T> embedded;                  // [N,D] x0
+  std::vector<uint8_t> embed_keep;          // [N,D]
+  std::vector<BlockActivations<T>> acts;    // one per layer (forward), two (evaluate)
+  NormCache<T> final_ln;                    // pre-norm only
+  std::vector<T> logits;                    // [B,T,V] whole batch
+  std::vector<int> predictions;             // [B,T]
+  std::vector<double> losses;               // [B,T] per-position cross-entropy
+  int64_t targeted = 0;
+  GradientScratch<T> grad;
+
+  Impl(const ModelConfig& model, std::unique_ptr<Encoding<T>> enc, uint64_t init_seed);
+  void declare_parameters();
+
+  void validate(const Batch& batch) const;
+  Shape chunk_shape(const Batch& batch, int first, int count) const;
+  EncodingContext chunk_context(const Shape& s, bool training, uint64_t position_seed) const;
+  void begin_pass(const Batch& batch);
+  void run(const Batch& batch, int first, int count, const PassOptions& options, bool keep_activations);
+  ForwardResult summarize(const Batch& batch) const;
+  int eval_sub_batch(int seq_len) const;
+
+  // Forward pieces. `in` is [N,D].
+  void embed(const Shape& s);
+  void attention_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s);
+  void ffn_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s);
+  void dropout(T* x, std::vector<uint8_t>& keep, uint64_t site, const Shape& s);
+  const T* block_forward(BlockActivations<T>& a, const T* x, int layer, const Shape& s);
+  void head_forward(const T* x, const Shape& s);
+
+  // Backward pieces: every d* argument is accumulated into.
+  void backward();
+  const T* head_backward(const Shape& s);
+  void block_backward(T* dx, const T* dout, const BlockActivations<T>& a, const T* x, int layer, const Shape& s);
+  void branch_backward(T* dskip, T* dbranch, const T* dout, const std::vector<uint8_t>& keep, size_t n);
+  void attention_backward(T* din, const T* dout, const BlockActivations<T>& a, const T* in, int layer,
+                          const Shape& s);
+  void ffn_backward(T* din, const T* dout, const BlockActivations<T>& a, const T* in, int layer,
+                    const Shape& s);
+  void layernorm_backward_into(T* din, const T* dout, const NormCache<T>& cache, const T* in, size_t weight,
+                               size_t bias, const Shape& s);
+
+  T* param(size_t offset) { return params.data() + offset; }
+  T* grad_of(size_t offset) { return grads.data() + offset; }
+  const T* block_input(int layer) const {
+    return layer == 0 ? embedded.data() : block_output(acts[layer - 1]);
+  }
+  const T* block_output(const BlockActivations<T>& a) const {
+    return config.norm == NormPlacement::post ? a.ln2.out.data() : a.resid2.data();
+  }
+};
+
+// ------------------------------------------------------------------ building
+
+template <typename T>
+Transformer<T>::Impl::Impl(const ModelConfig& model, std::unique_ptr<Encoding<T>> enc, uint64_t init_seed)
+    : config(model), encoding(std::move(enc)) {
+  check_config(config);
+  if (!encoding) throw UsageError("model: no encoding given");
+  Eigen::setNbThreads(1);
+  declare_parameters();
+  encoding->declare_parameters(layout, config);
+  params.assign(layout.total_size(), T(0));
+  grads.assign(layout.total_size(), T(0));
+  Rng rng(init_seed, "init");
+  layout.initialize(params.data(), rng);
+  encoding->bind(params.data(), grads.data());
+}
+
+template <typename T>
+void Transformer<T>::Impl::declare_parameters() {
+  const int D = config.d_model, F = config.d_ff;
+  auto linear = [](int fan_in) { return Init::truncated_normal(1.0 / std::sqrt(double(fan_in))); };
+  const Init zeros = Init::constant(0.0), ones = Init::constant(1.0);
+  token_embedding = layout.add("embedding.tokens", {config.input_vocab, D}, Init::truncated_normal(0.02));
+  for (int l = 0; l < config.n_layers; ++l) {
+    const std::string p = "layer" + std::to_string(l) + ".";
+    BlockParams b{};
+    b.wqkv = layout.add(p + "attn.wq", {D, D}, linear(D));
+    layout.add(p + "attn.wk", {D, D}, linear(D));
+    layout.add(p + "attn.wv", {D, D}, linear(D));
+    b.wo = layout.add(p + "attn.wo", {D, D}, linear(D));
+    b.ln1_weight = layout.add(p + "ln1.weight", {D}, ones, false);
+    b.ln1_bias = layout.add(p + "ln1.bias", {D}, zeros, false);
+    b.w1 = layout.add(p + "ffn.w1", {F, D}, linear(D));
+    b.b1 = layout.add(p + "ffn.b1", {F}, zeros, false);
+    b.w2 = layout.add(p + "ffn.w2", {D, F}, linear(F));
+    b.b2 = layout.add(p + "ffn.b2", {D}, zeros, false);
+    b.ln2_weight = layout.add(p + "ln2.weight", {D}, ones, false);
+    b.ln2_bias = layout.add(p + "ln2.bias", {D}, zeros, false);
+    blocks.push_back(b);
+  }
+  if (config.norm == NormPlacement::pre) {
+    final_ln_weight = layout.add("final_ln.weight", {D}, ones, false);
+    final_ln_bias = layout.add("final_ln.bias", {D}, zeros, false);
+  }
+  head_weight = layout.add("head.weight", {config.output_vocab, D}, linear(D));
+  head_bias = layout.add("head.bias", {config.output_vocab}, zeros, false);
+}
+
+// ------------------------------------------------------------------ forward
+
+template <typename T>
+void Transformer<T>::Impl::validate(const Batch& batch) const {
+  const size_t n = static_cast<size_t>(batch.batch_size) * std::max(batch.seq_len, 0);
+  if (batch.batch_size < 1 || batch.seq_len < 1) throw UsageError("model: empty batch");
+  if (batch.seq_len > config.max_seq_len)
+    throw UsageError("model: sequence length " + std::to_string(batch.seq_len) + " exceeds max_seq_len " +
+                     std::to_string(config.max_seq_len));
+  if (batch.tokens.size() != n || batch.targets.size() != n || batch.scored.size() != n ||
+      (!batch.boundary.empty() && batch.boundary.size() != n))
+    throw UsageError("model: batch buffers do not match batch_size × seq_len");
+  for (int token : batch.tokens)
+    if (token < 0 || token >= config.input_vocab)
+      throw UsageError("model: token id " + std::to_string(token) + " is outside the input vocabulary [0, " +
+                       std::to_string(config.input_vocab) + ")");
+  for (int target : batch.targets)
+    if (target < Example::kNoTarget || target >= config.output_vocab)
+      throw UsageError("model: target id " + std::to_string(target) + " is outside the output vocabulary [0, " +
+                       std::to_string(config.output_vocab) + ")");
+  if (!batch.causal && !encoding->supports_bidirectional())
+    throw UsageError("encoding '" + encoding->name() +
+                     "' supports causal attention only, but the task is bidirectional");
+}
+
+template <typename T>
+Shape Transformer<T>::Impl::chunk_shape(const Batch& batch, int first, int count) const {
+  Shape s;
+  s.B = count;
+  s.T = batch.seq_len;
+  s.N = count * batch.seq_len;
+  s.D = config.d_model;
+  s.h = config.n_heads;
+  s.d = config.d_head();
+  s.F = config.d_ff;
+  s.V = config.output_vocab;
+  s.causal = batch.causal;
+  s.block_rows = sequences_per_block(batch.seq_len) * batch.seq_len;
+  s.first_sequence = first;
+  return s;
+}
+
+template <typename T>
+EncodingContext Transformer<T>::Impl::chunk_context(const Shape& s, bool training, uint64_t position_seed) const {
+  EncodingContext ctx;
+  ctx.batch = s.B;
+  ctx.seq_len = s.T;
+  ctx.d_model = s.D;
+  ctx.n_heads = s.h;
+  ctx.d_head = s.d;
+  ctx.n_layers = config.n_layers;
+  ctx.causal = s.causal;
+  ctx.training = training;
+  const size_t offset = static_cast<size_t>(s.first_sequence) * s.T;
+  ctx.tokens = tokens.data() + offset;
+  ctx.boundary = boundary.empty() ? nullptr : boundary.data() + offset;
+  ctx.position_seed = position_seed;
+  return ctx;
+}
+
+template <typename T>
+void Transformer<T>::Impl::dropout(T* x, std::vector<uint8_t>& keep, uint64_t site, const Shape& s) {
+  if (!context.training || config.dropout <= 0.0) {
+    keep.clear();
+    return;
+  }
+  ensure_size(keep, static_cast<size_t>(s.N) * s.D);
+  dropout_forward(x, keep.data(), config.dropout, pass.dropout_seed, site, s.first_sequence, s.B,
+                  static_cast<size_t>(s.T) * s.D);
+}
+
+template <typename T>
+void Transformer<T>::Impl::embed(const Shape& s) {
+  ensure_size(embedded, static_cast<size_t>(s.N) * s.D);
+  const T scale = config.embed_scale ? std::sqrt(T(s.D)) : T(1);
+  embedding_forward(embedded.data(), context.tokens, param(token_embedding), scale, s.N, s.D);
+  encoding->input_forward(embedded.data(), context);
+  dropout(embedded.data(), embed_keep, 0, s);
+}
+
+template <typename T>
+void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s) {
+  const BlockParams& p = blocks[layer];
+  const size_t rows = s.N, head_elems = rows * s.D, score_elems = static_cast<size_t>(s.B) * s.h * s.T * s.T;
+  ensure_size(a.qkv, 3 * head_elems);
+  for (auto* buffer : {&a.q, &a.k, &a.v, &a.heads, &a.merged, &a.attn_out}) ensure_size(*buffer, head_elems);
+  ensure_size(a.probs, score_elems);
+  linear_forward(a.qkv.data(), in, param(p.wqkv), static_cast<const T*>(nullptr), s.N, s.D, 3 * s.D,
+                 s.block_rows);
+  split_heads_forward(a.q.data(), a.k.data(), a.v.data(), a.qkv.data(), s.B, s.h, s.T, s.d);
+  encoding->qk_forward(a.q.data(), a.k.data(), layer, context);
+  attention_scores_forward(a.probs.data(), a.q.data(), a.k.data(), s.causal, s.B, s.h, s.T, s.d);
+  encoding->logits_forward(a.probs.data(), a.q.data(), a.k.data(), layer, context);
+  attention_softmax_values_forward(a.heads.data(), a.probs.data(), a.v.data(), s.causal, s.B, s.h, s.T, s.d);
+  merge_heads_forward(a.merged.data(), a.heads.data(), s.B, s.h, s.T, s.d);
+  linear_forward(a.attn_out.data(), a.merged.data(), param(p.wo), static_cast<const T*>(nullptr), s.N, s.D,
+                 s.D, s.block_rows);
+  dropout(a.attn_out.data(), a.attn_keep, 2 * layer + 1, s);
+}
+
+template <typename T>
+void Transformer<T>::Impl::ffn_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s) {
+  const BlockParams& p = blocks[layer];
+  ensure_size(a.ffn_pre, static_cast<size_t>(s.N) * s.F);
+  ensure_size(a.ffn_act, static_cast<size_t>(s.N) * s.F);
+  ensure_size(a.ffn_out, static_cast<size_t>(s.N) * s.D);
+  linear_forward(a.ffn_pre.data(), in, param(p.w1), param(p.b1), s.N, s.D, s.F, s.block_rows);
+  activation_forward(a.ffn_act.data(), a.ffn_pre.data(), config.activation, static_cast<size_t>(s.N) * s.F);
+  linear_forward(a.ffn_out.data(), a.ffn_act.data(), param(p.w2), param(p.b2), s.N, s.F, s.D, s.block_rows);
+  dropout(a.ffn_out.data(), a.ffn_keep, 2 * layer + 2, s);
+}
+
+template <typename T>
+const T* Transformer<T>::Impl::block_forward(BlockActivations<T>& a, const T* x, int layer, const Shape& s) {
+  const BlockParams& p = blocks[layer];
+  const size_t n = static_cast<size_t>(s.N) * s.D;
+  for (auto* buffer : {&a.resid1, &a.resid2, &a.ln1.out, &a.ln2.out}) ensure_size(*buffer, n);
+  for (auto* buffer : {&a.ln1.mean, &a.ln1.rstd, &a.ln2.mean, &a.ln2.rstd}) ensure_size(*buffer, s.N);
+  auto norm = [&](NormCache<T>& cache, const T* in, size_t weight, size_t bias) {
+    layernorm_forward(cache.out.data(), cache.mean.data(), cache.rstd.data(), in, param(weight), param(bias),
+                      s.N, s.D);
+  };
+  if (config.norm == NormPlacement::post) {
+    attention_forward(a, x, layer, s);
+    residual_forward(a.resid1.data(), x, a.attn_out.data(), n);
+    norm(a.ln1, a.resid1.data(), p.ln1_weight, p.ln1_bias);
+    ffn_forward(a, a.ln1.out.data(), layer, s);
+    residual_forward(a.resid2.data(), a.ln1.out.data(), a.ffn_out.data(), n);
+    norm(a.ln2, a.resid2.data(), p.ln2_weight, p.ln2_bias);
+  } else {
+    norm(a.ln1, x, p.ln1_weight, p.ln1_bias);
+    attention_forward(a, a.ln1.out.data(), layer, s);
+    residual_forward(a.resid1.data(), x, a.attn_out.data(), n);
+    norm(a.ln2, a.resid1.data(), p.ln2_weight, p.ln2_bias);
+    ffn_forward(a, a.ln2.out.data(), layer, s);
+    residual_forward(a.resid2.data(), a.resid1.data(), a.ffn_out.data(), n);
+  }
+  return block_output(a);
+}
+
+// Logits, predictions and per-position losses of this chunk, written at the
+// chunk's rows of the whole-batch buffers.
+template <typename T>
+void Transformer<T>::Impl::head_forward(const T* x, const Shape& s) {
+  const size_t first_row = static_cast<size_t>(s.first_sequence) * s.T;
+  if (config.norm == NormPlacement::pre) {
+    ensure_size(final_ln.out, static_cast<size_t>(s.N) * s.D);
+    ensure_size(final_ln.mean, s.N);
+    ensure_size(final_ln.rstd, s.N);
+    layernorm_forward(final_ln.out.data(), final_ln.mean.data(), final_ln.rstd.data(), x,
+                      param(final_ln_weight), param(final_ln_bias), s.N, s.D);
+    x = final_ln.out.data();
+  }
+  T* chunk_logits = logits.data() + first_row * s.V;
+  linear_forward(chunk_logits, x, param(head_weight), param(head_bias), s.N, s.D, s.V, s.block_rows);
+  crossentropy_forward(losses.data() + first_row, predictions.data() + first_row, chunk_logits,
+                       targets.data() + first_row, s.N, s.V);
+}
+
+// One pass over sequences [first, first + count) of `batch`.
+template <typename T>
+void Transformer<T>::Impl::run(const Batch& batch, int first, int count, const PassOptions& options,
+                               bool keep_activations) {
+  const Shape s = chunk_shape(batch, first, count);
+  context = chunk_context(s, options.training, options.position_seed);
+  pass = options;
+  encoding->begin_forward(context);
+  acts.resize(keep_activations ? config.n_layers : std::min(2, config.n_layers));
+  embed(s);
+  const T* x = embedded.data();
+  for (int l = 0; l < config.n_layers; ++l) x = block_forward(acts[l % acts.size()], x, l, s);
+  head_forward(x, s);
+  shape = s;
+}
+
+// Validates the batch, copies its inputs and sizes the whole-batch outputs.
+template <typename T>
+void Transformer<T>::Impl::begin_pass(const Batch& batch) {
+  validate(batch);
+  can_backward = false;
+  const size_t rows = static_cast<size_t>(batch.batch_size) * batch.seq_len;
+  tokens = batch.tokens;
+  targets = batch.targets;
+  boundary = batch.boundary;
+  logits.resize(rows * config.output_vocab);
+  predictions.resize(rows);
+  losses.resize(rows);
+}
+
+template <typename T>
+ForwardResult Transformer<T>::Impl::summarize(const Batch& batch) const {
+  ForwardResult result;
+  double loss_sum = 0.0;
+  for (int b = 0; b < batch.batch_size; ++b) {
+    double sequence_loss = 0.0;
+    int64_t scored = 0, correct = 0;
+    for (int t = 0; t < batch.seq_len; ++t) {
+      const size_t i = static_cast<size_t>(b) * batch.seq_len + t;
+      if (batch.targets[i] >= 0) {
+        sequence_loss += losses[i];
+        ++result.targeted;
+      }
+      if (batch.scored[i] && batch.targets[i] >= 0) {
+        ++scored;
+        correct += predictions[i] == batch.targets[i];
+      }
+    }
+    loss_sum += sequence_loss;
+    result.scored += scored;
+    result.correct += correct;
+    if (scored > 0) {
+      ++result.sequences;
+      result.sequences_correct += correct == scored;
+    }
+  }
+  result.loss = result.targeted > 0 ? loss_sum / static_cast<double>(result.targeted) : 0.0;
+  return result;
+}
+
+// Bytes of activations one sequence of length T needs in evaluate(): two
+// recycled blocks, the embeddings and the head, plus room for an encoding's
+// own per-sequence [h,T,T] buffer (per-example additive biases).
+template <typename T>
+int Transformer<T>::Impl::eval_sub_batch(int seq_len) const {
+  const size_t Tn = seq_len, D = config.d_model, F = config.d_ff, h = config.n_heads, V = config.output_vocab;
+  const size_t block = Tn * (12 * D + 2 * F + 4) + h * Tn * Tn;
+  const size_t per_sequence = sizeof(T) * (2 * block + Tn * (2 * D + V + 2) + h * Tn * Tn);
+  const int group = sequences_per_block(seq_len);
+  const size_t fits = eval_memory_budget / per_sequence;
+  const size_t groups = std::max<size_t>(1, fits / group);
+  return static_cast<int>(std::min<size_t>(groups * group, 1 << 30));
+}
+
+// ------------------------------------------------------------------ backward
+
+template <typename T>
+void Transformer<T>::Impl::layernorm_backward_into(T* din, const T* dout, const NormCache<T>& cache, const T* in,
+                                                   size_t weight, size_t bias, const Shape& s) {
+  layernorm_backward(din, grad_of(weight), grad_of(bias), dout, in, param(weight), cache.mean.data(),
+                     cache.rstd.data(), s.N, s.D);
+}
+
+// out = skip + dropout(branch): dskip += dout; dbranch += dropout'(dout).
+template <typename T>
+void Transformer<T>::Impl::branch_backward(T* dskip, T* dbranch, const T* dout, const std::vector<uint8_t>& keep,
+                                           size_t n) {
+  if (keep.empty()) {
+    residual_backward(dskip, dbranch, dout, n);
+    return;
+  }
+  zero(grad.dropped, n);
+  residual_backward(dskip, grad.dropped.data(), dout, n);
+  dropout_backward(dbranch, grad.dropped.data(), keep.data(), config.dropout, n);
+}
+
+template <typename T>
+void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const BlockActivations<T>& a, const T* in,
+                                              int layer, const Shape& s) {
+  const BlockParams& p = blocks[layer];
+  const size_t head_elems = static_cast<size_t>(s.N) * s.D, score_elems = static_cast<size_t>(s.B) * s.h * s.T * s.T;
+  for (auto* buffer : {&grad.merged, &grad.heads, &grad.q, &grad.k, &grad.v}) zero(*buffer, head_elems);
+  zero(grad.scores, score_elems);
+  zero(grad.qkv, 3 * head_elems);
+  linear_backward(grad.merged.data(), grad_of(p.wo), static_cast<T*>(nullptr), dout, a.merged.data(), param(p.wo),
+                  s.N, s.D, s.D, s.block_rows);
+  merge_heads_backward(grad.heads.data(), grad.merged.data(), s.B, s.h, s.T, s.d);
+  attention_softmax_values_backward(grad.scores.data(), grad.v.data(), grad.heads.data(), a.probs.data(),
+                                    a.v.data(), s.causal, s.B, s.h, s.T, s.d);
+  encoding->logits_backward(grad.scores.data(), grad.q.data(), grad.k.data(), a.q.data(), a.k.data(), layer,
+                            context);
+  attention_scores_backward(grad.q.data(), grad.k.data(), grad.scores.data(), a.q.data(), a.k.data(), s.causal,
+                            s.B, s.h, s.T, s.d);
+  encoding->qk_backward(grad.q.data(), grad.k.data(), layer, context);
+  split_heads_backward(grad.qkv.data(), grad.q.data(), grad.k.data(), grad.v.data(), s.B, s.h, s.T, s.d);
+  linear_backward(din, grad_of(p.wqkv), static_cast<T*>(nullptr), grad.qkv.data(), in, param(p.wqkv), s.N, s.D,
+                  3 * s.D, s.block_rows);
+}
+
+template <typename T>
+void Transformer<T>::Impl::ffn_backward(T* din, const T* dout, const BlockActivations<T>& a, const T* in,
+                                        int layer, const Shape& s) {
+  const BlockParams& p = blocks[layer];
+  const size_t hidden = static_cast<size_t>(s.N) * s.F;
+  zero(grad.ffn_act, hidden);
+  zero(grad.ffn_pre, hidden);
+  linear_backward(grad.ffn_act.data(), grad_of(p.w2), grad_of(p.b2), dout, a.ffn_act.data(), param(p.w2), s.N,
+                  s.F, s.D, s.block_rows);
+  activation_backward(grad.ffn_pre.data(), grad.ffn_act.data(), a.ffn_pre.data(), config.activation, hidden);
+  linear_backward(din, grad_of(p.w1), grad_of(p.b1), grad.ffn_pre.data(), in, param(p.w1), s.N, s.D, s.F,
+                  s.block_rows);
+}
+
+// dx += d(block)/dx · dout, and the block's parameter gradients.
+template <typename T>
+void Transformer<T>::Impl::block_backward(T* dx, const T* dout, const BlockActivations<T>& a, const T* x,
+                                          int layer, const Shape& s) {
+  const BlockParams& p = blocks[layer];
+  const size_t n = static_cast<size_t>(s.N) * s.D;
+  zero(grad.skip, n);
+  zero(grad.branch, n);
+  zero(grad.normed, n);
+  if (config.norm == NormPlacement::post) {
+    // out = LN2(r2), r2 = h1 + drop(f), h1 = LN1(r1), r1 = x + drop(a)
+    layernorm_backward_into(grad.skip.data(), dout, a.ln2, a.resid2.data(), p.ln2_weight, p.ln2_bias, s);
+    branch_backward(grad.normed.data(), grad.branch.data(), grad.skip.data(), a.ffn_keep, n);
+    ffn_backward(grad.normed.data(), grad.branch.data(), a, a.ln1.out.data(), layer, s);
+    zero(grad.skip, n);
+    layernorm_backward_into(grad.skip.data(), grad.normed.data(), a.ln1, a.resid1.data(), p.ln1_weight,
+                            p.ln1_bias, s);
+    zero(grad.branch, n);
+    branch_backward(dx, grad.branch.data(), grad.skip.data(), a.attn_keep, n);
+    attention_backward(dx, grad.branch.data(), a, x, layer, s);
+  } else {
+    // out = r1 + drop(f(LN2(r1))), r1 = x + drop(a(LN1(x)))
+    branch_backward(grad.skip.data(), grad.branch.data(), dout, a.ffn_keep, n);
+    ffn_backward(grad.normed.data(), grad.branch.data(), a, a.ln2.out.data(), layer, s);
+    layernorm_backward_into(grad.skip.data(), grad.normed.data(), a.ln2, a.resid1.data(), p.ln2_weight,
+                            p.ln2_bias, s);
+    zero(grad.branch, n);
+    zero(grad.normed, n);
+    branch_backward(dx, grad.branch.data(), grad.skip.data(), a.attn_keep, n);
+    attention_backward(grad.normed.data(), grad.branch.data(), a, a.ln1.out.data(), layer, s);
+    layernorm_backward_into(dx, grad.normed.data(), a.ln1, x, p.ln1_weight, p.ln1_bias, s);
+  }
+}
+
+// Gradient of the mean loss w.r.t. the last block's output, in grad.out.
+template <typename T>
+const T* Transformer<T>::Impl::head_backward(const Shape& s) {
+  const size_t n = static_cast<size_t>(s.N) * s.D;
+  zero(grad.logits, static_cast<size_t>(s.N) * s.V);
+  zero(grad.out, n);
+  const T dloss = targeted > 0 ? T(1.0 / static_cast<double>(targeted)) : T(0);
+  crossentropy_backward(grad.logits.data(), logits.data(), targets.data(), dloss, s.N, s.V);
+  const T* last = block_output(acts.back());
+  if (config.norm == NormPlacement::post) {
+    linear_backward(grad.out.data(), grad_of(head_weight), grad_of(head_bias), grad.logits.data(), last,
+                    param(head_weight), s.N, s.D, s.V, s.block_rows);
+  } else {
+    zero(grad.final_norm, n);
+    linear_backward(grad.final_norm.data(), grad_of(head_weight), grad_of(head_bias), grad.logits.data(),
+                    final_ln.out.data(), param(head_weight), s.N, s.D, s.V, s.block_rows);
+    layernorm_backward(grad.out.data(), grad_of(final_ln_weight), grad_of(final_ln_bias), grad.final_norm.data(),
+                       last, param(final_ln_weight), final_ln.mean.data(), final_ln.rstd.data(), s.N, s.D);
+  }
+  return grad.out.data();
+}
+
+template <typename T>
+void Transformer<T>::Impl::backward() {
+  if (!can_backward) throw RuntimeError("Transformer::backward() needs a preceding forward()");
+  const Shape& s = shape;
+  const size_t n = static_cast<size_t>(s.N) * s.D;
+  head_backward(s);
+  for (int l = config.n_layers - 1; l >= 0; --l) {
+    zero(grad.in, n);
+    block_backward(grad.in.data(), grad.out.data(), acts[l], block_input(l), l, s);
+    std::swap(grad.in, grad.out);
+  }
+  // grad.out is now d(loss)/d(x0); undo dropout, then hook 1, then the lookup.
+  zero(grad.in, n);
+  if (embed_keep.empty()) std::copy_n(grad.out.data(), n, grad.in.data());
+  else dropout_backward(grad.in.data(), grad.out.data(), embed_keep.data(), config.dropout, n);
+  encoding->input_backward(grad.in.data(), context);
+  const T scale = config.embed_scale ? std::sqrt(T(s.D)) : T(1);
+  embedding_backward(grad_of(token_embedding), grad.in.data(), tokens.data(), scale, s.N, s.D);
+}
+
+// ------------------------------------------------------------------ public API
+
+template <typename T>
+Transformer<T>::Transformer(const ModelConfig& config, std::unique_ptr<Encoding<T>> encoding, uint64_t init_seed)
+    : impl_(std::make_unique<Impl>(config, std::move(encoding), init_seed)) {}
+
+template <typename T>
+Transformer<T>::~Transformer() = default;
+
+template <typename T>
+const ModelConfig& Transformer<T>::config() const { return impl_->config; }
+template <typename T>
+Encoding<T>& Transformer<T>::encoding() { return *impl_->encoding; }
+template <typename T>
+const ParamLayout& Transformer<T>::layout() const { return impl_->layout; }
+template <typename T>
+size_t Transformer<T>::num_parameters() const { return impl_->layout.total_size(); }
+template <typename T>
+T* Transformer<T>::parameters() { return impl_->params.data(); }
+template <typename T>
+T* Transformer<T>::gradients() { return impl_->grads.data(); }
+template <typename T>
+void Transformer<T>::zero_grad() { std::fill(impl_->grads.begin(), impl_->grads.end(), T(0)); }
+
+template <typename T>
+ForwardResult Transformer<T>::forward(const Batch& batch, const PassOptions& options) {
+  Impl& m = *impl_;
+  m.begin_pass(batch);
+  m.run(batch, 0, batch.batch_size, options, true);
+  const ForwardResult result = m.summarize(batch);
+  m.targeted = result.targeted;
+  m.can_backward = true;
+  return result;
+}
+
+template <typename T>
+void Transformer<T>::backward() { impl_->backward(); }
+
+template <typename T>
+ForwardResult Transformer<T>::train_step(const Batch& batch, uint64_t position_seed, uint64_t dropout_seed) {
+  zero_grad();
+  PassOptions options;
+  options.training = true;
+  options.position_seed = position_seed;
+  options.dropout_seed = dropout_seed;
+  const ForwardResult result = forward(batch, options);
+  backward();
+  return result;
+}
+
+template <typename T>
+ForwardResult Transformer<T>::evaluate(const Batch& batch, uint64_t position_seed) {
+  Impl& m = *impl_;
+  m.begin_pass(batch);
+  PassOptions options;
+  options.position_seed = position_seed;
+  const int step = m.eval_sub_batch(batch.seq_len);
+  for (int first = 0; first < batch.batch_size; first += step)
+    m.run(batch, first, std::min(step, batch.batch_size - first), options, false);
+  return m.summarize(batch);
+}
+
+template <typename T>
+const std::vector<int>& Transformer<T>::predictions() const { return impl_->predictions; }
+template <typename T>
+const T* Transformer<T>::logits() const { return impl_->logits.data(); }
+
+template <typename T>
+void Transformer<T>::set_eval_memory_budget(size_t bytes) { impl_->eval_memory_budget = bytes; }
+template <typename T>
+int Transformer<T>::eval_sub_batch_size(int seq_len) const { return impl_->eval_sub_batch(seq_len); }
+
+void set_num_threads(int threads) {
+  if (threads > 0) omp_set_num_threads(threads);
+  Eigen::setNbThreads(1);
+}
+
+template class Transformer<float>;
+template class Transformer<double>;
+
+}  // namespace pebench
