@@ -1,12 +1,41 @@
-// `pebench report`: placeholder until its issue lands.
-#include "common/errors.hpp"
+// `pebench report [DIR] [--out PATH] [--format md|csv|html]`: reads every
+// result file under DIR (default results/quick) and prints the report, or
+// writes it to PATH (atomically). Without --format, the format follows PATH's
+// extension (.html, .csv), else Markdown.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "harness/atomic_file.hpp"
 #include "harness/cli.hpp"
+#include "harness/report_render.hpp"
 
 namespace pebench {
 
+static ReportFormat format_for(const std::string& format, const std::string& out) {
+  if (!format.empty()) return parse_report_format(format);
+  const std::string extension = std::filesystem::path(out).extension().string();
+  if (extension == ".html" || extension == ".htm") return ReportFormat::html;
+  if (extension == ".csv") return ReportFormat::csv;
+  return ReportFormat::markdown;
+}
+
 void add_report_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("report", "(not implemented yet)");
-  cmd->callback([] { throw RuntimeError("'pebench report' is not implemented yet"); });
+  auto* cmd = app.add_subcommand("report", "Aggregate result files into tables (Markdown, CSV or HTML)");
+  auto dir = std::make_shared<std::string>("results/quick");
+  auto out = std::make_shared<std::string>();
+  auto format = std::make_shared<std::string>();
+  cmd->add_option("dir", *dir, "Directory of result files (searched recursively)")->capture_default_str();
+  cmd->add_option("--out", *out, "Write the report to this file instead of stdout");
+  cmd->add_option("--format", *format, "md | csv | html (default: from --out's extension, else md)");
+  cmd->callback([dir, out, format] {
+    const ReportFormat chosen = format_for(*format, *out);
+    std::vector<std::string> warnings;
+    const std::string text = make_report(*dir, chosen, warnings);
+    for (const auto& warning : warnings) std::fprintf(stderr, "pebench: %s\n", warning.c_str());
+    if (out->empty()) std::cout << text;
+    else write_file_atomically(*out, text);
+  });
 }
 
 }  // namespace pebench

@@ -1,0 +1,26 @@
+#include "harness/cell_executor.hpp"
+
+#include <chrono>
+
+#include "harness/evaluator.hpp"
+#include "harness/trainer.hpp"
+#include "models/encoding.hpp"
+#include "models/transformer.hpp"
+
+namespace pebench {
+
+CellOutcome execute_cell(const Cell& cell, const CellHooks& hooks) {
+  const auto task = make_task(cell.task_name, cell.task_options);
+  Transformer<float> model(cell.settings.model, make_encoding<float>(cell.encoding_name, cell.encoding_params),
+                           static_cast<uint64_t>(cell.seed));
+  CellOutcome outcome;
+  train_model(model, *task, cell, hooks, outcome);
+  if (outcome.status != CellStatus::ok) return outcome;
+  hooks.on_evaluate();
+  const auto start = std::chrono::steady_clock::now();
+  outcome.eval = evaluate_model(model, *task, cell);
+  outcome.eval_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return outcome;
+}
+
+}  // namespace pebench

@@ -1,0 +1,67 @@
+// CellOutcome: what training and evaluating one cell produced, before it is
+// written as a result file (result_file.hpp). Filled by trainer.cpp and
+// evaluator.cpp; the runner only moves it around.
+#pragma once
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "tasks/task.hpp"
+
+namespace pebench {
+
+enum class CellStatus { ok, diverged, failed };
+const char* status_name(CellStatus status);
+
+// One sample of the training curve: means over the steps since the previous sample.
+struct CurvePoint {
+  int step = 0;  // last step covered (1-based count of optimizer steps)
+  double loss = 0.0;
+  double accuracy = 0.0;
+};
+
+// Accuracy at one length of one split.
+struct LengthScore {
+  int length = 0;
+  double accuracy = 0.0;           // scored positions predicted right / scored positions
+  double sequence_accuracy = 0.0;  // sequences with every scored position right / sequences
+  int64_t n = 0;                   // sequences evaluated
+};
+
+struct SplitScore {
+  std::string name;
+  SplitKind kind = SplitKind::id;
+  std::vector<LengthScore> points;
+  double accuracy = 0.0;           // unweighted mean over points (DESIGN §2)
+  double sequence_accuracy = 0.0;  // same for sequence accuracy
+};
+
+struct EvalScores {
+  std::vector<SplitScore> splits;
+  // Unweighted mean of the id (ood) splits' accuracies; NaN when there is none.
+  double id_accuracy = std::numeric_limits<double>::quiet_NaN();
+  double ood_accuracy = std::numeric_limits<double>::quiet_NaN();
+};
+
+// An evaluation during training (train.eval_every).
+struct TrainingEval {
+  int step = 0;
+  EvalScores scores;
+};
+
+struct CellOutcome {
+  CellStatus status = CellStatus::ok;
+  std::string message;  // diverged/failed: what happened
+  int failed_step = 0;  // diverged: the step whose loss or gradient was not finite
+  int steps_done = 0;
+  std::vector<CurvePoint> curve;
+  std::vector<TrainingEval> training_evals;
+  double train_wall_s = 0.0;
+  double tokens_per_s = 0.0;
+  size_t num_parameters = 0;
+  EvalScores eval;  // empty unless status == ok
+  double eval_wall_s = 0.0;
+};
+
+}  // namespace pebench

@@ -1,0 +1,151 @@
+#include "harness/config_reader.hpp"
+
+#include <climits>
+#include <cmath>
+
+#include <fmt/core.h>
+
+#include "common/registry.hpp"
+
+namespace pebench {
+
+void fail_config(const std::string& origin, const std::string& path, const std::string& problem) {
+  std::string message = origin;
+  if (!path.empty()) message += (message.empty() ? "" : ": ") + path;
+  throw UsageError(message.empty() ? problem : message + ": " + problem);
+}
+
+std::string describe_json(const json& value) {
+  if (value.is_string()) return "'" + value.get<std::string>() + "'";
+  if (value.is_number() || value.is_boolean()) return value.dump();
+  if (value.is_null()) return "null";
+  if (value.is_array()) return "an array";
+  return "an object";
+}
+
+std::string join_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+std::string integer_range_phrase(long long lo, long long hi) {
+  if (lo == 1 && hi == INT_MAX) return "a positive integer";
+  if (lo == 0 && hi == INT_MAX) return "a non-negative integer";
+  if (hi == INT_MAX) return fmt::format("an integer >= {}", lo);
+  return fmt::format("an integer in [{}, {}]", lo, hi);
+}
+
+static std::string number_range_phrase(double lo, double hi) {
+  if (std::isinf(hi)) return fmt::format("a number >= {}", lo);
+  return fmt::format("a number in [{}, {}]", lo, hi);
+}
+
+ObjectReader::ObjectReader(const json& value, std::string origin, std::string path)
+    : object_(value), origin_(std::move(origin)), path_(std::move(path)) {
+  if (!object_.is_object())
+    fail_config(origin_, path_, "must be a JSON object, got " + describe_json(object_));
+}
+
+void ObjectReader::fail(const std::string& key, const std::string& problem) const {
+  fail_config(origin_, path_of(key), problem);
+}
+
+const json* ObjectReader::get(const std::string& key) {
+  known_.insert(key);
+  auto it = object_.find(key);
+  return it == object_.end() ? nullptr : &*it;
+}
+
+// Integral JSON numbers (5, or 5.0, 1e4 written as floats) as a long long.
+static bool as_integer(const json& value, long long& out) {
+  if (value.is_number_integer()) {
+    if (value.is_number_unsigned() && value.get<unsigned long long>() > LLONG_MAX) return false;
+    out = value.get<long long>();
+    return true;
+  }
+  if (!value.is_number_float()) return false;
+  const double d = value.get<double>();
+  if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9.0e18) return false;
+  out = static_cast<long long>(d);
+  return true;
+}
+
+bool ObjectReader::read_int(const std::string& key, int& out, int lo, int hi) {
+  const json* value = get(key);
+  if (!value) return false;
+  long long v = 0;
+  if (!as_integer(*value, v) || v < lo || v > hi)
+    fail(key, "must be " + integer_range_phrase(lo, hi) + ", got " + describe_json(*value));
+  out = static_cast<int>(v);
+  return true;
+}
+
+bool ObjectReader::read_uint64(const std::string& key, uint64_t& out) {
+  const json* value = get(key);
+  if (!value) return false;
+  long long v = 0;
+  if (value->is_number_unsigned()) {
+    out = value->get<uint64_t>();
+    return true;
+  }
+  if (!as_integer(*value, v) || v < 0) fail(key, "must be a non-negative integer, got " + describe_json(*value));
+  out = static_cast<uint64_t>(v);
+  return true;
+}
+
+bool ObjectReader::read_number(const std::string& key, double& out, double lo, double hi) {
+  const json* value = get(key);
+  if (!value) return false;
+  if (!value->is_number() || !(value->get<double>() >= lo && value->get<double>() <= hi))
+    fail(key, "must be " + number_range_phrase(lo, hi) + ", got " + describe_json(*value));
+  out = value->get<double>();
+  return true;
+}
+
+bool ObjectReader::read_bool(const std::string& key, bool& out) {
+  const json* value = get(key);
+  if (!value) return false;
+  if (!value->is_boolean()) fail(key, "must be true or false, got " + describe_json(*value));
+  out = value->get<bool>();
+  return true;
+}
+
+bool ObjectReader::read_string(const std::string& key, std::string& out) {
+  const json* value = get(key);
+  if (!value) return false;
+  if (!value->is_string()) fail(key, "must be a string, got " + describe_json(*value));
+  out = value->get<std::string>();
+  return true;
+}
+
+bool ObjectReader::read_choice(const std::string& key, std::string& out, const std::vector<std::string>& choices) {
+  const json* value = get(key);
+  if (!value) return false;
+  std::string text;
+  if (value->is_string()) text = value->get<std::string>();
+  for (const auto& choice : choices)
+    if (value->is_string() && text == choice) {
+      out = text;
+      return true;
+    }
+  std::string list;
+  for (const auto& choice : choices) list += (list.empty() ? "" : ", ") + choice;
+  std::string problem = "must be one of " + list + "; got " + describe_json(*value);
+  if (value->is_string()) {
+    const auto close = closest_names(text, choices, 1);
+    if (!close.empty()) problem += " (closest: " + close.front() + ")";
+  }
+  fail(key, problem);
+}
+
+void ObjectReader::finish(const std::vector<std::pair<std::string, std::string>>& hints) const {
+  for (const auto& [key, value] : object_.items()) {
+    if (known_.count(key)) continue;
+    for (const auto& [misplaced, hint] : hints)
+      if (misplaced == key) fail(key, "unknown key (" + hint + ")");
+    const std::vector<std::string> candidates(known_.begin(), known_.end());
+    fail(key, "unknown key" + (candidates.empty() ? std::string()
+                                                  : " (closest: " + closest_names(key, candidates, 1).front() + ")"));
+  }
+}
+
+}  // namespace pebench

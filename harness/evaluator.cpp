@@ -1,0 +1,71 @@
+#include "harness/evaluator.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/rng.hpp"
+#include "tasks/batch.hpp"
+
+namespace pebench {
+
+static double mean_of(const std::vector<double>& values) {
+  if (values.empty()) return std::nan("");
+  double sum = 0.0;
+  for (double v : values) sum += v;
+  return sum / static_cast<double>(values.size());
+}
+
+static double ratio(int64_t part, int64_t whole) {
+  return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : std::nan("");
+}
+
+static LengthScore evaluate_length(Transformer<float>& model, const Task& task, const Cell& cell,
+                                   const std::string& split, int length) {
+  const EvalConfig& eval = cell.settings.eval;
+  const std::string stream = cell.task_name + "/" + split + "/" + std::to_string(length);
+  Rng data(eval.seed, "eval/" + stream);
+  Rng positions(eval.seed, "eval-positions/" + stream);
+  ForwardResult total;
+  for (int64_t done = 0; done < eval.sequences; done += eval.sub_batch) {
+    const int count = static_cast<int>(std::min<int64_t>(eval.sub_batch, eval.sequences - done));
+    const Batch batch = make_batch(task, split, length, count, data);
+    const ForwardResult part = model.evaluate(batch, positions.next_u64());
+    total.scored += part.scored;
+    total.correct += part.correct;
+    total.sequences += part.sequences;
+    total.sequences_correct += part.sequences_correct;
+  }
+  return LengthScore{length, ratio(total.correct, total.scored), ratio(total.sequences_correct, total.sequences),
+                     eval.sequences};
+}
+
+void aggregate_scores(EvalScores& scores) {
+  std::vector<double> id, ood;
+  for (auto& split : scores.splits) {
+    std::vector<double> accuracies, sequence_accuracies;
+    for (const auto& point : split.points) {
+      accuracies.push_back(point.accuracy);
+      sequence_accuracies.push_back(point.sequence_accuracy);
+    }
+    split.accuracy = mean_of(accuracies);
+    split.sequence_accuracy = mean_of(sequence_accuracies);
+    (split.kind == SplitKind::ood ? ood : id).push_back(split.accuracy);
+  }
+  scores.id_accuracy = mean_of(id);
+  scores.ood_accuracy = mean_of(ood);
+}
+
+EvalScores evaluate_model(Transformer<float>& model, const Task& task, const Cell& cell) {
+  EvalScores scores;
+  for (const auto& plan : cell.eval_splits) {
+    SplitScore split;
+    split.name = plan.name;
+    split.kind = plan.kind;
+    for (int length : plan.lengths) split.points.push_back(evaluate_length(model, task, cell, plan.name, length));
+    scores.splits.push_back(std::move(split));
+  }
+  aggregate_scores(scores);
+  return scores;
+}
+
+}  // namespace pebench

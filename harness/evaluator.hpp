@@ -1,0 +1,30 @@
+// Evaluation of a trained model on a cell's eval splits (DESIGN §1.4, §2):
+// per split, per length, per-token accuracy over scored positions (pooled over
+// the length's sequences, as the CHE reference pools over a sub-batch) and
+// whole-sequence accuracy; split accuracy = unweighted mean over its lengths;
+// id_accuracy / ood_accuracy = unweighted mean over the splits of that kind.
+//
+// Why splits, not lengths, are averaged for ood_accuracy: memory tasks have
+// several OOD splits (sparse, dense, longer), each one kind of shift; a split
+// evaluated at many lengths must not outweigh one evaluated at a single
+// length. With one OOD split (every CHE task) this is exactly the DESIGN's
+// mean over the OOD lengths. Per-split numbers stay in the result file.
+//
+// Data: Rng(eval.seed, "eval/<task>/<split>/<length>"), independent of the
+// encoding, the model seed and the thread count, so every cell of a task is
+// tested on the same sequences. Sequences are generated and evaluated
+// `sub_batch` at a time (memory stays bounded at any length); encodings that
+// sample positions get seeds from a parallel "eval-positions/..." stream.
+#pragma once
+#include "harness/cell_outcome.hpp"
+#include "harness/grid.hpp"
+#include "models/transformer.hpp"
+
+namespace pebench {
+
+EvalScores evaluate_model(Transformer<float>& model, const Task& task, const Cell& cell);
+
+// Aggregates per-length scores into split and id/ood means (in place).
+void aggregate_scores(EvalScores& scores);
+
+}  // namespace pebench

@@ -1,0 +1,44 @@
+// The runner: takes the cells of one shard, skips those a previous run
+// finished with the same configuration, runs the rest one after another and
+// writes each result file atomically the moment its cell ends, so an
+// interrupted run loses at most the cell in flight.
+//
+// A cell that throws is recorded as "failed" with the message and the run goes
+// on; a rerun tries failed cells again (a crash is not a property of the
+// configuration, unlike divergence, which is deterministic and kept).
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include "harness/cell_outcome.hpp"
+#include "harness/grid.hpp"
+#include "harness/progress.hpp"
+
+namespace pebench {
+
+// How a cell reports while it runs.
+struct CellHooks {
+  std::function<void(int step, double loss)> on_step = [](int, double) {};
+  std::function<void()> on_evaluate = [] {};
+};
+
+// Trains and evaluates one cell (execute_cell in cell_executor.cpp; tests may
+// pass their own).
+using CellExecutor = std::function<CellOutcome(const Cell&, const CellHooks&)>;
+
+struct RunOptions {
+  std::filesystem::path out_dir;
+  bool force = false;  // redo cells even if their result exists and matches
+  int threads = 1;     // recorded in each result's context
+};
+
+struct RunSummary {
+  std::vector<SummaryRow> rows;  // in cell order, kept cells included
+  int ran = 0, kept = 0, failed = 0, diverged = 0;
+};
+
+RunSummary run_cells(const std::vector<Cell>& cells, const RunOptions& options, const CellExecutor& execute,
+                     Progress& progress);
+
+}  // namespace pebench
