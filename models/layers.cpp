@@ -449,7 +449,7 @@ void attention_softmax_values_forward(T* out, T* probs, const T* v, bool causal,
     for (int i = 0; i < T_; ++i) {
       const int allowed = causal ? i + 1 : T_;
       T* row = P + static_cast<size_t>(i) * T_;
-      vec::exp_shifted(row, row, vec::max(row, allowed), allowed);
+      vec::exp_shifted(row, vec::max(row, allowed), allowed);
       const T inverse_total = T(1) / vec::sum(row, allowed);
       for (int j = 0; j < allowed; ++j) row[j] *= inverse_total;
       std::fill(row + allowed, row + T_, T(0));
