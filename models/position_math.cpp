@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <cstdlib>
+
 namespace pebench {
 
 static std::vector<double> power_of_two_slopes(int n) {
@@ -19,6 +21,19 @@ std::vector<double> alibi_slopes(int n_heads) {
   const std::vector<double> doubled = power_of_two_slopes(2 * closest);
   for (int i = 0; static_cast<int>(slopes.size()) < n_heads; i += 2) slopes.push_back(doubled[i]);
   return slopes;
+}
+
+template <typename T>
+void alibi_bias(T* bias, const std::vector<double>& slopes, const int* distance, bool causal, int seq_len) {
+  const int heads = static_cast<int>(slopes.size());
+  for (int a = 0; a < heads; ++a)
+    for (int i = 0; i < seq_len; ++i) {
+      T* row = bias + (static_cast<size_t>(a) * seq_len + i) * seq_len;
+      for (int j = 0; j < (causal ? i + 1 : seq_len); ++j) {
+        const double left_offset = (!causal && j < i) ? 0.5 : 0.0;
+        row[j] = static_cast<T>(slopes[a] * (left_offset - distance[std::abs(i - j)]));
+      }
+    }
 }
 
 template <typename T>
@@ -78,6 +93,8 @@ void rope_apply(T* x, const double* positions, bool per_example, int batch, int 
   }
 }
 
+template void alibi_bias<float>(float*, const std::vector<double>&, const int*, bool, int);
+template void alibi_bias<double>(double*, const std::vector<double>&, const int*, bool, int);
 template void sinusoid_row<float>(float*, double, int);
 template void sinusoid_row<double>(double*, double, int);
 template void rope_apply<float>(float*, const double*, bool, int, int, int, int, int, double);
