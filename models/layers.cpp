@@ -16,7 +16,7 @@ namespace {
 // Work-unit sizes. They fix how every reduction is grouped, so they must never
 // depend on the thread count (see the header).
 constexpr int kColumnBlock = 16;          // channels per unit of a column reduction
-constexpr int kWeightGradRows = 1024;     // rows per partial sum of a weight gradient
+constexpr int kWeightGradRows = 512;      // rows per partial sum of a weight gradient
 constexpr int kWeightGradChannels = 64;   // output channels per weight-gradient unit
 constexpr int kCausalBlock = 64;          // query rows per block of causal attention
 constexpr double kLayerNormEps = 1e-5;    // Haiku/PyTorch default
