@@ -48,7 +48,9 @@ Estimate five_point(LossAt&& loss_at, double center, double h) {
   const double slopes[4] = {(minus - minus2) / h, (center - minus) / h, (plus - center) / h, (plus2 - plus) / h};
   const double kink = std::max(std::abs(slopes[2] - 2 * slopes[1] + slopes[0]),
                                std::abs(slopes[3] - 2 * slopes[2] + slopes[1]));
-  return {(-plus2 + 8 * plus - 8 * minus + minus2) / (12 * h), kink};
+  // Differences first: a loss that does not depend on the parameter gives
+  // exactly 0 (summing -plus2 + 8 plus - ... leaves an ulp of the loss).
+  return {(8 * (plus - minus) - (plus2 - minus2)) / (12 * h), kink};
 }
 
 // kStep, or for a kinked stencil the least kinked of kStep, kStep/10, kStep/100.
