@@ -1,10 +1,8 @@
 #include "models/encoding_options.hpp"
 
 #include <cmath>
-#include <vector>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "common/errors.hpp"
 #include "common/registry.hpp"
@@ -19,20 +17,43 @@ EncodingOptions::EncodingOptions(std::string encoding, const nlohmann::json& opt
 }
 
 const nlohmann::json* EncodingOptions::find(const std::string& key) {
-  known_.insert(key);
+  known_.push_back(key);
   auto it = options_.find(key);
   return it == options_.end() ? nullptr : &*it;
 }
 
 void EncodingOptions::fail(const std::string& key, const nlohmann::json& value,
                            const std::string& expected) const {
-  throw UsageError(fmt::format("encoding '{}': option '{}' must be {}, got {}", encoding_, key,
-                               expected, value.dump()));
+  throw UsageError(fmt::format("encoding '{}': option '{}' must be {}, got {}", encoding_, key, expected,
+                               value.dump()));
 }
 
 void EncodingOptions::reject(const std::string& key, const std::string& expected) const {
   auto it = options_.find(key);
   fail(key, it == options_.end() ? nlohmann::json("(default)") : *it, expected);
+}
+
+int EncodingOptions::integer(const std::string& key, int fallback, int min, int max) {
+  const nlohmann::json* value = find(key);
+  if (!value) return fallback;
+  const std::string expected = fmt::format("an integer in [{}, {}]", min, max);
+  if (!value->is_number()) fail(key, *value, expected);
+  const double number = value->get<double>();
+  if (!std::isfinite(number) || number != std::floor(number) || number < min || number > max)
+    fail(key, *value, expected);
+  return static_cast<int>(number);
+}
+
+double EncodingOptions::number(const std::string& key, double fallback, double min, double max,
+                               bool min_exclusive) {
+  const nlohmann::json* value = find(key);
+  if (!value) return fallback;
+  const std::string expected = fmt::format("a number in {}{}, {}]", min_exclusive ? "(" : "[", min, max);
+  if (!value->is_number()) fail(key, *value, expected);
+  const double number = value->get<double>();
+  const bool below = min_exclusive ? number <= min : number < min;
+  if (!std::isfinite(number) || below || number > max) fail(key, *value, expected);
+  return number;
 }
 
 bool EncodingOptions::boolean(const std::string& key, bool fallback) {
@@ -42,36 +63,17 @@ bool EncodingOptions::boolean(const std::string& key, bool fallback) {
   return value->get<bool>();
 }
 
-int EncodingOptions::integer(const std::string& key, int fallback, int min, int max) {
-  const nlohmann::json* value = find(key);
-  if (!value) return fallback;
-  const std::string expected = fmt::format("an integer in [{}, {}]", min, max);
-  if (!value->is_number_integer()) fail(key, *value, expected);
-  const long long v = value->get<long long>();
-  if (v < min || v > max) fail(key, *value, expected);
-  return static_cast<int>(v);
-}
-
-double EncodingOptions::number(const std::string& key, double fallback, double min, double max,
-                               bool min_exclusive) {
-  const nlohmann::json* value = find(key);
-  if (!value) return fallback;
-  const std::string expected =
-      fmt::format("a number in {}{}, {}]", min_exclusive ? "(" : "[", min, max);
-  if (!value->is_number()) fail(key, *value, expected);
-  const double v = value->get<double>();
-  const bool below = min_exclusive ? !(v > min) : !(v >= min);
-  if (!std::isfinite(v) || below || v > max) fail(key, *value, expected);
-  return v;
-}
-
 void EncodingOptions::finish() const {
-  const std::vector<std::string> valid(known_.begin(), known_.end());
-  for (const auto& [key, value] : options_.items()) {
-    if (known_.count(key)) continue;
-    if (valid.empty()) throw UsageError(fmt::format("encoding '{}' takes no options, got '{}'", encoding_, key));
-    throw UsageError(fmt::format("encoding '{}' has no option '{}' (closest: {})", encoding_, key,
-                                 fmt::join(closest_names(key, valid), ", ")));
+  for (auto it = options_.begin(); it != options_.end(); ++it) {
+    bool known = false;
+    for (const auto& key : known_) known = known || key == it.key();
+    if (known) continue;
+    std::string message = fmt::format("encoding '{}' has no option '{}'", encoding_, it.key());
+    if (known_.empty()) throw UsageError(message + " (it takes no options)");
+    const auto close = closest_names(it.key(), known_);
+    message += " (options: ";
+    for (size_t i = 0; i < close.size(); ++i) message += (i ? ", " : "") + close[i];
+    throw UsageError(message + ")");
   }
 }
 

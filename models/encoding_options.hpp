@@ -1,15 +1,16 @@
-// EncodingOptions: reads and validates the hyperparameters an encoding takes
-// in configure(json) (npos, MLP width, bucket count, L0, ...). Every value is
-// checked as it is read; a bad one is a UsageError naming the encoding, the
-// key and the value, and finish() rejects keys nobody read (with the closest
-// valid names), so a typo in a suite never silently falls back to a default.
+// EncodingOptions: reads an encoding's option object (a suite's
+// "encodings": {"name": {...}} entry) key by key with validation, so that every
+// encoding's configure() is a few declarative lines:
 //
-//   EncodingOptions reader(name(), options);
-//   width_ = reader.integer("mlp_width", 32, 1, 4096);
-//   reader.finish();
+//   EncodingOptions reader(this->name(), options);
+//   npos_ = reader.integer("npos", 64, 2, 1 << 20);
+//   reader.finish();  // UsageError on any key nobody asked for
+//
+// Every bad value is a UsageError naming the encoding, the key and the value;
+// an unknown key names the closest known ones.
 #pragma once
-#include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,14 +21,14 @@ class EncodingOptions {
   // UsageError unless `options` is null or a JSON object.
   EncodingOptions(std::string encoding, const nlohmann::json& options);
 
-  // An integer in [min, max]; `fallback` when the key is absent.
+  // An integer in [min, max] (a JSON number with no fractional part).
   int integer(const std::string& key, int fallback, int min, int max);
   // A finite number in (min, max] when min_exclusive, else [min, max].
   double number(const std::string& key, double fallback, double min, double max,
                 bool min_exclusive = false);
-  // true or false; `fallback` when the key is absent.
   bool boolean(const std::string& key, bool fallback);
-  // UsageError naming the first key that no integer()/number() call read.
+
+  // UsageError naming the first key that no accessor read.
   void finish() const;
   // UsageError "option 'key' must be <expected>, got <value>", for checks
   // beyond a range (an even count, an order between two options).
@@ -40,7 +41,7 @@ class EncodingOptions {
 
   std::string encoding_;
   nlohmann::json options_;
-  std::set<std::string> known_;
+  std::vector<std::string> known_;
 };
 
 }  // namespace pebench

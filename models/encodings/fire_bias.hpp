@@ -24,15 +24,15 @@
 //
 // Efficiency: rows with R_i ≤ L share the normaliser ψ(L) + eps, so their
 // bias depends on the offset only: one MLP evaluation per offset, expanded.
-// Other rows (R_i > L, only beyond the threshold) need one per entry. MLP
-// evaluations run per row as small matrix products; hidden activations are
-// recomputed in backward, never stored (no T²×w buffers). The MLP is written
-// as loops over the points (contiguous, vectorisable, each output summed over
-// the hidden units in a fixed order) with reductions over points through
-// vec::sum/vec::dot, so results do not depend on memory alignment or on the
-// thread count (Eigen's dot products and lazy products would). Parameter gradients
-// go through per-row partial sums reduced in row order: bit-identical for any
-// thread count. At the tie R_i = L the gradient follows the L branch.
+// Other rows (R_i > L, only beyond the threshold) need one per entry, one row
+// at a time; hidden activations are recomputed in backward, never stored (no
+// T²×w buffers). The MLP is written as loops over a row's points (contiguous,
+// vectorisable, each output summed over the hidden units in a fixed order)
+// with reductions over points through vec::sum/vec::dot, so results do not
+// depend on memory alignment (Eigen's dot and lazy products would). Parameter
+// gradients go through per-row partial sums reduced in row order:
+// bit-identical for any thread count. At the tie R_i = L the gradient follows
+// the L branch.
 #pragma once
 #include <algorithm>
 #include <cmath>
