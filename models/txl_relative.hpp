@@ -59,11 +59,9 @@ class TxlRelative : public Encoding<T> {
   // Offsets δ computed this pass: [−(T−1), 0] causal, [−(T−1), T−1] otherwise.
   static int offset_rows(const EncodingContext& ctx) { return ctx.causal ? ctx.seq_len : 2 * ctx.seq_len - 1; }
   void project_positions(int layer, const EncodingContext& ctx);
-  void query_key_backward(T* dq, T* dk, T* du_part, T* dv_part, const T* dscores, const T* k,
-                          int layer, const EncodingContext& ctx) const;
-  void rel_keys_backward(T* drel_keys, const T* dscores, const T* q, int layer,
-                         const EncodingContext& ctx) const;
-  void accumulate_w_r_gradient(const T* drel_keys, int layer, const EncodingContext& ctx);
+  // du_part, dv_part: [B,h,d_h], drel_part: [B,h,rows,d_h], one slot per (b, a).
+  void unit_backward(T* dq, T* dk, T* du_part, T* dv_part, T* drel_part, const T* dscores, const T* q,
+                     const T* k, int layer, const EncodingContext& ctx) const;
 
   std::vector<LayerOffsets> offsets_;
   T* params_ = nullptr;
