@@ -13,11 +13,14 @@
 // GFLOP/s, evaluation tokens/s at the training length, and evaluation at
 // length 1000 with the peak resident memory (RSS) of that evaluation.
 // With --encoding, each listed encoding's training tokens/s is shown next to
-// nope's. Timings are the median over --steps steps after one warm-up step.
+// nope's. Timings are the median over --steps steps after one warm-up step;
+// "cpu share" is the CPU time the process got over wall time × threads (on a
+// shared machine, well below 100% means the timings are inflated by others).
 // `--data` runs the task generators' benchmark (harness/bench_data.hpp).
 // bench/torch_reference.py measures the same shapes in PyTorch eager.
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -119,6 +122,34 @@ double median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
+double process_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return now.tv_sec + 1e-9 * now.tv_nsec;
+}
+
+// Times `step` (after one untimed warm-up call): the median wall time, and
+// the CPU time the process got as a share of wall time × threads, which
+// shows how busy the machine was (a shared machine gives well under 100%).
+struct Timing {
+  double median_seconds = 0;
+  double cpu_share = 0;
+};
+template <typename Step>
+Timing time_steps(int repeats, Step step) {
+  step(0);
+  std::vector<double> times;
+  const double cpu_start = process_cpu_seconds();
+  const auto wall_start = std::chrono::steady_clock::now();
+  for (int r = 1; r <= repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    step(r);
+    times.push_back(seconds_since(start));
+  }
+  const double cpu = process_cpu_seconds() - cpu_start, wall = seconds_since(wall_start);
+  return {median(times), cpu / (wall * omp_get_max_threads())};
+}
+
 // Peak resident memory since the last reset_peak_memory(), in MiB (Linux).
 bool reset_peak_memory() {
   std::ofstream clear("/proc/self/clear_refs");
@@ -141,6 +172,7 @@ double peak_memory_mib() {
 struct Throughput {
   double tokens_per_s = 0;
   double gflops = 0;
+  double cpu_share = 0;
 };
 
 Throughput measure_training(const BenchShape& shape, const std::string& encoding, int steps) {
@@ -149,17 +181,14 @@ Throughput measure_training(const BenchShape& shape, const std::string& encoding
   optimizer_config.lr = 1e-4;
   AdamW<float> optimizer(optimizer_config, model.layout());
   const Batch batch = random_batch(shape, shape.batch, shape.seq_len, 1);
-  std::vector<double> times;
-  for (int step = 0; step <= steps; ++step) {  // step 0 warms up buffers and caches
-    const auto start = std::chrono::steady_clock::now();
+  const Timing timing = time_steps(steps, [&](int step) {
     model.train_step(batch, step, step);
     optimizer.step(model.parameters(), model.gradients());
     model.encoding().project_parameters();
-    if (step > 0) times.push_back(seconds_since(start));
-  }
-  const double seconds = median(times);
+  });
+  const double seconds = timing.median_seconds;
   return {shape.batch * shape.seq_len / seconds,
-          3 * forward_flops(shape.model, shape.batch, shape.seq_len, shape.causal) / seconds * 1e-9};
+          3 * forward_flops(shape.model, shape.batch, shape.seq_len, shape.causal) / seconds * 1e-9, timing.cpu_share};
 }
 
 struct EvalMeasurement {
@@ -176,15 +205,10 @@ EvalMeasurement measure_evaluation(const BenchShape& shape, const std::string& e
   EvalMeasurement result;
   reset_peak_memory();
   Transformer<float> model(config, make_encoding<float>(encoding), 1);
-  std::vector<double> times;
-  for (int r = 0; r <= repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    model.evaluate(batch, 0);
-    if (r > 0) times.push_back(seconds_since(start));
-  }
-  const double seconds = median(times);
+  const Timing timing = time_steps(repeats, [&](int) { model.evaluate(batch, 0); });
+  const double seconds = timing.median_seconds;
   result.throughput = {batch_size * seq_len / seconds,
-                       forward_flops(config, batch_size, seq_len, shape.causal) / seconds * 1e-9};
+                       forward_flops(config, batch_size, seq_len, shape.causal) / seconds * 1e-9, timing.cpu_share};
   result.peak_mib = peak_memory_mib();
   result.sub_batch = model.eval_sub_batch_size(seq_len);
   return result;
@@ -207,10 +231,11 @@ void bench_shape(const BenchShape& shape, const std::vector<std::string>& encodi
   constexpr int kLongLength = 1000, kLongBatch = 16;
   fmt::print("\n{}: {}\n", shape.name, shape.description);
   const Throughput nope = measure_training(shape, "nope", steps);
-  fmt::print("  train  nope       {:>10.0f} tokens/s  {:>7.1f} GFLOP/s\n", nope.tokens_per_s, nope.gflops);
+  fmt::print("  train  nope       {:>10.0f} tokens/s  {:>7.1f} GFLOP/s   (cpu share {:.0f}%)\n", nope.tokens_per_s,
+             nope.gflops, 100 * nope.cpu_share);
   const EvalMeasurement eval = measure_evaluation(shape, "nope", shape.batch, shape.seq_len, steps);
-  fmt::print("  eval   nope       {:>10.0f} tokens/s  {:>7.1f} GFLOP/s   (length {})\n",
-             eval.throughput.tokens_per_s, eval.throughput.gflops, shape.seq_len);
+  fmt::print("  eval   nope       {:>10.0f} tokens/s  {:>7.1f} GFLOP/s   (cpu share {:.0f}%, length {})\n",
+             eval.throughput.tokens_per_s, eval.throughput.gflops, 100 * eval.throughput.cpu_share, shape.seq_len);
   const EvalMeasurement long_eval = measure_evaluation(shape, "nope", kLongBatch, kLongLength, 1);
   fmt::print("  eval   nope       {:>10.0f} tokens/s  {:>7.1f} GFLOP/s   (length {}, {} sequences, sub-batch {}, "
              "peak RSS {:.0f} MiB)\n",

@@ -17,7 +17,7 @@ namespace {
 // Work-unit sizes. They fix how every reduction is grouped, so they must never
 // depend on the thread count (see the header).
 constexpr int kColumnBlock = 16;          // channels per unit of a column reduction
-constexpr int kWeightGradRows = 1024;     // rows per partial sum of a weight gradient
+constexpr int kWeightGradRows = 512;      // rows per partial sum of a weight gradient
 constexpr int kWeightGradChannels = 64;   // output channels per weight-gradient unit
 constexpr int kCausalBlock = 64;          // query rows per block of causal attention
 constexpr double kLayerNormEps = 1e-5;    // Haiku/PyTorch default
@@ -106,9 +106,11 @@ static void linear_weight_backward(T* dweight, T* dbias, const T* dout, const T*
       const auto X = matrix(in + static_cast<size_t>(r0) * IC, rows, IC, IC);              // [rows,IC]
       multiply(matrix(partial + static_cast<size_t>(o0) * IC, channels, IC, IC), G.transpose(), X, T(1), Write::assign);
       T* bias_partial = partial + static_cast<size_t>(OC) * IC + o0;  // [channels]
-      for (int c = 0; c < channels; ++c) bias_partial[c] = T(0);
-      for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < channels; ++c) bias_partial[c] += G(r, c);
+      std::fill_n(bias_partial, channels, T(0));
+      for (int r = 0; r < rows; ++r) {
+        const T* g = dout + static_cast<size_t>(r0 + r) * OC + o0;
+        for (int c = 0; c < channels; ++c) bias_partial[c] += g[c];
+      }
     }
   }
 #pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(OC) * IC * row_blocks))

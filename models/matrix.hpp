@@ -39,9 +39,9 @@ void multiply(Dst&& dst, const Lhs& lhs, const Rhs& rhs, Scalar scale, Write wri
     for (Eigen::Index k = 0; k < lhs.cols(); ++k) sum += lhs(0, k) * rhs(k, 0);
     dst(0, 0) = (write == Write::accumulate ? dst(0, 0) : Scalar(0)) + scale * sum;
   } else if (write == Write::accumulate) {
-    dst.noalias() += (lhs * rhs) * scale;
-  } else {
-    dst.noalias() = (lhs * rhs) * scale;
+    dst.noalias() += scale * (lhs * rhs);  // this form folds `scale` into the GEMM;
+  } else {                                 // (lhs * rhs) * scale would first build a temporary
+    dst.noalias() = scale * (lhs * rhs);
   }
 }
 

@@ -46,7 +46,7 @@ class KernelsMatchReference : public ::testing::Test {};
 using Scalars = ::testing::Types<float, double>;
 TYPED_TEST_SUITE(KernelsMatchReference, Scalars);
 
-// 2100 rows: three weight-gradient row blocks; 70 output channels: two
+// 2100 rows: five weight-gradient row blocks; 70 output channels: two
 // channel blocks; GEMM blocks of 96 rows with a partial last block.
 TYPED_TEST(KernelsMatchReference, Linear) {
   using T = TypeParam;
