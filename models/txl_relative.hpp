@@ -25,7 +25,12 @@
 //   dk_j += u_a Σ_i g_ij          du_a += Σ_{b,i,j} g_ij k_j
 //   dq_i += Σ_j g_ij K_a(δ_ij)    dv_a += Σ_{b,i,j} g_ij K_a(δ_ij)
 //   dK_a(δ) = Σ_{b, j−i=δ} g_ij (q_i + v_a),   dW_R += Σ_δ dK(δ) R(ρ(δ))ᵀ
-// Every reduction runs in a fixed order with each thread owning its outputs.
+// Computation: per (b, a) one GEMM P = (Q + v_a)·K_aᵀ over all offsets,
+// read through the "relative shift" S[i,j] += P[i, j − i + T − 1] (the
+// Transformer-XL trick without the reshape); the backward scatters dS into
+// dP the same way and uses GEMMs for dq and dK. Memory: [T, 2T−1] scratch per
+// thread. Every reduction runs in a fixed order with each thread owning its
+// outputs, so results do not depend on the thread count.
 //
 // Causal and bidirectional: both (the reference builds both sides when the
 // attention is not causal); a causal pass only computes offsets δ ≤ 0.
