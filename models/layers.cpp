@@ -16,7 +16,7 @@ namespace {
 // Work-unit sizes. They fix how every reduction is grouped, so they must never
 // depend on the thread count (see the header).
 constexpr int kColumnBlock = 16;          // channels per unit of a column reduction
-constexpr int kWeightGradRows = 1024;     // rows per partial sum of a weight gradient
+constexpr int kWeightGradRows = 512;      // rows per partial sum of a weight gradient
 constexpr int kWeightGradChannels = 64;   // output channels per weight-gradient unit
 constexpr int kCausalBlock = 64;          // query rows per block of causal attention
 constexpr double kLayerNormEps = 1e-5;    // Haiku/PyTorch default
@@ -59,9 +59,9 @@ void multiply(Dst&& dst, const Lhs& lhs, const Rhs& rhs, Scalar scale, Write wri
     for (Eigen::Index k = 0; k < lhs.cols(); ++k) sum += lhs(0, k) * rhs(k, 0);
     dst(0, 0) = (write == Write::accumulate ? dst(0, 0) : Scalar(0)) + scale * sum;
   } else if (write == Write::accumulate) {
-    dst.noalias() += (lhs * rhs) * scale;
-  } else {
-    dst.noalias() = (lhs * rhs) * scale;
+    dst.noalias() += scale * (lhs * rhs);  // this form folds `scale` into the GEMM;
+  } else {                                 // (lhs * rhs) * scale would first build a temporary
+    dst.noalias() = scale * (lhs * rhs);
   }
 }
 
@@ -140,9 +140,11 @@ static void linear_weight_backward(T* dweight, T* dbias, const T* dout, const T*
       const auto X = matrix(in + static_cast<size_t>(r0) * IC, rows, IC, IC);              // [rows,IC]
       multiply(matrix(partial + static_cast<size_t>(o0) * IC, channels, IC, IC), G.transpose(), X, T(1), Write::assign);
       T* bias_partial = partial + static_cast<size_t>(OC) * IC + o0;  // [channels]
-      for (int c = 0; c < channels; ++c) bias_partial[c] = T(0);
-      for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < channels; ++c) bias_partial[c] += G(r, c);
+      std::fill_n(bias_partial, channels, T(0));
+      for (int r = 0; r < rows; ++r) {
+        const T* g = dout + static_cast<size_t>(r0 + r) * OC + o0;
+        for (int c = 0; c < channels; ++c) bias_partial[c] += g[c];
+      }
     }
   }
 #pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(OC) * IC * row_blocks))
@@ -449,7 +451,7 @@ void attention_softmax_values_forward(T* out, T* probs, const T* v, bool causal,
     for (int i = 0; i < T_; ++i) {
       const int allowed = causal ? i + 1 : T_;
       T* row = P + static_cast<size_t>(i) * T_;
-      vec::exp_shifted(row, row, vec::max(row, allowed), allowed);
+      vec::exp_shifted(row, vec::max(row, allowed), allowed);
       const T inverse_total = T(1) / vec::sum(row, allowed);
       for (int j = 0; j < allowed; ++j) row[j] *= inverse_total;
       std::fill(row + allowed, row + T_, T(0));

@@ -7,7 +7,7 @@
 
 namespace pebench::reference {
 
-// out[N,C] = scale · table[tokens[n], :]; dtable[V,C] += scale · scatter(dout)
+// dtable[V,C] += scale · Σ_{n: tokens[n]=v} dout[n,:]
 template <typename T>
 void embedding_backward(T* dtable, const T* dout, const int* tokens, T scale, int N, int C);
 

@@ -11,6 +11,15 @@ namespace pebench {
 // c = 2^floor(log2 n). Used by alibi, rand_alibi, bipe_alibi, mep, dape_alibi.
 std::vector<double> alibi_slopes(int n_heads);
 
+// ALiBi bias of one layer, bias: [h,T,T] (entries above the diagonal are left
+// untouched when causal):
+//   causal:        Bias[a,i,j] = −m_a·r_{i−j}                        (j <= i)
+//   bidirectional: Bias[a,i,j] =  m_a·(−r_{|i−j|} + 0.5·[j < i])     (CHE/RPE reference)
+// distance: [T], r_d = the distance used for offset d: d itself for alibi, a
+// sampled distance for rand_alibi. slopes: [h] (alibi_slopes).
+template <typename T>
+void alibi_bias(T* bias, const std::vector<double>& slopes, const int* distance, bool causal, int seq_len);
+
 // Sinusoid of one position, concatenated layout [sin(p·ω_0..ω_{D/2-1}) | cos(...)],
 // ω_i = 10000^(-2i/D) (specs/encodings.md §2, the CHE/RPE reference layout).
 // out: [dim]; dim must be even.

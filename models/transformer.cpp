@@ -92,23 +92,29 @@ struct NormCache {
   std::vector<T> rstd;  // [N]
 };
 
-// One block's activations, kept for backward (or recycled by evaluate()).
+// One block's activations that backward reads, kept per layer by forward()
+// (evaluate() recycles two of them).
 template <typename T>
 struct BlockActivations {
-  std::vector<T> qkv;       // [N,3D] projections
   std::vector<T> q, k, v;   // [B,h,T,d] (q, k after hook 2)
   std::vector<T> probs;     // [B,h,T,T] attention weights
-  std::vector<T> heads;     // [B,h,T,d] probs·v
   std::vector<T> merged;    // [N,D] heads side by side: the input of Wo
-  std::vector<T> attn_out;  // [N,D] after Wo and dropout
   std::vector<uint8_t> attn_keep;  // [N,D] dropout mask (empty: no dropout)
   std::vector<T> resid1;    // [N,D]
   NormCache<T> ln1, ln2;
-  std::vector<T> ffn_pre;   // [N,F] before the activation
-  std::vector<T> ffn_act;   // [N,F] after it
-  std::vector<T> ffn_out;   // [N,D] after W2 and dropout
+  std::vector<T> ffn_pre;   // [N,F] before the activation (backward recomputes the activation)
   std::vector<uint8_t> ffn_keep;   // [N,D]
   std::vector<T> resid2;    // [N,D]
+};
+
+// Forward intermediates no backward needs, shared by all blocks.
+template <typename T>
+struct ForwardScratch {
+  std::vector<T> qkv;       // [N,3D] projections
+  std::vector<T> heads;     // [B,h,T,d] probs·v
+  std::vector<T> attn_out;  // [N,D] after Wo and dropout
+  std::vector<T> ffn_act;   // [N,F] act(ffn_pre): recomputed in backward, saving N·F per layer
+  std::vector<T> ffn_out;   // [N,D] after W2 and dropout
 };
 
 // Sizes of one (sub-)batch pass.
@@ -160,6 +166,7 @@ struct Transformer<T>::Impl {
   std::vector<uint8_t> embed_keep;          // [N,D]
   std::vector<BlockActivations<T>> acts;    // one per layer (forward), two (evaluate)
   NormCache<T> final_ln;                    // pre-norm only
+  ForwardScratch<T> scratch;
   std::vector<T> logits;                    // [B,T,V] whole batch
   std::vector<int> predictions;             // [B,T]
   std::vector<double> losses;               // [B,T] per-position cross-entropy
@@ -339,32 +346,33 @@ template <typename T>
 void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s) {
   const BlockParams& p = blocks[layer];
   const size_t rows = s.N, head_elems = rows * s.D, score_elems = static_cast<size_t>(s.B) * s.h * s.T * s.T;
-  ensure_size(a.qkv, 3 * head_elems);
-  for (auto* buffer : {&a.q, &a.k, &a.v, &a.heads, &a.merged, &a.attn_out}) ensure_size(*buffer, head_elems);
+  ForwardScratch<T>& f = scratch;
+  ensure_size(f.qkv, 3 * head_elems);
+  for (auto* buffer : {&a.q, &a.k, &a.v, &f.heads, &a.merged, &f.attn_out}) ensure_size(*buffer, head_elems);
   ensure_size(a.probs, score_elems);
-  linear_forward(a.qkv.data(), in, param(p.wqkv), static_cast<const T*>(nullptr), s.N, s.D, 3 * s.D,
+  linear_forward(f.qkv.data(), in, param(p.wqkv), static_cast<const T*>(nullptr), s.N, s.D, 3 * s.D,
                  s.block_rows);
-  split_heads_forward(a.q.data(), a.k.data(), a.v.data(), a.qkv.data(), s.B, s.h, s.T, s.d);
+  split_heads_forward(a.q.data(), a.k.data(), a.v.data(), f.qkv.data(), s.B, s.h, s.T, s.d);
   encoding->qk_forward(a.q.data(), a.k.data(), layer, context);
   attention_scores_forward(a.probs.data(), a.q.data(), a.k.data(), s.causal, s.B, s.h, s.T, s.d);
   encoding->logits_forward(a.probs.data(), a.q.data(), a.k.data(), layer, context);
-  attention_softmax_values_forward(a.heads.data(), a.probs.data(), a.v.data(), s.causal, s.B, s.h, s.T, s.d);
-  merge_heads_forward(a.merged.data(), a.heads.data(), s.B, s.h, s.T, s.d);
-  linear_forward(a.attn_out.data(), a.merged.data(), param(p.wo), static_cast<const T*>(nullptr), s.N, s.D,
+  attention_softmax_values_forward(f.heads.data(), a.probs.data(), a.v.data(), s.causal, s.B, s.h, s.T, s.d);
+  merge_heads_forward(a.merged.data(), f.heads.data(), s.B, s.h, s.T, s.d);
+  linear_forward(f.attn_out.data(), a.merged.data(), param(p.wo), static_cast<const T*>(nullptr), s.N, s.D,
                  s.D, s.block_rows);
-  dropout(a.attn_out.data(), a.attn_keep, 2 * layer + 1, s);
+  dropout(f.attn_out.data(), a.attn_keep, 2 * layer + 1, s);
 }
 
 template <typename T>
 void Transformer<T>::Impl::ffn_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s) {
   const BlockParams& p = blocks[layer];
   ensure_size(a.ffn_pre, static_cast<size_t>(s.N) * s.F);
-  ensure_size(a.ffn_act, static_cast<size_t>(s.N) * s.F);
-  ensure_size(a.ffn_out, static_cast<size_t>(s.N) * s.D);
+  ensure_size(scratch.ffn_act, static_cast<size_t>(s.N) * s.F);
+  ensure_size(scratch.ffn_out, static_cast<size_t>(s.N) * s.D);
   linear_forward(a.ffn_pre.data(), in, param(p.w1), param(p.b1), s.N, s.D, s.F, s.block_rows);
-  activation_forward(a.ffn_act.data(), a.ffn_pre.data(), config.activation, static_cast<size_t>(s.N) * s.F);
-  linear_forward(a.ffn_out.data(), a.ffn_act.data(), param(p.w2), param(p.b2), s.N, s.F, s.D, s.block_rows);
-  dropout(a.ffn_out.data(), a.ffn_keep, 2 * layer + 2, s);
+  activation_forward(scratch.ffn_act.data(), a.ffn_pre.data(), config.activation, static_cast<size_t>(s.N) * s.F);
+  linear_forward(scratch.ffn_out.data(), scratch.ffn_act.data(), param(p.w2), param(p.b2), s.N, s.F, s.D, s.block_rows);
+  dropout(scratch.ffn_out.data(), a.ffn_keep, 2 * layer + 2, s);
 }
 
 template <typename T>
@@ -379,18 +387,18 @@ const T* Transformer<T>::Impl::block_forward(BlockActivations<T>& a, const T* x,
   };
   if (config.norm == NormPlacement::post) {
     attention_forward(a, x, layer, s);
-    residual_forward(a.resid1.data(), x, a.attn_out.data(), n);
+    residual_forward(a.resid1.data(), x, scratch.attn_out.data(), n);
     norm(a.ln1, a.resid1.data(), p.ln1_weight, p.ln1_bias);
     ffn_forward(a, a.ln1.out.data(), layer, s);
-    residual_forward(a.resid2.data(), a.ln1.out.data(), a.ffn_out.data(), n);
+    residual_forward(a.resid2.data(), a.ln1.out.data(), scratch.ffn_out.data(), n);
     norm(a.ln2, a.resid2.data(), p.ln2_weight, p.ln2_bias);
   } else {
     norm(a.ln1, x, p.ln1_weight, p.ln1_bias);
     attention_forward(a, a.ln1.out.data(), layer, s);
-    residual_forward(a.resid1.data(), x, a.attn_out.data(), n);
+    residual_forward(a.resid1.data(), x, scratch.attn_out.data(), n);
     norm(a.ln2, a.resid1.data(), p.ln2_weight, p.ln2_bias);
     ffn_forward(a, a.ln2.out.data(), layer, s);
-    residual_forward(a.resid2.data(), a.resid1.data(), a.ffn_out.data(), n);
+    residual_forward(a.resid2.data(), a.resid1.data(), scratch.ffn_out.data(), n);
   }
   return block_output(a);
 }
@@ -475,13 +483,14 @@ ForwardResult Transformer<T>::Impl::summarize(const Batch& batch) const {
 }
 
 // Bytes of activations one sequence of length T needs in evaluate(): two
-// recycled blocks, the embeddings and the head, plus room for an encoding's
-// own per-sequence [h,T,T] buffer (per-example additive biases).
+// recycled blocks, the shared scratch, the embeddings and the head, plus room
+// for an encoding's own per-sequence [h,T,T] buffer (per-example biases).
 template <typename T>
 int Transformer<T>::Impl::eval_sub_batch(int seq_len) const {
   const size_t Tn = seq_len, D = config.d_model, F = config.d_ff, h = config.n_heads, V = config.output_vocab;
-  const size_t block = Tn * (12 * D + 2 * F + 4) + h * Tn * Tn;
-  const size_t per_sequence = sizeof(T) * (2 * block + Tn * (2 * D + V + 2) + h * Tn * Tn);
+  const size_t block = Tn * (8 * D + F + 4) + h * Tn * Tn;  // BlockActivations
+  const size_t shared = Tn * (6 * D + F) + h * Tn * Tn;     // ForwardScratch, encoding's [h,T,T]
+  const size_t per_sequence = sizeof(T) * (2 * block + shared + Tn * (2 * D + V + 2));
   const int group = sequences_per_block(seq_len);
   const size_t fits = eval_memory_budget / per_sequence;
   const size_t groups = std::max<size_t>(1, fits / group);
@@ -539,8 +548,10 @@ void Transformer<T>::Impl::ffn_backward(T* din, const T* dout, const BlockActiva
   const BlockParams& p = blocks[layer];
   const size_t hidden = static_cast<size_t>(s.N) * s.F;
   zero(grad.ffn_act, hidden);
+  ensure_size(scratch.ffn_act, hidden);
+  activation_forward(scratch.ffn_act.data(), a.ffn_pre.data(), config.activation, hidden);
   zero(grad.ffn_pre, hidden);
-  linear_backward(grad.ffn_act.data(), grad_of(p.w2), grad_of(p.b2), dout, a.ffn_act.data(), param(p.w2), s.N,
+  linear_backward(grad.ffn_act.data(), grad_of(p.w2), grad_of(p.b2), dout, scratch.ffn_act.data(), param(p.w2), s.N,
                   s.F, s.D, s.block_rows);
   activation_backward(grad.ffn_pre.data(), grad.ffn_act.data(), a.ffn_pre.data(), config.activation, hidden);
   linear_backward(din, grad_of(p.w1), grad_of(p.b1), grad.ffn_pre.data(), in, param(p.w1), s.N, s.D, s.F,

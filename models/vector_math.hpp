@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
 namespace pebench::vec {
 
@@ -45,19 +44,29 @@ inline T dot(const T* a, const T* b, int n) {
   return total;
 }
 
-// max x[i] (exact, so any order gives the same value). n >= 1.
+// max x[i] (exact, so any grouping gives the same value; kLanes partial
+// maxima let the compiler vectorise it). n >= 1.
 template <typename T>
 inline T max(const T* x, int n) {
-  T best = x[0];
-  for (int i = 1; i < n; ++i) best = std::max(best, x[i]);
+  T lanes[kLanes];
+  for (int l = 0; l < kLanes; ++l) lanes[l] = x[0];
+  int i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) lanes[l] = lanes[l] < x[i + l] ? x[i + l] : lanes[l];
+  for (int l = 0; i + l < n; ++l) lanes[l] = lanes[l] < x[i + l] ? x[i + l] : lanes[l];
+  T best = lanes[0];
+  for (int l = 1; l < kLanes; ++l) best = best < lanes[l] ? lanes[l] : best;
   return best;
 }
 
 // exp for float: Cephes expf (range reduction by ln 2 split in two constants,
 // degree-6 polynomial), about 1 ulp on [-87, 88]; inputs are clamped there.
+// n = round(x·log2 e) by the 1.5·2^23 trick, which (unlike std::floor)
+// GCC vectorises; it rounds to nearest, so |r| <= ln2/2 as Cephes needs.
 inline float exp(float x) {
   x = std::min(88.3762626647949f, std::max(-87.3365478515625f, x));
-  const float n = std::floor(x * 1.44269504088896341f + 0.5f);
+  constexpr float kRound = 12582912.0f;  // 1.5·2^23
+  const float n = (x * 1.44269504088896341f + kRound) - kRound;
   const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -67,9 +76,7 @@ inline float exp(float x) {
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
   const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;  // 2^n
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
+  return p * __builtin_bit_cast(float, bits);
 }
 inline double exp(double x) { return std::exp(x); }
 
@@ -77,10 +84,11 @@ inline double exp(double x) { return std::exp(x); }
 inline float tanh(float x) { return 1.0f - 2.0f / (vec::exp(2.0f * x) + 1.0f); }
 inline double tanh(double x) { return std::tanh(x); }
 
-// y[i] = exp(x[i] − shift); y may alias x.
+// x[i] = exp(x[i] − shift), in place (a separate output that might alias
+// the input would make GCC fall back to scalar code for the aliasing case).
 template <typename T>
-inline void exp_shifted(T* y, const T* x, T shift, int n) {
-  for (int i = 0; i < n; ++i) y[i] = vec::exp(x[i] - shift);
+inline void exp_shifted(T* x, T shift, int n) {
+  for (int i = 0; i < n; ++i) x[i] = vec::exp(x[i] - shift);
 }
 
 }  // namespace pebench::vec

@@ -23,16 +23,9 @@ template <typename T>
 class Alibi : public AdditiveBias<T> {
  protected:
   void compute_bias(T* bias, int, const EncodingContext& ctx) override {
-    const std::vector<double> slopes = alibi_slopes(ctx.n_heads);
-    const int T_ = ctx.seq_len;
-    for (int a = 0; a < ctx.n_heads; ++a)
-      for (int i = 0; i < T_; ++i) {
-        T* row = bias + (static_cast<size_t>(a) * T_ + i) * T_;
-        for (int j = 0; j < (ctx.causal ? i + 1 : T_); ++j) {
-          const double distance = ctx.causal ? i - j : -std::abs(i - j) + (j < i ? 0.5 : 0.0);
-          row[j] = static_cast<T>(ctx.causal ? -slopes[a] * distance : slopes[a] * distance);
-        }
-      }
+    std::vector<int> distance(ctx.seq_len);  // [T] r_d = d
+    for (int d = 0; d < ctx.seq_len; ++d) distance[d] = d;
+    alibi_bias(bias, alibi_slopes(ctx.n_heads), distance.data(), ctx.causal, ctx.seq_len);
   }
 };
 

@@ -1,0 +1,63 @@
+// bipe_alibi: bilevel positional encoding with ALiBi between segments (He et
+// al. 2024, "Two Stones Hit One Bird: Bilevel Positional Encoding for Better
+// Length Extrapolation", ICML; specs/encodings.md §12).
+//
+//   input:  x[b,t,:] += A[intra[b,t],:]        intra-segment learned table (models/bipe.hpp)
+//   logits: causal:        Bias[b,a,i,j] = −μ·m_a·(seg_i − seg_j)     (j ≤ i)
+//           bidirectional: Bias[b,a,i,j] = −μ·m_a·|seg_i − seg_j|
+// with m_a the standard ALiBi slopes (position_math.hpp::alibi_slopes) and
+// μ = 96, added after the 1/sqrt(d_h) scaling. The bias depends on each
+// example's segmentation, hence per_example(). Segments come from the task's
+// boundary tokens (EncodingContext::boundary).
+//
+// Source: zhenyuhe00/BiPE my_modeling_llama_bipe_alibi.py (_init_alibi_mul96,
+// key-only bias 96·m_a·seg_j on segment ids). The key-only form equals
+// −96·m_a·(seg_i − seg_j) up to a row constant under the causal softmax; we
+// add the explicit difference, which also extends to bidirectional attention
+// as −μ·m_a·|seg_i − seg_j| (DESIGN §2; specs §12), with no +0.5 left offset.
+// Parameters: encoding.bipe_alibi.table [table_size, D] ~ N(0, 0.02).
+// Options: table_size (default 1024), slope_multiplier (μ, default 96).
+#include <cmath>
+
+#include "models/additive_bias.hpp"
+#include "models/bipe.hpp"
+#include "models/position_math.hpp"
+
+namespace pebench {
+
+template <typename T>
+class BipeAlibi : public BipeEncoding<T, AdditiveBias> {
+ protected:
+  void configure_inter_segment(EncodingOptions& reader) override {
+    slope_multiplier_ = reader.number("slope_multiplier", 96.0, 0.0, 1e6);
+  }
+  json inter_segment_options() const override { return {{"slope_multiplier", slope_multiplier_}}; }
+
+  bool per_example() const override { return true; }
+
+  // bias: [B,h,T,T]
+  void compute_bias(T* bias, int, const EncodingContext& ctx) override {
+    const int T_ = ctx.seq_len, H = ctx.n_heads;
+    const std::vector<double> slopes = alibi_slopes(H);
+    const int* segments = this->segments().data();  // [B,T]
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int b = 0; b < ctx.batch; ++b)
+      for (int a = 0; a < H; ++a) {
+        const int* seg = segments + static_cast<size_t>(b) * T_;
+        const double slope = slope_multiplier_ * slopes[a];
+        T* out = bias + (static_cast<size_t>(b) * H + a) * T_ * T_;
+        for (int i = 0; i < T_; ++i) {
+          const int last = ctx.causal ? i : T_ - 1;
+          for (int j = 0; j <= last; ++j)
+            out[static_cast<size_t>(i) * T_ + j] = static_cast<T>(-slope * std::abs(seg[i] - seg[j]));
+        }
+      }
+  }
+
+ private:
+  double slope_multiplier_ = 96.0;
+};
+
+PEBENCH_ENCODING(BipeAlibi, "bipe_alibi");
+
+}  // namespace pebench

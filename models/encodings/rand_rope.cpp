@@ -1,0 +1,59 @@
+// rand_rope: randomized rotary encoding (Ruoss et al. 2023, "Randomized
+// Positional Encodings Boost Length Generalization of Transformers",
+// NOISY_ROTARY; specs/encodings.md §4 and §9).
+//
+// RoPE (interleaved pairs (2c, 2c+1), θ_c = 10000^(−2c/d_h), the base `rope`
+// encoding's position_math.hpp::rope_apply) with position p_t instead of t:
+//   q'_t = R(p_t θ) q_t,  k'_t = R(p_t θ) k_t;  backward: rotate by −p_t θ.
+// p_0 < ... < p_{T−1} are T distinct integers drawn uniformly from [0, L),
+// sorted, afresh in every layer from Rng(position_seed, layer), at training and
+// at evaluation (models/random_positions.hpp); q and k, every head and every
+// example of the batch share the layer's draw.
+//
+// Source: google-deepmind/randomized_positional_encodings
+// models/transformer.py (NOISY_ROTARY: one hk.next_rng_key() per attention
+// layer, used for q and k) and models/positional_encodings.py::apply_rotary_encoding.
+// Parameters: none. Options: max_length (L, default 2048); L < T is a
+// UsageError. Causal and bidirectional alike.
+#include <fmt/format.h>
+
+#include "common/errors.hpp"
+#include "models/position_math.hpp"
+#include "models/random_positions.hpp"
+
+namespace pebench {
+
+template <typename T>
+class RandRope : public Randomized<Encoding<T>> {
+ public:
+  void declare_parameters(ParamLayout&, const ModelConfig& config) override {
+    if (config.d_head() % 2 != 0)
+      throw UsageError(fmt::format("encoding '{}' needs an even d_head, got {}", this->name(), config.d_head()));
+  }
+  void begin_forward(const EncodingContext& ctx) override {
+    Randomized<Encoding<T>>::begin_forward(ctx);
+    positions_.assign(ctx.n_layers, {});
+  }
+
+  void qk_forward(T* q, T* k, int layer, const EncodingContext& ctx) override {
+    const std::vector<int> drawn = this->sampler_.positions(ctx.position_seed, layer, ctx.seq_len);
+    positions_[layer].assign(drawn.begin(), drawn.end());
+    rotate(q, k, layer, ctx, +1);
+  }
+  void qk_backward(T* dq, T* dk, int layer, const EncodingContext& ctx) override {
+    rotate(dq, dk, layer, ctx, -1);
+  }
+
+ private:
+  void rotate(T* q, T* k, int layer, const EncodingContext& ctx, int direction) const {
+    const double* positions = positions_[layer].data();
+    rope_apply(q, positions, false, ctx.batch, ctx.n_heads, ctx.seq_len, ctx.d_head, direction);
+    rope_apply(k, positions, false, ctx.batch, ctx.n_heads, ctx.seq_len, ctx.d_head, direction);
+  }
+
+  std::vector<std::vector<double>> positions_;  // [N][T] each layer's draw of this pass
+};
+
+PEBENCH_ENCODING(RandRope, "rand_rope");
+
+}  // namespace pebench

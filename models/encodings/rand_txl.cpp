@@ -1,0 +1,44 @@
+// rand_txl: randomized Transformer-XL relative encoding (Ruoss et al. 2023,
+// "Randomized Positional Encodings Boost Length Generalization of
+// Transformers", NOISY_RELATIVE; specs/encodings.md §9, tasks-chomsky.md §4).
+//
+// As txl (models/txl_relative.hpp):
+//   S[a,i,j] = ( (q_i + u_a)·k_j + (q_i + v_a)·(W_R R(ρ(j − i)))_a ) / sqrt(d_h)
+// but the sinusoid sees a sampled signed distance ρ(δ) = sign(δ)·r_|δ|, where
+// r_0 = 0 and r_1 < ... < r_{T−1} are distinct integers drawn uniformly from
+// [1, L), afresh in every layer from Rng(position_seed, layer), at training
+// and at evaluation (models/random_positions.hpp). The same draw serves both
+// sides (the reference's randomize_both_sides = False), every example of the
+// batch and every head.
+//
+// Source: google-deepmind/randomized_positional_encodings
+// models/positional_encodings.py::compute_attention_with_noisy_relative_encodings.
+// We implement the *intended* meaning, the sinusoid of the signed sampled
+// offset; the reference indexes its [0, L) table with offset + L and so
+// clamps every offset to a wrong row (RPE issue #2, tasks-chomsky.md §1.8.8).
+//
+// Parameters: as txl (per layer u, v [h, d_h] ~ N(0, 0.02), W_R [D, D]).
+// Options: max_length (L, default 2048); L < T is a UsageError.
+// Causal: δ ≤ 0 only (the reference raises NotImplementedError there; the
+// signed definition extends to it without change). Bidirectional: both sides.
+#include "models/random_positions.hpp"
+#include "models/txl_relative.hpp"
+
+namespace pebench {
+
+template <typename T>
+class RandTxl : public Randomized<TxlRelative<T>> {
+ protected:
+  void relative_positions(double* out, int layer, const EncodingContext& ctx) override {
+    const int T_ = ctx.seq_len;
+    const std::vector<int> r = this->sampler_.distances(ctx.position_seed, layer, T_);  // [T]
+    for (int d = 0; d < T_; ++d) {
+      out[T_ - 1 + d] = r[d];
+      out[T_ - 1 - d] = -r[d];
+    }
+  }
+};
+
+PEBENCH_ENCODING(RandTxl, "rand_txl");
+
+}  // namespace pebench

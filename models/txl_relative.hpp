@@ -1,0 +1,77 @@
+// TxlRelative<T>: Transformer-XL relative attention logits, the base of the
+// `txl` and `rand_txl` encodings.
+//
+// Source: Dai et al. 2019, "Transformer-XL" §3.3 (terms (b)-(d) of the
+// relative score), in the form the Chomsky-hierarchy benchmarks use as their
+// RELATIVE encoding (specs/tasks-chomsky.md §4):
+// google-deepmind/randomized_positional_encodings
+// models/positional_encodings.py::compute_attention_with_relative_encodings.
+//
+// Per layer, for head a, query i and key j, with δ = j − i:
+//   S[b,a,i,j] = ( (q_i + u_a)·k_j + (q_i + v_a)·K_a(δ) ) / sqrt(d_h)
+//   K(δ)       = W_R · R(ρ(δ))              [D], head a reads columns a·d_h .. (a+1)·d_h−1
+//   R(p)       = [sin(p·ω_0..ω_{D/2−1}) | cos(...)], ω_c = 10000^(−2c/D)   (sinusoid_row)
+// ρ(δ) is the position the sinusoid sees: δ itself for txl, the sampled
+// signed distance sign(δ)·r_|δ| for rand_txl (relative_positions()).
+// The hook receives q·kᵀ/sqrt(d_h) and adds the u, v and W_R terms.
+//
+// Parameters, per layer l (the reference creates them inside each attention
+// module): encoding.<name>.layer<l>.u, .v: [h, d_h], N(0, 0.02), no weight
+// decay; .w_r: [D, D] bias-free Linear, truncated normal σ = 1/sqrt(D) (Haiku
+// Linear default), decayed.
+//
+// Backward: dS passes through unchanged (the added terms do not depend on the
+// raw scores); with g = dS/sqrt(d_h):
+//   dk_j += u_a Σ_i g_ij          du_a += Σ_{b,i,j} g_ij k_j
+//   dq_i += Σ_j g_ij K_a(δ_ij)    dv_a += Σ_{b,i,j} g_ij K_a(δ_ij)
+//   dK_a(δ) = Σ_{b, j−i=δ} g_ij (q_i + v_a),   dW_R += Σ_δ dK(δ) R(ρ(δ))ᵀ
+// Every reduction runs in a fixed order with each thread owning its outputs.
+//
+// Causal and bidirectional: both (the reference builds both sides when the
+// attention is not causal); a causal pass only computes offsets δ ≤ 0.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "models/encoding.hpp"
+
+namespace pebench {
+
+template <typename T>
+class TxlRelative : public Encoding<T> {
+ public:
+  void declare_parameters(ParamLayout& layout, const ModelConfig& config) override;
+  void bind(T* params, T* grads) override;
+  void begin_forward(const EncodingContext& ctx) override;
+  void logits_forward(T* scores, const T* q, const T* k, int layer,
+                      const EncodingContext& ctx) override;
+  void logits_backward(T* dscores, T* dq, T* dk, const T* q, const T* k, int layer,
+                       const EncodingContext& ctx) override;
+
+ protected:
+  // out: [2T−1], out[δ + T − 1] = ρ(δ) for δ = j − i in [−(T−1), T−1].
+  virtual void relative_positions(double* out, int layer, const EncodingContext& ctx) = 0;
+
+ private:
+  struct LayerOffsets {
+    size_t u = 0, v = 0, w_r = 0;  // into the flat parameter/gradient buffers
+  };
+  // Offsets δ computed this pass: [−(T−1), 0] causal, [−(T−1), T−1] otherwise.
+  static int offset_rows(const EncodingContext& ctx) { return ctx.causal ? ctx.seq_len : 2 * ctx.seq_len - 1; }
+  void project_positions(int layer, const EncodingContext& ctx);
+  void query_key_backward(T* dq, T* dk, T* du_part, T* dv_part, const T* dscores, const T* k,
+                          int layer, const EncodingContext& ctx) const;
+  void rel_keys_backward(T* drel_keys, const T* dscores, const T* q, int layer,
+                         const EncodingContext& ctx) const;
+  void accumulate_w_r_gradient(const T* drel_keys, int layer, const EncodingContext& ctx);
+
+  std::vector<LayerOffsets> offsets_;
+  T* params_ = nullptr;
+  T* grads_ = nullptr;
+  int d_model_ = 0;
+  // Kept from the forward pass for the backward, per layer:
+  std::vector<std::vector<T>> sinusoids_;  // [N][rows, D]  R(ρ(δ)), row δ + T − 1
+  std::vector<std::vector<T>> rel_keys_;   // [N][rows, D]  K(δ) = W_R R(ρ(δ))
+};
+
+}  // namespace pebench

@@ -1,0 +1,200 @@
+// cope: contextual positions, closed-form logits, the exact backward through
+// the gates (causal, bidirectional, clamped), thread-count independence, options.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+
+#include "common/errors.hpp"
+#include "encoding_hook_check.hpp"
+#include "models/cope_positions.hpp"
+
+using namespace pebench;
+using namespace pebench::testing;
+
+namespace {
+
+// Fills every CoPE table of the fixture with N(0, scale) values (the init is 0).
+void randomize_tables(HookFixture& f, double scale = 0.5, uint64_t seed = 21) {
+  Rng rng(seed, "tables");
+  for (double& value : f.params) value = scale * rng.normal();
+}
+
+// CoPE logits written from the paper's equations, independent of the plugin.
+std::vector<double> cope_closed_form(const HookFixture& f, const std::vector<double>& q, const std::vector<double>& k,
+                                     int layer, int npos, bool scaled) {
+  const int T = f.ctx.seq_len, dh = f.ctx.d_head;
+  const std::string prefix = "encoding.cope.layer" + std::to_string(layer) + ".";
+  const double* e_left = f.params.data() + f.layout.find(prefix + "e_left").offset;
+  const double* e_right = f.params.data() + f.layout.find(prefix + "e_right").offset;
+  std::vector<double> s = raw_scores(f, q, k), out = s;
+  for (int head = 0; head < f.ctx.batch * f.ctx.n_heads; ++head)
+    for (int i = 0; i < T; ++i)
+      for (int j = 0; j < T; ++j) {
+        if (f.ctx.causal && j > i) continue;
+        double p = 0;
+        for (int t = std::min(i, j); t <= std::max(i, j); ++t)
+          p += 1.0 / (1.0 + std::exp(-s[(static_cast<size_t>(head) * T + i) * T + t]));
+        p = std::min(p, double(npos - 1));
+        const double* e = j <= i ? e_left : e_right;
+        auto z = [&](int r) {
+          double dot = 0;
+          for (int c = 0; c < dh; ++c) dot += q[(head * T + i) * dh + c] * e[r * dh + c];
+          return dot;
+        };
+        const double w = p - std::floor(p);
+        const double c = (1 - w) * z(int(std::floor(p))) + w * z(int(std::ceil(p)));
+        out[(static_cast<size_t>(head) * T + i) * T + j] += scaled ? c / std::sqrt(double(dh)) : c;
+      }
+  return out;
+}
+
+std::vector<double> plugin_logits(HookFixture& f, const std::vector<double>& q, const std::vector<double>& k,
+                                  int layer) {
+  std::vector<double> s = raw_scores(f, q, k);
+  f.encoding->begin_forward(f.ctx);
+  f.encoding->logits_forward(s.data(), q.data(), k.data(), layer, f.ctx);
+  return s;
+}
+
+void expect_closed_form(bool causal, int npos, bool scaled) {
+  const json options = {{"npos", npos}, {"scale_position_logits", scaled}};
+  HookFixture f = make_hook_fixture("cope", options, small_config(8, 2, 2), 2, 7, causal);
+  randomize_tables(f);
+  Rng rng(5);
+  const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
+  const auto actual = plugin_logits(f, q, k, 1), expected = cope_closed_form(f, q, k, 1, npos, scaled);
+  const int T = f.ctx.seq_len;
+  for (size_t e = 0; e < actual.size(); ++e) {
+    if (causal && int(e % T) > int((e / T) % T)) continue;
+    EXPECT_NEAR(actual[e], expected[e], 1e-12) << "entry " << e;
+  }
+}
+
+}  // namespace
+
+TEST(CopePositions, EqualIMinusJPlusOneWhenEveryGateIsOne) {
+  const int T = 9;
+  const std::vector<double> gates(T, 1.0);
+  std::vector<double> positions(T, -1.0);
+  cope_row_positions(positions.data(), gates.data(), 6, T, true, 100.0);
+  for (int j = 0; j <= 6; ++j) EXPECT_EQ(positions[j], 6 - j + 1) << j;
+  for (int j = 7; j < T; ++j) EXPECT_EQ(positions[j], -1.0) << "causal rows leave future keys alone";
+  cope_row_positions(positions.data(), gates.data(), 3, T, false, 100.0);
+  for (int j = 0; j < T; ++j) EXPECT_EQ(positions[j], std::abs(3 - j) + 1) << j;
+}
+
+TEST(CopePositions, ClampAtTheLastEmbeddingPosition) {
+  const std::vector<double> gates(8, 1.0);
+  std::vector<double> positions(8);
+  cope_row_positions(positions.data(), gates.data(), 7, 8, true, 4.0);
+  EXPECT_EQ(positions, (std::vector<double>{4, 4, 4, 4, 4, 3, 2, 1}));
+}
+
+TEST(CopePositions, CountOnlyTheGatesBetweenKeyAndQuery) {
+  const std::vector<double> gates = {0.5, 0.25, 1.0, 0.125, 0.0};
+  std::vector<double> positions(5);
+  cope_row_positions(positions.data(), gates.data(), 2, 5, false, 100.0);
+  EXPECT_EQ(positions, (std::vector<double>{1.75, 1.25, 1.0, 1.125, 1.125}));
+}
+
+TEST(Cope, LogitsAreUnchangedAtTheZeroInit) {
+  HookFixture f = make_hook_fixture("cope", json(), small_config(), 2, 6, false);
+  Rng rng(4);
+  const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
+  EXPECT_EQ(plugin_logits(f, q, k, 0), raw_scores(f, q, k));
+}
+
+TEST(Cope, LogitsMatchTheClosedFormCausal) { expect_closed_form(true, 64, true); }
+TEST(Cope, LogitsMatchTheClosedFormBidirectional) { expect_closed_form(false, 64, true); }
+TEST(Cope, LogitsMatchTheClosedFormWhenPositionsClamp) { expect_closed_form(false, 3, true); }
+TEST(Cope, LogitsMatchTheClosedFormUnscaled) { expect_closed_form(true, 5, false); }
+
+TEST(Cope, LogitsHookGradientsMatchFiniteDifferencesCausal) {
+  HookFixture f = make_hook_fixture("cope", json(), small_config(), 2, 6, true);
+  randomize_tables(f);
+  check_logits_hook(f, 1);
+}
+
+TEST(Cope, LogitsHookGradientsMatchFiniteDifferencesBidirectional) {
+  HookFixture f = make_hook_fixture("cope", json(), small_config(), 2, 6, false);
+  randomize_tables(f);
+  check_logits_hook(f, 0);
+}
+
+TEST(Cope, LogitsHookGradientsMatchFiniteDifferencesWhenPositionsClamp) {
+  HookFixture f = make_hook_fixture("cope", json{{"npos", 3}, {"scale_position_logits", false}}, small_config(), 2,
+                                    7, false);
+  randomize_tables(f);
+  check_logits_hook(f, 1);
+}
+
+TEST(Cope, LogitsHookGradientsMatchFiniteDifferencesAtTheZeroInit) {
+  HookFixture f = make_hook_fixture("cope", json(), small_config(), 2, 5, true);
+  check_logits_hook(f, 0);
+}
+
+TEST(Cope, AtTheZeroInitOnlyTheTablesGetGradient) {
+  // z = 0 everywhere, so the gates (and through them q, k) get nothing from
+  // CoPE, while the tables learn from the first step.
+  HookFixture f = make_hook_fixture("cope", json(), small_config(), 2, 5, true);
+  Rng rng(9);
+  const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
+  plugin_logits(f, q, k, 0);
+  const auto w = logit_weights(f, rng);
+  auto ds = w;
+  std::vector<double> dq(f.qk_size(), 0.0), dk(f.qk_size(), 0.0);
+  f.encoding->logits_backward(ds.data(), dq.data(), dk.data(), q.data(), k.data(), 0, f.ctx);
+  EXPECT_EQ(ds, w);
+  EXPECT_EQ(dk, std::vector<double>(f.qk_size(), 0.0));
+  double table_gradient = 0;
+  for (size_t e = 0; e < f.layout.find("encoding.cope.layer0.e_left").size; ++e) table_gradient += std::abs(f.grads[e]);
+  EXPECT_GT(table_gradient, 0.0);
+}
+
+TEST(Cope, BackwardIsIdenticalForAnyThreadCount) {
+  auto run = [](int threads) {
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    HookFixture f = make_hook_fixture("cope", json(), small_config(8, 2, 1), 5, 9, false);
+    randomize_tables(f);
+    Rng rng(2);
+    const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
+    plugin_logits(f, q, k, 0);
+    auto ds = logit_weights(f, rng);
+    std::vector<double> dq(f.qk_size(), 0.0), dk(f.qk_size(), 0.0);
+    f.encoding->logits_backward(ds.data(), dq.data(), dk.data(), q.data(), k.data(), 0, f.ctx);
+    omp_set_num_threads(saved);
+    ds.insert(ds.end(), dq.begin(), dq.end());
+    ds.insert(ds.end(), f.grads.begin(), f.grads.end());
+    return ds;
+  };
+  EXPECT_EQ(run(1), run(3));
+}
+
+TEST(Cope, DeclaresLeftAndRightTablesPerLayer) {
+  HookFixture f = make_hook_fixture("cope", json{{"npos", 10}}, small_config(8, 2, 3), 1, 2, true);
+  EXPECT_EQ(f.layout.find("encoding.cope.layer2.e_left").shape, (std::vector<int>{10, 4}));
+  EXPECT_EQ(f.layout.find("encoding.cope.layer0.e_right").shape, (std::vector<int>{10, 4}));
+  EXPECT_EQ(f.layout.tensors().size(), 6u);
+}
+
+TEST(Cope, InitStdDrawsNonzeroTables) {
+  HookFixture zero = make_hook_fixture("cope", json(), small_config(), 1, 2, true);
+  HookFixture drawn = make_hook_fixture("cope", json{{"init_std", 0.1}}, small_config(), 1, 2, true);
+  EXPECT_EQ(zero.params, std::vector<double>(zero.params.size(), 0.0));
+  double sum_squares = 0;
+  for (double value : drawn.params) sum_squares += value * value;
+  EXPECT_NEAR(std::sqrt(sum_squares / drawn.params.size()), 0.1, 0.03);
+}
+
+TEST(Cope, ReportsAndValidatesItsOptions) {
+  EXPECT_EQ(make_encoding<float>("cope")->options(),
+            (json{{"npos", 64}, {"scale_position_logits", true}, {"init_std", 0.0}}));
+  EXPECT_EQ(make_encoding<float>("cope", json{{"npos", 513}})->options()["npos"], 513);
+  EXPECT_THROW(make_encoding<float>("cope", json{{"npos", 1}}), UsageError);
+  EXPECT_THROW(make_encoding<float>("cope", json{{"npos", 12.5}}), UsageError);
+  EXPECT_THROW(make_encoding<float>("cope", json{{"scale_position_logits", 1}}), UsageError);
+  EXPECT_THROW(make_encoding<float>("cope", json{{"n_pos", 64}}), UsageError);
+  EXPECT_THROW(make_encoding<float>("cope", json{{"init_std", -0.1}}), UsageError);
+}

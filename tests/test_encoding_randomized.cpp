@@ -1,0 +1,255 @@
+// Randomized positional encodings (rand_sinusoidal, rand_learned, rand_rope,
+// rand_alibi; rand_txl is in test_encoding_txl.cpp): the sampling rules, the
+// values each encoding adds, hook gradients and options.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "common/errors.hpp"
+#include "encoding_hook_check.hpp"
+#include "models/position_math.hpp"
+#include "models/random_positions.hpp"
+
+using namespace pebench;
+using namespace pebench::testing;
+
+namespace {
+
+PositionSampler sampler_with(int max_length) {
+  PositionSampler sampler;
+  EncodingOptions reader("test", json{{"max_length", max_length}});
+  sampler.configure(reader);
+  return sampler;
+}
+
+void expect_strictly_increasing_in(const std::vector<int>& values, int low, int high) {
+  for (size_t t = 0; t < values.size(); ++t) {
+    EXPECT_GE(values[t], low) << "entry " << t;
+    EXPECT_LT(values[t], high) << "entry " << t;
+    if (t > 0) {
+      EXPECT_LT(values[t - 1], values[t]) << "entry " << t;
+    }
+  }
+}
+
+// Applies the input hook of `f` to zeros: the encoding's contribution alone.
+std::vector<double> input_contribution(HookFixture& f) {
+  std::vector<double> x(f.x_size(), 0.0);
+  f.encoding->begin_forward(f.ctx);
+  f.encoding->input_forward(x.data(), f.ctx);
+  return x;
+}
+
+// The additive bias of `layer` for zero raw scores.
+std::vector<double> logits_bias(HookFixture& f, int layer) {
+  std::vector<double> s(f.scores_size(), 0.0), q(f.qk_size(), 0.0), k(f.qk_size(), 0.0);
+  f.encoding->begin_forward(f.ctx);
+  f.encoding->logits_forward(s.data(), q.data(), k.data(), layer, f.ctx);
+  return s;
+}
+
+}  // namespace
+
+// ---- sampling ---------------------------------------------------------------
+
+TEST(PositionSampler, PositionsAreSortedDistinctAndBelowMaxLength) {
+  const auto positions = sampler_with(2048).positions(5, 0, 500);
+  ASSERT_EQ(positions.size(), 500u);
+  expect_strictly_increasing_in(positions, 0, 2048);
+}
+
+TEST(PositionSampler, DistancesStartAtZeroThenSortedDistinctFromOne) {
+  const auto distances = sampler_with(100).distances(5, 3, 40);
+  ASSERT_EQ(distances.size(), 40u);
+  EXPECT_EQ(distances[0], 0);
+  expect_strictly_increasing_in({distances.begin() + 1, distances.end()}, 1, 100);
+}
+
+TEST(PositionSampler, SameSeedAndStreamReproduceTheDraw) {
+  const auto sampler = sampler_with(2048);
+  EXPECT_EQ(sampler.positions(42, 1, 64), sampler.positions(42, 1, 64));
+  EXPECT_EQ(sampler.distances(42, 1, 64), sampler.distances(42, 1, 64));
+}
+
+TEST(PositionSampler, DifferentSeedsAndStreamsDrawDifferentPositions) {
+  const auto sampler = sampler_with(2048);
+  EXPECT_NE(sampler.positions(42, 1, 64), sampler.positions(43, 1, 64));
+  EXPECT_NE(sampler.positions(42, 1, 64), sampler.positions(42, 2, 64));
+  EXPECT_NE(sampler.positions(42, 0, 64), sampler.positions(42, PositionSampler::kInputStream, 64));
+}
+
+TEST(PositionSampler, MaxLengthEqualToTheSequenceLengthGivesEveryPosition) {
+  const auto sampler = sampler_with(30);
+  std::vector<int> all(30);
+  for (int t = 0; t < 30; ++t) all[t] = t;
+  EXPECT_EQ(sampler.positions(9, 4, 30), all);
+  EXPECT_EQ(sampler.distances(9, 4, 30), all);
+}
+
+TEST(PositionSampler, EverySubsetMemberIsEquallyLikely) {
+  // Drawing 2 of [0, 5): each value appears with probability 2/5.
+  Rng rng(123);
+  std::vector<int> counts(5, 0);
+  const int draws = 20000;
+  for (int n = 0; n < draws; ++n)
+    for (int value : sample_sorted_distinct(rng, 2, 0, 5)) ++counts[value];
+  for (int value = 0; value < 5; ++value) EXPECT_NEAR(counts[value] / double(draws), 0.4, 0.015) << value;
+}
+
+TEST(PositionSampler, SequenceLongerThanMaxLengthIsAUsageError) {
+  const auto sampler = sampler_with(16);
+  EXPECT_NO_THROW(sampler.check_length("rand_rope", 16));
+  try {
+    sampler.check_length("rand_rope", 17);
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("sequence length 17 exceeds max_length 16"), std::string::npos) << e.what();
+  }
+}
+
+// ---- options, shared by all randomized encodings -----------------------------
+
+TEST(RandomizedEncodings, ReportMaxLengthAndRejectBadValues) {
+  for (const char* name : {"rand_sinusoidal", "rand_learned", "rand_rope", "rand_alibi", "rand_txl"}) {
+    EXPECT_EQ(make_encoding<float>(name)->options(), (json{{"max_length", 2048}})) << name;
+    EXPECT_EQ(make_encoding<float>(name, json{{"max_length", 512}})->options(), (json{{"max_length", 512}})) << name;
+    EXPECT_THROW(make_encoding<float>(name, json{{"max_length", -3}}), UsageError) << name;
+    EXPECT_THROW(make_encoding<float>(name, json{{"max_length", "2048"}}), UsageError) << name;
+    EXPECT_THROW(make_encoding<float>(name, json{{"L", 2048}}), UsageError) << name;
+  }
+}
+
+TEST(RandomizedEncodings, EveryOneRefusesASequenceLongerThanMaxLength) {
+  for (const char* name : {"rand_sinusoidal", "rand_learned", "rand_rope", "rand_alibi", "rand_txl"}) {
+    HookFixture f = make_hook_fixture(name, json{{"max_length", 8}}, small_config(), 1, 9, false);
+    EXPECT_THROW(f.encoding->begin_forward(f.ctx), UsageError) << name;
+  }
+}
+
+// ---- rand_sinusoidal ---------------------------------------------------------
+
+TEST(RandSinusoidal, AddsTheSinusoidOfEachSampledPosition) {
+  HookFixture f = make_hook_fixture("rand_sinusoidal", json{{"max_length", 300}}, small_config(), 2, 6, false);
+  const auto positions = sampler_with(300).positions(f.ctx.position_seed, PositionSampler::kInputStream, 6);
+  const auto x = input_contribution(f);
+  const int D = f.ctx.d_model;
+  for (int b = 0; b < 2; ++b)
+    for (int t = 0; t < 6; ++t)
+      for (int c = 0; c < D / 2; ++c) {
+        const double angle = positions[t] * std::pow(10000.0, -2.0 * c / D);
+        EXPECT_NEAR(x[(b * 6 + t) * D + c], std::sin(angle), 1e-12);
+        EXPECT_NEAR(x[(b * 6 + t) * D + D / 2 + c], std::cos(angle), 1e-12);
+      }
+}
+
+TEST(RandSinusoidal, IsReproduciblePerSeedAndChangesWithTheSeed) {
+  HookFixture f = make_hook_fixture("rand_sinusoidal", json(), small_config(), 1, 10, true);
+  const auto first = input_contribution(f);
+  EXPECT_EQ(input_contribution(f), first);
+  f.ctx.position_seed += 1;
+  EXPECT_NE(input_contribution(f), first);
+}
+
+// ---- rand_learned ------------------------------------------------------------
+
+TEST(RandLearned, AddsTheTableRowsOfTheSampledPositions) {
+  HookFixture f = make_hook_fixture("rand_learned", json{{"max_length", 20}}, small_config(), 2, 5, false);
+  EXPECT_EQ(f.layout.find("encoding.rand_learned.table").shape, (std::vector<int>{20, 8}));
+  const auto positions = sampler_with(20).positions(f.ctx.position_seed, PositionSampler::kInputStream, 5);
+  const auto x = input_contribution(f);
+  for (int b = 0; b < 2; ++b)
+    for (int t = 0; t < 5; ++t)
+      for (int c = 0; c < 8; ++c) EXPECT_EQ(x[(b * 5 + t) * 8 + c], f.params[positions[t] * 8 + c]);
+}
+
+TEST(RandLearned, InputHookGradientsMatchFiniteDifferences) {
+  HookFixture f = make_hook_fixture("rand_learned", json{{"max_length", 12}}, small_config(), 3, 5, true);
+  check_input_hook(f);
+}
+
+TEST(RandLearned, OnlySampledRowsReceiveGradient) {
+  HookFixture f = make_hook_fixture("rand_learned", json{{"max_length", 40}}, small_config(), 2, 4, false);
+  input_contribution(f);
+  const std::vector<double> ones(f.x_size(), 1.0);
+  f.encoding->input_backward(ones.data(), f.ctx);
+  const auto positions = sampler_with(40).positions(f.ctx.position_seed, PositionSampler::kInputStream, 4);
+  const std::set<int> drawn(positions.begin(), positions.end());
+  for (int row = 0; row < 40; ++row)
+    EXPECT_EQ(f.grads[row * 8], drawn.count(row) ? 2.0 : 0.0) << "row " << row;  // summed over B = 2
+}
+
+// ---- rand_rope ---------------------------------------------------------------
+
+TEST(RandRope, RotatesQAndKByTheLayersSampledPositions) {
+  HookFixture f = make_hook_fixture("rand_rope", json{{"max_length", 500}}, small_config(), 2, 6, false);
+  Rng rng(3);
+  auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
+  auto q_expected = q, k_expected = k;
+  const auto drawn = sampler_with(500).positions(f.ctx.position_seed, 1, 6);
+  const std::vector<double> positions(drawn.begin(), drawn.end());
+  rope_apply(q_expected.data(), positions.data(), false, 2, 2, 6, 4, +1);
+  rope_apply(k_expected.data(), positions.data(), false, 2, 2, 6, 4, +1);
+  f.encoding->begin_forward(f.ctx);
+  f.encoding->qk_forward(q.data(), k.data(), 1, f.ctx);
+  for (size_t e = 0; e < q.size(); ++e) {
+    EXPECT_NEAR(q[e], q_expected[e], 1e-12);
+    EXPECT_NEAR(k[e], k_expected[e], 1e-12);
+  }
+}
+
+TEST(RandRope, EachLayerDrawsItsOwnPositions) {
+  HookFixture f = make_hook_fixture("rand_rope", json(), small_config(), 1, 6, false);
+  Rng rng(4);
+  const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
+  auto q0 = q, k0 = k, q1 = q, k1 = k;
+  f.encoding->begin_forward(f.ctx);
+  f.encoding->qk_forward(q0.data(), k0.data(), 0, f.ctx);
+  f.encoding->qk_forward(q1.data(), k1.data(), 1, f.ctx);
+  EXPECT_NE(q0, q1);
+}
+
+TEST(RandRope, QkHookGradientsMatchFiniteDifferences) {
+  HookFixture f = make_hook_fixture("rand_rope", json(), small_config(), 2, 5, true);
+  check_qk_hook(f, 1);
+}
+
+// ---- rand_alibi --------------------------------------------------------------
+
+TEST(RandAlibi, BidirectionalBiasUsesSampledDistancesAndTheLeftOffset) {
+  HookFixture f = make_hook_fixture("rand_alibi", json{{"max_length", 64}}, small_config(8, 2), 1, 5, false);
+  const auto r = sampler_with(64).distances(f.ctx.position_seed, 1, 5);
+  const auto slopes = alibi_slopes(2);
+  const auto bias = logits_bias(f, 1);
+  for (int a = 0; a < 2; ++a)
+    for (int i = 0; i < 5; ++i)
+      for (int j = 0; j < 5; ++j)
+        EXPECT_NEAR(bias[(a * 5 + i) * 5 + j], -slopes[a] * r[std::abs(i - j)] + (j < i ? 0.5 * slopes[a] : 0.0),
+                    1e-12)
+            << a << " " << i << " " << j;
+}
+
+TEST(RandAlibi, CausalBiasIsMinusSlopeTimesSampledDistance) {
+  HookFixture f = make_hook_fixture("rand_alibi", json{{"max_length", 64}}, small_config(8, 2), 1, 5, true);
+  const auto r = sampler_with(64).distances(f.ctx.position_seed, 0, 5);
+  const auto slopes = alibi_slopes(2);
+  const auto bias = logits_bias(f, 0);
+  for (int a = 0; a < 2; ++a)
+    for (int i = 0; i < 5; ++i)
+      for (int j = 0; j <= i; ++j) EXPECT_NEAR(bias[(a * 5 + i) * 5 + j], -slopes[a] * r[i - j], 1e-12);
+}
+
+TEST(RandAlibi, EqualsAlibiWhenMaxLengthIsTheSequenceLength) {
+  HookFixture f = make_hook_fixture("rand_alibi", json{{"max_length", 6}}, small_config(8, 2), 1, 6, false);
+  const auto slopes = alibi_slopes(2);
+  const auto bias = logits_bias(f, 0);
+  for (int a = 0; a < 2; ++a)
+    for (int i = 0; i < 6; ++i)
+      for (int j = 0; j < 6; ++j)
+        EXPECT_NEAR(bias[(a * 6 + i) * 6 + j], slopes[a] * (-std::abs(i - j) + (j < i ? 0.5 : 0.0)), 1e-12);
+}
+
+TEST(RandAlibi, EachLayerDrawsItsOwnDistances) {
+  HookFixture f = make_hook_fixture("rand_alibi", json(), small_config(), 1, 8, false);
+  EXPECT_NE(logits_bias(f, 0), logits_bias(f, 1));
+}

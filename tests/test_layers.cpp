@@ -1,0 +1,391 @@
+// models/layers.hpp: each optimised kernel against its naive reference
+// (float and double), and each layer's backward against finite differences
+// of its forward (double).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <vector>
+
+#include "common/rng.hpp"
+#include "models/layers.hpp"
+#include "models/layers_reference.hpp"
+
+using namespace pebench;
+
+namespace {
+
+template <typename T>
+std::vector<T> random_values(size_t n, uint64_t seed, double scale = 1.0) {
+  Rng rng(seed, "layers-test");
+  std::vector<T> values(n);
+  for (auto& v : values) v = static_cast<T>(rng.normal() * scale);
+  return values;
+}
+
+// max |a − b| relative to max |b| (at least 1).
+template <typename T>
+double relative_difference(const std::vector<T>& a, const std::vector<T>& b) {
+  double worst = 0, scale = 1;
+  for (size_t i = 0; i < b.size(); ++i) {
+    worst = std::max(worst, std::abs(double(a[i]) - double(b[i])));
+    scale = std::max(scale, std::abs(double(b[i])));
+  }
+  return worst / scale;
+}
+
+template <typename T>
+double tolerance() {
+  return std::is_same_v<T, float> ? 2e-5 : 1e-12;
+}
+
+// ------------------------------------------------------------ kernels vs references
+
+template <typename T>
+class KernelsMatchReference : public ::testing::Test {};
+using Scalars = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(KernelsMatchReference, Scalars);
+
+// 2100 rows: five weight-gradient row blocks; 70 output channels: two
+// channel blocks; GEMM blocks of 96 rows with a partial last block.
+TYPED_TEST(KernelsMatchReference, Linear) {
+  using T = TypeParam;
+  const int N = 2100, IC = 40, OC = 70, block_rows = 96;
+  const auto in = random_values<T>(N * IC, 1), weight = random_values<T>(OC * IC, 2), bias = random_values<T>(OC, 3);
+  const auto dout = random_values<T>(N * OC, 4);
+  std::vector<T> out(N * OC), expected_out(N * OC);
+  linear_forward(out.data(), in.data(), weight.data(), bias.data(), N, IC, OC, block_rows);
+  reference::linear_forward(expected_out.data(), in.data(), weight.data(), bias.data(), N, IC, OC);
+  EXPECT_LT(relative_difference(out, expected_out), tolerance<T>());
+  // Start from non-zero gradients: backward must accumulate.
+  auto din = random_values<T>(N * IC, 5), dweight = random_values<T>(OC * IC, 6), dbias = random_values<T>(OC, 7);
+  auto expected_din = din, expected_dweight = dweight, expected_dbias = dbias;
+  linear_backward(din.data(), dweight.data(), dbias.data(), dout.data(), in.data(), weight.data(), N, IC, OC,
+                  block_rows);
+  reference::linear_backward(expected_din.data(), expected_dweight.data(), expected_dbias.data(), dout.data(),
+                             in.data(), weight.data(), N, IC, OC);
+  EXPECT_LT(relative_difference(din, expected_din), tolerance<T>());
+  EXPECT_LT(relative_difference(dweight, expected_dweight), tolerance<T>());
+  EXPECT_LT(relative_difference(dbias, expected_dbias), tolerance<T>());
+}
+
+TYPED_TEST(KernelsMatchReference, LinearWithoutBias) {
+  using T = TypeParam;
+  const int N = 33, IC = 8, OC = 24;
+  const auto in = random_values<T>(N * IC, 1), weight = random_values<T>(OC * IC, 2), dout = random_values<T>(N * OC, 3);
+  std::vector<T> out(N * OC), expected_out(N * OC);
+  linear_forward(out.data(), in.data(), weight.data(), static_cast<const T*>(nullptr), N, IC, OC, 16);
+  reference::linear_forward(expected_out.data(), in.data(), weight.data(), static_cast<const T*>(nullptr), N, IC, OC);
+  EXPECT_LT(relative_difference(out, expected_out), tolerance<T>());
+  std::vector<T> dweight(OC * IC), expected_dweight(OC * IC);
+  linear_backward(static_cast<T*>(nullptr), dweight.data(), static_cast<T*>(nullptr), dout.data(), in.data(),
+                  weight.data(), N, IC, OC, 16);
+  reference::linear_backward(static_cast<T*>(nullptr), expected_dweight.data(), static_cast<T*>(nullptr), dout.data(),
+                             in.data(), weight.data(), N, IC, OC);
+  EXPECT_LT(relative_difference(dweight, expected_dweight), tolerance<T>());
+}
+
+TYPED_TEST(KernelsMatchReference, LayerNorm) {
+  using T = TypeParam;
+  const int N = 50, C = 37;
+  const auto in = random_values<T>(N * C, 1, 3.0), weight = random_values<T>(C, 2), bias = random_values<T>(C, 3);
+  const auto dout = random_values<T>(N * C, 4);
+  std::vector<T> out(N * C), mean(N), rstd(N), expected_out(N * C), expected_mean(N), expected_rstd(N);
+  layernorm_forward(out.data(), mean.data(), rstd.data(), in.data(), weight.data(), bias.data(), N, C);
+  reference::layernorm_forward(expected_out.data(), expected_mean.data(), expected_rstd.data(), in.data(),
+                               weight.data(), bias.data(), N, C);
+  EXPECT_LT(relative_difference(out, expected_out), tolerance<T>());
+  EXPECT_LT(relative_difference(rstd, expected_rstd), tolerance<T>());
+  auto din = random_values<T>(N * C, 5), dweight = random_values<T>(C, 6), dbias = random_values<T>(C, 7);
+  auto expected_din = din, expected_dweight = dweight, expected_dbias = dbias;
+  layernorm_backward(din.data(), dweight.data(), dbias.data(), dout.data(), in.data(), weight.data(), mean.data(),
+                     rstd.data(), N, C);
+  reference::layernorm_backward(expected_din.data(), expected_dweight.data(), expected_dbias.data(), dout.data(),
+                                in.data(), weight.data(), mean.data(), rstd.data(), N, C);
+  EXPECT_LT(relative_difference(din, expected_din), tolerance<T>());
+  EXPECT_LT(relative_difference(dweight, expected_dweight), tolerance<T>());
+  EXPECT_LT(relative_difference(dbias, expected_dbias), tolerance<T>());
+}
+
+// T = 150: three causal row blocks of 64, the last one partial.
+TYPED_TEST(KernelsMatchReference, AttentionScoresAndSoftmaxValues) {
+  using T = TypeParam;
+  const int B = 2, h = 3, T_ = 150, d = 5;
+  const size_t heads = size_t(B) * h * T_ * d, scores_size = size_t(B) * h * T_ * T_;
+  const auto q = random_values<T>(heads, 1), k = random_values<T>(heads, 2), v = random_values<T>(heads, 3);
+  const auto dout = random_values<T>(heads, 4), dprobs_seed = random_values<T>(scores_size, 5);
+  for (const bool causal : {true, false}) {
+    auto allowed = [&](size_t e) { return !causal || (e % T_) <= (e / T_) % T_; };
+    std::vector<T> scores(scores_size), expected_scores(scores_size);
+    attention_scores_forward(scores.data(), q.data(), k.data(), causal, B, h, T_, d);
+    reference::attention_scores_forward(expected_scores.data(), q.data(), k.data(), causal, B, h, T_, d);
+    double worst = 0;
+    for (size_t e = 0; e < scores_size; ++e)
+      if (allowed(e)) worst = std::max(worst, std::abs(double(scores[e]) - double(expected_scores[e])));
+    EXPECT_LT(worst, 10 * tolerance<T>()) << "causal " << causal;
+
+    auto probs = scores, expected_probs = scores;
+    std::vector<T> out(heads), expected_out(heads);
+    attention_softmax_values_forward(out.data(), probs.data(), v.data(), causal, B, h, T_, d);
+    reference::attention_softmax_values_forward(expected_out.data(), expected_probs.data(), v.data(), causal, B, h,
+                                                T_, d);
+    EXPECT_LT(relative_difference(probs, expected_probs), tolerance<T>()) << "masked entries are 0 in both";
+    EXPECT_LT(relative_difference(out, expected_out), tolerance<T>());
+
+    std::vector<T> dscores(scores_size), expected_dscores(scores_size);
+    auto dv = random_values<T>(heads, 6), expected_dv = dv;
+    attention_softmax_values_backward(dscores.data(), dv.data(), dout.data(), probs.data(), v.data(), causal, B, h,
+                                      T_, d);
+    reference::attention_softmax_values_backward(expected_dscores.data(), expected_dv.data(), dout.data(),
+                                                 probs.data(), v.data(), causal, B, h, T_, d);
+    EXPECT_LT(relative_difference(dscores, expected_dscores), tolerance<T>());
+    EXPECT_LT(relative_difference(dv, expected_dv), tolerance<T>());
+
+    auto dq = random_values<T>(heads, 7), dk = random_values<T>(heads, 8);
+    auto expected_dq = dq, expected_dk = dk;
+    attention_scores_backward(dq.data(), dk.data(), dscores.data(), q.data(), k.data(), causal, B, h, T_, d);
+    reference::attention_scores_backward(expected_dq.data(), expected_dk.data(), dscores.data(), q.data(), k.data(),
+                                         causal, B, h, T_, d);
+    EXPECT_LT(relative_difference(dq, expected_dq), tolerance<T>());
+    EXPECT_LT(relative_difference(dk, expected_dk), tolerance<T>());
+  }
+}
+
+TYPED_TEST(KernelsMatchReference, EmbeddingBackward) {
+  using T = TypeParam;
+  const int N = 500, C = 40, V = 7;
+  std::vector<int> tokens(N);
+  for (int n = 0; n < N; ++n) tokens[n] = (n * 5 + n / 3) % V;  // every id many times
+  const auto dout = random_values<T>(N * C, 1);
+  auto dtable = random_values<T>(V * C, 2), expected = dtable;
+  embedding_backward(dtable.data(), dout.data(), tokens.data(), T(8), N, C);
+  reference::embedding_backward(expected.data(), dout.data(), tokens.data(), T(8), N, C);
+  EXPECT_EQ(dtable, expected) << "same summation order: bit-identical";
+}
+
+// ------------------------------------------------------------ backward vs finite differences
+
+// Relative error between `analytic` and the five-point finite-difference
+// gradient of L(x) = Σ_i w_i·f(x)_i, perturbing `x` in place.
+double gradient_error(std::vector<double>& x, const std::function<std::vector<double>()>& f,
+                      const std::vector<double>& w, const std::vector<double>& analytic) {
+  const double h = 1e-4;
+  double difference = 0, norm = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double original = x[i];
+    auto loss = [&](double offset) {
+      x[i] = original + offset;
+      const auto y = f();
+      double total = 0;
+      for (size_t j = 0; j < y.size(); ++j) total += w[j] * y[j];
+      return total;
+    };
+    const double numeric = (-loss(2 * h) + 8 * loss(h) - 8 * loss(-h) + loss(-2 * h)) / (12 * h);
+    x[i] = original;
+    difference += (numeric - analytic[i]) * (numeric - analytic[i]);
+    norm += numeric * numeric + analytic[i] * analytic[i];
+  }
+  return std::sqrt(difference) / std::max(std::sqrt(norm), 1e-12);
+}
+
+constexpr double kGradientTolerance = 1e-8;
+
+TEST(LayerGradients, LinearMatchesFiniteDifferences) {
+  const int N = 7, IC = 5, OC = 6;
+  auto in = random_values<double>(N * IC, 1), weight = random_values<double>(OC * IC, 2);
+  auto bias = random_values<double>(OC, 3);
+  const auto w = random_values<double>(N * OC, 4);
+  auto f = [&] {
+    std::vector<double> out(N * OC);
+    linear_forward(out.data(), in.data(), weight.data(), bias.data(), N, IC, OC, 3);
+    return out;
+  };
+  std::vector<double> din(N * IC), dweight(OC * IC), dbias(OC);
+  linear_backward(din.data(), dweight.data(), dbias.data(), w.data(), in.data(), weight.data(), N, IC, OC, 3);
+  EXPECT_LT(gradient_error(in, f, w, din), kGradientTolerance);
+  EXPECT_LT(gradient_error(weight, f, w, dweight), kGradientTolerance);
+  EXPECT_LT(gradient_error(bias, f, w, dbias), kGradientTolerance);
+}
+
+TEST(LayerGradients, LayerNormMatchesFiniteDifferences) {
+  const int N = 4, C = 9;
+  auto in = random_values<double>(N * C, 1, 2.0), weight = random_values<double>(C, 2), bias = random_values<double>(C, 3);
+  const auto w = random_values<double>(N * C, 4);
+  std::vector<double> mean(N), rstd(N);
+  auto f = [&] {
+    std::vector<double> out(N * C);
+    layernorm_forward(out.data(), mean.data(), rstd.data(), in.data(), weight.data(), bias.data(), N, C);
+    return out;
+  };
+  f();
+  std::vector<double> din(N * C), dweight(C), dbias(C);
+  layernorm_backward(din.data(), dweight.data(), dbias.data(), w.data(), in.data(), weight.data(), mean.data(),
+                     rstd.data(), N, C);
+  EXPECT_LT(gradient_error(in, f, w, din), kGradientTolerance);
+  EXPECT_LT(gradient_error(weight, f, w, dweight), kGradientTolerance);
+  EXPECT_LT(gradient_error(bias, f, w, dbias), kGradientTolerance);
+}
+
+TEST(LayerGradients, ActivationsMatchFiniteDifferences) {
+  for (const Activation activation : {Activation::relu, Activation::gelu}) {
+    auto in = random_values<double>(40, 1, 2.0);
+    for (auto& x : in)
+      if (std::abs(x) < 0.01) x += 0.05;  // keep ReLU's kink out of the stencil
+    const auto w = random_values<double>(40, 2);
+    auto f = [&] {
+      std::vector<double> out(40);
+      activation_forward(out.data(), in.data(), activation, 40);
+      return out;
+    };
+    std::vector<double> din(40);
+    activation_backward(din.data(), w.data(), in.data(), activation, 40);
+    EXPECT_LT(gradient_error(in, f, w, din), kGradientTolerance) << to_string(activation);
+  }
+}
+
+TEST(LayerGradients, GeluMatchesItsDefinition) {
+  std::vector<double> in = {-3.0, -0.5, 0.0, 0.7, 2.5}, out(5);
+  activation_forward(out.data(), in.data(), Activation::gelu, 5);
+  for (int i = 0; i < 5; ++i) {
+    const double x = in[i];
+    EXPECT_NEAR(out[i], 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))), 1e-15);
+  }
+}
+
+TEST(LayerGradients, DropoutMatchesFiniteDifferences) {
+  const int B = 3;
+  const size_t E = 20;
+  auto in = random_values<double>(B * E, 1);
+  const auto w = random_values<double>(B * E, 2);
+  std::vector<uint8_t> keep(B * E);
+  auto f = [&] {
+    auto out = in;
+    dropout_forward(out.data(), keep.data(), 0.3, 9, 1, 0, B, E);
+    return out;
+  };
+  f();
+  std::vector<double> din(B * E);
+  dropout_backward(din.data(), w.data(), keep.data(), 0.3, B * E);
+  EXPECT_LT(gradient_error(in, f, w, din), kGradientTolerance);
+}
+
+TEST(LayerGradients, AttentionMatchesFiniteDifferences) {
+  const int B = 2, h = 2, T_ = 5, d = 3;
+  const size_t heads = size_t(B) * h * T_ * d;
+  for (const bool causal : {true, false}) {
+    auto q = random_values<double>(heads, 1), k = random_values<double>(heads, 2), v = random_values<double>(heads, 3);
+    const auto w = random_values<double>(heads, 4);
+    std::vector<double> probs(B * h * T_ * T_);
+    auto f = [&] {
+      std::vector<double> out(heads);
+      attention_scores_forward(probs.data(), q.data(), k.data(), causal, B, h, T_, d);
+      attention_softmax_values_forward(out.data(), probs.data(), v.data(), causal, B, h, T_, d);
+      return out;
+    };
+    f();
+    std::vector<double> dscores(probs.size()), dq(heads), dk(heads), dv(heads);
+    attention_softmax_values_backward(dscores.data(), dv.data(), w.data(), probs.data(), v.data(), causal, B, h, T_, d);
+    attention_scores_backward(dq.data(), dk.data(), dscores.data(), q.data(), k.data(), causal, B, h, T_, d);
+    EXPECT_LT(gradient_error(q, f, w, dq), kGradientTolerance) << "causal " << causal;
+    EXPECT_LT(gradient_error(k, f, w, dk), kGradientTolerance) << "causal " << causal;
+    EXPECT_LT(gradient_error(v, f, w, dv), kGradientTolerance) << "causal " << causal;
+  }
+}
+
+TEST(LayerGradients, HeadSplitAndMergeMatchFiniteDifferences) {
+  const int B = 2, h = 3, T_ = 4, d = 2, C = h * d;
+  auto qkv = random_values<double>(B * T_ * 3 * C, 1);
+  const auto w = random_values<double>(B * T_ * C, 2);
+  // f(qkv) = merge(q) + 2·merge(k) + 3·merge(v): every slot reaches the output.
+  auto f = [&] {
+    std::vector<double> q(B * T_ * C), k(q.size()), v(q.size()), out(q.size()), merged(q.size());
+    split_heads_forward(q.data(), k.data(), v.data(), qkv.data(), B, h, T_, d);
+    for (size_t i = 0; i < q.size(); ++i) q[i] += 2 * k[i] + 3 * v[i];
+    merge_heads_forward(merged.data(), q.data(), B, h, T_, d);
+    return merged;
+  };
+  std::vector<double> dheads(B * T_ * C), dq(dheads.size()), dk(dheads.size()), dv(dheads.size()), dqkv(qkv.size());
+  merge_heads_backward(dheads.data(), w.data(), B, h, T_, d);
+  for (size_t i = 0; i < dheads.size(); ++i) {
+    dq[i] = dheads[i];
+    dk[i] = 2 * dheads[i];
+    dv[i] = 3 * dheads[i];
+  }
+  split_heads_backward(dqkv.data(), dq.data(), dk.data(), dv.data(), B, h, T_, d);
+  EXPECT_LT(gradient_error(qkv, f, w, dqkv), kGradientTolerance);
+}
+
+TEST(LayerGradients, ResidualAndEmbeddingMatchFiniteDifferences) {
+  const int N = 6, C = 4, V = 3;
+  const std::vector<int> tokens = {0, 2, 2, 1, 0, 2};
+  auto table = random_values<double>(V * C, 1), other = random_values<double>(N * C, 2);
+  const auto w = random_values<double>(N * C, 3);
+  auto f = [&] {
+    std::vector<double> embedded(N * C), out(N * C);
+    embedding_forward(embedded.data(), tokens.data(), table.data(), 1.5, N, C);
+    residual_forward(out.data(), embedded.data(), other.data(), N * C);
+    return out;
+  };
+  std::vector<double> dembedded(N * C), dother(N * C), dtable(V * C);
+  residual_backward(dembedded.data(), dother.data(), w.data(), N * C);
+  embedding_backward(dtable.data(), dembedded.data(), tokens.data(), 1.5, N, C);
+  EXPECT_LT(gradient_error(table, f, w, dtable), kGradientTolerance);
+  EXPECT_LT(gradient_error(other, f, w, dother), kGradientTolerance);
+}
+
+TEST(LayerGradients, CrossEntropyMatchesFiniteDifferences) {
+  const int N = 5, V = 4;
+  auto logits = random_values<double>(N * V, 1, 2.0);
+  const std::vector<int> targets = {2, -1, 0, 3, 3};
+  auto f = [&] {
+    std::vector<double> losses(N);
+    std::vector<int> predictions(N);
+    crossentropy_forward(losses.data(), predictions.data(), logits.data(), targets.data(), N, V);
+    return losses;
+  };
+  const std::vector<double> w(N, 0.25);  // dloss = 1/4 on every row
+  std::vector<double> dlogits(N * V);
+  crossentropy_backward(dlogits.data(), logits.data(), targets.data(), 0.25, N, V);
+  EXPECT_LT(gradient_error(logits, f, w, dlogits), kGradientTolerance);
+  for (int c = 0; c < V; ++c) EXPECT_EQ(dlogits[1 * V + c], 0.0) << "no target, no gradient";
+}
+
+// ------------------------------------------------------------ values
+
+TEST(CrossEntropy, MatchesAHandComputedValueAndBreaksTiesLow) {
+  const std::vector<double> logits = {0.0, std::log(3.0), 1.0, 1.0};
+  const std::vector<int> targets = {1, -1};
+  std::vector<double> losses(2);
+  std::vector<int> predictions(2);
+  crossentropy_forward(losses.data(), predictions.data(), logits.data(), targets.data(), 2, 2);
+  EXPECT_NEAR(losses[0], std::log(4.0 / 3.0), 1e-15);  // softmax = (1/4, 3/4)
+  EXPECT_EQ(losses[1], 0.0);
+  EXPECT_EQ(predictions[0], 1);
+  EXPECT_EQ(predictions[1], 0) << "ties go to the lowest class";
+}
+
+TEST(Dropout, KeepsAboutOneMinusPAndScalesWhatItKeeps) {
+  const int B = 4;
+  const size_t E = 5000;
+  std::vector<float> x(B * E, 1.0f);
+  std::vector<uint8_t> keep(B * E);
+  dropout_forward(x.data(), keep.data(), 0.25, 3, 7, 0, B, E);
+  size_t kept = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    kept += keep[i];
+    EXPECT_FLOAT_EQ(x[i], keep[i] ? 1.0f / 0.75f : 0.0f);
+  }
+  EXPECT_NEAR(double(kept) / x.size(), 0.75, 0.01);
+}
+
+TEST(Dropout, MaskDependsOnTheSequenceIndexNotItsPlaceInTheChunk) {
+  const size_t E = 64;
+  std::vector<float> whole(8 * E, 1.0f), single(E, 1.0f);
+  std::vector<uint8_t> keep_whole(8 * E), keep_single(E);
+  dropout_forward(whole.data(), keep_whole.data(), 0.5, 3, 2, 0, 8, E);
+  dropout_forward(single.data(), keep_single.data(), 0.5, 3, 2, 5, 1, E);
+  EXPECT_EQ(std::vector<uint8_t>(keep_whole.begin() + 5 * E, keep_whole.begin() + 6 * E), keep_single);
+  EXPECT_NE(std::vector<uint8_t>(keep_whole.begin(), keep_whole.begin() + E), keep_single);
+}
+
+}  // namespace

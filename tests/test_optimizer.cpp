@@ -1,0 +1,155 @@
+// models/optimizer.hpp: schedules, the AdamW update, clipping, weight decay.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "common/errors.hpp"
+#include "models/optimizer.hpp"
+
+using namespace pebench;
+
+namespace {
+
+OptimizerConfig schedule(Schedule kind, int warmup, int total, double floor = 0.0) {
+  OptimizerConfig config;
+  config.lr = 1.0;
+  config.schedule = kind;
+  config.warmup_steps = warmup;
+  config.total_steps = total;
+  config.min_lr_ratio = floor;
+  return config;
+}
+
+TEST(LearningRate, ConstantIgnoresWarmup) {
+  const OptimizerConfig config = schedule(Schedule::constant, 10, 100);
+  for (int step : {0, 5, 50, 500}) EXPECT_EQ(learning_rate(config, step), 1.0);
+}
+
+TEST(LearningRate, WarmupRampsLinearlyToThePeak) {
+  for (Schedule kind : {Schedule::warmup_linear, Schedule::warmup_cosine}) {
+    const OptimizerConfig config = schedule(kind, 4, 100);
+    EXPECT_DOUBLE_EQ(learning_rate(config, 0), 0.25);
+    EXPECT_DOUBLE_EQ(learning_rate(config, 1), 0.5);
+    EXPECT_DOUBLE_EQ(learning_rate(config, 3), 1.0);
+    EXPECT_DOUBLE_EQ(learning_rate(config, 4), 1.0) << to_string(kind);
+  }
+}
+
+TEST(LearningRate, LinearDecaysToTheFloorAtTotalSteps) {
+  const OptimizerConfig config = schedule(Schedule::warmup_linear, 10, 110, 0.1);
+  EXPECT_DOUBLE_EQ(learning_rate(config, 60), 0.1 + 0.9 * 0.5);
+  EXPECT_DOUBLE_EQ(learning_rate(config, 110), 0.1);
+  EXPECT_DOUBLE_EQ(learning_rate(config, 1000), 0.1);
+}
+
+TEST(LearningRate, CosineFollowsHalfACosine) {
+  const OptimizerConfig config = schedule(Schedule::warmup_cosine, 0, 100, 0.0);
+  EXPECT_DOUBLE_EQ(learning_rate(config, 0), 1.0);
+  EXPECT_NEAR(learning_rate(config, 25), 0.5 * (1 + std::cos(M_PI * 0.25)), 1e-15);
+  EXPECT_NEAR(learning_rate(config, 50), 0.5, 1e-15);
+  EXPECT_NEAR(learning_rate(config, 100), 0.0, 1e-15);
+}
+
+// Two tensors: "w" (decayed) and "b" (not).
+struct TwoTensors {
+  ParamLayout layout;
+  TwoTensors() {
+    layout.add("w", {3}, Init::constant(0), true);
+    layout.add("b", {2}, Init::constant(0), false);
+  }
+};
+
+// A scalar AdamW written from the paper (Loshchilov & Hutter 2019, Alg. 2,
+// with PyTorch's placement of the decay).
+struct ReferenceAdamW {
+  double lr, beta1, beta2, eps, decay, m = 0, v = 0;
+  int t = 0;
+  double step(double p, double g) {
+    ++t;
+    m = beta1 * m + (1 - beta1) * g;
+    v = beta2 * v + (1 - beta2) * g * g;
+    const double m_hat = m / (1 - std::pow(beta1, t)), v_hat = v / (1 - std::pow(beta2, t));
+    return p * (1 - lr * decay) - lr * m_hat / (std::sqrt(v_hat) + eps);
+  }
+};
+
+TEST(AdamW, MatchesAReferenceImplementationOverSeveralSteps) {
+  TwoTensors model;
+  OptimizerConfig config;
+  config.lr = 0.01;
+  config.weight_decay = 0.1;
+  config.clip_norm = 0;
+  AdamW<double> optimizer(config, model.layout);
+  std::vector<double> params = {0.5, -1.0, 2.0, 0.3, -0.7};
+  std::vector<ReferenceAdamW> reference;
+  for (size_t i = 0; i < params.size(); ++i)
+    reference.push_back({config.lr, config.beta1, config.beta2, config.eps, i < 3 ? config.weight_decay : 0.0});
+  std::vector<double> expected = params;
+  for (int step = 0; step < 5; ++step) {
+    std::vector<double> grads(params.size());
+    for (size_t i = 0; i < grads.size(); ++i) grads[i] = std::sin(1.0 + i + 3.0 * step);
+    for (size_t i = 0; i < params.size(); ++i) expected[i] = reference[i].step(expected[i], grads[i]);
+    optimizer.step(params.data(), grads.data());
+  }
+  for (size_t i = 0; i < params.size(); ++i) EXPECT_NEAR(params[i], expected[i], 1e-14) << i;
+  EXPECT_EQ(optimizer.steps_taken(), 5);
+}
+
+TEST(AdamW, DecaysOnlyTensorsMarkedForWeightDecay) {
+  TwoTensors model;
+  OptimizerConfig config;
+  config.lr = 0.1;
+  config.weight_decay = 0.5;
+  AdamW<double> optimizer(config, model.layout);
+  std::vector<double> params(5, 1.0), grads(5, 0.0);
+  optimizer.step(params.data(), grads.data());
+  for (int i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(params[i], 1.0 - 0.1 * 0.5);
+  for (int i = 3; i < 5; ++i) EXPECT_DOUBLE_EQ(params[i], 1.0);
+}
+
+TEST(AdamW, ClipsToTheGlobalNormAndReturnsTheNormBeforeClipping) {
+  TwoTensors model;
+  OptimizerConfig config;
+  config.clip_norm = 1.0;
+  AdamW<double> optimizer(config, model.layout);
+  std::vector<double> params(5, 0.0), grads = {3.0, 0.0, 0.0, 4.0, 0.0};
+  EXPECT_DOUBLE_EQ(optimizer.step(params.data(), grads.data()), 5.0);
+  EXPECT_DOUBLE_EQ(grads[0], 0.6);
+  EXPECT_DOUBLE_EQ(grads[3], 0.8);
+  std::vector<double> small = {0.3, 0.0, 0.0, 0.4, 0.0};
+  EXPECT_DOUBLE_EQ(optimizer.step(params.data(), small.data()), 0.5);
+  EXPECT_DOUBLE_EQ(small[0], 0.3) << "below the threshold nothing is scaled";
+}
+
+TEST(AdamW, SkipsTheUpdateWhenGradientsAreNotFinite) {
+  TwoTensors model;
+  AdamW<double> optimizer(OptimizerConfig{}, model.layout);
+  std::vector<double> params = {1, 2, 3, 4, 5}, grads = {0, std::numeric_limits<double>::quiet_NaN(), 0, 0, 0};
+  EXPECT_TRUE(std::isnan(optimizer.step(params.data(), grads.data())));
+  EXPECT_EQ(params, (std::vector<double>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(optimizer.steps_taken(), 0);
+  grads[1] = std::numeric_limits<double>::infinity();
+  EXPECT_FALSE(std::isfinite(optimizer.step(params.data(), grads.data())));
+  EXPECT_EQ(params, (std::vector<double>{1, 2, 3, 4, 5}));
+}
+
+TEST(AdamW, RejectsInvalidSettingsWithUsageErrors) {
+  TwoTensors model;
+  auto build = [&](auto change) {
+    OptimizerConfig config;
+    change(config);
+    AdamW<float> optimizer(config, model.layout);
+  };
+  EXPECT_THROW(build([](OptimizerConfig& c) { c.lr = 0; }), UsageError);
+  EXPECT_THROW(build([](OptimizerConfig& c) { c.beta1 = 1.0; }), UsageError);
+  EXPECT_THROW(build([](OptimizerConfig& c) { c.beta2 = -0.1; }), UsageError);
+  EXPECT_THROW(build([](OptimizerConfig& c) { c.eps = 0; }), UsageError);
+  EXPECT_THROW(build([](OptimizerConfig& c) { c.weight_decay = -1; }), UsageError);
+  EXPECT_THROW(build([](OptimizerConfig& c) { c.total_steps = 0; }), UsageError);
+  EXPECT_THROW(build([](OptimizerConfig& c) { c.min_lr_ratio = 2; }), UsageError);
+  EXPECT_NO_THROW(build([](OptimizerConfig&) {}));
+}
+
+}  // namespace
