@@ -152,6 +152,16 @@ TEST_F(CliRun, OneAndTwoThreadsGiveIdenticalNumbers) {
   }
 }
 
+TEST_F(CliRun, TwoJobsGiveTheNumbersOfOne) {
+  ASSERT_EQ(run("one", "--jobs 1").status, 0);
+  const CliResult two = run("two", "--jobs 2 --threads 1");
+  ASSERT_EQ(two.status, 0) << two.err;
+  EXPECT_NE(two.err.find("2 at a time with 1 threads each"), std::string::npos) << two.err;
+  for (const auto& file : kCells)
+    EXPECT_EQ(reproducible_part(read_json(dir_ / "one" / file)), reproducible_part(read_json(dir_ / "two" / file)))
+        << file;
+}
+
 TEST_F(CliRun, ShardsPartitionTheGridWithoutOverlap) {
   std::set<std::string> seen;
   size_t total = 0;
@@ -244,6 +254,7 @@ const BadRunCase kBadRuns[] = {
     {"bad --encodings", [](json&) {}, "--encodings nope,", "--encodings: empty name"},
     {"zero --steps", [](json&) {}, "--steps 0", "--steps 0 is out of range"},
     {"zero --threads", [](json&) {}, "--threads 0", "--threads 0 is out of range"},
+    {"zero --jobs", [](json&) {}, "--jobs 0", "--jobs 0 is out of range"},
     {"unknown flag", [](json&) {}, "--frobnicate", "frobnicate"},
     {"unknown suite", [](json&) {}, "--suite quik", "unknown suite 'quik' (closest: quick"},
 };
