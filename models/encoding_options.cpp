@@ -28,6 +28,11 @@ void EncodingOptions::fail(const std::string& key, const nlohmann::json& value,
                                value.dump()));
 }
 
+void EncodingOptions::reject(const std::string& key, const std::string& expected) const {
+  auto it = options_.find(key);
+  fail(key, it == options_.end() ? nlohmann::json("(default)") : *it, expected);
+}
+
 int EncodingOptions::integer(const std::string& key, int fallback, int min, int max) {
   const nlohmann::json* value = find(key);
   if (!value) return fallback;

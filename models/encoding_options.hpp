@@ -30,6 +30,9 @@ class EncodingOptions {
 
   // UsageError naming the first key that no accessor read.
   void finish() const;
+  // UsageError "option 'key' must be <expected>, got <value>", for checks
+  // beyond a range (an even count, an order between two options).
+  [[noreturn]] void reject(const std::string& key, const std::string& expected) const;
 
  private:
   const nlohmann::json* find(const std::string& key);

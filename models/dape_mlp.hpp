@@ -1,0 +1,63 @@
+// The DAPE V1 logit transform of one attention layer (Zheng et al. 2024,
+// "DAPE: Data-Adaptive Positional Encoding for Length Extrapolation";
+// chuanyang-Zheng/DAPE DAPE.py AliBi_DAPE / ParallelKerpleLog_DAPE / FIRE_DAPE;
+// specs/encodings.md §11). For every batch element b and kept entry (i, j):
+//
+//   u   = [x[b,:,i,j] ; bias[:,i,j]]                       2h channels: logits, then biases
+//   hid = w1·u + b1                                        w1: [w,2h]
+//   S[b,:,i,j] = x + bias + w2·LeakyReLU_0.01(hid) + b2    w2: [h,w]
+//
+// x = q·kᵀ/sqrt(d_h), bias the layer's base bias (shared by the batch). The
+// MLP mixes across heads, point-wise in (b,i,j), so masked entries never leak
+// (they are skipped and masked afterwards).
+//
+// Backward, per (b,i,j) with g = dS[b,:,i,j]:
+//   dw2 += g·act(hid)ᵀ, db2 += g; dhid = (w2ᵀg) ⊙ act'(hid); dw1 += dhid·uᵀ, db1 += dhid;
+//   du = w1ᵀ·dhid;  dx = g + du[:h] (into q, k);  dbias += g + du[h:] (Σ over b).
+//
+// Cost O(B·T²·3hw) per layer. The fused kernels work one query row i at a
+// time, for the whole batch: the row's kept (b, j) entries are the columns of
+// three matrix products, with per-thread buffers of O((2h + w)·B·T): nothing
+// of size T²×w exists. Backward recomputes x from q and k and the hidden
+// activations from u instead of storing B·T²·w values. Query rows run in
+// parallel (each thread owns its dbias rows); weight gradients are per-row
+// partial sums reduced in row order: bit-identical for any thread count.
+// The *_reference versions are the plain per-entry loops, for tests.
+#pragma once
+
+namespace pebench {
+
+// One layer's MLP tensors (row-major, PyTorch nn.Linear [out,in] layout):
+// w1 [w,2h], b1 [w], w2 [h,w], b2 [h]; parameters or their gradients.
+template <typename T>
+struct DapeMlpTensors {
+  T* w1 = nullptr;
+  T* b1 = nullptr;
+  T* w2 = nullptr;
+  T* b2 = nullptr;
+};
+
+inline constexpr double kDapeLeakySlope = 0.01;  // nn.LeakyReLU() default
+
+// scores: [B,h,T,T], in x, out S on the kept entries; bias: [h,T,T].
+template <typename T>
+void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights, int batch,
+                      int heads, int seq_len, int width, bool causal);
+
+// dscores: [B,h,T,T], in dS, out dx on the kept entries; dbias: [h,T,T] (+=);
+// grads: the weights' gradients (+=). q, k: [B,h,T,d_h]; bias: [h,T,T].
+template <typename T>
+void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, const T* q, const T* k,
+                       const T* bias, const DapeMlpTensors<T>& weights, int batch, int heads,
+                       int seq_len, int d_head, int width, bool causal);
+
+// Plain per-entry versions; the backward takes x: [B,h,T,T] directly.
+template <typename T>
+void dape_mlp_forward_reference(T* scores, const T* bias, const DapeMlpTensors<T>& weights, int batch,
+                                int heads, int seq_len, int width, bool causal);
+template <typename T>
+void dape_mlp_backward_reference(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, const T* logits,
+                                 const T* bias, const DapeMlpTensors<T>& weights, int batch, int heads,
+                                 int seq_len, int width, bool causal);
+
+}  // namespace pebench

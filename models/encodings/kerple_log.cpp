@@ -1,0 +1,28 @@
+// kerple_log: KERPLE with the logarithmic kernel (Chi et al. 2022, "KERPLE:
+// Kernelized Relative Positional Embedding for Length Extrapolation", eq. for
+// the log variant; chijames/KERPLE megatron/mpu/layers.py ParallelKerpleLog;
+// specs/encodings.md §7).
+//
+//   S[b,a,i,j] = q_i·k_j/sqrt(d_h) − p_a·log(1 + r_a·d)
+//
+// added after the 1/sqrt(d_h) scaling, as the reference.
+// Parameters: "encoding.kerple.p" and "encoding.kerple.r", [h] each, shared by
+// every layer (the reference builds one module for all layers). Init
+// p ~ 2·U(0,1), r ~ U(0,1); both clamped to ≥ 0.01 after every optimizer step
+// and at init (project_parameters), no gradient through the clamp.
+// Options: none.
+// Causal: d = i − j on the kept entries. Bidirectional: d = |i − j| (DESIGN §2;
+// the kernel is a function of |m − n| in the paper, the reference is causal only).
+#include "models/encodings/kerple_kernel.hpp"
+
+namespace pebench {
+
+template <typename T>
+class KerpleLog : public KerpleBias<T> {
+ public:
+  KerpleLog() : KerpleBias<T>(KerpleForm::log) {}
+};
+
+PEBENCH_ENCODING(KerpleLog, "kerple_log");
+
+}  // namespace pebench

@@ -1,0 +1,260 @@
+// DAPE V1 (dape_alibi, dape_kerple, dape_fire): the fused kernel against the
+// naive reference, zeroed MLP = base bias, cross-head mixing, no leak from
+// masked entries, gradient checks into q, k, the MLP and the base bias's
+// parameters, thread-count independence, parameters and options.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "common/errors.hpp"
+#include "common/rng.hpp"
+#include "encoding_hooks.hpp"
+#include "models/dape_mlp.hpp"
+#include "models/position_math.hpp"
+
+using namespace pebench;
+using pebench::testing::HookHarness;
+using pebench::testing::HookShape;
+
+namespace {
+
+constexpr int kB = 2, kH = 3, kT = 13, kD = 4, kW = 5;
+
+std::vector<double> random_vector(size_t n, Rng& rng) {
+  std::vector<double> v(n);
+  for (double& x : v) x = rng.normal();
+  return v;
+}
+
+// Random weights, inputs and upstream gradients for the kernel-level tests.
+struct KernelCase {
+  Rng rng{7, "dape"};
+  std::vector<double> w1 = random_vector(kW * 2 * kH, rng), b1 = random_vector(kW, rng),
+                      w2 = random_vector(kH * kW, rng), b2 = random_vector(kH, rng);
+  std::vector<double> q = random_vector(kB * kH * kT * kD, rng), k = random_vector(kB * kH * kT * kD, rng);
+  std::vector<double> bias = random_vector(kH * kT * kT, rng);
+  std::vector<double> dscores = random_vector(kB * kH * kT * kT, rng);
+  DapeMlpTensors<double> weights() { return {w1.data(), b1.data(), w2.data(), b2.data()}; }
+  std::vector<double> logits() const {
+    std::vector<double> x(kB * kH * kT * kT);
+    for (int ba = 0; ba < kB * kH; ++ba)
+      for (int i = 0; i < kT; ++i)
+        for (int j = 0; j < kT; ++j) {
+          double dot = 0;
+          for (int c = 0; c < kD; ++c) dot += q[(ba * kT + i) * kD + c] * k[(ba * kT + j) * kD + c];
+          x[(ba * kT + i) * kT + j] = dot / 2.0;  // sqrt(d_h) = 2
+        }
+    return x;
+  }
+};
+
+struct Gradients {
+  std::vector<double> w1 = std::vector<double>(kW * 2 * kH), b1 = std::vector<double>(kW),
+                      w2 = std::vector<double>(kH * kW), b2 = std::vector<double>(kH);
+  std::vector<double> dbias = std::vector<double>(kH * kT * kT);
+  DapeMlpTensors<double> tensors() { return {w1.data(), b1.data(), w2.data(), b2.data()}; }
+};
+
+void expect_near_on_kept(const std::vector<double>& a, const std::vector<double>& b, bool causal, int heads_times_batch) {
+  for (int ba = 0; ba < heads_times_batch; ++ba)
+    for (int i = 0; i < kT; ++i)
+      for (int j = 0; j < (causal ? i + 1 : kT); ++j) {
+        const size_t e = (static_cast<size_t>(ba) * kT + i) * kT + j;
+        ASSERT_NEAR(a[e], b[e], 1e-12) << "slice " << ba << " (" << i << "," << j << ")";
+      }
+}
+
+void expect_all_near(const std::vector<double>& a, const std::vector<double>& b, const char* what) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t e = 0; e < a.size(); ++e) ASSERT_NEAR(a[e], b[e], 1e-12) << what << "[" << e << "]";
+}
+
+void zero_dape_mlp(HookHarness& h) {
+  for (const auto& tensor : h.layout().tensors()) {
+    const std::string& name = tensor.name;
+    const std::string suffix = name.substr(name.find_last_of('.') + 1);
+    const bool mlp = name.rfind("encoding.dape.layer", 0) == 0 && std::count(name.begin(), name.end(), '.') == 3;
+    if (mlp && (suffix == "w1" || suffix == "b1" || suffix == "w2" || suffix == "b2"))
+      for (size_t e = 0; e < tensor.size; ++e) h.params()[tensor.offset + e] = 0.0;
+  }
+}
+
+}  // namespace
+
+class DapeKernel : public ::testing::TestWithParam<bool> {};
+
+TEST_P(DapeKernel, FusedForwardMatchesTheReference) {
+  const bool causal = GetParam();
+  KernelCase c;
+  std::vector<double> fused = c.logits(), reference = c.logits();
+  dape_mlp_forward(fused.data(), c.bias.data(), c.weights(), kB, kH, kT, kW, causal);
+  dape_mlp_forward_reference(reference.data(), c.bias.data(), c.weights(), kB, kH, kT, kW, causal);
+  expect_near_on_kept(fused, reference, causal, kB * kH);
+}
+
+TEST_P(DapeKernel, FusedBackwardWithRecomputedLogitsMatchesTheReference) {
+  const bool causal = GetParam();
+  KernelCase c;
+  Gradients fused, reference;
+  std::vector<double> dfused = c.dscores, dreference = c.dscores;
+  dape_mlp_backward(dfused.data(), fused.dbias.data(), fused.tensors(), c.q.data(), c.k.data(), c.bias.data(),
+                    c.weights(), kB, kH, kT, kD, kW, causal);
+  const std::vector<double> logits = c.logits();
+  dape_mlp_backward_reference(dreference.data(), reference.dbias.data(), reference.tensors(), logits.data(),
+                              c.bias.data(), c.weights(), kB, kH, kT, kW, causal);
+  expect_near_on_kept(dfused, dreference, causal, kB * kH);
+  expect_near_on_kept(fused.dbias, reference.dbias, causal, kH);
+  expect_all_near(fused.w1, reference.w1, "w1");
+  expect_all_near(fused.b1, reference.b1, "b1");
+  expect_all_near(fused.w2, reference.w2, "w2");
+  expect_all_near(fused.b2, reference.b2, "b2");
+}
+
+INSTANTIATE_TEST_SUITE_P(CausalAndBidirectional, DapeKernel, ::testing::Bool());
+
+TEST(DapeKernel, MaskedEntriesNeverReachTheKeptOnes) {
+  KernelCase c;
+  std::vector<double> clean = c.logits(), poisoned = c.logits();
+  for (int ba = 0; ba < kB * kH; ++ba)
+    for (int i = 0; i < kT; ++i)
+      for (int j = i + 1; j < kT; ++j) poisoned[(ba * kT + i) * kT + j] = std::numeric_limits<double>::quiet_NaN();
+  dape_mlp_forward(clean.data(), c.bias.data(), c.weights(), kB, kH, kT, kW, true);
+  dape_mlp_forward(poisoned.data(), c.bias.data(), c.weights(), kB, kH, kT, kW, true);
+  expect_near_on_kept(poisoned, clean, true, kB * kH);
+}
+
+TEST(DapeKernel, TheMlpMixesAcrossHeads) {
+  KernelCase c;
+  std::vector<double> base = c.logits(), nudged = c.logits();
+  nudged[(1 * kT + 5) * kT + 2] += 1.0;  // batch 0, head 1, entry (5,2)
+  dape_mlp_forward(base.data(), c.bias.data(), c.weights(), kB, kH, kT, kW, true);
+  dape_mlp_forward(nudged.data(), c.bias.data(), c.weights(), kB, kH, kT, kW, true);
+  EXPECT_NE(base[(0 * kT + 5) * kT + 2], nudged[(0 * kT + 5) * kT + 2]);  // head 0, same entry
+  EXPECT_EQ(base[(0 * kT + 5) * kT + 3], nudged[(0 * kT + 5) * kT + 3]);  // another entry: untouched
+}
+
+TEST(Dape, ZeroedMlpLeavesTheAlibiBias) {
+  for (bool causal : {true, false}) {
+    HookHarness h("dape_alibi", nullptr, HookShape{2, 4, 4, 1, 9}, causal);
+    zero_dape_mlp(h);
+    const std::vector<double> x = h.raw_logits(), s = h.logits(0);
+    const std::vector<double> slopes = alibi_slopes(4);
+    for (int b = 0; b < 2; ++b)
+      for (int a = 0; a < 4; ++a)
+        for (int i = 0; i < 9; ++i)
+          for (int j = 0; j < 9; ++j) {
+            if (!h.kept(i, j)) continue;
+            const double bias = causal ? -slopes[a] * (i - j) : slopes[a] * (-std::abs(i - j) + (j < i ? 0.5 : 0.0));
+            ASSERT_NEAR(s[h.at(b, a, i, j)], x[h.at(b, a, i, j)] + bias, 1e-12) << causal << " " << a << " " << i << "," << j;
+          }
+  }
+}
+
+TEST(Dape, ZeroedMlpLeavesThePerLayerKerpleBias) {
+  HookHarness h("dape_kerple", nullptr, HookShape{1, 2, 4, 2, 8}, true);
+  zero_dape_mlp(h);
+  h.param("encoding.dape.layer1.kerple.p", 0) = 1.7;
+  h.param("encoding.dape.layer1.kerple.r", 0) = 0.3;
+  const std::vector<double> x = h.raw_logits(), s = h.logits(1);
+  for (int i = 0; i < 8; ++i)
+    for (int j = 0; j <= i; ++j)
+      EXPECT_NEAR(s[h.at(0, 0, i, j)], x[h.at(0, 0, i, j)] - 1.7 * std::log(1 + 0.3 * (i - j)), 1e-12);
+  EXPECT_NE(h.param("encoding.dape.layer0.kerple.p", 0), 1.7);  // layer 0 has its own p
+}
+
+TEST(Dape, ZeroedMlpLeavesTheLeakyFireBias) {
+  HookHarness h("dape_fire", json{{"mlp_width", 2}, {"L0", 4}}, HookShape{1, 1, 4, 1, 8}, true);
+  zero_dape_mlp(h);
+  const std::string p = "encoding.dape.layer0.fire.";
+  h.param(p + "c") = 0.5;
+  h.param(p + "w1", 0) = 1.0;
+  h.param(p + "w1", 1) = -2.0;
+  h.param(p + "b1", 0) = 0.1;
+  h.param(p + "b1", 1) = 0.3;
+  h.param(p + "w2", 0) = 0.7;
+  h.param(p + "w2", 1) = -0.4;
+  h.param(p + "b2", 0) = 0.05;
+  std::fill(h.q().begin(), h.q().end(), 0.0);
+  // (6, 2): x = log 3/(log 4 + 1e-6); the second hidden unit is negative and leaks at 0.01.
+  const double x = std::log(3.0) / (std::log(4.0) + 1e-6);
+  const double expected = 0.7 * (x + 0.1) - 0.4 * 0.01 * (-2.0 * x + 0.3) + 0.05;
+  EXPECT_NEAR(h.logits(0)[h.at(0, 0, 6, 2)], expected, 1e-12);
+}
+
+TEST(Dape, ParametersArePerLayer) {
+  HookHarness alibi("dape_alibi", nullptr, HookShape{1, 4, 4, 3, 4}, true);
+  const size_t mlp = 3 * 4 * 32 + 32 + 4;  // 3hw + w + h
+  EXPECT_EQ(alibi.layout().total_size(), 3 * mlp);
+  HookHarness kerple("dape_kerple", nullptr, HookShape{1, 4, 4, 3, 4}, true);
+  EXPECT_EQ(kerple.layout().total_size(), 3 * (mlp + 2 * 4));
+  EXPECT_EQ(kerple.layout().find("encoding.dape.layer2.w1").shape, (std::vector<int>{32, 8}));
+  HookHarness fire("dape_fire", nullptr, HookShape{1, 4, 4, 3, 4}, true);
+  EXPECT_EQ(fire.layout().total_size(), 3 * (mlp + 2 + 32 + 32 + 4 * 32 + 4));
+}
+
+TEST(Dape, KerpleClampsApplyToEveryLayer) {
+  HookHarness h("dape_kerple", nullptr, HookShape{1, 2, 4, 2, 4}, true);
+  h.param("encoding.dape.layer0.kerple.r", 1) = -0.2;
+  h.param("encoding.dape.layer1.kerple.p", 0) = 0.0;
+  h.encoding().project_parameters();
+  EXPECT_DOUBLE_EQ(h.param("encoding.dape.layer0.kerple.r", 1), 0.01);
+  EXPECT_DOUBLE_EQ(h.param("encoding.dape.layer1.kerple.p", 0), 0.01);
+}
+
+TEST(Dape, OptionsAreRecordedAndValidated) {
+  EXPECT_EQ(make_encoding<float>("dape_alibi")->options(), (json{{"mlp_width", 32}}));
+  EXPECT_EQ(make_encoding<float>("dape_kerple", json{{"mlp_width", 8}})->options(), (json{{"mlp_width", 8}}));
+  EXPECT_EQ(make_encoding<float>("dape_fire")->options(),
+            (json{{"mlp_width", 32}, {"L0", 64.0}, {"init_c", 0.1}, {"eps", 1e-6}}));
+  EXPECT_THROW(make_encoding<float>("dape_alibi", json{{"mlp_width", 0}}), UsageError);
+  EXPECT_THROW(make_encoding<float>("dape_alibi", json{{"L0", 10}}), UsageError);
+  EXPECT_THROW(make_encoding<float>("dape_fire", json{{"L0", -1}}), UsageError);
+}
+
+class DapeGradients : public ::testing::TestWithParam<std::tuple<const char*, bool>> {};
+
+TEST_P(DapeGradients, MatchFiniteDifferences) {
+  const auto [name, causal] = GetParam();
+  HookHarness h(name, json{{"mlp_width", 6}}, HookShape{2, 3, 4, 2, 7}, causal);
+  const auto result = h.check_gradients();
+  EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
+  EXPECT_GT(result.checked, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryBaseBothModes, DapeGradients,
+                         ::testing::Combine(::testing::Values("dape_alibi", "dape_kerple", "dape_fire"),
+                                            ::testing::Bool()));
+
+// FIRE's threshold at 3.5 splits the 7 rows: both base-bias paths get DAPE's gradient.
+TEST(Dape, FireGradientsMatchOnBothSidesOfTheThreshold) {
+  HookHarness h("dape_fire", json{{"mlp_width", 6}, {"L0", 3.5}}, HookShape{2, 3, 4, 1, 7}, true);
+  const auto result = h.check_gradients();
+  EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
+}
+
+// Fresh buffers per run, so this also catches results that depend on where
+// the data happen to sit in memory (alignment-dependent reductions).
+TEST(Dape, ResultsAreIdenticalForAnyThreadCount) {
+  for (const char* name : {"dape_alibi", "dape_kerple", "dape_fire"})
+    for (bool causal : {true, false}) {
+      // dape_fire with L0 = 8 < T: both FIRE paths (offset table and per-row MLP).
+      const json options = std::string(name) == "dape_fire" ? json{{"L0", 8}} : json();
+      auto run = [&](int threads) {
+        const int saved = omp_get_max_threads();
+        omp_set_num_threads(threads);
+        HookHarness h(name, options, HookShape{3, 4, 4, 1, 33}, causal);
+        std::vector<double> out = h.logits(0), dq, dk;
+        h.backward(dq, dk);
+        out.insert(out.end(), h.grads().begin(), h.grads().end());
+        out.insert(out.end(), dq.begin(), dq.end());
+        omp_set_num_threads(saved);
+        return out;
+      };
+      EXPECT_EQ(run(1), run(3)) << name << (causal ? " causal" : " bidirectional");
+    }
+}

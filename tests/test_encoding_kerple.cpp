@@ -1,0 +1,193 @@
+// kerple_log and kerple_power: bias values against the closed forms, the
+// symmetric bidirectional form, the clamps of project_parameters(), sharing
+// across layers, and hook-level gradient checks.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include "common/errors.hpp"
+#include "encoding_hooks.hpp"
+#include "models/optimizer.hpp"
+#include "models/transformer.hpp"
+
+using namespace pebench;
+using pebench::testing::HookHarness;
+using pebench::testing::HookShape;
+
+namespace {
+
+// Raw logits zeroed, so the layer's output is the bias itself.
+std::vector<double> bias_of(HookHarness& h) {
+  std::fill(h.q().begin(), h.q().end(), 0.0);
+  return h.logits(0);
+}
+
+void set_heads(HookHarness& h, const std::vector<double>& p, const std::vector<double>& r) {
+  for (size_t a = 0; a < p.size(); ++a) {
+    h.param("encoding.kerple.p", a) = p[a];
+    h.param("encoding.kerple.r", a) = r[a];
+  }
+}
+
+const std::vector<std::pair<int, int>> kPoints = {{0, 0}, {1, 0}, {7, 2}, {11, 0}, {11, 10}};
+
+}  // namespace
+
+TEST(KerpleLog, BiasIsMinusPLogOnePlusRD) {
+  HookHarness h("kerple_log", nullptr, HookShape{1, 2, 4, 1, 12}, true);
+  set_heads(h, {1.5, 0.3}, {0.8, 2.0});
+  const std::vector<double> bias = bias_of(h);
+  for (auto [i, j] : kPoints) {
+    const double d = i - j;
+    EXPECT_NEAR(bias[h.at(0, 0, i, j)], -1.5 * std::log(1 + 0.8 * d), 1e-12) << i << "," << j;
+    EXPECT_NEAR(bias[h.at(0, 1, i, j)], -0.3 * std::log(1 + 2.0 * d), 1e-12) << i << "," << j;
+  }
+}
+
+TEST(KerplePower, BiasIsMinusRDToThePowerP) {
+  HookHarness h("kerple_power", nullptr, HookShape{1, 2, 4, 1, 12}, true);
+  set_heads(h, {1.5, 0.25}, {0.8, 2.0});
+  const std::vector<double> bias = bias_of(h);
+  for (auto [i, j] : kPoints) {
+    const double d = i - j;
+    EXPECT_NEAR(bias[h.at(0, 0, i, j)], -0.8 * std::pow(d, 1.5), 1e-12) << i << "," << j;
+    EXPECT_NEAR(bias[h.at(0, 1, i, j)], -2.0 * std::pow(d, 0.25), 1e-12) << i << "," << j;
+  }
+}
+
+TEST(KerpleLog, BidirectionalBiasUsesTheAbsoluteDistance) {
+  HookHarness h("kerple_log", nullptr, HookShape{1, 1, 4, 1, 9}, false);
+  set_heads(h, {1.1}, {0.6});
+  const std::vector<double> bias = bias_of(h);
+  for (int i = 0; i < 9; ++i)
+    for (int j = 0; j < 9; ++j)
+      EXPECT_NEAR(bias[h.at(0, 0, i, j)], -1.1 * std::log(1 + 0.6 * std::abs(i - j)), 1e-12) << i << "," << j;
+}
+
+TEST(KerpleLog, ProjectionRaisesPAndRToTheFloor) {
+  HookHarness h("kerple_log", nullptr, HookShape{1, 3, 4, 1, 4}, true);
+  set_heads(h, {1.0, 0.5, 5.0}, {0.7, 0.2, 3.0});
+  // A step that overshoots: p[0] and r[1] go negative, r[2] lands just below the floor.
+  h.param("encoding.kerple.p", 0) -= 1.7;
+  h.param("encoding.kerple.r", 1) -= 0.9;
+  h.param("encoding.kerple.r", 2) = 0.004;
+  h.encoding().project_parameters();
+  EXPECT_DOUBLE_EQ(h.param("encoding.kerple.p", 0), 0.01);
+  EXPECT_DOUBLE_EQ(h.param("encoding.kerple.r", 1), 0.01);
+  EXPECT_DOUBLE_EQ(h.param("encoding.kerple.r", 2), 0.01);
+  EXPECT_DOUBLE_EQ(h.param("encoding.kerple.p", 2), 5.0);  // no upper bound for the log kernel
+  EXPECT_DOUBLE_EQ(h.param("encoding.kerple.r", 0), 0.7);
+}
+
+TEST(KerplePower, ProjectionClampsPowerIntoTheConditionallyPositiveDefiniteRange) {
+  HookHarness h("kerple_power", nullptr, HookShape{1, 3, 4, 1, 4}, true);
+  set_heads(h, {2.6, -0.2, 1.3}, {-1.0, 0.5, 0.005});
+  h.encoding().project_parameters();
+  EXPECT_DOUBLE_EQ(h.param("encoding.kerple.p", 0), 2.0);
+  EXPECT_DOUBLE_EQ(h.param("encoding.kerple.p", 1), 0.01);
+  EXPECT_DOUBLE_EQ(h.param("encoding.kerple.p", 2), 1.3);
+  EXPECT_DOUBLE_EQ(h.param("encoding.kerple.r", 0), 0.01);
+  EXPECT_DOUBLE_EQ(h.param("encoding.kerple.r", 1), 0.5);
+  EXPECT_DOUBLE_EQ(h.param("encoding.kerple.r", 2), 0.01);
+}
+
+TEST(KerpleLog, InitDrawsFromTheReferenceRangesWithinTheConstraints) {
+  HookHarness h("kerple_power", nullptr, HookShape{1, 64, 1, 1, 2}, true);
+  double p_sum = 0, r_sum = 0;
+  for (int a = 0; a < 64; ++a) {
+    const double p = h.param("encoding.kerple.p", a), r = h.param("encoding.kerple.r", a);
+    EXPECT_GE(p, 0.01);
+    EXPECT_LE(p, 2.0);
+    EXPECT_GE(r, 0.01);
+    EXPECT_LE(r, 1.0);
+    p_sum += p;
+    r_sum += r;
+  }
+  EXPECT_NEAR(p_sum / 64, 1.0, 0.25);  // p ~ 2·U(0,1)
+  EXPECT_NEAR(r_sum / 64, 0.5, 0.15);  // r ~ U(0,1)
+}
+
+TEST(KerpleLog, ParametersAreSharedAcrossLayers) {
+  HookHarness h("kerple_log", nullptr, HookShape{1, 2, 4, 3, 5}, true);
+  EXPECT_EQ(h.layout().total_size(), 4u);
+  EXPECT_EQ(h.logits(0), h.logits(2));
+}
+
+TEST(Kerple, TakesNoOptions) {
+  EXPECT_THROW(make_encoding<float>("kerple_log", json{{"eps", 0.1}}), UsageError);
+  EXPECT_EQ(make_encoding<float>("kerple_power")->options(), json::object());
+}
+
+class KerpleGradients : public ::testing::TestWithParam<std::tuple<const char*, bool>> {};
+
+TEST_P(KerpleGradients, MatchFiniteDifferences) {
+  const auto [name, causal] = GetParam();
+  HookHarness h(name, nullptr, HookShape{2, 3, 4, 2, 7}, causal);
+  const auto result = h.check_gradients();
+  EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
+}
+
+INSTANTIATE_TEST_SUITE_P(BothKernelsBothModes, KerpleGradients,
+                         ::testing::Combine(::testing::Values("kerple_log", "kerple_power"), ::testing::Bool()));
+
+namespace {
+
+ModelConfig tiny_config() {
+  ModelConfig config;
+  config.input_vocab = 4;
+  config.output_vocab = 4;
+  config.d_model = 8;
+  config.n_heads = 2;
+  config.n_layers = 1;
+  config.d_ff = 8;
+  return config;
+}
+
+}  // namespace
+
+// An AdamW step of ~lr against a positive gradient takes p from 0.011 and r
+// from 0.05 below zero; the projection the trainer applies next brings them back.
+TEST(KerpleLog, AnOptimizerStepOutOfRangeIsClampedByTheProjection) {
+  Transformer<float> model(tiny_config(), make_encoding<float>("kerple_log"), 3);
+  const ParamTensor& p = model.layout().find("encoding.kerple.p");
+  const ParamTensor& r = model.layout().find("encoding.kerple.r");
+  model.parameters()[p.offset] = 0.011f;
+  model.parameters()[r.offset + 1] = 0.05f;
+  model.zero_grad();
+  model.gradients()[p.offset] = 1.0f;
+  model.gradients()[r.offset + 1] = 1.0f;
+  OptimizerConfig config;
+  config.lr = 0.1;
+  AdamW<float> optimizer(config, model.layout());
+  optimizer.step(model.parameters(), model.gradients());
+  ASSERT_LT(model.parameters()[p.offset], 0.0f);
+  ASSERT_LT(model.parameters()[r.offset + 1], 0.0f);
+  model.encoding().project_parameters();
+  EXPECT_FLOAT_EQ(model.parameters()[p.offset], 0.01f);
+  EXPECT_FLOAT_EQ(model.parameters()[r.offset + 1], 0.01f);
+}
+
+// The reference clamps before its first forward pass: a model whose init draw
+// falls below the floor starts clamped.
+TEST(KerplePower, ConstraintsHoldFromInit) {
+  const ModelConfig config = tiny_config();
+  for (uint64_t seed = 0; seed < 2000; ++seed) {
+    Transformer<float> model(config, make_encoding<float>("kerple_power"), seed);
+    ParamLayout raw_layout = model.layout();
+    std::vector<float> raw(raw_layout.total_size());
+    Rng rng(seed, "init");
+    raw_layout.initialize(raw.data(), rng);
+    const ParamTensor& p = raw_layout.find("encoding.kerple.p");
+    const ParamTensor& r = raw_layout.find("encoding.kerple.r");
+    for (size_t a = 0; a < 2; ++a) {
+      if (raw[p.offset + a] >= 0.01f && raw[r.offset + a] >= 0.01f) continue;
+      EXPECT_FLOAT_EQ(model.parameters()[p.offset + a], std::max(raw[p.offset + a], 0.01f)) << "seed " << seed;
+      EXPECT_FLOAT_EQ(model.parameters()[r.offset + a], std::max(raw[r.offset + a], 0.01f)) << "seed " << seed;
+      return;
+    }
+  }
+  FAIL() << "no seed drew a value below the floor";
+}
