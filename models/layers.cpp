@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <vector>
 
 #include "models/eigen.hpp"
@@ -18,7 +17,7 @@ namespace {
 constexpr int kColumnBlock = 16;          // channels per unit of a column reduction
 constexpr int kWeightGradRows = 512;      // rows per partial sum of a weight gradient
 constexpr int kWeightGradChannels = 64;   // output channels per weight-gradient unit
-constexpr int kCausalBlock = 64;          // query rows per block of causal attention
+constexpr int kQueryBlock = 64;           // query rows per attention block (a [64,T] slice stays in L2)
 constexpr double kLayerNormEps = 1e-5;    // Haiku/PyTorch default
 
 template <typename T>
@@ -278,7 +277,11 @@ template <typename T>
 void activation_backward(T* din, const T* dout, const T* in, Activation activation, size_t n) {
   for_element_blocks(n, [&](size_t first, size_t count) {
     if (activation == Activation::relu) {
-      for (size_t i = first; i < first + count; ++i) din[i] += in[i] > T(0) ? dout[i] : T(0);
+      // Loads first, then a select: a conditional load would keep GCC from vectorising.
+      for (size_t i = first; i < first + count; ++i) {
+        const T g = dout[i];
+        din[i] += in[i] > T(0) ? g : T(0);
+      }
     } else {
       for (size_t i = first; i < first + count; ++i) din[i] += gelu_derivative(in[i]) * dout[i];
     }
@@ -312,8 +315,10 @@ template <typename T>
 void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size_t n) {
   const T scale = static_cast<T>(1.0 / (1.0 - p));
   for_element_blocks(n, [&](size_t first, size_t count) {
-    for (size_t i = first; i < first + count; ++i)
-      if (keep[i]) din[i] += dout[i] * scale;
+    for (size_t i = first; i < first + count; ++i) {
+      const T g = dout[i] * scale;  // unconditional load, then a select: vectorisable
+      din[i] += keep[i] ? g : T(0);
+    }
   });
 }
 
@@ -349,17 +354,29 @@ void for_head_rows(int B, int h, int T_, int d, Body body) {
       for (int t = 0; t < T_; ++t) body(b, a, t, (static_cast<size_t>(b) * h + a) * T_ + t);
 }
 
-// The causal row blocks of one (b, a) score matrix: body(r0, rows, cols) with
-// rows [r0, r0+rows) attending to keys [0, cols). Non-causal: one block.
+// The query-row blocks of one (b, a) score matrix: body(r0, rows, cols) for
+// rows [r0, r0+rows) and the keys [0, cols) they may attend to (all T, or up
+// to the block's last row when causal). Working a block at a time keeps its
+// [rows, T] slice of scores in cache across the products and the softmax.
 template <typename Body>
-void for_score_blocks(bool causal, int T_, Body body) {
-  if (!causal) {
-    body(0, T_, T_);
-    return;
+void for_query_blocks(bool causal, int T_, Body body) {
+  for (int r0 = 0; r0 < T_; r0 += kQueryBlock) {
+    const int rows = std::min(kQueryBlock, T_ - r0);
+    body(r0, rows, causal ? r0 + rows : T_);
   }
-  for (int r0 = 0; r0 < T_; r0 += kCausalBlock) {
-    const int rows = std::min(kCausalBlock, T_ - r0);
-    body(r0, rows, r0 + rows);
+}
+
+// In place: row i of `scores` [rows, stride] becomes the softmax over its
+// first `allowed(i)` entries, 0 after them.
+template <typename T>
+void masked_softmax_rows(T* scores, int r0, int rows, int stride, bool causal) {
+  for (int i = r0; i < r0 + rows; ++i) {
+    const int allowed = causal ? i + 1 : stride;
+    T* row = scores + static_cast<size_t>(i) * stride;
+    vec::exp_shifted(row, vec::max(row, allowed), allowed);
+    const T inverse_total = T(1) / vec::sum(row, allowed);
+    for (int j = 0; j < allowed; ++j) row[j] *= inverse_total;
+    std::fill(row + allowed, row + stride, T(0));
   }
 }
 }  // namespace
@@ -415,7 +432,7 @@ void attention_scores_forward(T* scores, const T* q, const T* k, bool causal, in
     const auto Q = matrix(q + unit * head_size, T_, d, d);  // [T,d]
     const auto K = matrix(k + unit * head_size, T_, d, d);  // [T,d]
     auto S = matrix(scores + unit * score_size, T_, T_, T_);  // [T,T]
-    for_score_blocks(causal, T_, [&](int r0, int rows, int cols) {
+    for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
       multiply(S.block(r0, 0, rows, cols), Q.middleRows(r0, rows), K.topRows(cols).transpose(), scale, Write::assign);
     });
   }
@@ -428,15 +445,17 @@ void attention_scores_backward(T* dq, T* dk, const T* dscores, const T* q, const
   const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
 #pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
   for (int unit = 0; unit < B * h; ++unit) {
-    const auto Q = matrix(q + unit * head_size, T_, d, d);              // [T,d]
-    const auto K = matrix(k + unit * head_size, T_, d, d);              // [T,d]
-    const auto dS = matrix(dscores + unit * score_size, T_, T_, T_);    // [T,T]
-    auto dQ = matrix(dq + unit * head_size, T_, d, d);                  // [T,d]
-    auto dK = matrix(dk + unit * head_size, T_, d, d);                  // [T,d]
-    for_score_blocks(causal, T_, [&](int r0, int rows, int cols) {
-      const auto block = dS.block(r0, 0, rows, cols);
-      multiply(dQ.middleRows(r0, rows), block, K.topRows(cols), scale, Write::accumulate);
-      multiply(dK.topRows(cols), block.transpose(), Q.middleRows(r0, rows), scale, Write::accumulate);
+    const T* Q = q + unit * head_size;           // [T,d]
+    const T* K = k + unit * head_size;           // [T,d]
+    const T* dS = dscores + unit * score_size;   // [T,T]
+    T* dQ = dq + unit * head_size;               // [T,d]
+    T* dK = dk + unit * head_size;               // [T,d]
+    for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
+      const auto block = matrix(dS + static_cast<size_t>(r0) * T_, rows, cols, T_);  // keys [0, cols)
+      multiply(matrix(dQ + static_cast<size_t>(r0) * d, rows, d, d), block, matrix(K, cols, d, d), scale,
+               Write::accumulate);
+      multiply(matrix(dK, cols, d, d), block.transpose(), matrix(Q + static_cast<size_t>(r0) * d, rows, d, d), scale,
+               Write::accumulate);
     });
   }
 }
@@ -447,20 +466,14 @@ void attention_softmax_values_forward(T* out, T* probs, const T* v, bool causal,
   const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
 #pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
   for (int unit = 0; unit < B * h; ++unit) {
-    T* P = probs + unit * score_size;  // [T,T]
-    for (int i = 0; i < T_; ++i) {
-      const int allowed = causal ? i + 1 : T_;
-      T* row = P + static_cast<size_t>(i) * T_;
-      vec::exp_shifted(row, vec::max(row, allowed), allowed);
-      const T inverse_total = T(1) / vec::sum(row, allowed);
-      for (int j = 0; j < allowed; ++j) row[j] *= inverse_total;
-      std::fill(row + allowed, row + T_, T(0));
-    }
-    const auto Pm = matrix(static_cast<const T*>(P), T_, T_, T_);  // [T,T]
-    const auto V = matrix(v + unit * head_size, T_, d, d);         // [T,d]
-    auto O = matrix(out + unit * head_size, T_, d, d);             // [T,d]
-    for_score_blocks(causal, T_, [&](int r0, int rows, int cols) {
-      multiply(O.middleRows(r0, rows), Pm.block(r0, 0, rows, cols), V.topRows(cols), T(1), Write::assign);
+    T* P = probs + unit * score_size;    // [T,T]
+    const T* V = v + unit * head_size;   // [T,d]
+    T* O = out + unit * head_size;       // [T,d]
+    for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
+      masked_softmax_rows(P, r0, rows, T_, causal);
+      multiply(matrix(O + static_cast<size_t>(r0) * d, rows, d, d),
+               matrix(static_cast<const T*>(P) + static_cast<size_t>(r0) * T_, rows, cols, T_), matrix(V, cols, d, d),
+               T(1), Write::assign);
     });
   }
 }
@@ -471,30 +484,30 @@ void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T
   const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
 #pragma omp parallel if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
   {
-    T* dprobs = scratch<T, Slot::attention_dprobs>(score_size);  // [T,T] gradient w.r.t. P, this thread's
+    // [kQueryBlock, T]: gradient w.r.t. one block of P rows, this thread's.
+    T* dprobs = scratch<T, Slot::attention_dprobs>(static_cast<size_t>(kQueryBlock) * T_);
 #pragma omp for schedule(static)
     for (int unit = 0; unit < B * h; ++unit) {
-      const auto P = matrix(probs + unit * score_size, T_, T_, T_);  // [T,T]
-      const auto V = matrix(v + unit * head_size, T_, d, d);         // [T,d]
-      const auto dO = matrix(dout + unit * head_size, T_, d, d);     // [T,d]
-      auto dV = matrix(dv + unit * head_size, T_, d, d);             // [T,d]
-      auto dP = matrix(dprobs, T_, T_, T_);
-      for_score_blocks(causal, T_, [&](int r0, int rows, int cols) {
-        multiply(dP.block(r0, 0, rows, cols), dO.middleRows(r0, rows), V.topRows(cols).transpose(), T(1),
+      const T* P = probs + unit * score_size;  // [T,T]
+      const T* dO = dout + unit * head_size;   // [T,d]
+      T* dS = dscores + unit * score_size;     // [T,T]
+      const auto V = matrix(v + unit * head_size, T_, d, d);   // [T,d]
+      const auto dO_rows = matrix(dO, T_, d, d);               // [T,d]
+      for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
+        multiply(matrix(dprobs, rows, cols, T_), dO_rows.middleRows(r0, rows), V.topRows(cols).transpose(), T(1),
                  Write::assign);
-        multiply(dV.topRows(cols), P.block(r0, 0, rows, cols).transpose(), dO.middleRows(r0, rows), T(1),
-                 Write::accumulate);
+        multiply(matrix(dv + unit * head_size, cols, d, d), matrix(P + static_cast<size_t>(r0) * T_, rows, cols, T_).transpose(),
+                 dO_rows.middleRows(r0, rows), T(1), Write::accumulate);
+        // Softmax backward per row: dS = P ⊙ (dP − Σ_j P·dP).
+        for (int i = r0; i < r0 + rows; ++i) {
+          const int allowed = causal ? i + 1 : T_;
+          const T* p = P + static_cast<size_t>(i) * T_;
+          const T* g = dprobs + static_cast<size_t>(i - r0) * T_;
+          T* ds = dS + static_cast<size_t>(i) * T_;
+          const T weighted = vec::dot(p, g, allowed);
+          for (int j = 0; j < allowed; ++j) ds[j] += p[j] * (g[j] - weighted);
+        }
       });
-      // Softmax backward per row: dS = P ⊙ (dP − Σ_j P·dP).
-      T* dS = dscores + unit * score_size;
-      for (int i = 0; i < T_; ++i) {
-        const int allowed = causal ? i + 1 : T_;
-        const T* p = probs + unit * score_size + static_cast<size_t>(i) * T_;
-        const T* g = dprobs + static_cast<size_t>(i) * T_;
-        T* ds = dS + static_cast<size_t>(i) * T_;
-        const T weighted = vec::dot(p, g, allowed);
-        for (int j = 0; j < allowed; ++j) ds[j] += p[j] * (g[j] - weighted);
-      }
     }
   }
 }
