@@ -24,6 +24,7 @@
 
 #include "models/encoding.hpp"
 #include "models/encoding_options.hpp"
+#include "models/layers.hpp"
 #include "models/table_lookup.hpp"
 
 namespace pebench {
@@ -72,7 +73,7 @@ class BipeEncoding : public Base<T> {
     table_lookup_add_forward(x, table_, intra_.data(), ctx.batch, ctx.seq_len, ctx.d_model);
   }
   void input_backward(const T* dx, const EncodingContext& ctx) override {
-    table_lookup_add_backward(dtable_, dx, intra_.data(), ctx.batch, ctx.seq_len, ctx.d_model);
+    embedding_backward(dtable_, dx, intra_.data(), T(1), ctx.batch * ctx.seq_len, ctx.d_model);
   }
 
  protected:

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "models/eigen.hpp"
+#include "models/matrix.hpp"
 
 #include "common/rng.hpp"
 #include "models/vector_math.hpp"
@@ -20,23 +21,6 @@ constexpr int kWeightGradChannels = 64;   // output channels per weight-gradient
 constexpr int kQueryBlock = 64;           // query rows per attention block (a [64,T] slice stays in L2)
 constexpr double kLayerNormEps = 1e-5;    // Haiku/PyTorch default
 
-template <typename T>
-using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <typename T>
-using MatrixView = Eigen::Map<RowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
-template <typename T>
-using ConstMatrixView = Eigen::Map<const RowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
-
-// A rows×cols row-major view whose consecutive rows are `stride` apart.
-template <typename T>
-MatrixView<T> matrix(T* data, int rows, int cols, int stride) {
-  return MatrixView<T>(data, rows, cols, Eigen::OuterStride<>(stride));
-}
-template <typename T>
-ConstMatrixView<T> matrix(const T* data, int rows, int cols, int stride) {
-  return ConstMatrixView<T>(data, rows, cols, Eigen::OuterStride<>(stride));
-}
-
 // Below this much work (about one multiply-add per unit) a kernel runs on
 // the calling thread: forking and joining would cost more than it saves, and
 // on a busy machine a barrier can wait a whole time slice for a descheduled
@@ -45,24 +29,6 @@ constexpr size_t kMinParallelWork = size_t(1) << 15;
 inline bool parallel_worthwhile(size_t work) { return work >= kMinParallelWork; }
 
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
-
-enum class Write { assign, accumulate };
-
-// dst = scale·lhs·rhs (or dst += ...) through Eigen's GEMM/GEMV. A 1×1
-// result is summed here in index order instead: Eigen computes it as a dot
-// product whose grouping depends on the operands' alignment (vector_math.hpp).
-template <typename Dst, typename Lhs, typename Rhs, typename Scalar>
-void multiply(Dst&& dst, const Lhs& lhs, const Rhs& rhs, Scalar scale, Write write) {
-  if (dst.rows() == 1 && dst.cols() == 1) {
-    Scalar sum = 0;
-    for (Eigen::Index k = 0; k < lhs.cols(); ++k) sum += lhs(0, k) * rhs(k, 0);
-    dst(0, 0) = (write == Write::accumulate ? dst(0, 0) : Scalar(0)) + scale * sum;
-  } else if (write == Write::accumulate) {
-    dst.noalias() += scale * (lhs * rhs);  // this form folds `scale` into the GEMM;
-  } else {                                 // (lhs * rhs) * scale would first build a temporary
-    dst.noalias() = scale * (lhs * rhs);
-  }
-}
 
 // Scratch that lives as long as the thread; grows only, so the steady state
 // allocates nothing. Contents are unspecified on entry. Each caller uses its

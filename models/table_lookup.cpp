@@ -1,6 +1,5 @@
 #include "models/table_lookup.hpp"
 
-#include <algorithm>
 #include <cstddef>
 
 namespace pebench {
@@ -16,25 +15,7 @@ void table_lookup_add_forward(T* x, const T* table, const int* rows, int batch, 
   }
 }
 
-template <typename T>
-void table_lookup_add_backward(T* dtable, const T* dx, const int* rows, int batch, int seq_len, int dim) {
-  const size_t tokens = static_cast<size_t>(batch) * seq_len;
-  constexpr int kBlock = 16;  // columns per work item: a cache line of floats
-  const int blocks = (dim + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static)
-  for (int block = 0; block < blocks; ++block) {
-    const int begin = block * kBlock, end = std::min(dim, begin + kBlock);
-    for (size_t n = 0; n < tokens; ++n) {
-      T* out = dtable + static_cast<size_t>(rows[n]) * dim;
-      const T* in = dx + n * dim;
-      for (int c = begin; c < end; ++c) out[c] += in[c];
-    }
-  }
-}
-
 template void table_lookup_add_forward<float>(float*, const float*, const int*, int, int, int);
 template void table_lookup_add_forward<double>(double*, const double*, const int*, int, int, int);
-template void table_lookup_add_backward<float>(float*, const float*, const int*, int, int, int);
-template void table_lookup_add_backward<double>(double*, const double*, const int*, int, int, int);
 
 }  // namespace pebench

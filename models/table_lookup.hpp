@@ -1,7 +1,8 @@
-// Adding rows of a learned table to the token embeddings, and its backward
-// (a scatter-add): the input hook of every learned absolute encoding whose
-// row index is not simply t (rand_learned's sampled positions, BiPE's
-// intra-segment positions).
+// Adding rows of a learned table to the token embeddings: the input hook of
+// the learned absolute encodings whose row index is not simply t
+// (rand_learned's sampled positions, BiPE's intra-segment positions). It is
+// the "+=" twin of layers.hpp's embedding_forward; the backward is
+// embedding_backward(dtable, dx, rows, 1, B·T, D) (a scatter-add in fixed order).
 #pragma once
 
 namespace pebench {
@@ -10,12 +11,5 @@ namespace pebench {
 // x: [B,T,D], table: [R,D], rows: [B,T] (each in [0,R)).
 template <typename T>
 void table_lookup_add_forward(T* x, const T* table, const int* rows, int batch, int seq_len, int dim);
-
-// dtable[rows[b,t],:] += dx[b,t,:]
-// dtable: [R,D], dx: [B,T,D], rows: [B,T]. Rows may repeat; each thread owns a
-// block of columns and sums over (b,t) in order, so the result is the same for
-// any thread count.
-template <typename T>
-void table_lookup_add_backward(T* dtable, const T* dx, const int* rows, int batch, int seq_len, int dim);
 
 }  // namespace pebench

@@ -6,10 +6,17 @@
 #include <fmt/format.h>
 
 #include "common/errors.hpp"
+#include "models/matrix.hpp"
 #include "models/position_math.hpp"
-#include "models/vector_math.hpp"
 
 namespace pebench {
+
+// out[t,:] = x[t,:] + v   (out, x: [T, n]; v: [n])
+template <typename T>
+static void add_row_vector(T* out, const T* x, const T* v, int rows, int n) {
+  for (int t = 0; t < rows; ++t)
+    for (int c = 0; c < n; ++c) out[static_cast<size_t>(t) * n + c] = x[static_cast<size_t>(t) * n + c] + v[c];
+}
 
 template <typename T>
 void TxlRelative<T>::declare_parameters(ParamLayout& layout, const ModelConfig& config) {
@@ -39,8 +46,8 @@ void TxlRelative<T>::begin_forward(const EncodingContext& ctx) {
   rel_keys_.resize(ctx.n_layers);
 }
 
-// Fills sinusoids_[layer] = R(ρ(δ)) and rel_keys_[layer] = W_R R(ρ(δ)) for
-// every offset row of this pass.
+// Fills sinusoids_[layer] = R(ρ(δ)) and rel_keys_[layer] = R · W_Rᵀ for every
+// offset row of this pass.
 template <typename T>
 void TxlRelative<T>::project_positions(int layer, const EncodingContext& ctx) {
   const int D = d_model_, rows = offset_rows(ctx);
@@ -50,56 +57,55 @@ void TxlRelative<T>::project_positions(int layer, const EncodingContext& ctx) {
   std::vector<T>& rel_keys = rel_keys_[layer];    // [rows, D]
   sinusoids.resize(static_cast<size_t>(rows) * D);
   rel_keys.resize(static_cast<size_t>(rows) * D);
-  const T* w_r = params_ + offsets_[layer].w_r;  // [D, D]
-#pragma omp parallel for schedule(static)
-  for (int r = 0; r < rows; ++r) {
-    T* sinusoid = sinusoids.data() + static_cast<size_t>(r) * D;
-    sinusoid_row(sinusoid, positions[r], D);
-    T* rel_key = rel_keys.data() + static_cast<size_t>(r) * D;
-    for (int o = 0; o < D; ++o) rel_key[o] = vec::dot(w_r + static_cast<size_t>(o) * D, sinusoid, D);
-  }
+  for (int r = 0; r < rows; ++r) sinusoid_row(sinusoids.data() + static_cast<size_t>(r) * D, positions[r], D);
+  multiply(matrix(rel_keys.data(), rows, D, D),
+           matrix(static_cast<const T*>(sinusoids.data()), rows, D, D),
+           matrix(static_cast<const T*>(params_ + offsets_[layer].w_r), D, D, D).transpose(), T(1), Write::assign);
 }
 
+// Per (b, a): P = (Q + v_a)·K_aᵀ over all offset rows by one GEMM, then the
+// "relative shift" reads P[i, j − i + T − 1] for the pair (i, j).
 template <typename T>
 void TxlRelative<T>::logits_forward(T* scores, const T* q, const T* k, int layer,
                                     const EncodingContext& ctx) {
   project_positions(layer, ctx);
-  const int T_ = ctx.seq_len, H = ctx.n_heads, dh = ctx.d_head, D = d_model_;
+  const int T_ = ctx.seq_len, H = ctx.n_heads, dh = ctx.d_head, D = d_model_, rows = offset_rows(ctx);
   const T scale = T(1) / std::sqrt(static_cast<T>(dh));
   const T* u_all = params_ + offsets_[layer].u;  // [h, d_h]
   const T* v_all = params_ + offsets_[layer].v;  // [h, d_h]
-  const T* rel_keys = rel_keys_[layer].data();   // [rows, D]
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int b = 0; b < ctx.batch; ++b)
-    for (int a = 0; a < H; ++a) {
-      const size_t head = static_cast<size_t>(b) * H + a;
-      const T* qh = q + head * T_ * dh;  // [T, d_h]
-      const T* kh = k + head * T_ * dh;  // [T, d_h]
-      T* s = scores + head * T_ * T_;    // [T, T]
-      const T* u = u_all + a * dh;
-      const T* v = v_all + a * dh;
-      std::vector<T> content_bias(T_);  // [T] u_a·k_j
-      for (int j = 0; j < T_; ++j) content_bias[j] = vec::dot(u, kh + static_cast<size_t>(j) * dh, dh);
-      std::vector<T> query_v(dh);  // [d_h] q_i + v_a
+#pragma omp parallel
+  {
+    std::vector<T> query_v(static_cast<size_t>(T_) * dh);      // [T, d_h]   q_i + v_a
+    std::vector<T> relative(static_cast<size_t>(T_) * rows);   // [T, rows]  (q_i + v_a)·K_a(δ_r)
+    std::vector<T> content_bias(T_);                            // [T]        u_a·k_j
+#pragma omp for schedule(static)
+    for (int unit = 0; unit < ctx.batch * H; ++unit) {
+      const int a = unit % H;
+      const size_t head = static_cast<size_t>(unit) * T_ * dh;
+      add_row_vector(query_v.data(), q + head, v_all + a * dh, T_, dh);
+      multiply(matrix(relative.data(), T_, rows, rows), matrix(static_cast<const T*>(query_v.data()), T_, dh, dh),
+               matrix(rel_keys_[layer].data() + a * dh, rows, dh, D).transpose(), T(1), Write::assign);
+      multiply(matrix(content_bias.data(), T_, 1, 1), matrix(k + head, T_, dh, dh),
+               matrix(u_all + a * dh, dh, 1, 1), T(1), Write::assign);
+      T* s = scores + static_cast<size_t>(unit) * T_ * T_;  // [T, T]
       for (int i = 0; i < T_; ++i) {
-        for (int c = 0; c < dh; ++c) query_v[c] = qh[static_cast<size_t>(i) * dh + c] + v[c];
-        const int last = ctx.causal ? i : T_ - 1;
-        for (int j = 0; j <= last; ++j) {
-          const T* rel_key = rel_keys + static_cast<size_t>(j - i + T_ - 1) * D + a * dh;
-          s[static_cast<size_t>(i) * T_ + j] += (content_bias[j] + vec::dot(query_v.data(), rel_key, dh)) * scale;
-        }
+        const T* shifted = relative.data() + static_cast<size_t>(i) * rows + (T_ - 1 - i);  // [j] = P[i, j − i + T − 1]
+        T* row = s + static_cast<size_t>(i) * T_;
+        for (int j = 0; j <= (ctx.causal ? i : T_ - 1); ++j) row[j] += (content_bias[j] + shifted[j]) * scale;
       }
     }
+  }
 }
 
 template <typename T>
 void TxlRelative<T>::logits_backward(T* dscores, T* dq, T* dk, const T* q, const T* k, int layer,
                                      const EncodingContext& ctx) {
-  const int H = ctx.n_heads, dh = ctx.d_head, B = ctx.batch;
-  std::vector<T> du_part(static_cast<size_t>(B) * H * dh, T(0));  // [B, h, d_h]
-  std::vector<T> dv_part(static_cast<size_t>(B) * H * dh, T(0));  // [B, h, d_h]
-  query_key_backward(dq, dk, du_part.data(), dv_part.data(), dscores, k, layer, ctx);
-  // du_a, dv_a: sum the per-example parts over b in order.
+  const int H = ctx.n_heads, dh = ctx.d_head, B = ctx.batch, rows = offset_rows(ctx);
+  std::vector<T> du_part(static_cast<size_t>(B) * H * dh);          // [B, h, d_h]
+  std::vector<T> dv_part(static_cast<size_t>(B) * H * dh);          // [B, h, d_h]
+  std::vector<T> drel_part(static_cast<size_t>(B) * H * rows * dh);  // [B, h, rows, d_h]
+  unit_backward(dq, dk, du_part.data(), dv_part.data(), drel_part.data(), dscores, q, k, layer, ctx);
+  // du_a, dv_a: the per-example parts summed over b in order.
   T* du = grads_ + offsets_[layer].u;  // [h, d_h]
   T* dv = grads_ + offsets_[layer].v;  // [h, d_h]
   for (int b = 0; b < B; ++b)
@@ -107,98 +113,76 @@ void TxlRelative<T>::logits_backward(T* dscores, T* dq, T* dk, const T* q, const
       du[e] += du_part[static_cast<size_t>(b) * H * dh + e];
       dv[e] += dv_part[static_cast<size_t>(b) * H * dh + e];
     }
-  std::vector<T> drel_keys(static_cast<size_t>(offset_rows(ctx)) * d_model_);  // [rows, D]
-  rel_keys_backward(drel_keys.data(), dscores, q, layer, ctx);
-  accumulate_w_r_gradient(drel_keys.data(), layer, ctx);
-}
-
-// dq, dk: [B,h,T,d_h] (+=); du_part, dv_part: [B,h,d_h] (+=), one slot per
-// (b, a) so that each thread owns what it writes.
-template <typename T>
-void TxlRelative<T>::query_key_backward(T* dq, T* dk, T* du_part, T* dv_part, const T* dscores,
-                                        const T* k, int layer, const EncodingContext& ctx) const {
-  const int T_ = ctx.seq_len, H = ctx.n_heads, dh = ctx.d_head, D = d_model_;
-  const T scale = T(1) / std::sqrt(static_cast<T>(dh));
-  const T* u_all = params_ + offsets_[layer].u;
-  const T* rel_keys = rel_keys_[layer].data();
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int b = 0; b < ctx.batch; ++b)
-    for (int a = 0; a < H; ++a) {
-      const size_t head = static_cast<size_t>(b) * H + a;
-      const T* ds = dscores + head * T_ * T_;  // [T, T]
-      const T* kh = k + head * T_ * dh;        // [T, d_h]
-      T* dqh = dq + head * T_ * dh;            // [T, d_h]
-      T* dkh = dk + head * T_ * dh;            // [T, d_h]
-      T* du = du_part + head * dh;             // [d_h]
-      T* dv = dv_part + head * dh;             // [d_h]
-      const T* u = u_all + a * dh;             // [d_h]
-      std::vector<T> column_sum(T_, T(0));     // [T] Σ_i g_ij
-      std::vector<T> dquery(dh);               // [d_h] Σ_j g_ij K_a(δ_ij)
-      for (int i = 0; i < T_; ++i) {
-        std::fill(dquery.begin(), dquery.end(), T(0));
-        const int last = ctx.causal ? i : T_ - 1;
-        for (int j = 0; j <= last; ++j) {
-          const T g = ds[static_cast<size_t>(i) * T_ + j] * scale;
-          column_sum[j] += g;
-          const T* rel_key = rel_keys + static_cast<size_t>(j - i + T_ - 1) * D + a * dh;
-          for (int c = 0; c < dh; ++c) dquery[c] += g * rel_key[c];
-        }
-        for (int c = 0; c < dh; ++c) {
-          dqh[static_cast<size_t>(i) * dh + c] += dquery[c];
-          dv[c] += dquery[c];
-        }
-      }
-      for (int j = 0; j < T_; ++j)
-        for (int c = 0; c < dh; ++c) {
-          dkh[static_cast<size_t>(j) * dh + c] += column_sum[j] * u[c];
-          du[c] += column_sum[j] * kh[static_cast<size_t>(j) * dh + c];
-        }
-    }
-}
-
-// drel_keys[δ + T − 1, a·d_h + c] = Σ_b Σ_{i: 0 <= i+δ < T} g[b,a,i,i+δ] (q[b,a,i,c] + v[a,c]).
-// Each thread owns one (head, offset) slice and sums over (b, i) in order.
-template <typename T>
-void TxlRelative<T>::rel_keys_backward(T* drel_keys, const T* dscores, const T* q, int layer,
-                                       const EncodingContext& ctx) const {
-  const int T_ = ctx.seq_len, H = ctx.n_heads, dh = ctx.d_head, D = d_model_, rows = offset_rows(ctx);
-  const T scale = T(1) / std::sqrt(static_cast<T>(dh));
-  const T* v_all = params_ + offsets_[layer].v;
+  // dK[δ, a·d_h + c] = Σ_b drel_part[b, a, δ, c]; each thread owns (a, δ) rows.
+  const int D = d_model_;
+  std::vector<T> drel_keys(static_cast<size_t>(rows) * D);  // [rows, D]
 #pragma omp parallel for collapse(2) schedule(static)
   for (int a = 0; a < H; ++a)
     for (int r = 0; r < rows; ++r) {
-      const int delta = r - (T_ - 1);
-      const int first = std::max(0, -delta), last = std::min(T_ - 1, T_ - 1 - delta);
-      T* out = drel_keys + static_cast<size_t>(r) * D + a * dh;  // [d_h]
+      T* out = drel_keys.data() + static_cast<size_t>(r) * D + a * dh;
       std::fill(out, out + dh, T(0));
-      T weight_sum = 0;  // Σ g, for the v_a term
-      for (int b = 0; b < ctx.batch; ++b) {
-        const size_t head = static_cast<size_t>(b) * H + a;
-        const T* ds = dscores + head * T_ * T_;
-        const T* qh = q + head * T_ * dh;
-        for (int i = first; i <= last; ++i) {
-          const T g = ds[static_cast<size_t>(i) * T_ + i + delta] * scale;
-          weight_sum += g;
-          for (int c = 0; c < dh; ++c) out[c] += g * qh[static_cast<size_t>(i) * dh + c];
-        }
+      for (int b = 0; b < B; ++b) {
+        const T* part = drel_part.data() + ((static_cast<size_t>(b) * H + a) * rows + r) * dh;
+        for (int c = 0; c < dh; ++c) out[c] += part[c];
       }
-      for (int c = 0; c < dh; ++c) out[c] += weight_sum * v_all[a * dh + c];
     }
+  // dW_R += dKᵀ · R
+  multiply(matrix(grads_ + offsets_[layer].w_r, D, D, D),
+           matrix(static_cast<const T*>(drel_keys.data()), rows, D, D).transpose(),
+           matrix(static_cast<const T*>(sinusoids_[layer].data()), rows, D, D), T(1), Write::accumulate);
 }
 
-// dW_R[o, c] += Σ_δ drel_keys[δ, o] R[δ, c]; each thread owns output rows o.
+// Per (b, a), with g = dS/sqrt(d_h) and dP[i, j − i + T − 1] = g_ij (the
+// adjoint of the relative shift):
+//   dq += dP·K_a, dv_part = Σ_i (dP·K_a)_i, drel_part = dPᵀ·(Q + v_a),
+//   dk_j += u_a Σ_i g_ij, du_part = Σ_j (Σ_i g_ij) k_j.
+// Every output slot belongs to one unit, so threads never share what they write.
 template <typename T>
-void TxlRelative<T>::accumulate_w_r_gradient(const T* drel_keys, int layer, const EncodingContext& ctx) {
-  const int D = d_model_, rows = offset_rows(ctx);
-  const T* sinusoids = sinusoids_[layer].data();  // [rows, D]
-  T* dw_r = grads_ + offsets_[layer].w_r;         // [D, D]
-#pragma omp parallel for schedule(static)
-  for (int o = 0; o < D; ++o) {
-    T* out = dw_r + static_cast<size_t>(o) * D;
-    for (int r = 0; r < rows; ++r) {
-      const T weight = drel_keys[static_cast<size_t>(r) * D + o];
-      const T* sinusoid = sinusoids + static_cast<size_t>(r) * D;
-      for (int c = 0; c < D; ++c) out[c] += weight * sinusoid[c];
+void TxlRelative<T>::unit_backward(T* dq, T* dk, T* du_part, T* dv_part, T* drel_part, const T* dscores,
+                                   const T* q, const T* k, int layer, const EncodingContext& ctx) const {
+  const int T_ = ctx.seq_len, H = ctx.n_heads, dh = ctx.d_head, D = d_model_, rows = offset_rows(ctx);
+  const T scale = T(1) / std::sqrt(static_cast<T>(dh));
+  const T* u_all = params_ + offsets_[layer].u;
+  const T* v_all = params_ + offsets_[layer].v;
+#pragma omp parallel
+  {
+    std::vector<T> drelative(static_cast<size_t>(T_) * rows);  // [T, rows] dP
+    std::vector<T> query_v(static_cast<size_t>(T_) * dh);       // [T, d_h]  q_i + v_a
+    std::vector<T> dquery(static_cast<size_t>(T_) * dh);        // [T, d_h]  dP·K_a
+    std::vector<T> column_sum(T_);                               // [T]       Σ_i g_ij
+#pragma omp for schedule(static)
+    for (int unit = 0; unit < ctx.batch * H; ++unit) {
+      const int a = unit % H;
+      const size_t head = static_cast<size_t>(unit) * T_ * dh;
+      const T* ds = dscores + static_cast<size_t>(unit) * T_ * T_;  // [T, T]
+      std::fill(drelative.begin(), drelative.end(), T(0));
+      std::fill(column_sum.begin(), column_sum.end(), T(0));
+      for (int i = 0; i < T_; ++i) {
+        T* shifted = drelative.data() + static_cast<size_t>(i) * rows + (T_ - 1 - i);
+        const T* row = ds + static_cast<size_t>(i) * T_;
+        for (int j = 0; j <= (ctx.causal ? i : T_ - 1); ++j) {
+          shifted[j] = row[j] * scale;
+          column_sum[j] += shifted[j];
+        }
+      }
+      const auto dP = matrix(static_cast<const T*>(drelative.data()), T_, rows, rows);
+      multiply(matrix(dquery.data(), T_, dh, dh), dP, matrix(rel_keys_[layer].data() + a * dh, rows, dh, D), T(1),
+               Write::assign);
+      add_row_vector(query_v.data(), q + head, v_all + a * dh, T_, dh);
+      multiply(matrix(drel_part + static_cast<size_t>(unit) * rows * dh, rows, dh, dh), dP.transpose(),
+               matrix(static_cast<const T*>(query_v.data()), T_, dh, dh), T(1), Write::assign);
+      T* dv = dv_part + static_cast<size_t>(unit) * dh;
+      T* du = du_part + static_cast<size_t>(unit) * dh;
+      std::fill(dv, dv + dh, T(0));
+      std::fill(du, du + dh, T(0));
+      const T* u = u_all + a * dh;
+      for (int t = 0; t < T_; ++t)
+        for (int c = 0; c < dh; ++c) {
+          dq[head + static_cast<size_t>(t) * dh + c] += dquery[static_cast<size_t>(t) * dh + c];
+          dv[c] += dquery[static_cast<size_t>(t) * dh + c];
+          dk[head + static_cast<size_t>(t) * dh + c] += column_sum[t] * u[c];
+          du[c] += column_sum[t] * k[head + static_cast<size_t>(t) * dh + c];
+        }
     }
   }
 }

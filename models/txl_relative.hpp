@@ -25,7 +25,12 @@
 //   dk_j += u_a Σ_i g_ij          du_a += Σ_{b,i,j} g_ij k_j
 //   dq_i += Σ_j g_ij K_a(δ_ij)    dv_a += Σ_{b,i,j} g_ij K_a(δ_ij)
 //   dK_a(δ) = Σ_{b, j−i=δ} g_ij (q_i + v_a),   dW_R += Σ_δ dK(δ) R(ρ(δ))ᵀ
-// Every reduction runs in a fixed order with each thread owning its outputs.
+// Computation: per (b, a) one GEMM P = (Q + v_a)·K_aᵀ over all offsets,
+// read through the "relative shift" S[i,j] += P[i, j − i + T − 1] (the
+// Transformer-XL trick without the reshape); the backward scatters dS into
+// dP the same way and uses GEMMs for dq and dK. Memory: [T, 2T−1] scratch per
+// thread. Every reduction runs in a fixed order with each thread owning its
+// outputs, so results do not depend on the thread count.
 //
 // Causal and bidirectional: both (the reference builds both sides when the
 // attention is not causal); a causal pass only computes offsets δ ≤ 0.
@@ -59,11 +64,9 @@ class TxlRelative : public Encoding<T> {
   // Offsets δ computed this pass: [−(T−1), 0] causal, [−(T−1), T−1] otherwise.
   static int offset_rows(const EncodingContext& ctx) { return ctx.causal ? ctx.seq_len : 2 * ctx.seq_len - 1; }
   void project_positions(int layer, const EncodingContext& ctx);
-  void query_key_backward(T* dq, T* dk, T* du_part, T* dv_part, const T* dscores, const T* k,
-                          int layer, const EncodingContext& ctx) const;
-  void rel_keys_backward(T* drel_keys, const T* dscores, const T* q, int layer,
-                         const EncodingContext& ctx) const;
-  void accumulate_w_r_gradient(const T* drel_keys, int layer, const EncodingContext& ctx);
+  // du_part, dv_part: [B,h,d_h], drel_part: [B,h,rows,d_h], one slot per (b, a).
+  void unit_backward(T* dq, T* dk, T* du_part, T* dv_part, T* drel_part, const T* dscores, const T* q,
+                     const T* k, int layer, const EncodingContext& ctx) const;
 
   std::vector<LayerOffsets> offsets_;
   T* params_ = nullptr;

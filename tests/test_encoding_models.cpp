@@ -120,6 +120,23 @@ TEST(PartBEncodings, EvaluationIsReproducibleForAFixedPositionSeed) {
   }
 }
 
+TEST(PartBEncodings, EvaluationIsIndependentOfTheSubBatchSize) {
+  // Sampled positions depend on (seed, layer, T) only and every other term on
+  // the example itself, so splitting the batch changes nothing.
+  for (const char* name : kEncodings) {
+    const bool causal = std::string(name) == "xpos";
+    Transformer<float> model(small_model_config(6, 6), make_encoding<float>(name), 3);
+    Rng rng(6);
+    const Batch batch = batch_with_segments(rng, 7, 70, 6, causal);  // sub-batches of 3 at T = 70
+    const ForwardResult whole = model.evaluate(batch, 5);
+    const std::vector<float> whole_logits(model.logits(), model.logits() + batch.tokens.size() * 6);
+    model.set_eval_memory_budget(1);
+    ASSERT_LT(model.eval_sub_batch_size(batch.seq_len), batch.batch_size) << name;
+    EXPECT_EQ(model.evaluate(batch, 5).loss, whole.loss) << name;
+    EXPECT_EQ(std::vector<float>(model.logits(), model.logits() + whole_logits.size()), whole_logits) << name;
+  }
+}
+
 // ---- training ------------------------------------------------------------------
 
 namespace {

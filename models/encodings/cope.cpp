@@ -23,12 +23,13 @@
 //   de[r] += Σ_{b,heads,i} dz_i[r]·q_i.
 // At e = 0 (the init) z = 0, so the gates get no gradient until e moves.
 //
-// Cost and memory: one pass per query row with O(T + npos) scratch per
-// thread (no T²×npos temporaries); z is needed only up to r = i + 1 (left) and
-// T − i (right) since p ≤ the number of gates summed. The backward recomputes
-// the gates from q and k instead of keeping [B,h,T,T] per layer. de sums run
-// over a fixed partition of the (b, head) pairs, so the result is the same for
-// any thread count.
+// Cost and memory: per (b, head) unit, z = Q·Eᵀ ([T, npos], one GEMM per
+// table), then one pass per query row with O(T) row buffers; nothing of size
+// T²×npos exists. The backward recomputes the raw scores (a [T, T] GEMM into
+// per-thread scratch) instead of keeping [B,h,T,T] per layer, gathers dZ
+// [T, npos] row by row and ends with two GEMMs, dq += dZ·E and de += dZᵀ·Q.
+// de sums run over a fixed partition of the units, so the result is the same
+// for any thread count.
 //
 // Source: facebookresearch/RAM projects/cope/src/cope/context_position.py
 // (ContextPosSelfAttn: gates σ(q·k/√d_h)·mask, reverse cumsum, clamp to
@@ -48,6 +49,7 @@
 #include "models/cope_positions.hpp"
 #include "models/encoding.hpp"
 #include "models/encoding_options.hpp"
+#include "models/matrix.hpp"
 #include "models/vector_math.hpp"
 
 namespace pebench {
@@ -85,13 +87,12 @@ class CoPE : public Encoding<T> {
   }
 
   void declare_parameters(ParamLayout& layout, const ModelConfig& config) override {
-    d_head_ = config.d_head();
     tables_.resize(config.n_layers);
     const Init init = init_std_ > 0 ? Init::normal(init_std_) : Init::constant(0.0);
     for (int l = 0; l < config.n_layers; ++l) {
       const std::string prefix = fmt::format("encoding.{}.layer{}.", this->name(), l);
-      tables_[l].left = layout.add(prefix + "e_left", {npos_, d_head_}, init, false);
-      tables_[l].right = layout.add(prefix + "e_right", {npos_, d_head_}, init, false);
+      tables_[l].left = layout.add(prefix + "e_left", {npos_, config.d_head()}, init, false);
+      tables_[l].right = layout.add(prefix + "e_right", {npos_, config.d_head()}, init, false);
     }
   }
   void bind(T* params, T* grads) override {
@@ -99,18 +100,21 @@ class CoPE : public Encoding<T> {
     grads_ = grads;
   }
 
+  // Per (b, head): Z = Q·Eᵀ for both tables by GEMM, then one pass per query row.
   void logits_forward(T* scores, const T* q, const T*, int layer, const EncodingContext& ctx) override {
-    const int T_ = ctx.seq_len, dh = ctx.d_head;
-#pragma omp parallel for schedule(static)
-    for (int unit = 0; unit < ctx.batch * ctx.n_heads; ++unit) {
-      RowScratch row(T_, npos_);
-      for (int i = 0; i < T_; ++i) {
-        const T* query = q + (static_cast<size_t>(unit) * T_ + i) * dh;
-        T* s = scores + (static_cast<size_t>(unit) * T_ + i) * T_;
-        const int last = ctx.causal ? i : T_ - 1;
-        for (int j = 0; j <= last; ++j) row.gates[j] = sigmoid(s[j]);
-        prepare_row(row, query, i, layer, ctx);
-        for (int j = 0; j <= last; ++j) s[j] += position_logit(row, i, j) * position_scale(ctx);
+    const int T_ = ctx.seq_len;
+#pragma omp parallel
+    {
+      UnitScratch unit_scratch(T_, npos_, ctx.causal, false);
+#pragma omp for schedule(static)
+      for (int unit = 0; unit < ctx.batch * ctx.n_heads; ++unit) {
+        project_queries(unit_scratch, q + static_cast<size_t>(unit) * T_ * ctx.d_head, layer, ctx);
+        for (int i = 0; i < T_; ++i) {
+          T* s = scores + (static_cast<size_t>(unit) * T_ + i) * T_;  // [T]
+          row_positions(unit_scratch, s, i, ctx);
+          for (int j = 0; j <= last_key(i, ctx); ++j)
+            s[j] += position_logit(unit_scratch, i, j) * position_scale(ctx);
+        }
       }
     }
   }
@@ -123,19 +127,20 @@ class CoPE : public Encoding<T> {
     const int blocks = std::min(units, kMaxBlocks);
     const size_t table = static_cast<size_t>(npos_) * dh;
     std::vector<T> de_blocks(static_cast<size_t>(blocks) * 2 * table, T(0));  // [blocks, 2, npos, d_h]
-#pragma omp parallel for schedule(static)
-    for (int block = 0; block < blocks; ++block) {
-      RowScratch row(T_, npos_);
-      T* de_left = de_blocks.data() + static_cast<size_t>(block) * 2 * table;
-      T* de_right = de_left + table;
-      const int first = static_cast<int>(static_cast<int64_t>(block) * units / blocks);
-      const int end = static_cast<int>(static_cast<int64_t>(block + 1) * units / blocks);
-      for (int unit = first; unit < end; ++unit)
-        for (int i = 0; i < T_; ++i) {
-          const size_t row_offset = static_cast<size_t>(unit) * T_ + i;
-          backward_row(row, dscores + row_offset * T_, dq + row_offset * dh, de_left, de_right, q + row_offset * dh,
-                       k + static_cast<size_t>(unit) * T_ * dh, i, layer, ctx);
+#pragma omp parallel
+    {
+      UnitScratch unit_scratch(T_, npos_, ctx.causal, true);
+#pragma omp for schedule(static)
+      for (int block = 0; block < blocks; ++block) {
+        T* de = de_blocks.data() + static_cast<size_t>(block) * 2 * table;  // [2, npos, d_h]
+        const int first = static_cast<int>(static_cast<int64_t>(block) * units / blocks);
+        const int end = static_cast<int>(static_cast<int64_t>(block + 1) * units / blocks);
+        for (int unit = first; unit < end; ++unit) {
+          const size_t head = static_cast<size_t>(unit) * T_ * dh;
+          unit_backward(unit_scratch, dscores + static_cast<size_t>(unit) * T_ * T_, dq + head, de, de + table,
+                        q + head, k + head, layer, ctx);
         }
+      }
     }
     T* de_left = grads_ + tables_[layer].left;
     T* de_right = grads_ + tables_[layer].right;
@@ -152,97 +157,114 @@ class CoPE : public Encoding<T> {
   struct TableOffsets {
     size_t left = 0, right = 0;  // e_left, e_right: [npos, d_h]
   };
-  // Per-thread buffers for one query row.
-  struct RowScratch {
-    RowScratch(int seq_len, int npos)
-        : gates(seq_len), positions(seq_len), dpositions(seq_len), z_left(npos), z_right(npos), dz_left(npos),
-          dz_right(npos) {}
-    std::vector<T> gates, positions, dpositions;      // [T] g_ij, p_ij, dL/dp_ij
-    std::vector<T> z_left, z_right, dz_left, dz_right;  // [npos] q_i·e[r] and gradients
-    int left_rows = 0, right_rows = 0;                // entries of z in use
+  // Per-thread buffers for one (b, head) unit.
+  struct UnitScratch {
+    UnitScratch(int seq_len, int npos, bool causal, bool backward)
+        : gates(seq_len), positions(seq_len), dpositions(seq_len),
+          z_left(static_cast<size_t>(seq_len) * npos), z_right(causal ? 0 : static_cast<size_t>(seq_len) * npos),
+          dz_left(backward ? z_left.size() : 0), dz_right(backward ? z_right.size() : 0),
+          raw_scores(backward ? static_cast<size_t>(seq_len) * seq_len : 0) {}
+    std::vector<T> gates, positions, dpositions;      // [T] of the current row: g_ij, p_ij, dL/dp_ij
+    std::vector<T> z_left, z_right, dz_left, dz_right;  // [T, npos] z_i[r] = q_i·e[r] and gradients
+    std::vector<T> raw_scores;                        // [T, T] q·kᵀ/sqrt(d_h), recomputed for the backward
   };
+
+  static int last_key(int i, const EncodingContext& ctx) { return ctx.causal ? i : ctx.seq_len - 1; }
 
   T position_scale(const EncodingContext& ctx) const {
     return scale_position_logits_ ? T(1) / std::sqrt(static_cast<T>(ctx.d_head)) : T(1);
   }
 
-  // From the gates of query i: its positions and the z values they can reach.
-  void prepare_row(RowScratch& row, const T* query, int i, int layer, const EncodingContext& ctx) const {
+  // z = Q·Eᵀ: [T, npos] for the left table (and the right one if bidirectional).
+  void project_queries(UnitScratch& u, const T* q, int layer, const EncodingContext& ctx) const {
     const int T_ = ctx.seq_len, dh = ctx.d_head;
-    cope_row_positions(row.positions.data(), row.gates.data(), i, T_, ctx.causal, static_cast<T>(npos_ - 1));
-    const T* e_left = params_ + tables_[layer].left;
-    const T* e_right = params_ + tables_[layer].right;
-    row.left_rows = std::min(npos_, i + 2);  // p_ij <= i − j + 1 <= i + 1
-    row.right_rows = ctx.causal ? 0 : std::min(npos_, T_ - i + 1);
-    for (int r = 0; r < row.left_rows; ++r) row.z_left[r] = vec::dot(query, e_left + size_t(r) * dh, dh);
-    for (int r = 0; r < row.right_rows; ++r) row.z_right[r] = vec::dot(query, e_right + size_t(r) * dh, dh);
+    const auto Q = matrix(q, T_, dh, dh);
+    multiply(matrix(u.z_left.data(), T_, npos_, npos_), Q,
+             matrix(params_ + tables_[layer].left, npos_, dh, dh).transpose(), T(1), Write::assign);
+    if (!ctx.causal)
+      multiply(matrix(u.z_right.data(), T_, npos_, npos_), Q,
+               matrix(params_ + tables_[layer].right, npos_, dh, dh).transpose(), T(1), Write::assign);
+  }
+
+  // Gates and positions of query i from its raw scores s: [T].
+  void row_positions(UnitScratch& u, const T* s, int i, const EncodingContext& ctx) const {
+    for (int j = 0; j <= last_key(i, ctx); ++j) u.gates[j] = sigmoid(s[j]);
+    cope_row_positions(u.positions.data(), u.gates.data(), i, ctx.seq_len, ctx.causal, static_cast<T>(npos_ - 1));
   }
 
   // c_ij: z of the key's side interpolated at p_ij.
-  T position_logit(const RowScratch& row, int i, int j) const {
-    const std::vector<T>& z = j <= i ? row.z_left : row.z_right;
-    const Interpolation<T> at(row.positions[j]);
+  T position_logit(const UnitScratch& u, int i, int j) const {
+    const T* z = (j <= i ? u.z_left.data() : u.z_right.data()) + static_cast<size_t>(i) * npos_;
+    const Interpolation<T> at(u.positions[j]);
     return (T(1) - at.weight) * z[at.low] + at.weight * z[at.high];
   }
 
-  // ds: [T] this row of dscores (in place, gate path added); dquery: [d_h] (+=);
-  // de_left, de_right: [npos, d_h] (+=); query: [d_h]; keys: [T, d_h].
-  void backward_row(RowScratch& row, T* ds, T* dquery, T* de_left, T* de_right, const T* query, const T* keys,
-                    int i, int layer, const EncodingContext& ctx) const {
-    const int T_ = ctx.seq_len, dh = ctx.d_head, last = ctx.causal ? i : T_ - 1;
-    const T score_scale = T(1) / std::sqrt(static_cast<T>(dh)), pos_scale = position_scale(ctx);
-    for (int j = 0; j <= last; ++j)
-      row.gates[j] = sigmoid(vec::dot(query, keys + static_cast<size_t>(j) * dh, dh) * score_scale);
-    prepare_row(row, query, i, layer, ctx);
-    std::fill(row.dz_left.begin(), row.dz_left.begin() + row.left_rows, T(0));
-    std::fill(row.dz_right.begin(), row.dz_right.begin() + row.right_rows, T(0));
-    for (int j = 0; j <= last; ++j) {
+  // One (b, head) unit. ds: [T, T] (in place, gate path added); dq: [T, d_h]
+  // (+=); de_left, de_right: [npos, d_h] (+=); q, k: [T, d_h].
+  void unit_backward(UnitScratch& u, T* ds, T* dq, T* de_left, T* de_right, const T* q, const T* k, int layer,
+                     const EncodingContext& ctx) const {
+    const int T_ = ctx.seq_len, dh = ctx.d_head;
+    const auto Q = matrix(q, T_, dh, dh);
+    multiply(matrix(u.raw_scores.data(), T_, T_, T_), Q, matrix(k, T_, dh, dh).transpose(),
+             T(1) / std::sqrt(static_cast<T>(dh)), Write::assign);
+    project_queries(u, q, layer, ctx);
+    std::fill(u.dz_left.begin(), u.dz_left.end(), T(0));
+    std::fill(u.dz_right.begin(), u.dz_right.end(), T(0));
+    for (int i = 0; i < T_; ++i) {
+      row_positions(u, u.raw_scores.data() + static_cast<size_t>(i) * T_, i, ctx);
+      row_backward(u, ds + static_cast<size_t>(i) * T_, i, ctx);
+    }
+    // dq += dZ·E;  de += dZᵀ·Q  (per side)
+    const size_t left = tables_[layer].left, right = tables_[layer].right;
+    table_backward(dq, de_left, Q, u.dz_left.data(), params_ + left, ctx);
+    if (!ctx.causal) table_backward(dq, de_right, Q, u.dz_right.data(), params_ + right, ctx);
+  }
+
+  // Row i: dz (+=) from the position logits, then the gate path into ds.
+  void row_backward(UnitScratch& u, T* ds, int i, const EncodingContext& ctx) const {
+    const T pos_scale = position_scale(ctx);
+    for (int j = 0; j <= last_key(i, ctx); ++j) {
       const T dc = ds[j] * pos_scale;
-      const std::vector<T>& z = j <= i ? row.z_left : row.z_right;
-      std::vector<T>& dz = j <= i ? row.dz_left : row.dz_right;
-      const Interpolation<T> at(row.positions[j]);
+      const size_t row = static_cast<size_t>(i) * npos_;
+      const T* z = (j <= i ? u.z_left.data() : u.z_right.data()) + row;
+      T* dz = (j <= i ? u.dz_left.data() : u.dz_right.data()) + row;
+      const Interpolation<T> at(u.positions[j]);
       dz[at.low] += dc * (T(1) - at.weight);
       dz[at.high] += dc * at.weight;
       // A clamped p is the integer npos − 1, where low == high: dp = 0 as the clamp demands.
-      row.dpositions[j] = dc * (z[at.high] - z[at.low]);
+      u.dpositions[j] = dc * (z[at.high] - z[at.low]);
     }
-    gate_backward(ds, row, i, ctx);
-    table_backward(dquery, de_left, query, row.dz_left.data(), row.left_rows, tables_[layer].left, dh);
-    table_backward(dquery, de_right, query, row.dz_right.data(), row.right_rows, tables_[layer].right, dh);
+    gate_backward(ds, u, i, ctx);
   }
 
   // Adjoint of the cumulative sums, through the gates into the raw scores.
-  static void gate_backward(T* ds, const RowScratch& row, int i, const EncodingContext& ctx) {
+  static void gate_backward(T* ds, const UnitScratch& u, int i, const EncodingContext& ctx) {
     T running = 0;  // Σ_{j ≤ t} dp_ij: gate t counts for every left key j ≤ t
     for (int t = 0; t <= i; ++t) {
-      running += row.dpositions[t];
-      ds[t] += running * row.gates[t] * (T(1) - row.gates[t]);
+      running += u.dpositions[t];
+      ds[t] += running * u.gates[t] * (T(1) - u.gates[t]);
     }
     if (ctx.causal) return;
     running = 0;  // Σ_{j ≥ t, j > i} dp_ij: gate t counts for every right key j ≥ t
     for (int t = ctx.seq_len - 1; t > i; --t) {
-      running += row.dpositions[t];
-      ds[t] += running * row.gates[t] * (T(1) - row.gates[t]);
+      running += u.dpositions[t];
+      ds[t] += running * u.gates[t] * (T(1) - u.gates[t]);
     }
-    ds[i] += running * row.gates[i] * (T(1) - row.gates[i]);  // the query's own gate counts on both sides
+    ds[i] += running * u.gates[i] * (T(1) - u.gates[i]);  // the query's own gate counts on both sides
   }
 
-  // dquery += Σ_r dz[r]·e[r];  de[r] += dz[r]·query  (r < rows).
-  void table_backward(T* dquery, T* de, const T* query, const T* dz, int rows, size_t table_offset, int dh) const {
-    const T* e = params_ + table_offset;
-    for (int r = 0; r < rows; ++r) {
-      if (dz[r] == T(0)) continue;
-      for (int c = 0; c < dh; ++c) {
-        dquery[c] += dz[r] * e[static_cast<size_t>(r) * dh + c];
-        de[static_cast<size_t>(r) * dh + c] += dz[r] * query[c];
-      }
-    }
+  // dq += dZ·E;  de += dZᵀ·Q.   dz: [T, npos], e, de: [npos, d_h].
+  template <typename QueryView>
+  void table_backward(T* dq, T* de, const QueryView& Q, const T* dz, const T* e, const EncodingContext& ctx) const {
+    const int T_ = ctx.seq_len, dh = ctx.d_head;
+    const auto dZ = matrix(dz, T_, npos_, npos_);
+    multiply(matrix(dq, T_, dh, dh), dZ, matrix(e, npos_, dh, dh), T(1), Write::accumulate);
+    multiply(matrix(de, npos_, dh, dh), dZ.transpose(), Q, T(1), Write::accumulate);
   }
 
   int npos_ = 64;
   bool scale_position_logits_ = true;
   double init_std_ = 0.0;
-  int d_head_ = 0;
   std::vector<TableOffsets> tables_;  // per layer
   T* params_ = nullptr;
   T* grads_ = nullptr;

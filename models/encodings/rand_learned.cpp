@@ -18,6 +18,7 @@
 // Options: max_length (L, default 2048; it sizes the table); L < T is a
 // UsageError. Causal and bidirectional alike.
 #include "models/random_positions.hpp"
+#include "models/layers.hpp"
 #include "models/table_lookup.hpp"
 
 namespace pebench {
@@ -42,7 +43,7 @@ class RandLearned : public Randomized<Encoding<T>> {
     table_lookup_add_forward(x, table_, rows_.data(), ctx.batch, ctx.seq_len, ctx.d_model);
   }
   void input_backward(const T* dx, const EncodingContext& ctx) override {
-    table_lookup_add_backward(dtable_, dx, rows_.data(), ctx.batch, ctx.seq_len, ctx.d_model);
+    embedding_backward(dtable_, dx, rows_.data(), T(1), ctx.batch * ctx.seq_len, ctx.d_model);
   }
 
  private:
