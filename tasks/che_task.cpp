@@ -43,7 +43,7 @@ Example CheTask::sample(const std::string& split, int length, Rng& rng) const {
   if (split != "train" && split != "id" && split != "ood") find_split(split);
   check_length(length);
   const std::vector<int> input = generate_input(length, rng);  // [n]
-  const std::vector<int> output = solve(input);                 // [m]
+  const std::vector<int> output = solve(input);                // [m]
   const size_t n = input.size(), m = output.size();
   if (static_cast<int>(n) != input_length(length) || static_cast<int>(m) != output_length(length))
     throw RuntimeError("task '" + name() + "' generated an example of the wrong shape");
@@ -90,7 +90,8 @@ std::vector<int> text_to_ids(const std::string& text, const std::vector<std::str
   int id_of_char[256];
   std::fill(std::begin(id_of_char), std::end(id_of_char), -1);
   for (size_t id = 0; id < alphabet.size(); ++id)
-    if (alphabet[id].size() == 1) id_of_char[static_cast<unsigned char>(alphabet[id][0])] = static_cast<int>(id);
+    if (alphabet[id].size() == 1)
+      id_of_char[static_cast<unsigned char>(alphabet[id][0])] = static_cast<int>(id);
   std::vector<int> ids(text.size());  // [text.size()]
   for (size_t i = 0; i < text.size(); ++i) {
     ids[i] = id_of_char[static_cast<unsigned char>(text[i])];

@@ -38,7 +38,8 @@ inline std::string join_words(const std::vector<std::string>& words) {
   return text;
 }
 
-inline std::vector<int> names_to_ids(const std::vector<std::string>& names, const std::vector<std::string>& vocab) {
+inline std::vector<int> names_to_ids(const std::vector<std::string>& names,
+                                     const std::vector<std::string>& vocab) {
   std::vector<int> ids;
   for (const auto& name : names) {
     const auto it = std::find(vocab.begin(), vocab.end(), name);
@@ -48,7 +49,8 @@ inline std::vector<int> names_to_ids(const std::vector<std::string>& names, cons
   return ids;
 }
 
-inline std::vector<std::string> ids_to_names(const std::vector<int>& ids, const std::vector<std::string>& vocab) {
+inline std::vector<std::string> ids_to_names(const std::vector<int>& ids,
+                                             const std::vector<std::string>& vocab) {
   std::vector<std::string> names;
   for (int id : ids) names.push_back(id >= 0 && id < static_cast<int>(vocab.size()) ? vocab[id] : "<bad id>");
   return names;
@@ -89,7 +91,8 @@ inline CheSample read_sample(const CheTask& task, const Example& example, int le
 inline std::vector<CheSample> draw(const CheTask& task, int length, int count, uint64_t seed = 7) {
   Rng rng(seed, "che-test");
   std::vector<CheSample> samples;
-  for (int i = 0; i < count; ++i) samples.push_back(read_sample(task, task.sample("train", length, rng), length));
+  for (int i = 0; i < count; ++i)
+    samples.push_back(read_sample(task, task.sample("train", length, rng), length));
   return samples;
 }
 
@@ -153,7 +156,9 @@ inline int shunting_yard_mod(const std::vector<std::string>& symbols, int modulu
     const int right = values.back();
     values.pop_back();
     int& left = values.back();
-    left = c == '+' ? (left + right) % modulus : c == '-' ? (left + modulus - right) % modulus : (left * right) % modulus;
+    left = c == '+'   ? (left + right) % modulus
+           : c == '-' ? (left + modulus - right) % modulus
+                      : (left * right) % modulus;
   }
   EXPECT_EQ(values.size(), 1u) << "malformed expression " << join_words(symbols);
   return values.empty() ? -1 : values.back();

@@ -60,7 +60,8 @@ class DecimalNumber {
   friend bool operator==(const DecimalNumber& a, const DecimalNumber& b) { return a.limbs_ == b.limbs_; }
   friend bool operator<(const DecimalNumber& a, const DecimalNumber& b) {
     if (a.limbs_.size() != b.limbs_.size()) return a.limbs_.size() < b.limbs_.size();
-    return std::lexicographical_compare(a.limbs_.rbegin(), a.limbs_.rend(), b.limbs_.rbegin(), b.limbs_.rend());
+    return std::lexicographical_compare(a.limbs_.rbegin(), a.limbs_.rend(), b.limbs_.rbegin(),
+                                        b.limbs_.rend());
   }
   friend bool operator<=(const DecimalNumber& a, const DecimalNumber& b) { return !(b < a); }
 

@@ -56,15 +56,15 @@ TEST(BinaryNumber, ArithmeticMatchesMachineIntegersBelowTwoToThe64) {
     const uint64_t a = rng.next_u64() >> rng.below(64), b = rng.next_u64() >> rng.below(64);
     const unsigned __int128 product = static_cast<unsigned __int128>(a) * b;
     const unsigned __int128 sum = static_cast<unsigned __int128>(a) + b;
-    const BinaryNumber big_product = BinaryNumber(a) * BinaryNumber(b), big_sum = BinaryNumber(a) + BinaryNumber(b);
+    const BinaryNumber big_product = BinaryNumber(a) * BinaryNumber(b),
+                       big_sum = BinaryNumber(a) + BinaryNumber(b);
     EXPECT_EQ(big_product.words().size() > 0 ? big_product.words()[0] : 0, static_cast<uint64_t>(product));
-    EXPECT_EQ(big_product.words().size() > 1 ? big_product.words()[1] : 0, static_cast<uint64_t>(product >> 64));
+    EXPECT_EQ(big_product.words().size() > 1 ? big_product.words()[1] : 0,
+              static_cast<uint64_t>(product >> 64));
     EXPECT_EQ(big_sum.words().size() > 0 ? big_sum.words()[0] : 0, static_cast<uint64_t>(sum));
     EXPECT_EQ(big_sum.words().size() > 1 ? big_sum.words()[1] : 0, static_cast<uint64_t>(sum >> 64));
     EXPECT_EQ(compare(BinaryNumber(a), BinaryNumber(b)), a < b ? -1 : a > b ? 1 : 0);
-    if (a >= b) {
-      EXPECT_EQ(BinaryNumber(a) - BinaryNumber(b), BinaryNumber(a - b));
-    }
+    if (a >= b) { EXPECT_EQ(BinaryNumber(a) - BinaryNumber(b), BinaryNumber(a - b)); }
   }
 }
 
@@ -111,9 +111,7 @@ TEST(BinaryNumber, IsqrtIsExactAroundPerfectSquares) {
   for (uint64_t r : {0ull, 1ull, 2ull, 3ull, 4294967295ull, 4294967296ull}) {
     const BinaryNumber root(r), square = BinaryNumber(r) * BinaryNumber(r);
     EXPECT_EQ(isqrt(square), root) << r;
-    if (r > 0) {
-      EXPECT_EQ(isqrt(square - BinaryNumber(1)), BinaryNumber(r - 1)) << r;
-    }
+    if (r > 0) { EXPECT_EQ(isqrt(square - BinaryNumber(1)), BinaryNumber(r - 1)) << r; }
     EXPECT_EQ(isqrt(square + BinaryNumber(2 * r)), root) << r;  // (r+1)² - 1
   }
   Rng rng(4, "isqrt-squares");

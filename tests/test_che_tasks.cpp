@@ -22,7 +22,7 @@ const Strings kDigits = {"0", "1", "2", "3", "4"};
 struct CheTaskFacts {
   std::string name;
   std::string family;
-  Strings input_vocab;   // placeholder "_" included
+  Strings input_vocab;  // placeholder "_" included
   Strings output_vocab;
   std::function<int(int)> output_length;  // m(N)
   bool scored_through_end;                // accuracy stops after the first "<end>"
@@ -35,14 +35,36 @@ std::vector<CheTaskFacts> all_facts() {
   auto plus_one = [](int n) { return n + 1; };
   return {
       {"even_pairs", "regular", {"0", "1", "_"}, kBits, one, false, {}},
-      {"modular_arithmetic", "regular", {"0", "1", "2", "3", "4", "+", "-", "*", "_"}, kDigits, one, false, {}},
+      {"modular_arithmetic",
+       "regular",
+       {"0", "1", "2", "3", "4", "+", "-", "*", "_"},
+       kDigits,
+       one,
+       false,
+       {}},
       {"parity_check", "regular", {"0", "1", "_"}, kBits, one, false, {}},
       {"cycle_navigation", "regular", {"-1", "0", "+1", "_"}, kDigits, one, false, {}},
-      {"stack_manipulation", "dcf", {"0", "1", "POP", "PUSH0", "PUSH1", "_"}, {"0", "1", "<end>"}, plus_one, true, {}},
+      {"stack_manipulation",
+       "dcf",
+       {"0", "1", "POP", "PUSH0", "PUSH1", "_"},
+       {"0", "1", "<end>"},
+       plus_one,
+       true,
+       {}},
       {"reverse_string", "dcf", {"0", "1", "_"}, kBits, same, false, {}},
-      {"modular_arithmetic_brackets", "dcf", {"0", "1", "2", "3", "4", "+", "-", "*", "(", ")", "_"}, kDigits, one,
-       false, {}},
-      {"solve_equation", "dcf", {"0", "1", "2", "3", "4", "+", "-", "(", ")", "x", "=", "_"}, kDigits, one, false,
+      {"modular_arithmetic_brackets",
+       "dcf",
+       {"0", "1", "2", "3", "4", "+", "-", "*", "(", ")", "_"},
+       kDigits,
+       one,
+       false,
+       {}},
+      {"solve_equation",
+       "dcf",
+       {"0", "1", "2", "3", "4", "+", "-", "(", ")", "x", "=", "_"},
+       kDigits,
+       one,
+       false,
        {"="}},
       {"duplicate_string", "cs", {"0", "1", "_"}, kBits, [](int n) { return 2 * n; }, false, {}},
       {"missing_duplicate_string", "cs", {"0", "1", "?", "<pad>", "_"}, kBits, one, false, {}},
@@ -54,11 +76,17 @@ std::vector<CheTaskFacts> all_facts() {
   };
 }
 
+// Names the parameter in test output instead of dumping its bytes.
+void PrintTo(const CheTaskFacts& facts, std::ostream* out) { *out << facts.name; }
+
 const std::vector<int> kEdgeLengths = {1, 2, 3, 40, 41, 500};
 
 class CheTaskTest : public ::testing::TestWithParam<CheTaskFacts> {
  protected:
-  void SetUp() override { task = make_che_task(GetParam().name); ASSERT_NE(task, nullptr); }
+  void SetUp() override {
+    task = make_che_task(GetParam().name);
+    ASSERT_NE(task, nullptr);
+  }
   std::unique_ptr<CheTask> task;
 };
 
@@ -101,7 +129,8 @@ TEST_P(CheTaskTest, ExamplesAreInputThenPlaceholders) {
       ASSERT_EQ(static_cast<int>(example.tokens.size()), task->sequence_length(length));
       for (int t = 0; t < static_cast<int>(example.tokens.size()); ++t) {
         const bool is_output = t >= n;
-        EXPECT_EQ(example.tokens[t] == task->placeholder_id(), is_output) << "N = " << length << ", t = " << t;
+        EXPECT_EQ(example.tokens[t] == task->placeholder_id(), is_output)
+            << "N = " << length << ", t = " << t;
         EXPECT_EQ(example.targets[t] == Example::kNoTarget, !is_output) << "N = " << length << ", t = " << t;
         if (is_output) {
           EXPECT_GE(example.targets[t], 0);
@@ -120,10 +149,9 @@ TEST_P(CheTaskTest, ScoresEveryOutputOrUpToTheFirstEnd) {
   for (int length : kEdgeLengths) {
     for (int i = 0; i < 20; ++i) {
       const CheSample sample = read_sample(*task, task->sample("id", length, rng), length);
-      const auto first_end = std::find(sample.output.begin(), sample.output.end(), "<end>") - sample.output.begin();
-      if (GetParam().scored_through_end) {
-        ASSERT_LT(first_end, static_cast<long>(sample.output.size()));
-      }
+      const auto first_end =
+          std::find(sample.output.begin(), sample.output.end(), "<end>") - sample.output.begin();
+      if (GetParam().scored_through_end) { ASSERT_LT(first_end, static_cast<long>(sample.output.size())); }
       for (size_t p = 0; p < sample.scored.size(); ++p) {
         const bool expected = !GetParam().scored_through_end || static_cast<long>(p) <= first_end;
         EXPECT_EQ(sample.scored[p], expected) << "N = " << length << ", output " << p;
@@ -161,7 +189,8 @@ TEST_P(CheTaskTest, SameSeedGivesTheSameExamples) {
 TEST_P(CheTaskTest, DifferentSeedsGiveDifferentExamples) {
   Rng first(1, "data"), second(2, "data");
   int differing = 0;
-  for (int i = 0; i < 10; ++i) differing += task->sample("train", 40, first).tokens != task->sample("train", 40, second).tokens;
+  for (int i = 0; i < 10; ++i)
+    differing += task->sample("train", 40, first).tokens != task->sample("train", 40, second).tokens;
   EXPECT_GE(differing, 9);
 }
 
@@ -174,13 +203,20 @@ TEST_P(CheTaskTest, RejectsLengthsOutsideOneToTheMaximum) {
   EXPECT_THROW(task->sample("train", CheTask::kMaxLength + 1, rng), UsageError);
 }
 
+TEST_P(CheTaskTest, WorksAtTheMaximumLength) {
+  Rng rng(6, "max");
+  const Example example = task->sample("ood", CheTask::kMaxLength, rng);
+  EXPECT_EQ(static_cast<int>(example.tokens.size()), task->sequence_length(CheTask::kMaxLength));
+}
+
 TEST_P(CheTaskTest, RejectsAnUnknownSplitNamingIt) {
   Rng rng(5);
   try {
     task->sample("oodd", 5, rng);
     FAIL() << "expected UsageError";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown split 'oodd' (closest: ood"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown split 'oodd' (closest: ood"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -190,7 +226,8 @@ TEST_P(CheTaskTest, SolvesEveryGeneratedInputToTheSampledTargets) {
     const std::vector<int> input = task->generate_input(length, generate_rng);
     const Example example = task->sample("ood", length, sample_rng);
     ASSERT_EQ(std::vector<int>(example.tokens.begin(), example.tokens.begin() + input.size()), input);
-    EXPECT_EQ(std::vector<int>(example.targets.begin() + input.size(), example.targets.end()), task->solve(input));
+    EXPECT_EQ(std::vector<int>(example.targets.begin() + input.size(), example.targets.end()),
+              task->solve(input));
   }
 }
 
@@ -215,7 +252,8 @@ TEST(CheTasks, SamplingAFullBatchAtLengthFiveHundredTakesMilliseconds) {
     Rng rng(1, "speed");
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < 512; ++i) task->sample("ood", 500, rng);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     EXPECT_LT(ms, 100.0) << facts.name;  // generous for a loaded 2-core machine; typically a few ms
     RecordProperty(facts.name + "_ms", std::to_string(ms));
   }

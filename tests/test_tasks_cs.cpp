@@ -111,8 +111,9 @@ Operands read_operands(const Strings& input, const std::string& op) {
   EXPECT_NE(separator, input.end()) << join_words(input);
   EXPECT_EQ(std::count(input.begin(), input.end(), op), 1) << join_words(input);
   const Strings left(input.begin(), separator), right(separator + (separator != input.end()), input.end());
-  return {DecimalNumber::from_lsb_first_bits(to_bits(left)), DecimalNumber::from_lsb_first_bits(to_bits(right)),
-          static_cast<int>(left.size()), static_cast<int>(right.size())};
+  return {DecimalNumber::from_lsb_first_bits(to_bits(left)),
+          DecimalNumber::from_lsb_first_bits(to_bits(right)), static_cast<int>(left.size()),
+          static_cast<int>(right.size())};
 }
 
 // The bits before the first "<end>" of an answer, checked to be the shortest
@@ -122,10 +123,9 @@ DecimalNumber read_terminated_answer(const Strings& output) {
   EXPECT_NE(end, output.end());
   const Strings bits(output.begin(), end);
   EXPECT_FALSE(bits.empty());
-  if (bits.size() > 1) {
-    EXPECT_EQ(bits.back(), "1") << "high zeros in " << join_words(output);
-  }
-  for (auto it = end + (end != output.end()); it != output.end(); ++it) EXPECT_EQ(*it, "0") << join_words(output);
+  if (bits.size() > 1) { EXPECT_EQ(bits.back(), "1") << "high zeros in " << join_words(output); }
+  for (auto it = end + (end != output.end()); it != output.end(); ++it)
+    EXPECT_EQ(*it, "0") << join_words(output);
   return DecimalNumber::from_lsb_first_bits(to_bits(bits));
 }
 
@@ -137,7 +137,8 @@ TEST(BinaryAddition, AnswerIsTheExactSumLeastSignificantBitFirst) {
       const Operands operands = read_operands(sample.input, "+");
       ASSERT_FALSE(operands.left == DecimalNumber()) << "operands are >= 1";
       ASSERT_FALSE(operands.right == DecimalNumber()) << "operands are >= 1";
-      ASSERT_EQ(read_terminated_answer(sample.output).to_string(), (operands.left + operands.right).to_string())
+      ASSERT_EQ(read_terminated_answer(sample.output).to_string(),
+                (operands.left + operands.right).to_string())
           << join_words(sample.input);
     }
   }
@@ -146,10 +147,10 @@ TEST(BinaryAddition, AnswerIsTheExactSumLeastSignificantBitFirst) {
 TEST(BinaryAddition, WorkedExamplesFromTheSpecAndDesign) {
   const auto task = make_che_task("binary_addition");
   EXPECT_EQ(solve_text(*task, "0 0 1 + 0 1 1 0 1"), "0 1 0 1 1 <end> 0 0 0 0");  // 4 + 22 = 26
-  EXPECT_EQ(solve_text(*task, "1 0 + 1 1"), "0 0 1 <end> 0 0");                   // 1 + 3 = 4
-  EXPECT_EQ(solve_text(*task, "0"), "0 <end>");                                   // N = 1: u = 0
-  EXPECT_EQ(solve_text(*task, "0 1"), "0 1 <end>");                               // N = 2: u = 2
-  EXPECT_EQ(solve_text(*task, "1 1 1 1 + 1"), "0 0 0 0 1 <end> 0");               // carry into a new bit
+  EXPECT_EQ(solve_text(*task, "1 0 + 1 1"), "0 0 1 <end> 0 0");                  // 1 + 3 = 4
+  EXPECT_EQ(solve_text(*task, "0"), "0 <end>");                                  // N = 1: u = 0
+  EXPECT_EQ(solve_text(*task, "0 1"), "0 1 <end>");                              // N = 2: u = 2
+  EXPECT_EQ(solve_text(*task, "1 1 1 1 + 1"), "0 0 0 0 1 <end> 0");              // carry into a new bit
 }
 
 TEST(BinaryAddition, ReproducesTheSampleLineOfTheDesign) {
@@ -200,7 +201,8 @@ TEST(BinaryMultiplication, AnswerIsTheExactProductLeastSignificantBitFirst) {
       const Operands operands = read_operands(sample.input, "*");
       ASSERT_FALSE(operands.left == DecimalNumber()) << "operands are >= 1";
       ASSERT_FALSE(operands.right == DecimalNumber()) << "operands are >= 1";
-      ASSERT_EQ(read_terminated_answer(sample.output).to_string(), (operands.left * operands.right).to_string())
+      ASSERT_EQ(read_terminated_answer(sample.output).to_string(),
+                (operands.left * operands.right).to_string())
           << join_words(sample.input);
     }
   }
@@ -209,9 +211,9 @@ TEST(BinaryMultiplication, AnswerIsTheExactProductLeastSignificantBitFirst) {
 TEST(BinaryMultiplication, WorkedExamplesFromTheSpec) {
   const auto task = make_che_task("binary_multiplication");
   EXPECT_EQ(solve_text(*task, "0 0 1 * 0 1 1 0 1"), "0 0 0 1 1 0 1 <end> 0");  // 4 · 22 = 88
-  EXPECT_EQ(solve_text(*task, "1 1 * 1 1"), "1 0 0 1 <end>");                   // 3 · 3 = 9 fills N
-  EXPECT_EQ(solve_text(*task, "1"), "<end>");                                   // N = 1: fixed target
-  EXPECT_EQ(solve_text(*task, "1 0"), "0 <end>");                               // N = 2: fixed target
+  EXPECT_EQ(solve_text(*task, "1 1 * 1 1"), "1 0 0 1 <end>");                  // 3 · 3 = 9 fills N
+  EXPECT_EQ(solve_text(*task, "1"), "<end>");                                  // N = 1: fixed target
+  EXPECT_EQ(solve_text(*task, "1 0"), "0 <end>");                              // N = 2: fixed target
 }
 
 TEST(BinaryMultiplication, LengthsBelowThreeHaveTheFixedTarget) {
@@ -240,8 +242,8 @@ TEST(ComputeSqrt, WorkedExamples) {
   const auto task = make_che_task("compute_sqrt");
   EXPECT_EQ(solve_text(*task, "1 0 0 1 0 1"), "1 1 0");  // √37 -> 6 (specs §3.14)
   EXPECT_EQ(solve_text(*task, "1"), "1");
-  EXPECT_EQ(solve_text(*task, "1 1"), "1");              // √3 -> 1
-  EXPECT_EQ(solve_text(*task, "0 0 1 0 0"), "0 1 0");    // √4 -> 2, padded at the front
+  EXPECT_EQ(solve_text(*task, "1 1"), "1");                    // √3 -> 1
+  EXPECT_EQ(solve_text(*task, "0 0 1 0 0"), "0 1 0");          // √4 -> 2, padded at the front
   EXPECT_EQ(solve_text(*task, "1 1 1 1 1 1 1 1"), "1 1 1 1");  // √255 -> 15
 }
 

@@ -17,7 +17,9 @@ using namespace pebench::testing;
 namespace {
 
 bool is_bit(const std::string& symbol) { return symbol == "0" || symbol == "1"; }
-bool is_digit(const std::string& symbol) { return symbol.size() == 1 && symbol[0] >= '0' && symbol[0] <= '4'; }
+bool is_digit(const std::string& symbol) {
+  return symbol.size() == 1 && symbol[0] >= '0' && symbol[0] <= '4';
+}
 
 // ---- stack_manipulation ----------------------------------------------------
 
@@ -53,9 +55,9 @@ TEST(StackManipulation, AnswerIsTheFinalStackTopFirstThenEndThenZeros) {
 TEST(StackManipulation, WorkedExampleFromTheSpec) {
   const auto task = make_che_task("stack_manipulation");
   EXPECT_EQ(solve_text(*task, "0 1 1 0 PUSH1 POP POP"), "1 1 0 <end> 0 0 0 0");
-  EXPECT_EQ(solve_text(*task, "1"), "1 <end>");                     // N = 1: a stack, no actions
+  EXPECT_EQ(solve_text(*task, "1"), "1 <end>");                      // N = 1: a stack, no actions
   EXPECT_EQ(solve_text(*task, "0 POP POP PUSH1"), "1 <end> 0 0 0");  // POP on an empty stack is ignored
-  EXPECT_EQ(solve_text(*task, "1 POP"), "<end> 0 0");                 // empty final stack
+  EXPECT_EQ(solve_text(*task, "1 POP"), "<end> 0 0");                // empty final stack
 }
 
 TEST(StackManipulation, InputIsAStackOfOneToNMinusOneBitsThenActions) {
@@ -65,15 +67,14 @@ TEST(StackManipulation, InputIsAStackOfOneToNMinusOneBitsThenActions) {
     for (const auto& sample : draw(*task, length, 300)) {
       const auto first_action = std::find_if(sample.input.begin(), sample.input.end(),
                                              [](const std::string& s) { return !is_bit(s); });
-      ASSERT_TRUE(std::all_of(first_action, sample.input.end(), [](const std::string& s) { return !is_bit(s); }))
-          << join_words(sample.input);
+      ASSERT_TRUE(std::all_of(first_action, sample.input.end(), [](const std::string& s) {
+        return !is_bit(s);
+      })) << join_words(sample.input);
       stack_sizes.insert(first_action - sample.input.begin());
     }
     EXPECT_EQ(*stack_sizes.begin(), 1) << "N = " << length;
     EXPECT_EQ(*stack_sizes.rbegin(), length - 1) << "N = " << length;
-    if (length <= 5) {
-      EXPECT_EQ(static_cast<int>(stack_sizes.size()), length - 1) << "every k in 1..N-1";
-    }
+    if (length <= 5) { EXPECT_EQ(static_cast<int>(stack_sizes.size()), length - 1) << "every k in 1..N-1"; }
   }
 }
 
@@ -137,7 +138,8 @@ TEST(ModularArithmeticBrackets, LongExpressionsAreBracketedWithUnaryMinusOnlyOnD
       for (size_t i = 0; i < s.size(); ++i) {
         depth += s[i] == "(" ? 1 : s[i] == ")" ? -1 : 0;
         ASSERT_TRUE(depth > 0 || i + 1 == s.size()) << "outer brackets enclose everything: " << join_words(s);
-        const bool unary = s[i] == "-" && (s[i - 1] == "(" || s[i - 1] == "+" || s[i - 1] == "-" || s[i - 1] == "*");
+        const bool unary =
+            s[i] == "-" && (s[i - 1] == "(" || s[i - 1] == "+" || s[i - 1] == "-" || s[i - 1] == "*");
         if (unary) {
           ASSERT_TRUE(is_digit(s[i + 1])) << join_words(s);
         } else if (s[i] == "+" || s[i] == "-" || s[i] == "*") {
@@ -203,6 +205,7 @@ TEST(SolveEquation, RejectsInputThatIsNotAnEquationWithUsageError) {
   EXPECT_THROW(solve_text(*task, "( 4 - x ) 1 1"), UsageError);  // no "="
   EXPECT_THROW(solve_text(*task, "( 4 - 2 ) = 1"), UsageError);  // no "x"
   EXPECT_THROW(solve_text(*task, "( x - x ) = 1"), UsageError);  // x cancels: no solution
+  EXPECT_THROW(solve_text(*task, "( x - x ) = 0"), UsageError);  // x cancels: every digit solves it
 }
 
 }  // namespace

@@ -104,7 +104,9 @@ TEST(ModularArithmetic, WorkedExamplesFromTheSpec) {
 TEST(ModularArithmetic, InputAlternatesDigitsAndOperatorsAndEvenLengthsLoseOneSymbol) {
   const auto task = make_che_task("modular_arithmetic");
   const Strings digits = {"0", "1", "2", "3", "4"}, operators = {"+", "-", "*"};
-  auto in = [](const Strings& set, const std::string& symbol) { return std::count(set.begin(), set.end(), symbol) > 0; };
+  auto in = [](const Strings& set, const std::string& symbol) {
+    return std::count(set.begin(), set.end(), symbol) > 0;
+  };
   for (int length : oracle_lengths()) {
     for (const auto& sample : draw(*task, length, 50)) {
       ASSERT_EQ(static_cast<int>(sample.input.size()), length % 2 ? length : length - 1);

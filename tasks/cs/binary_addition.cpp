@@ -35,8 +35,8 @@ class BinaryAddition : public CheTask {
 
   std::vector<int> solve(const std::vector<int>& input) const override {
     const auto operands = parse_binary_operands(input, kPlus);
-    const BinaryNumber sum = operands ? operands->left + operands->right
-                                      : BinaryNumber::from_bits(input, BitOrder::lsb_first);
+    const BinaryNumber sum =
+        operands ? operands->left + operands->right : BinaryNumber::from_bits(input, BitOrder::lsb_first);
     std::vector<int> output = sum.minimal_bits(BitOrder::lsb_first);  // [N+1]: bits, <end>, padding
     output.push_back(kEnd);
     output.resize(input.size() + 1, kBitZero);

@@ -36,8 +36,10 @@ class BinaryMultiplication : public CheTask {
   std::vector<int> solve(const std::vector<int>& input) const override {
     const auto operands = parse_binary_operands(input, kTimes);
     std::vector<int> output;  // [N]: bits, <end>, padding
-    if (operands) output = (operands->left * operands->right).minimal_bits(BitOrder::lsb_first);
-    else output.assign(input.size() - 1, kBitZero);
+    if (operands)
+      output = (operands->left * operands->right).minimal_bits(BitOrder::lsb_first);
+    else
+      output.assign(input.size() - 1, kBitZero);
     output.push_back(kEnd);
     output.resize(input.size(), kBitZero);
     return output;

@@ -13,7 +13,8 @@ std::vector<int> generate_binary_operands(int length, int separator_id, Rng& rng
   }
   const int left_bits = static_cast<int>(rng.uniform_int(1, length - 2));
   const int right_bits = length - 1 - left_bits;
-  std::vector<int> input = BinaryNumber::random_nonzero(left_bits, rng).to_bits(left_bits, BitOrder::lsb_first);
+  std::vector<int> input =
+      BinaryNumber::random_nonzero(left_bits, rng).to_bits(left_bits, BitOrder::lsb_first);
   input.push_back(separator_id);
   const std::vector<int> right =
       BinaryNumber::random_nonzero(right_bits, rng).to_bits(right_bits, BitOrder::lsb_first);

@@ -27,12 +27,14 @@ class BucketSort : public CheTask {
   std::vector<int> solve(const std::vector<int>& input) const override {
     int bucket_sizes[kSymbols] = {};
     for (int symbol : input) {
-      if (symbol < 0 || symbol >= kSymbols) throw UsageError("bucket_sort: token id " + std::to_string(symbol) + " is not a symbol");
+      if (symbol < 0 || symbol >= kSymbols)
+        throw UsageError("bucket_sort: token id " + std::to_string(symbol) + " is not a symbol");
       ++bucket_sizes[symbol];
     }
     std::vector<int> output;  // [N]
     output.reserve(input.size());
-    for (int symbol = 0; symbol < kSymbols; ++symbol) output.insert(output.end(), bucket_sizes[symbol], symbol);
+    for (int symbol = 0; symbol < kSymbols; ++symbol)
+      output.insert(output.end(), bucket_sizes[symbol], symbol);
     return output;
   }
 };

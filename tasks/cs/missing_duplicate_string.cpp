@@ -29,7 +29,7 @@ class MissingDuplicateString : public CheTask {
     if (length == 1) return {kOne};
     const int half = length / 2;
     const std::vector<int> word = uniform_symbols(half, 2, rng);  // [h]
-    std::vector<int> input = word;                                  // [N]: w w (one hidden), pad
+    std::vector<int> input = word;                                // [N]: w w (one hidden), pad
     input.insert(input.end(), word.begin(), word.end());
     input[rng.below(2 * half)] = kHidden;
     if (length % 2) input.push_back(kPadding);
@@ -41,10 +41,12 @@ class MissingDuplicateString : public CheTask {
     if (input.size() == 1) return {input[0] == kOne ? 1 : 0};
     const size_t half = input.size() / 2;
     const auto hidden = std::find(input.begin(), input.begin() + 2 * half, kHidden);
-    if (hidden == input.begin() + 2 * half) throw UsageError("missing_duplicate_string: no hidden symbol '?'");
+    if (hidden == input.begin() + 2 * half)
+      throw UsageError("missing_duplicate_string: no hidden symbol '?'");
     const size_t position = hidden - input.begin();
     const int twin = input[(position + half) % (2 * half)];
-    if (twin != kZero && twin != kOne) throw UsageError("missing_duplicate_string: the twin of '?' is not a bit");
+    if (twin != kZero && twin != kOne)
+      throw UsageError("missing_duplicate_string: the twin of '?' is not a bit");
     return {twin};
   }
 };

@@ -12,7 +12,8 @@ static void append_leaf(std::string& out, int length, int modulus, Rng& rng) {
   if (bracketed) out += ')';
 }
 
-void append_bracket_expression(std::string& out, int length, int modulus, bool with_multiplication, Rng& rng) {
+void append_bracket_expression(std::string& out, int length, int modulus, bool with_multiplication,
+                               Rng& rng) {
   if (length <= 4) {
     append_leaf(out, length, modulus, rng);
     return;

@@ -22,8 +22,7 @@ class StackManipulation : public CheTask {
   enum Input { kZero, kOne, kPop, kPushZero, kPushOne };
   enum Output { kBitZero, kBitOne, kEnd };
 
-  StackManipulation()
-      : CheTask("dcf", {"0", "1", "POP", "PUSH0", "PUSH1"}, {"0", "1", "<end>"}, "<end>") {}
+  StackManipulation() : CheTask("dcf", {"0", "1", "POP", "PUSH0", "PUSH1"}, {"0", "1", "<end>"}, "<end>") {}
 
   int output_length(int length) const override { return length + 1; }
 
@@ -49,10 +48,20 @@ class StackManipulation : public CheTask {
   // bit after an action, and treating it as a push keeps solve() total.
   static void apply(int symbol, std::vector<int>& stack) {
     switch (symbol) {
-      case kZero: case kPushZero: stack.push_back(kBitZero); break;
-      case kOne: case kPushOne: stack.push_back(kBitOne); break;
-      case kPop: if (!stack.empty()) stack.pop_back(); break;
-      default: throw UsageError("stack_manipulation: token id " + std::to_string(symbol) + " is not an input symbol");
+      case kZero:
+      case kPushZero:
+        stack.push_back(kBitZero);
+        break;
+      case kOne:
+      case kPushOne:
+        stack.push_back(kBitOne);
+        break;
+      case kPop:
+        if (!stack.empty()) stack.pop_back();
+        break;
+      default:
+        throw UsageError("stack_manipulation: token id " + std::to_string(symbol) +
+                         " is not an input symbol");
     }
   }
 };
