@@ -148,6 +148,7 @@ class Counting final : public Task {
     const std::vector<double> weights = {kSetWeight, kIncrementWeight, row.pass_weight};  // indexed by Statement
     Example example;
     while (!try_sample_program(weights, length, rng, example)) {
+      // RAM regenerates a program that sets no variable (see the header).
     }
     return example;
   }
