@@ -105,8 +105,9 @@ def median_seconds(step, repeats):
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
-    cpu_share = (time.process_time() - cpu_start) / ((time.perf_counter() - wall_start) * torch.get_num_threads())
-    return statistics.median(times), cpu_share
+    cpu = time.process_time() - cpu_start
+    cpu_share = cpu / ((time.perf_counter() - wall_start) * torch.get_num_threads())
+    return statistics.median(times), cpu_share, cpu / repeats
 
 
 def reset_peak_memory():
@@ -141,21 +142,22 @@ def bench_shape(name, steps):
         optimizer.step()
 
     model.train()
-    seconds, share = median_seconds(train_step, steps)
+    seconds, share, cpu = median_seconds(train_step, steps)
     tokens_per_step = s["batch"] * s["seq_len"]
     print(f"\n{name}: torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
     print(f"  train  nope  {tokens_per_step / seconds:>10.0f} tokens/s  "
-          f"{3 * forward_flops(s, s['batch'], s['seq_len']) / seconds * 1e-9:>7.1f} GFLOP/s   (cpu share {100 * share:.0f}%)")
+          f"{3 * forward_flops(s, s['batch'], s['seq_len']) / seconds * 1e-9:>7.1f} GFLOP/s   ({tokens_per_step / cpu:.0f} tokens per CPU-second, cpu share {100 * share:.0f}%)")
 
     model.eval()
     with torch.no_grad():
-        seconds, share = median_seconds(lambda: model(tokens), steps)
+        seconds, share, cpu = median_seconds(lambda: model(tokens), steps)
         print(f"  eval   nope  {tokens_per_step / seconds:>10.0f} tokens/s  "
               f"{forward_flops(s, s['batch'], s['seq_len']) / seconds * 1e-9:>7.1f} GFLOP/s   "
-              f"(cpu share {100 * share:.0f}%, length {s['seq_len']})")
+              f"({tokens_per_step / cpu:.0f} tokens per CPU-second, cpu share {100 * share:.0f}%, "
+              f"length {s['seq_len']})")
         long_tokens, _ = random_batch(s, 16, 1000, generator)
         reset_peak_memory()
-        seconds, _ = median_seconds(lambda: model(long_tokens), 1)
+        seconds, _, _ = median_seconds(lambda: model(long_tokens), 1)
         print(f"  eval   nope  {16 * 1000 / seconds:>10.0f} tokens/s  "
               f"{forward_flops(s, 16, 1000) / seconds * 1e-9:>7.1f} GFLOP/s   (length 1000, 16 sequences, one "
               f"batch, peak RSS {peak_memory_mib():.0f} MiB)")

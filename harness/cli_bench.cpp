@@ -15,7 +15,10 @@
 // With --encoding, each listed encoding's training tokens/s is shown next to
 // nope's. Timings are the median over --steps steps after one warm-up step;
 // "cpu share" is the CPU time the process got over wall time × threads (on a
-// shared machine, well below 100% means the timings are inflated by others).
+// shared machine, well below 100% means the timings are inflated by others;
+// with several threads it also drops while threads wait), and "tokens per
+// CPU-second" divides by the CPU time actually used, which other processes
+// barely affect.
 // `--data` runs the task generators' benchmark (harness/bench_data.hpp).
 // bench/torch_reference.py measures the same shapes in PyTorch eager.
 #include <algorithm>
@@ -134,6 +137,7 @@ double process_cpu_seconds() {
 struct Timing {
   double median_seconds = 0;
   double cpu_share = 0;
+  double cpu_seconds = 0;  // process CPU time per step (all threads)
 };
 template <typename Step>
 Timing time_steps(int repeats, Step step) {
@@ -147,7 +151,7 @@ Timing time_steps(int repeats, Step step) {
     times.push_back(seconds_since(start));
   }
   const double cpu = process_cpu_seconds() - cpu_start, wall = seconds_since(wall_start);
-  return {median(times), cpu / (wall * omp_get_max_threads())};
+  return {median(times), cpu / (wall * omp_get_max_threads()), cpu / repeats};
 }
 
 // Peak resident memory since the last reset_peak_memory(), in MiB (Linux).
@@ -173,6 +177,7 @@ struct Throughput {
   double tokens_per_s = 0;
   double gflops = 0;
   double cpu_share = 0;
+  double tokens_per_cpu_s = 0;  // robust to other processes on a shared machine
 };
 
 Throughput measure_training(const BenchShape& shape, const std::string& encoding, int steps) {
@@ -188,7 +193,8 @@ Throughput measure_training(const BenchShape& shape, const std::string& encoding
   });
   const double seconds = timing.median_seconds;
   return {shape.batch * shape.seq_len / seconds,
-          3 * forward_flops(shape.model, shape.batch, shape.seq_len, shape.causal) / seconds * 1e-9, timing.cpu_share};
+          3 * forward_flops(shape.model, shape.batch, shape.seq_len, shape.causal) / seconds * 1e-9, timing.cpu_share,
+          shape.batch * shape.seq_len / timing.cpu_seconds};
 }
 
 struct EvalMeasurement {
@@ -208,7 +214,8 @@ EvalMeasurement measure_evaluation(const BenchShape& shape, const std::string& e
   const Timing timing = time_steps(repeats, [&](int) { model.evaluate(batch, 0); });
   const double seconds = timing.median_seconds;
   result.throughput = {batch_size * seq_len / seconds,
-                       forward_flops(config, batch_size, seq_len, shape.causal) / seconds * 1e-9, timing.cpu_share};
+                       forward_flops(config, batch_size, seq_len, shape.causal) / seconds * 1e-9, timing.cpu_share,
+                       batch_size * seq_len / timing.cpu_seconds};
   result.peak_mib = peak_memory_mib();
   result.sub_batch = model.eval_sub_batch_size(seq_len);
   return result;
@@ -231,11 +238,13 @@ void bench_shape(const BenchShape& shape, const std::vector<std::string>& encodi
   constexpr int kLongLength = 1000, kLongBatch = 16;
   fmt::print("\n{}: {}\n", shape.name, shape.description);
   const Throughput nope = measure_training(shape, "nope", steps);
-  fmt::print("  train  nope       {:>10.0f} tokens/s  {:>7.1f} GFLOP/s   (cpu share {:.0f}%)\n", nope.tokens_per_s,
-             nope.gflops, 100 * nope.cpu_share);
+  fmt::print("  train  nope       {:>10.0f} tokens/s  {:>7.1f} GFLOP/s   ({:.0f} tokens per CPU-second, cpu share {:.0f}%)\n",
+             nope.tokens_per_s, nope.gflops, nope.tokens_per_cpu_s, 100 * nope.cpu_share);
   const EvalMeasurement eval = measure_evaluation(shape, "nope", shape.batch, shape.seq_len, steps);
-  fmt::print("  eval   nope       {:>10.0f} tokens/s  {:>7.1f} GFLOP/s   (cpu share {:.0f}%, length {})\n",
-             eval.throughput.tokens_per_s, eval.throughput.gflops, 100 * eval.throughput.cpu_share, shape.seq_len);
+  fmt::print("  eval   nope       {:>10.0f} tokens/s  {:>7.1f} GFLOP/s   ({:.0f} tokens per CPU-second, cpu share {:.0f}%, "
+             "length {})\n",
+             eval.throughput.tokens_per_s, eval.throughput.gflops, eval.throughput.tokens_per_cpu_s,
+             100 * eval.throughput.cpu_share, shape.seq_len);
   const EvalMeasurement long_eval = measure_evaluation(shape, "nope", kLongBatch, kLongLength, 1);
   fmt::print("  eval   nope       {:>10.0f} tokens/s  {:>7.1f} GFLOP/s   (length {}, {} sequences, sub-batch {}, "
              "peak RSS {:.0f} MiB)\n",

@@ -1,5 +1,5 @@
 // `pebench run [--suite NAME | --config FILE] [--tasks a,b] [--encodings x,y]
-//              [--seeds 0-2] [--steps N] [--out DIR] [--threads N] [--force] [--shard I/N]`
+//              [--seeds 0-2] [--steps N] [--out DIR] [--threads N] [--jobs N] [--force] [--shard I/N]`
 //
 // Loads the suite (default: quick), applies the flags, expands and validates
 // the whole grid (bad input: exit 2 before any file is written), runs this
@@ -8,6 +8,7 @@
 // Exit 1 if any cell failed.
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <filesystem>
@@ -36,6 +37,7 @@ struct RunFlags {
   std::string suite, config, tasks, encodings, seeds, out, shard;
   int steps = kUnset;
   int threads = kUnset;
+  int jobs = 1;
   bool force = false;
 };
 
@@ -63,8 +65,15 @@ void write_run_report(const std::filesystem::path& dir) {
   std::fprintf(stderr, "report: %s\n", (dir / "report.md").c_str());
 }
 
+// OpenMP threads per cell: --threads, else the cores shared out over the jobs.
+int threads_per_cell(const RunFlags& flags) {
+  if (flags.threads != kUnset) return flags.threads;
+  return std::max(1, omp_get_max_threads() / flags.jobs);
+}
+
 void run_command(const RunFlags& flags) {
   if (flags.threads != kUnset) check_range("--threads", flags.threads, 1, 4096);
+  check_range("--jobs", flags.jobs, 1, 4096);
   const Shard shard = flags.shard.empty() ? Shard{} : parse_shard(flags.shard, "--shard");
   const Suite suite = load_selected_suite(flags);
   std::vector<std::string> skipped;
@@ -74,13 +83,14 @@ void run_command(const RunFlags& flags) {
   if (!skipped.empty())
     std::fprintf(stderr, "pebench: skipping %zu task/encoding pairs whose attention mode the encoding cannot serve "
                  "(first: %s)\n", skipped.size(), skipped.front().c_str());
-  if (flags.threads != kUnset) set_num_threads(flags.threads);
-  std::fprintf(stderr, "pebench run: suite %s, %zu cells%s, %d threads, results in %s\n", suite.name.c_str(),
-               cells.size(),
+  const int threads = threads_per_cell(flags);
+  set_num_threads(threads);
+  std::fprintf(stderr, "pebench run: suite %s, %zu cells%s, %d at a time with %d threads each, results in %s\n",
+               suite.name.c_str(), cells.size(),
                shard.count > 1 ? fmt::format(" (shard {}/{} of {})", shard.index, shard.count, grid.size()).c_str() : "",
-               omp_get_max_threads(), out_dir.c_str());
+               flags.jobs, threads, out_dir.c_str());
 
-  RunOptions options{out_dir, flags.force, omp_get_max_threads()};
+  RunOptions options{out_dir, flags.force, threads, flags.jobs};
   Progress progress(stderr, ::isatty(STDERR_FILENO) != 0);
   const RunSummary summary = run_cells(cells, options, execute_cell, progress);
   progress.summary(summary.rows);
@@ -104,7 +114,8 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--seeds", flags->seeds, "Seeds, e.g. 0-2 or 1,3");
   cmd->add_option("--steps", flags->steps, "Training steps for every task (overrides the suite)");
   cmd->add_option("--out", flags->out, "Output directory (default: results/<suite>/)");
-  cmd->add_option("--threads", flags->threads, "OpenMP threads (default: all cores)");
+  cmd->add_option("--threads", flags->threads, "OpenMP threads per cell (default: the cores / --jobs)");
+  cmd->add_option("--jobs", flags->jobs, "Cells run at once (default 1)");
   cmd->add_flag("--force", flags->force, "Redo cells even if a matching result exists");
   cmd->add_option("--shard", flags->shard, "Run only shard I of N, e.g. 2/3");
   cmd->callback([flags] { run_command(*flags); });

@@ -19,62 +19,83 @@ static std::string accuracy_text(double accuracy) {
   return std::isfinite(accuracy) ? fmt::format("{:.3f}", accuracy) : "-";
 }
 
+static double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 Progress::Progress(std::FILE* out, bool live, double plain_interval_s)
     : out_(out), live_(live), plain_interval_s_(plain_interval_s) {}
 
-double Progress::seconds_since(Clock::time_point start) const {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-void Progress::begin_run(int cells_to_run) {
+void Progress::begin_run(int cells_to_run, int jobs) {
+  std::lock_guard<std::mutex> lock(mutex_);
   cells_to_run_ = cells_to_run;
-  cells_done_ = 0;
+  jobs_ = std::max(1, jobs);
+  cells_started_ = cells_done_ = 0;
   finished_cells_s_ = 0.0;
+  active_.clear();
 }
 
-void Progress::begin_cell(const std::string& cell, int steps) {
-  cell_ = cell;
-  steps_ = steps;
-  cell_start_ = Clock::now();
-  last_emit_ = cell_start_;
-  if (!live_) emit(fmt::format("[{}/{}] {}: training {} steps", cells_done_ + 1, cells_to_run_, cell_, steps_), true);
+std::string Progress::prefix(const Active& active) const {
+  return fmt::format("[{}/{}] {}", active.number, cells_to_run_, active.cell);
 }
 
-// This cell's remaining training from its step rate, then every cell still to
-// come at the mean time of the finished ones (or of this one, projected).
-double Progress::eta_seconds(int step) const {
-  const double elapsed = seconds_since(cell_start_);
+int Progress::begin_cell(const std::string& cell, int steps) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const int slot = ++cells_started_;
+  Active& active = active_[slot];
+  active.cell = cell;
+  active.number = slot;
+  active.steps = steps;
+  active.start = active.last_emit = Clock::now();
+  if (!live_) emit(fmt::format("{}: training {} steps", prefix(active), steps), true);
+  return slot;
+}
+
+// This cell's remaining training from its step rate, then the cells not yet
+// started at the mean time of the finished ones (or of this one, projected),
+// `jobs` at a time.
+double Progress::eta_seconds(const Active& active, int step) const {
   if (step <= 0) return NAN;
-  const double this_cell_total = elapsed * steps_ / step;
+  const double elapsed = seconds_since(active.start);
+  const double this_cell_total = elapsed * active.steps / step;
   const double per_cell = cells_done_ > 0 ? finished_cells_s_ / cells_done_ : this_cell_total;
-  const int cells_after = std::max(0, cells_to_run_ - cells_done_ - 1);
-  return (this_cell_total - elapsed) + cells_after * per_cell;
+  const int not_started = std::max(0, cells_to_run_ - cells_started_);
+  return (this_cell_total - elapsed) + not_started * per_cell / jobs_;
 }
 
-void Progress::step(int step, double loss) {
-  const double since_emit = seconds_since(last_emit_);
-  if (since_emit < (live_ ? 0.2 : plain_interval_s_) && step != steps_) return;
-  if (!live_ && step == steps_) return;  // the end-of-cell line follows
-  last_emit_ = Clock::now();
-  emit(fmt::format("[{}/{}] {}  step {}/{}  loss {:.4f}  ETA {}", cells_done_ + 1, cells_to_run_, cell_, step, steps_,
-                   loss, format_duration(eta_seconds(step))),
+void Progress::step(int slot, int step, double loss) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = active_.find(slot);
+  if (it == active_.end()) return;
+  Active& active = it->second;
+  if (step >= active.steps || seconds_since(active.last_emit) < (live_ ? 0.2 : plain_interval_s_)) return;
+  active.last_emit = Clock::now();
+  emit(fmt::format("{}  step {}/{}  loss {:.4f}  ETA {}", prefix(active), step, active.steps, loss,
+                   format_duration(eta_seconds(active, step))),
        false);
 }
 
-void Progress::evaluating() {
-  if (live_) emit(fmt::format("[{}/{}] {}  evaluating", cells_done_ + 1, cells_to_run_, cell_), false);
+void Progress::evaluating(int slot) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = active_.find(slot);
+  if (live_ && it != active_.end()) emit(prefix(it->second) + "  evaluating", false);
 }
 
-void Progress::end_cell(const SummaryRow& row) {
+void Progress::end_cell(int slot, const SummaryRow& row) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = active_.find(slot);
+  const int number = it == active_.end() ? 0 : it->second.number;
+  if (it != active_.end()) active_.erase(it);
   ++cells_done_;
   finished_cells_s_ += row.seconds;
-  emit(fmt::format("[{}/{}] {}  {}  id {}  ood {}  {}{}", cells_done_, cells_to_run_, row.cell, row.status,
+  emit(fmt::format("[{}/{}] {}  {}  id {}  ood {}  {}{}", number, cells_to_run_, row.cell, row.status,
                    accuracy_text(row.id_accuracy), accuracy_text(row.ood_accuracy), format_duration(row.seconds),
                    row.note.empty() ? "" : "  (" + row.note + ")"),
        true);
 }
 
 void Progress::kept(const SummaryRow& row) {
+  std::lock_guard<std::mutex> lock(mutex_);
   emit(fmt::format("skip {} (finished earlier: {}, id {}  ood {})", row.cell, row.status,
                    accuracy_text(row.id_accuracy), accuracy_text(row.ood_accuracy)),
        true);
@@ -92,6 +113,7 @@ void Progress::emit(const std::string& line, bool final_line) {
 }
 
 void Progress::summary(const std::vector<SummaryRow>& rows) const {
+  std::lock_guard<std::mutex> lock(mutex_);
   size_t width = 4;
   for (const auto& row : rows) width = std::max(width, row.cell.size());
   std::fprintf(out_, "\n%-*s  %-13s  %7s  %7s  %8s\n", static_cast<int>(width), "cell", "status", "id", "ood",

@@ -1,6 +1,7 @@
 // CSV report: one row per task × encoding, for spreadsheets and scripts.
 // status is ok | missing | diverged | failed | mixed (some seeds ok, some
-// not); numbers without a value are "NA", never blank or 0.
+// not); numbers without a value (and the std of a single seed) are "NA",
+// never blank or 0.
 #include <fmt/core.h>
 
 #include "harness/report_render.hpp"
@@ -17,6 +18,7 @@ static std::string pair_status(const PairSummary& pair) {
 
 static std::string stat_columns(const Stat& stat) {
   if (stat.n == 0) return "NA,NA";
+  if (stat.n == 1) return fmt::format("{:.6f},NA", stat.mean);  // one seed: no spread
   return fmt::format("{:.6f},{:.6f}", stat.mean, stat.stddev);
 }
 

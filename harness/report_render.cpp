@@ -57,8 +57,9 @@ std::string pair_text(const PairSummary& pair, bool ood) {
     return text;
   }
   const std::string problems = problem_counts(pair);
-  return fmt::format("{:.3f} ± {:.3f} (n={}{})", stat.mean, stat.stddev, stat.n,
-                     problems.empty() ? "" : "; " + problems);
+  // One seed has no spread to show: "± 0.000" would claim one.
+  const std::string spread = stat.n > 1 ? fmt::format(" ± {:.3f}", stat.stddev) : "";
+  return fmt::format("{:.3f}{} (n={}{})", stat.mean, spread, stat.n, problems.empty() ? "" : "; " + problems);
 }
 
 }  // namespace pebench

@@ -25,7 +25,7 @@ std::string render_html(const Report& report);
 std::string make_report(const std::filesystem::path& dir, ReportFormat format, std::vector<std::string>& warnings);
 
 // The text of one table entry:
-//   "0.812 ± 0.034 (n=3)", "0.812 ± 0.034 (n=2; 1 diverged)",
+//   "0.812 ± 0.034 (n=3)", "0.812 ± 0.034 (n=2; 1 diverged)", "0.812 (n=1)",
 //   "diverged (3)", "failed (1)", "missing", "n/a" (ok seeds, no such split kind).
 std::string pair_text(const PairSummary& pair, bool ood);
 // "3 diverged, 1 failed" (empty when all seeds are ok).

@@ -1,8 +1,14 @@
 #include "harness/runner.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <omp.h>
 
 #include "harness/atomic_file.hpp"
 #include "harness/result_file.hpp"
@@ -37,10 +43,10 @@ static CellOutcome failed_outcome(const std::string& message) {
 }
 
 // Runs one cell; an exception becomes a "failed" outcome.
-static CellOutcome run_one(const Cell& cell, const CellExecutor& execute, Progress& progress) {
+static CellOutcome run_one(const Cell& cell, const CellExecutor& execute, Progress& progress, int slot) {
   CellHooks hooks;
-  hooks.on_step = [&progress](int step, double loss) { progress.step(step, loss); };
-  hooks.on_evaluate = [&progress] { progress.evaluating(); };
+  hooks.on_step = [&progress, slot](int step, double loss) { progress.step(slot, step, loss); };
+  hooks.on_evaluate = [&progress, slot] { progress.evaluating(slot); };
   try {
     return execute(cell, hooks);
   } catch (const std::exception& error) {
@@ -48,42 +54,88 @@ static CellOutcome run_one(const Cell& cell, const CellExecutor& execute, Progre
   }
 }
 
-RunSummary run_cells(const std::vector<Cell>& cells, const RunOptions& options, const CellExecutor& execute,
-                     Progress& progress) {
-  RunSummary summary;
-  std::vector<bool> to_run(cells.size());
-  int count = 0;
-  for (size_t i = 0; i < cells.size(); ++i) {
-    const fs::path path = result_path(options.out_dir, cells[i]);
-    remove_stale_temp_files(path);  // left by a run killed mid-write
-    to_run[i] = options.force || check_existing_result(path, cells[i]) != ExistingResult::done;
-    count += to_run[i];
-  }
-  progress.begin_run(count);
-  const json context = run_context(options.threads);
-  for (size_t i = 0; i < cells.size(); ++i) {
-    const Cell& cell = cells[i];
-    const fs::path path = result_path(options.out_dir, cell);
-    if (!to_run[i]) {
-      summary.rows.push_back(row_from_file(path, cell.name()));
-      progress.kept(summary.rows.back());
-      ++summary.kept;
-      continue;
+namespace {
+
+// The cells still to run, handed out to the workers one at a time.
+class CellQueue {
+ public:
+  CellQueue(const std::vector<Cell>& cells, const std::vector<size_t>& pending, const RunOptions& options,
+            const CellExecutor& execute, Progress& progress, RunSummary& summary)
+      : cells_(cells), pending_(pending), options_(options), execute_(execute), progress_(progress),
+        summary_(summary), context_(run_context(options.threads)) {}
+
+  // Runs queued cells until none is left; the first I/O error stops this worker.
+  void work() {
+    omp_set_num_threads(options_.threads);  // this thread's own OpenMP setting
+    try {
+      for (size_t k; (k = next_++) < pending_.size();) run(pending_[k]);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+      next_ = pending_.size();
     }
-    progress.begin_cell(cell.name(), cell.settings.train.steps);
+  }
+  void rethrow_error() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void run(size_t index) {
+    const Cell& cell = cells_[index];
+    const int slot = progress_.begin_cell(cell.name(), cell.settings.train.steps);
     const auto start = std::chrono::steady_clock::now();
-    const CellOutcome outcome = run_one(cell, execute, progress);
-    write_file_atomically(path, result_json(cell, outcome, context).dump(1) + "\n");
+    const CellOutcome outcome = run_one(cell, execute_, progress_, slot);
+    write_file_atomically(result_path(options_.out_dir, cell), result_json(cell, outcome, context_).dump(1) + "\n");
     const SummaryRow row{cell.name(), status_name(outcome.status), outcome.eval.id_accuracy,
                          outcome.eval.ood_accuracy,
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
                          outcome.message};
-    progress.end_cell(row);
-    summary.rows.push_back(row);
-    ++summary.ran;
-    summary.failed += outcome.status == CellStatus::failed;
-    summary.diverged += outcome.status == CellStatus::diverged;
+    progress_.end_cell(slot, row);
+    std::lock_guard<std::mutex> lock(mutex_);
+    summary_.rows[index] = row;
+    ++summary_.ran;
+    summary_.failed += outcome.status == CellStatus::failed;
+    summary_.diverged += outcome.status == CellStatus::diverged;
   }
+
+  const std::vector<Cell>& cells_;
+  const std::vector<size_t>& pending_;
+  const RunOptions& options_;
+  const CellExecutor& execute_;
+  Progress& progress_;
+  RunSummary& summary_;
+  const json context_;
+  std::atomic<size_t> next_{0};
+  std::mutex mutex_;
+  std::exception_ptr error_;
+};
+
+}  // namespace
+
+RunSummary run_cells(const std::vector<Cell>& cells, const RunOptions& options, const CellExecutor& execute,
+                     Progress& progress) {
+  RunSummary summary;
+  summary.rows.resize(cells.size());
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const fs::path path = result_path(options.out_dir, cells[i]);
+    remove_stale_temp_files(path);  // left by a run killed mid-write
+    if (options.force || check_existing_result(path, cells[i]) != ExistingResult::done) {
+      pending.push_back(i);
+      continue;
+    }
+    summary.rows[i] = row_from_file(path, cells[i].name());
+    progress.kept(summary.rows[i]);
+    ++summary.kept;
+  }
+  const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(pending.size())));
+  progress.begin_run(static_cast<int>(pending.size()), jobs);
+  CellQueue queue(cells, pending, options, execute, progress, summary);
+  std::vector<std::thread> workers;
+  for (int j = 1; j < jobs; ++j) workers.emplace_back([&queue] { queue.work(); });
+  queue.work();
+  for (auto& worker : workers) worker.join();
+  queue.rethrow_error();
   return summary;
 }
 

@@ -6,6 +6,12 @@
 // A cell that throws is recorded as "failed" with the message and the run goes
 // on; a rerun tries failed cells again (a crash is not a property of the
 // configuration, unlike divergence, which is deterministic and kept).
+//
+// --jobs N runs N cells at once, each on its own thread with `threads` OpenMP
+// threads. Why: the models of quick-sized suites are too small for several
+// threads to speed one cell up, while independent cells scale with the cores.
+// A cell's numbers do not depend on N (every cell owns its model, task and
+// random streams).
 #pragma once
 #include <filesystem>
 #include <functional>
@@ -30,7 +36,8 @@ using CellExecutor = std::function<CellOutcome(const Cell&, const CellHooks&)>;
 struct RunOptions {
   std::filesystem::path out_dir;
   bool force = false;  // redo cells even if their result exists and matches
-  int threads = 1;     // recorded in each result's context
+  int threads = 1;     // OpenMP threads per cell (recorded in each result's context)
+  int jobs = 1;        // cells run at once
 };
 
 struct RunSummary {

@@ -243,7 +243,11 @@ template <typename T>
 void activation_backward(T* din, const T* dout, const T* in, Activation activation, size_t n) {
   for_element_blocks(n, [&](size_t first, size_t count) {
     if (activation == Activation::relu) {
-      for (size_t i = first; i < first + count; ++i) din[i] += in[i] > T(0) ? dout[i] : T(0);
+      // Loads first, then a select: a conditional load would keep GCC from vectorising.
+      for (size_t i = first; i < first + count; ++i) {
+        const T g = dout[i];
+        din[i] += in[i] > T(0) ? g : T(0);
+      }
     } else {
       for (size_t i = first; i < first + count; ++i) din[i] += gelu_derivative(in[i]) * dout[i];
     }
@@ -277,8 +281,10 @@ template <typename T>
 void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size_t n) {
   const T scale = static_cast<T>(1.0 / (1.0 - p));
   for_element_blocks(n, [&](size_t first, size_t count) {
-    for (size_t i = first; i < first + count; ++i)
-      if (keep[i]) din[i] += dout[i] * scale;
+    for (size_t i = first; i < first + count; ++i) {
+      const T g = dout[i] * scale;  // unconditional load, then a select: vectorisable
+      din[i] += keep[i] ? g : T(0);
+    }
   });
 }
 

@@ -1,6 +1,7 @@
 #include "tests/harness_fixtures.hpp"
 
 #include <fstream>
+#include <limits>
 
 #include "common/errors.hpp"
 #include "models/encoding.hpp"
@@ -67,11 +68,38 @@ class CausalOnly : public Encoding<T> {
   bool supports_bidirectional() const override { return false; }
 };
 
+// NoPE, except that with option "poison_after" = k > 0 the k-th and every
+// later forward pass adds NaN to the embeddings: a way to make training
+// diverge at a known step. Without the option it is a plain NoPE.
+template <typename T>
+class Poison : public Encoding<T> {
+ public:
+  void configure(const json& options) override {
+    if (options.is_null() || options.empty()) return;
+    for (auto it = options.begin(); it != options.end(); ++it) {
+      const json& value = it.value();
+      if (it.key() != "poison_after" || !value.is_number_integer() || value.template get<int>() < 0)
+        throw UsageError("encoding '" + this->name() + "': bad option '" + it.key() + "'");
+      poison_after_ = value.template get<int>();
+    }
+  }
+  json options() const override { return {{"poison_after", poison_after_}}; }
+  void begin_forward(const EncodingContext& ctx) override { ++passes_; }
+  void input_forward(T* x, const EncodingContext& ctx) override {
+    if (poison_after_ > 0 && passes_ >= poison_after_) x[0] += std::numeric_limits<T>::quiet_NaN();
+  }
+
+ private:
+  int poison_after_ = 0;
+  int passes_ = 0;
+};
+
 }  // namespace
 
 PEBENCH_TASK(ProbeTask, "harness_probe");
 PEBENCH_TASK(CausalProbeTask, "harness_causal_probe");
 PEBENCH_ENCODING(CausalOnly, "harness_causal_only");
+PEBENCH_ENCODING(Poison, "harness_poison");
 
 json probe_suite() {
   return {{"model", {{"d_model", 8}, {"n_layers", 1}, {"n_heads", 2}, {"d_ff", 16}, {"max_seq_len", 64}}},

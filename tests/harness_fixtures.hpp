@@ -11,6 +11,8 @@
 //   harness_causal_probe the same task with causal attention.
 //   harness_causal_only  an encoding that adds nothing and refuses
 //                        bidirectional attention.
+//   harness_poison       NoPE; with option {"poison_after": k} the k-th and
+//                        later forward passes produce NaN (forced divergence).
 #pragma once
 #include <filesystem>
 #include <string>

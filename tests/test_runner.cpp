@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <mutex>
 
 #include "harness/evaluator.hpp"
 #include "harness/result_file.hpp"
@@ -60,9 +61,9 @@ class RunnerTest : public ::testing::Test {
     std::fclose(null_);
     fs::remove_all(dir_);
   }
-  RunSummary run(ScriptedExecutor& executor, bool force = false) {
+  RunSummary run(ScriptedExecutor& executor, bool force = false, int jobs = 1) {
     Progress progress(null_, false);
-    return run_cells(cells_, RunOptions{dir_, force, 1},
+    return run_cells(cells_, RunOptions{dir_, force, 1, jobs},
                      [&executor](const Cell& cell, const CellHooks& hooks) { return executor(cell, hooks); }, progress);
   }
   fs::path path_of(int seed) const { return dir_ / "harness_probe" / "nope" / ("seed" + std::to_string(seed) + ".json"); }
@@ -82,6 +83,23 @@ TEST_F(RunnerTest, WritesOneResultFilePerCellUnderTaskAndEncoding) {
     EXPECT_EQ(result["seed"], seed);
     EXPECT_EQ(result["status"], "ok");
     EXPECT_DOUBLE_EQ(result["eval"]["id_accuracy"].get<double>(), 0.5 + seed / 10.0);
+  }
+}
+
+TEST_F(RunnerTest, SeveralJobsRunEveryCellOnceAndKeepTheSummaryInCellOrder) {
+  ScriptedExecutor executor;
+  std::mutex mutex;  // the scripted executor is not thread-safe; the runner's workers call it at once
+  Progress progress(null_, false);
+  const RunSummary summary = run_cells(cells_, RunOptions{dir_, false, 1, 3}, [&](const Cell& cell, const CellHooks& hooks) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return executor(cell, hooks);
+  }, progress);
+  EXPECT_EQ(summary.ran, 3);
+  ASSERT_EQ(summary.rows.size(), 3u);
+  for (int seed = 0; seed < 3; ++seed) {
+    EXPECT_EQ(summary.rows[seed].cell, "harness_probe/nope/seed" + std::to_string(seed));
+    EXPECT_EQ(executor.calls["harness_probe/nope/seed" + std::to_string(seed)], 1);
+    EXPECT_TRUE(fs::exists(path_of(seed)));
   }
 }
 

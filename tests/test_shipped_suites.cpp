@@ -1,0 +1,58 @@
+// The shipped suites (harness/suites/*.json) parse and expand over every
+// registered task and encoding: a new plugin that a suite cannot serve (a
+// length above model.max_seq_len, a bad split) fails here, not in a user's run.
+#include <gtest/gtest.h>
+
+#include "harness/grid.hpp"
+#include "harness/suites.hpp"
+#include "models/encoding.hpp"
+#include "tasks/task.hpp"
+
+using namespace pebench;
+
+namespace {
+
+TEST(ShippedSuites, AreSmokeQuickAndFull) {
+  EXPECT_EQ(shipped_suite_names(), (std::vector<std::string>{"full", "quick", "smoke"}));
+}
+
+TEST(ShippedSuites, EveryOneExpandsToAValidGrid) {
+  for (const auto& name : shipped_suite_names()) {
+    std::vector<Cell> cells;
+    EXPECT_NO_THROW(cells = expand_grid(load_suite_file(shipped_suite_path(name)))) << name;
+    EXPECT_FALSE(cells.empty()) << name;
+  }
+}
+
+TEST(ShippedSuites, QuickIsEveryTaskTimesEveryEncodingTimesOneSeed) {
+  const Suite suite = load_suite_file(shipped_suite_path("quick"));
+  EXPECT_EQ(suite.tasks.size(), task_registry().names().size());
+  EXPECT_EQ(suite.encodings.size(), encoding_registry().names().size());
+  EXPECT_EQ(suite.seeds, std::vector<int>{0});
+}
+
+TEST(ShippedSuites, FullKeepsThePublishedCheProtocol) {
+  const Suite suite = load_suite_file(shipped_suite_path("full"));
+  const auto cells = expand_grid(suite);
+  const auto parity = std::find_if(cells.begin(), cells.end(), [](const Cell& c) { return c.task_label == "parity_check"; });
+  ASSERT_NE(parity, cells.end());
+  const CellSettings& s = parity->settings;
+  EXPECT_EQ(s.model.n_layers, 5);
+  EXPECT_EQ(s.model.d_model, 64);
+  EXPECT_EQ(s.model.n_heads, 8);
+  EXPECT_EQ(s.model.d_ff, 256);
+  EXPECT_EQ(s.train.batch_size, 128);
+  EXPECT_DOUBLE_EQ(s.train.optimizer.clip_norm, 1.0);
+  EXPECT_EQ(s.train.optimizer.schedule, Schedule::constant);
+  EXPECT_EQ(s.eval.sequences, 512);
+  EXPECT_EQ(parity->train_lengths.front(), 1);
+  EXPECT_EQ(parity->train_lengths.back(), 40);
+  for (const auto& split : parity->eval_splits)
+    if (split.kind == SplitKind::ood) {
+      EXPECT_EQ(split.lengths.front(), 41);
+      EXPECT_EQ(split.lengths.back(), 500);
+      EXPECT_EQ(split.lengths.size(), 460u);
+    }
+}
+
+}  // namespace
