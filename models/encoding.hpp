@@ -77,7 +77,8 @@ class Encoding {
   }
   // Called once the flat buffers exist (and again if they move).
   virtual void bind(T* params, T* grads) { (void)params; (void)grads; }
-  // Projections applied after every optimizer step (KERPLE/MEP clamps).
+  // Projections applied at init (by the model, after bind) and after every
+  // optimizer step (by the trainer): KERPLE/MEP clamps.
   virtual void project_parameters() {}
 
   // Called at the start of every forward pass, before any hook.

@@ -229,6 +229,7 @@ Transformer<T>::Impl::Impl(const ModelConfig& model, std::unique_ptr<Encoding<T>
   Rng rng(init_seed, "init");
   layout.initialize(params.data(), rng);
   encoding->bind(params.data(), grads.data());
+  encoding->project_parameters();  // constraints (KERPLE clamps) hold from init on, not only after the first step
 }
 
 template <typename T>

@@ -158,6 +158,15 @@ inline void expect_parameter_gradients(HookFixture& f, const std::vector<double>
                    central_difference(f.params[e], objective), tolerance);
 }
 
+// The plugin's logits of `layer` for raw scores q·kᵀ/sqrt(d_h): [B,h,T,T].
+inline std::vector<double> plugin_logits(HookFixture& f, const std::vector<double>& q, const std::vector<double>& k,
+                                         int layer) {
+  std::vector<double> s = raw_scores(f, q, k);
+  f.encoding->begin_forward(f.ctx);
+  f.encoding->logits_forward(s.data(), q.data(), k.data(), layer, f.ctx);
+  return s;
+}
+
 // The logits hook of `layer`: dq, dk (through the raw scores and directly) and
 // the encoding's parameters.
 inline void check_logits_hook(HookFixture& f, int layer, uint64_t seed = 11, double tolerance = 1e-6) {
@@ -165,9 +174,7 @@ inline void check_logits_hook(HookFixture& f, int layer, uint64_t seed = 11, dou
   std::vector<double> q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
   const std::vector<double> w = logit_weights(f, rng);
   auto objective = [&]() {
-    std::vector<double> s = raw_scores(f, q, k);
-    f.encoding->begin_forward(f.ctx);
-    f.encoding->logits_forward(s.data(), q.data(), k.data(), layer, f.ctx);
+    const std::vector<double> s = plugin_logits(f, q, k, layer);
     double sum = 0;
     for (size_t e = 0; e < s.size(); ++e) sum += w[e] == 0.0 ? 0.0 : w[e] * s[e];
     return sum;

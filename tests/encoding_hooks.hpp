@@ -124,6 +124,11 @@ class HookHarness {
     encoding_->logits_forward(scores.data(), q_.data(), k_.data(), layer, ctx_);
     return scores;
   }
+  // The bias alone: layer 0's logits with q zeroed, so the raw logits are 0.
+  std::vector<double> bias() {
+    std::fill(q_.begin(), q_.end(), 0.0);
+    return logits(0);
+  }
 
   double loss() {
     encoding_->begin_forward(ctx_);

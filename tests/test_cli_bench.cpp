@@ -39,3 +39,16 @@ TEST(CliBench, HelpDescribesEveryOption) {
 }
 
 }  // namespace
+
+namespace {
+
+// xPos refuses bidirectional attention; on the bidirectional CHE shape the
+// table says so instead of aborting the whole benchmark.
+TEST(CliBench, CausalOnlyEncodingIsMarkedOnTheBidirectionalShape) {
+  const auto result = run_pebench("bench --shape che --steps 1 --threads 1 --encoding xpos");
+  EXPECT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.out.find("xpos"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("causal only"), std::string::npos) << result.out;
+}
+
+}  // namespace

@@ -49,13 +49,6 @@ std::vector<double> cope_closed_form(const HookFixture& f, const std::vector<dou
   return out;
 }
 
-std::vector<double> plugin_logits(HookFixture& f, const std::vector<double>& q, const std::vector<double>& k,
-                                  int layer) {
-  std::vector<double> s = raw_scores(f, q, k);
-  f.encoding->begin_forward(f.ctx);
-  f.encoding->logits_forward(s.data(), q.data(), k.data(), layer, f.ctx);
-  return s;
-}
 
 void expect_closed_form(bool causal, int npos, bool scaled) {
   const json options = {{"npos", npos}, {"scale_position_logits", scaled}};

@@ -14,6 +14,7 @@
 #include "common/errors.hpp"
 #include "common/rng.hpp"
 #include "encoding_hooks.hpp"
+#include "small_fire.hpp"
 #include "models/dape_mlp.hpp"
 #include "models/position_math.hpp"
 
@@ -170,16 +171,7 @@ TEST(Dape, ZeroedMlpLeavesThePerLayerKerpleBias) {
 TEST(Dape, ZeroedMlpLeavesTheLeakyFireBias) {
   HookHarness h("dape_fire", json{{"mlp_width", 2}, {"L0", 4}}, HookShape{1, 1, 4, 1, 8}, true);
   zero_dape_mlp(h);
-  const std::string p = "encoding.dape.layer0.fire.";
-  h.param(p + "c") = 0.5;
-  h.param(p + "w1", 0) = 1.0;
-  h.param(p + "w1", 1) = -2.0;
-  h.param(p + "b1", 0) = 0.1;
-  h.param(p + "b1", 1) = 0.3;
-  h.param(p + "w2", 0) = 0.7;
-  h.param(p + "w2", 1) = -0.4;
-  h.param(p + "b2", 0) = 0.05;
-  std::fill(h.q().begin(), h.q().end(), 0.0);
+  pebench::testing::set_small_fire_parameters(h, "encoding.dape.layer0.fire.");
   // (6, 2): x = log 3/(log 4 + 1e-6); the second hidden unit is negative and leaks at 0.01.
   const double x = std::log(3.0) / (std::log(4.0) + 1e-6);
   const double expected = 0.7 * (x + 0.1) - 0.4 * 0.01 * (-2.0 * x + 0.3) + 0.05;

@@ -11,6 +11,7 @@
 
 #include "common/errors.hpp"
 #include "encoding_hooks.hpp"
+#include "small_fire.hpp"
 
 using namespace pebench;
 using pebench::testing::HookHarness;
@@ -18,20 +19,11 @@ using pebench::testing::HookShape;
 
 namespace {
 
-// One head, width 2: w1 = (1, −2), b1 = (0.1, 0.3), w2 = (0.7, −0.4), b2 = 0.05, c = 0.5, L0 = 4.
+// The MLP of small_fire.hpp with L0 = 4 and L multiplier 1.
 HookHarness small_fire(bool causal) {
   HookHarness h("fire", json{{"mlp_width", 2}, {"L0", 4}}, HookShape{1, 1, 4, 1, 8}, causal);
-  const std::string p = "encoding.fire.layer0.";
-  h.param(p + "c") = 0.5;
-  h.param(p + "L_multiplier") = 1.0;
-  h.param(p + "w1", 0) = 1.0;
-  h.param(p + "w1", 1) = -2.0;
-  h.param(p + "b1", 0) = 0.1;
-  h.param(p + "b1", 1) = 0.3;
-  h.param(p + "w2", 0) = 0.7;
-  h.param(p + "w2", 1) = -0.4;
-  h.param(p + "b2", 0) = 0.05;
-  std::fill(h.q().begin(), h.q().end(), 0.0);  // raw logits 0: the output is the bias
+  pebench::testing::set_small_fire_parameters(h, "encoding.fire.layer0.");
+  h.param("encoding.fire.layer0.L_multiplier") = 1.0;
   return h;
 }
 

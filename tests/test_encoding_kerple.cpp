@@ -19,11 +19,6 @@ using pebench::testing::HookShape;
 
 namespace {
 
-// Raw logits zeroed, so the layer's output is the bias itself.
-std::vector<double> bias_of(HookHarness& h) {
-  std::fill(h.q().begin(), h.q().end(), 0.0);
-  return h.logits(0);
-}
 
 void set_heads(HookHarness& h, const std::vector<double>& p, const std::vector<double>& r) {
   for (size_t a = 0; a < p.size(); ++a) {
@@ -39,7 +34,7 @@ const std::vector<std::pair<int, int>> kPoints = {{0, 0}, {1, 0}, {7, 2}, {11, 0
 TEST(KerpleLog, BiasIsMinusPLogOnePlusRD) {
   HookHarness h("kerple_log", nullptr, HookShape{1, 2, 4, 1, 12}, true);
   set_heads(h, {1.5, 0.3}, {0.8, 2.0});
-  const std::vector<double> bias = bias_of(h);
+  const std::vector<double> bias = h.bias();
   for (auto [i, j] : kPoints) {
     const double d = i - j;
     EXPECT_NEAR(bias[h.at(0, 0, i, j)], -1.5 * std::log(1 + 0.8 * d), 1e-12) << i << "," << j;
@@ -50,7 +45,7 @@ TEST(KerpleLog, BiasIsMinusPLogOnePlusRD) {
 TEST(KerplePower, BiasIsMinusRDToThePowerP) {
   HookHarness h("kerple_power", nullptr, HookShape{1, 2, 4, 1, 12}, true);
   set_heads(h, {1.5, 0.25}, {0.8, 2.0});
-  const std::vector<double> bias = bias_of(h);
+  const std::vector<double> bias = h.bias();
   for (auto [i, j] : kPoints) {
     const double d = i - j;
     EXPECT_NEAR(bias[h.at(0, 0, i, j)], -0.8 * std::pow(d, 1.5), 1e-12) << i << "," << j;
@@ -61,7 +56,7 @@ TEST(KerplePower, BiasIsMinusRDToThePowerP) {
 TEST(KerpleLog, BidirectionalBiasUsesTheAbsoluteDistance) {
   HookHarness h("kerple_log", nullptr, HookShape{1, 1, 4, 1, 9}, false);
   set_heads(h, {1.1}, {0.6});
-  const std::vector<double> bias = bias_of(h);
+  const std::vector<double> bias = h.bias();
   for (int i = 0; i < 9; ++i)
     for (int j = 0; j < 9; ++j)
       EXPECT_NEAR(bias[h.at(0, 0, i, j)], -1.1 * std::log(1 + 0.6 * std::abs(i - j)), 1e-12) << i << "," << j;

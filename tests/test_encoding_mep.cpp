@@ -19,16 +19,12 @@ using pebench::testing::HookShape;
 
 namespace {
 
-std::vector<double> bias_of(HookHarness& h) {
-  std::fill(h.q().begin(), h.q().end(), 0.0);
-  return h.logits(0);
-}
 
 }  // namespace
 
 TEST(Mep, BiasIsTheLogMeanOfTheThreeKernels) {
   HookHarness h("mep", nullptr, HookShape{1, 4, 4, 1, 30}, true);
-  const std::vector<double> bias = bias_of(h);
+  const std::vector<double> bias = h.bias();
   const std::vector<double> slopes = alibi_slopes(4);  // 0.25, 0.0625, 0.015625, 0.00390625
   for (int a = 0; a < 4; ++a)
     for (int d : {0, 1, 2, 5, 29}) {
@@ -41,7 +37,7 @@ TEST(Mep, BiasIsTheLogMeanOfTheThreeKernels) {
 
 TEST(Mep, BidirectionalBiasIsSymmetric) {
   HookHarness h("mep", nullptr, HookShape{1, 2, 4, 1, 8}, false);
-  const std::vector<double> bias = bias_of(h);
+  const std::vector<double> bias = h.bias();
   for (int i = 0; i < 8; ++i)
     for (int j = 0; j < 8; ++j) EXPECT_EQ(bias[h.at(0, 1, i, j)], bias[h.at(0, 1, j, i)]);
   EXPECT_LT(bias[h.at(0, 1, 0, 7)], bias[h.at(0, 1, 0, 1)]);
@@ -67,7 +63,7 @@ TEST(MepParam, BiasIsTheLogMeanOfGaussExpT5AndKerpleKernels) {
   HookHarness h("mep_param", nullptr, HookShape{1, 2, 4, 1, 40}, true);
   h.param("encoding.mep.p", 0) = 1.3;
   h.param("encoding.mep.r", 0) = 0.4;
-  const std::vector<double> bias = bias_of(h);
+  const std::vector<double> bias = h.bias();
   const double m = alibi_slopes(2)[0];
   for (int d : {0, 1, 3, 17, 39}) {
     const double w = h.param("encoding.mep.t5", t5_bucket(-d, false, 32, 128) * 2 + 0);

@@ -47,14 +47,6 @@ std::vector<double> txl_closed_form(const HookFixture& f, const std::vector<doub
   return s;
 }
 
-// The plugin's logits for raw scores q·kᵀ/sqrt(d_h).
-std::vector<double> plugin_logits(HookFixture& f, const std::vector<double>& q, const std::vector<double>& k,
-                                  int layer) {
-  std::vector<double> s = raw_scores(f, q, k);
-  f.encoding->begin_forward(f.ctx);
-  f.encoding->logits_forward(s.data(), q.data(), k.data(), layer, f.ctx);
-  return s;
-}
 
 void expect_logits_equal(const HookFixture& f, const std::vector<double>& actual,
                          const std::vector<double>& expected) {

@@ -35,10 +35,7 @@ class DapeKerple : public Dape<T> {
     kernels_.back().declare(layout, prefix + ".kerple", config.n_heads);
   }
   void bind_base(T* params, T* grads) override {
-    for (auto& kernel : kernels_) {
-      kernel.bind(params, grads);
-      kernel.project();  // the constraints hold from init on (bind follows initialisation)
-    }
+    for (auto& kernel : kernels_) kernel.bind(params, grads);
   }
   void compute_bias(T* bias, int layer, const EncodingContext& ctx) override {
     table_.assign(table_size(ctx), T(0));

@@ -121,11 +121,7 @@ class KerpleBias : public RelativeBias<T> {
   void declare_parameters(ParamLayout& layout, const ModelConfig& config) override {
     kernel_.declare(layout, "encoding.kerple", config.n_heads);
   }
-  // Projecting at bind makes the constraints hold from init on (bind follows initialisation).
-  void bind(T* params, T* grads) override {
-    kernel_.bind(params, grads);
-    kernel_.project();
-  }
+  void bind(T* params, T* grads) override { kernel_.bind(params, grads); }
   void project_parameters() override { kernel_.project(); }
 
  protected:

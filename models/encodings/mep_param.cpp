@@ -48,7 +48,6 @@ class MepParam : public RelativeBias<T> {
   void bind(T* params, T* grads) override {
     kerple_.bind(params, grads);
     t5_.bind(params, grads);
-    kerple_.project();  // the constraints hold from init on (bind follows initialisation)
   }
   void project_parameters() override { kerple_.project(); }
 
