@@ -101,7 +101,10 @@ void rank_encodings(Report& report, const std::vector<std::string>& tasks) {
     rank.mean_ood = rank.tasks_with_value > 0 ? sum / rank.tasks_with_value : std::nan("");
     report.ranking.push_back(rank);
   }
+  // Coverage first: a mean over 3 tasks is not comparable with a mean over 18,
+  // so an encoding with fewer measured tasks never ranks above a fuller one.
   std::stable_sort(report.ranking.begin(), report.ranking.end(), [](const EncodingRank& a, const EncodingRank& b) {
+    if (a.tasks_with_value != b.tasks_with_value) return a.tasks_with_value > b.tasks_with_value;
     const double ma = std::isfinite(a.mean_ood) ? a.mean_ood : -1.0;
     const double mb = std::isfinite(b.mean_ood) ? b.mean_ood : -1.0;
     return ma != mb ? ma > mb : a.tasks_won > b.tasks_won;
