@@ -66,8 +66,10 @@ class Encoding {
   virtual void configure(const json& options);
   virtual json options() const { return json::object(); }
 
-  // False for causal-only encodings (xPos): the model refuses a bidirectional
-  // task with a UsageError naming the encoding.
+  // False for a causal-only encoding: the model refuses a bidirectional task
+  // with a UsageError naming the encoding, and suites skip such pairs. Every
+  // shipped encoding serves both modes (DESIGN §2 gives the causal-only ones
+  // a |i−j| version); the hook stays for encodings that cannot.
   virtual bool supports_bidirectional() const { return true; }
 
   // Called once when the model is built, before parameters are allocated.

@@ -1,7 +1,8 @@
 // The part-B encodings (xpos, txl, rand_*, cope, bipe_*) inside the whole
 // Transformer: gradient checks with options that reach paths the default
-// check (test_gradcheck.cpp) does not, the causal-only refusal, thread-count
-// independence, and training without divergence on easy hand-built tasks.
+// check (test_gradcheck.cpp) does not, xpos's bidirectional extension inside
+// the model, thread-count independence, and training without divergence on
+// easy hand-built tasks.
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -66,57 +67,65 @@ TEST(PartBModelGradients, RandomizedWithSmallMaxLength) {
   }
 }
 
-TEST(PartBModelGradients, XposWithStrongDecay) { expect_gradients("xpos", {{"scale_base", 2.0}}, true); }
+TEST(PartBModelGradients, XposWithStrongDecay) {
+  expect_gradients("xpos", {{"scale_base", 2.0}}, true);
+  expect_gradients("xpos", {{"scale_base", 2.0}}, false);
+}
 
 // ---- attention modes ---------------------------------------------------------
 
-TEST(Xpos, ModelRefusesABidirectionalBatchNamingTheEncoding) {
-  Transformer<float> model(small_model_config(6, 6), make_encoding<float>("xpos"), 1);
-  Rng rng(1);
-  EXPECT_NO_THROW(model.forward(random_batch(rng, 2, 5, 6, true, previous_token()), {}));
-  try {
-    model.forward(random_batch(rng, 2, 5, 6, false, previous_token()), {});
-    FAIL() << "expected UsageError";
-  } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("xpos"), std::string::npos) << e.what();
+TEST(Xpos, WithoutDecayIsRopeInBothAttentionModes) {
+  // γ = 1e9: every ζ^{d/γ} is 1 to about 1e−9, so the bidirectional path
+  // (rotation in hook 2, the decay in hook 3) must reduce to RoPE, and neither
+  // encoding has parameters, so the same seed gives the same weights.
+  for (const bool causal : {true, false}) {
+    SCOPED_TRACE(causal ? "causal" : "bidirectional");
+    Transformer<float> xpos(small_model_config(6, 6), make_encoding<float>("xpos", {{"scale_base", 1e9}}), 1);
+    Transformer<float> rope(small_model_config(6, 6), make_encoding<float>("rope"), 1);
+    Rng rng(1);
+    const Batch batch = random_batch(rng, 2, 9, 6, causal, previous_token());
+    xpos.train_step(batch, 0, 0);
+    rope.train_step(batch, 0, 0);
+    for (size_t e = 0; e < batch.tokens.size() * 6; ++e) EXPECT_NEAR(xpos.logits()[e], rope.logits()[e], 1e-5) << e;
+    for (size_t e = 0; e < xpos.num_parameters(); ++e)
+      EXPECT_NEAR(xpos.gradients()[e], rope.gradients()[e], 1e-5) << e;
   }
 }
 
-TEST(PartBEncodings, ServeTheAttentionModesTheyDeclare) {
-  for (const char* name : kEncodings) {
-    const bool bidirectional = make_encoding<float>(name)->supports_bidirectional();
-    EXPECT_EQ(bidirectional, std::string(name) != "xpos") << name;
-  }
+TEST(PartBEncodings, ServeBothAttentionModes) {
+  for (const char* name : kEncodings) EXPECT_TRUE(make_encoding<float>(name)->supports_bidirectional()) << name;
 }
 
 // ---- reproducibility ---------------------------------------------------------
 
 TEST(PartBEncodings, TrainingStepIsIdenticalForAnyThreadCount) {
   for (const char* name : kEncodings) {
-    const bool causal = std::string(name) == "xpos";
-    auto gradients = [&](int threads) {
-      const int saved = omp_get_max_threads();
-      omp_set_num_threads(threads);
-      // CoPE with nonzero tables, so that its gate path runs too.
-      const json options = std::string(name) == "cope" ? json{{"init_std", 0.1}} : json();
-      Transformer<float> model(small_model_config(6, 6), make_encoding<float>(name, options), 3);
-      Rng rng(4);
-      model.train_step(batch_with_segments(rng, 5, 9, 6, causal), 17, 0);
-      omp_set_num_threads(saved);
-      return std::vector<float>(model.gradients(), model.gradients() + model.num_parameters());
-    };
-    EXPECT_EQ(gradients(1), gradients(3)) << name;
+    for (const bool causal : {false, true}) {
+      auto gradients = [&](int threads) {
+        const int saved = omp_get_max_threads();
+        omp_set_num_threads(threads);
+        // CoPE with nonzero tables, so that its gate path runs too.
+        const json options = std::string(name) == "cope" ? json{{"init_std", 0.1}} : json();
+        Transformer<float> model(small_model_config(6, 6), make_encoding<float>(name, options), 3);
+        Rng rng(4);
+        model.train_step(batch_with_segments(rng, 5, 9, 6, causal), 17, 0);
+        omp_set_num_threads(saved);
+        return std::vector<float>(model.gradients(), model.gradients() + model.num_parameters());
+      };
+      EXPECT_EQ(gradients(1), gradients(3)) << name << (causal ? " causal" : " bidirectional");
+    }
   }
 }
 
 TEST(PartBEncodings, EvaluationIsReproducibleForAFixedPositionSeed) {
   for (const char* name : kEncodings) {
-    const bool causal = std::string(name) == "xpos";
-    Transformer<float> model(small_model_config(6, 6), make_encoding<float>(name), 3);
-    Rng rng(5);
-    const Batch batch = batch_with_segments(rng, 4, 12, 6, causal);
-    const double first = model.evaluate(batch, 99).loss;
-    EXPECT_EQ(model.evaluate(batch, 99).loss, first) << name;
+    for (const bool causal : {false, true}) {
+      Transformer<float> model(small_model_config(6, 6), make_encoding<float>(name), 3);
+      Rng rng(5);
+      const Batch batch = batch_with_segments(rng, 4, 12, 6, causal);
+      const double first = model.evaluate(batch, 99).loss;
+      EXPECT_EQ(model.evaluate(batch, 99).loss, first) << name << (causal ? " causal" : " bidirectional");
+    }
   }
 }
 
@@ -124,16 +133,18 @@ TEST(PartBEncodings, EvaluationIsIndependentOfTheSubBatchSize) {
   // Sampled positions depend on (seed, layer, T) only and every other term on
   // the example itself, so splitting the batch changes nothing.
   for (const char* name : kEncodings) {
-    const bool causal = std::string(name) == "xpos";
-    Transformer<float> model(small_model_config(6, 6), make_encoding<float>(name), 3);
-    Rng rng(6);
-    const Batch batch = batch_with_segments(rng, 7, 70, 6, causal);  // sub-batches of 3 at T = 70
-    const ForwardResult whole = model.evaluate(batch, 5);
-    const std::vector<float> whole_logits(model.logits(), model.logits() + batch.tokens.size() * 6);
-    model.set_eval_memory_budget(1);
-    ASSERT_LT(model.eval_sub_batch_size(batch.seq_len), batch.batch_size) << name;
-    EXPECT_EQ(model.evaluate(batch, 5).loss, whole.loss) << name;
-    EXPECT_EQ(std::vector<float>(model.logits(), model.logits() + whole_logits.size()), whole_logits) << name;
+    for (const bool causal : {false, true}) {
+      SCOPED_TRACE(causal ? "causal" : "bidirectional");
+      Transformer<float> model(small_model_config(6, 6), make_encoding<float>(name), 3);
+      Rng rng(6);
+      const Batch batch = batch_with_segments(rng, 7, 70, 6, causal);  // sub-batches of 3 at T = 70
+      const ForwardResult whole = model.evaluate(batch, 5);
+      const std::vector<float> whole_logits(model.logits(), model.logits() + batch.tokens.size() * 6);
+      model.set_eval_memory_budget(1);
+      ASSERT_LT(model.eval_sub_batch_size(batch.seq_len), batch.batch_size) << name;
+      EXPECT_EQ(model.evaluate(batch, 5).loss, whole.loss) << name;
+      EXPECT_EQ(std::vector<float>(model.logits(), model.logits() + whole_logits.size()), whole_logits) << name;
+    }
   }
 }
 
@@ -181,7 +192,7 @@ std::vector<Case> training_cases() {
   std::vector<Case> cases;
   for (const char* name : kEncodings) {
     cases.emplace_back(name, true);
-    if (std::string(name) != "xpos") cases.emplace_back(name, false);
+    cases.emplace_back(name, false);
   }
   return cases;
 }

@@ -1,9 +1,11 @@
-// xpos: decay with distance, relative invariance, hook gradients, causal-only.
+// xpos: decay with distance, relative invariance, hook gradients, and the
+// bidirectional |i−j| extension (DESIGN §2) against a direct computation.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "common/errors.hpp"
+#include "common/rng.hpp"
 #include "encoding_hook_check.hpp"
 #include "models/position_math.hpp"
 
@@ -80,8 +82,125 @@ TEST(XPos, QkHookGradientsMatchFiniteDifferences) {
   check_qk_hook(f, 1);
 }
 
-TEST(XPos, IsCausalOnly) {
-  EXPECT_FALSE(make_encoding<float>("xpos")->supports_bidirectional());
+// ---- bidirectional: S_ij = Σ_c ζ_c^{|i−j|/γ}·pairdot_c(i,j)/sqrt(d_h) ----------
+
+namespace {
+
+// The final logits [B,h,T,T] of one pass through hooks 2 and 3, from q, k
+// [B,h,T,d_h] as the projections give them.
+std::vector<double> hook_logits(HookFixture& f, std::vector<double> q, std::vector<double> k) {
+  f.encoding->begin_forward(f.ctx);
+  f.encoding->qk_forward(q.data(), k.data(), 0, f.ctx);
+  std::vector<double> s = raw_scores(f, q, k);
+  f.encoding->logits_forward(s.data(), q.data(), k.data(), 0, f.ctx);
+  return s;
+}
+
+// The formula written out on its own: its own rotation, ζ_c and powers.
+std::vector<double> naive_bidirectional_logits(const HookFixture& f, const std::vector<double>& q,
+                                               const std::vector<double>& k, double gamma, double base) {
+  const int T = f.ctx.seq_len, dh = f.ctx.d_head;
+  std::vector<double> s(f.scores_size(), 0.0);
+  for (int head = 0; head < f.ctx.batch * f.ctx.n_heads; ++head)
+    for (int i = 0; i < T; ++i)
+      for (int j = 0; j < T; ++j) {
+        double total = 0;
+        for (int c = 0; c < dh / 2; ++c) {
+          const double theta = std::pow(base, -2.0 * c / dh), zeta = (2.0 * c + 0.4 * dh) / (1.4 * dh);
+          const double* qi = &q[(head * T + i) * dh + 2 * c];
+          const double* kj = &k[(head * T + j) * dh + 2 * c];
+          const double qa = std::cos(i * theta) * qi[0] - std::sin(i * theta) * qi[1];
+          const double qb = std::sin(i * theta) * qi[0] + std::cos(i * theta) * qi[1];
+          const double ka = std::cos(j * theta) * kj[0] - std::sin(j * theta) * kj[1];
+          const double kb = std::sin(j * theta) * kj[0] + std::cos(j * theta) * kj[1];
+          total += std::pow(zeta, std::abs(i - j) / gamma) * (qa * ka + qb * kb);
+        }
+        s[(static_cast<size_t>(head) * T + i) * T + j] = total / std::sqrt(double(dh));
+      }
+  return s;
+}
+
+}  // namespace
+
+TEST(XPos, ServesBidirectionalAttention) {
+  EXPECT_TRUE(make_encoding<float>("xpos")->supports_bidirectional());
+}
+
+TEST(XPos, BidirectionalLogitsMatchTheFormulaComputedDirectly) {
+  const double gamma = 3.0, base = 50.0;  // strong decay, visible rotation
+  HookFixture f = make_hook_fixture("xpos", json{{"scale_base", gamma}, {"base", base}}, small_config(12, 2, 1), 2,
+                                    9, false);
+  Rng rng(3, "xpos-known");
+  const std::vector<double> q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
+  const std::vector<double> got = hook_logits(f, q, k), want = naive_bidirectional_logits(f, q, k, gamma, base);
+  for (size_t e = 0; e < got.size(); ++e) EXPECT_NEAR(got[e], want[e], 1e-12) << e;
+}
+
+TEST(XPos, BidirectionalLogitsEqualTheCausalOnesBelowTheDiagonal) {
+  const json options = {{"scale_base", 4.0}};
+  HookFixture causal = make_hook_fixture("xpos", options, small_config(8, 2, 1), 1, 11, true);
+  HookFixture bidirectional = make_hook_fixture("xpos", options, small_config(8, 2, 1), 1, 11, false);
+  Rng rng(4, "xpos-causal");
+  const std::vector<double> q = random_vector(causal.qk_size(), rng), k = random_vector(causal.qk_size(), rng);
+  const std::vector<double> a = hook_logits(causal, q, k), b = hook_logits(bidirectional, q, k);
+  const int T = 11;
+  for (size_t e = 0; e < a.size(); ++e)
+    if (static_cast<int>(e % T) <= static_cast<int>((e / T) % T)) EXPECT_NEAR(a[e], b[e], 1e-12) << e;
+}
+
+TEST(XPos, BidirectionalDecayIsSymmetricAndNeverGrows) {
+  // q = k = the same vector at every position: the RoPE part is symmetric in
+  // i, j, so S_ij = S_ji exactly when the decay is. In the slowest pair alone
+  // (no rotation to speak of) RoPE would keep every score at 1; xPos must
+  // shrink it strictly with distance on both sides of the query.
+  const json options = {{"scale_base", 16.0}, {"base", 1e12}};
+  const int T = 41, i = 20, dh = 4;
+  HookFixture f = make_hook_fixture("xpos", options, small_config(dh, 1, 1), 1, T, false);
+  const std::vector<double> x = {0.0, 0.0, 1.0, 0.0};
+  std::vector<double> q(f.qk_size());
+  for (size_t e = 0; e < q.size(); ++e) q[e] = x[e % dh];
+  const std::vector<double> s = hook_logits(f, q, q);
+  auto score = [&](int row, int col) { return s[static_cast<size_t>(row) * T + col] * std::sqrt(double(dh)); };
+  EXPECT_NEAR(score(i, i), 1.0, 1e-12);
+  for (int d = 1; d <= i; ++d) {
+    EXPECT_NEAR(score(i, i - d), score(i, i + d), 1e-14) << d;
+    EXPECT_LT(score(i, i + d), score(i, i + d - 1)) << d;
+    EXPECT_GT(score(i, i + d), 0.0) << d;
+  }
+  EXPECT_NEAR(score(i, 0), std::pow(3.6 / 5.6, 20 / 16.0), 1e-9);  // ζ_1^{20/16}·cos(20·1e−6)
+  // Random identical rows, every pair rotating: the whole matrix is symmetric.
+  Rng rng(5, "xpos-symmetric");
+  const std::vector<double> row = random_vector(dh, rng);
+  for (size_t e = 0; e < q.size(); ++e) q[e] = row[e % dh];
+  const std::vector<double> t = hook_logits(f, q, q);
+  for (int a = 0; a < T; ++a)
+    for (int b = 0; b < a; ++b)
+      EXPECT_NEAR(t[static_cast<size_t>(a) * T + b], t[static_cast<size_t>(b) * T + a], 1e-14) << a << " " << b;
+}
+
+TEST(XPos, BidirectionalHookGradientsMatchFiniteDifferences) {
+  // q/k hook (rotation only) and logits hook (dscores, dq, dk), strong decay.
+  for (int layer = 0; layer < 2; ++layer) {
+    HookFixture f = make_hook_fixture("xpos", json{{"scale_base", 3.0}}, small_config(8, 2, 2), 2, 7, false);
+    check_qk_hook(f, layer);
+    check_logits_hook(f, layer);
+  }
+}
+
+TEST(XPos, CausalLogitsHookIsTheIdentity) {
+  HookFixture f = make_hook_fixture("xpos", json{{"scale_base", 3.0}}, small_config(8, 2, 1), 2, 6, true);
+  Rng rng(6, "xpos-identity");
+  std::vector<double> q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
+  std::vector<double> s = random_vector(f.scores_size(), rng);
+  const std::vector<double> before = s;
+  f.encoding->begin_forward(f.ctx);
+  f.encoding->logits_forward(s.data(), q.data(), k.data(), 0, f.ctx);
+  EXPECT_EQ(s, before);
+  std::vector<double> dq(f.qk_size(), 0.0), dk(f.qk_size(), 0.0);
+  f.encoding->logits_backward(s.data(), dq.data(), dk.data(), q.data(), k.data(), 0, f.ctx);
+  EXPECT_EQ(s, before);
+  EXPECT_EQ(dq, std::vector<double>(f.qk_size(), 0.0));
+  EXPECT_EQ(dk, std::vector<double>(f.qk_size(), 0.0));
 }
 
 TEST(XPos, ReportsAndValidatesItsOptions) {
