@@ -1,5 +1,7 @@
 #include "common/registry.hpp"
 
+#include <algorithm>
+
 namespace pebench {
 
 size_t edit_distance(const std::string& a, const std::string& b) {
@@ -32,7 +34,8 @@ std::vector<std::string> closest_names(const std::string& name,
   std::vector<std::string> out;
   for (const auto& [distance, candidate] : scored) {
     if (out.size() == max_count) break;
-    out.push_back(candidate);
+    // Callers may pass a name twice (a registered name and a suite label).
+    if (std::find(out.begin(), out.end(), candidate) == out.end()) out.push_back(candidate);
   }
   return out;
 }

@@ -21,6 +21,12 @@ TEST(Registry, UnknownNameSuggestsTheClosestNames) {
   EXPECT_EQ(message, "unknown task 'revers_string' (closest: reverse_string, odds_first, parity_check)");
 }
 
+// A suite's labels and the registered names can coincide ("rope" twice).
+TEST(Registry, SuggestionsNameEachCandidateOnce) {
+  EXPECT_EQ(closest_names("ropee", {"rope", "cope", "rope", "alibi"}),
+            (std::vector<std::string>{"rope", "cope", "alibi"}));
+}
+
 TEST(Registry, UnknownEncodingThrowsUsageErrorNamingIt) {
   try {
     make_encoding<float>("nopee");
