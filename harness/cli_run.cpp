@@ -17,6 +17,7 @@
 #include <fmt/core.h>
 #include <omp.h>
 
+#include "common/errors.hpp"
 #include "harness/atomic_file.hpp"
 #include "harness/cell_executor.hpp"
 #include "harness/cli.hpp"
@@ -71,6 +72,16 @@ int threads_per_cell(const RunFlags& flags) {
   return std::max(1, omp_get_max_threads() / flags.jobs);
 }
 
+// The output directory is created (or found writable) before any cell trains,
+// so a bad --out fails at once instead of after the first cell's training.
+void prepare_output_directory(const std::filesystem::path& out_dir) {
+  std::error_code error;
+  std::filesystem::create_directories(out_dir, error);
+  if (error) throw UsageError(fmt::format("--out: cannot create directory '{}': {}", out_dir.string(), error.message()));
+  if (::access(out_dir.c_str(), W_OK) != 0)
+    throw UsageError(fmt::format("--out: directory '{}' is not writable", out_dir.string()));
+}
+
 void run_command(const RunFlags& flags) {
   if (flags.threads != kUnset) check_range("--threads", flags.threads, 1, 4096);
   check_range("--jobs", flags.jobs, 1, 4096);
@@ -80,6 +91,7 @@ void run_command(const RunFlags& flags) {
   const std::vector<Cell> grid = expand_grid(suite, &skipped);
   const std::vector<Cell> cells = shard_cells(grid, shard);
   const std::filesystem::path out_dir = flags.out.empty() ? "results/" + suite.name : flags.out;
+  prepare_output_directory(out_dir);
   if (!skipped.empty())
     std::fprintf(stderr, "pebench: skipping %zu task/encoding pairs whose attention mode the encoding cannot serve "
                  "(first: %s)\n", skipped.size(), skipped.front().c_str());

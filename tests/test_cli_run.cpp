@@ -284,6 +284,16 @@ TEST_F(CliRun, BadInputExitsTwoWithOneLineAndWritesNothing) {
   }
 }
 
+TEST_F(CliRun, UncreatableOutDirectoryExitsTwoBeforeAnyTraining) {
+  const fs::path suite = write_suite(dir_, "ok.json", tiny_suite());
+  std::ofstream(dir_ / "plain_file") << "not a directory";
+  const CliResult result =
+      run_pebench("run --config " + suite.string() + " --out " + (dir_ / "plain_file" / "results").string());
+  EXPECT_EQ(result.status, 2) << result.err;
+  EXPECT_EQ(count_lines(result.err), 1) << result.err;  // no "training" progress line came first
+  EXPECT_NE(result.err.find("--out: cannot create directory"), std::string::npos) << result.err;
+}
+
 TEST_F(CliRun, MalformedSuiteFileExitsTwo) {
   std::ofstream(dir_ / "broken.json") << "{\"tasks\": [";
   const CliResult result = run_pebench("run --config " + (dir_ / "broken.json").string());
