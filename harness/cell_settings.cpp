@@ -79,7 +79,7 @@ void apply_train_section(const json& section, const std::string& origin, const s
   ObjectReader reader(section, origin, path);
   TrainConfig& train = settings.train;
   reader.read_int("steps", train.steps, 1, INT_MAX);
-  reader.read_int("batch_size", train.batch_size, 1, INT_MAX);
+  reader.read_int("batch_size", train.batch_size, 1, 65536);  // larger cannot fit in memory at any length
   read_optimizer_fields(reader, train.optimizer);
   reader.read_number("dropout", settings.model.dropout, 0.0, 0.99);
   if (const json* lengths = reader.get("lengths")) train.lengths = parse_length_spec(*lengths, origin, reader.path_of("lengths"));

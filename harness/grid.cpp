@@ -9,6 +9,7 @@
 #include "common/registry.hpp"
 #include "common/rng.hpp"
 #include "models/encoding.hpp"
+#include "models/params.hpp"
 
 namespace pebench {
 
@@ -158,6 +159,19 @@ bool pair_is_servable(const Suite& suite, const TaskPlan& task, const EncodingPl
   return false;
 }
 
+// The encoding's own requirements on the model (an even head dimension for
+// RoPE, ...) are checked here, before any cell trains: declaring its
+// parameters on a scratch layout runs exactly the checks model construction runs.
+void check_encoding_fits_model(const Suite& suite, const TaskPlan& task, const EncodingPlan& encoding) {
+  try {
+    ParamLayout scratch;
+    make_encoding<float>(encoding.entry->name, encoding.entry->options)->declare_parameters(scratch, task.settings.model);
+  } catch (const UsageError& error) {
+    throw UsageError(suite.origin + ": encoding " + encoding.entry->label + " on task " + task.entry->label + ": " +
+                     error.what());
+  }
+}
+
 }  // namespace
 
 std::string Cell::name() const { return task_label + "/" + encoding_label + "/seed" + std::to_string(seed); }
@@ -204,6 +218,7 @@ std::vector<Cell> expand_grid(const Suite& suite, std::vector<std::string>* skip
         if (skipped) skipped->push_back(task.entry->label + "/" + encoding.entry->label);
         continue;
       }
+      check_encoding_fits_model(suite, task, encoding);
       for (int seed : suite.seeds) cells.push_back(make_cell(task, encoding, seed));
     }
   std::sort(cells.begin(), cells.end(), [](const Cell& a, const Cell& b) {

@@ -247,7 +247,7 @@ struct BadRunCase {
 const BadRunCase kBadRuns[] = {
     {"negative steps", [](json& s) { s["train"]["steps"] = -5; }, "",
      "suite bad.json: train.steps: must be a positive integer, got -5"},
-    {"zero batch", [](json& s) { s["train"]["batch_size"] = 0; }, "", "train.batch_size: must be a positive integer"},
+    {"zero batch", [](json& s) { s["train"]["batch_size"] = 0; }, "", "train.batch_size: must be an integer in [1, 65536], got 0"},
     {"unknown key", [](json& s) { s["trian"] = json::object(); }, "", "trian: unknown key (closest: train)"},
     {"empty task list", [](json& s) { s["tasks"] = json::array(); }, "", "tasks: must not be empty"},
     {"unknown task", [](json& s) { s["tasks"] = {"party_check"}; }, "", "unknown task 'party_check' (closest: "},
@@ -256,6 +256,13 @@ const BadRunCase kBadRuns[] = {
      "task parity_check: train length 64 needs 65 positions, above model.max_seq_len (64)"},
     {"eval length above the model's limit", [](json& s) { s["eval"]["lengths"]["ood"] = {100}; }, "",
      "needs 101 positions, above model.max_seq_len (64)"},
+    {"odd head dimension for rope",
+     [](json& s) {
+       s["model"]["d_model"] = 18;
+       s["encodings"] = {"rope"};
+     },
+     "", "encoding rope on task parity_check: encoding 'rope' needs an even head dimension, got 9"},
+    {"batch too large for memory", [](json& s) { s["train"]["batch_size"] = 100000; }, "", "train.batch_size:"},
     {"unknown split", [](json& s) { s["eval"]["splits"] = {"ood_spare"}; }, "", "unknown split 'ood_spare'"},
     {"bad task option", [](json& s) { s["tasks"][1]["options"]["lenght"] = 3; }, "", "tasks[1].options:"},
     {"bad --shard", [](json&) {}, "--shard 4/3", "--shard: bad shard '4/3'"},

@@ -51,7 +51,7 @@ const BadSuiteCase kBadSuites[] = {
     {"negative steps", [](json& s) { s["train"]["steps"] = -5; },
      "suite probe.json: train.steps: must be a positive integer, got -5"},
     {"zero batch", [](json& s) { s["train"]["batch_size"] = 0; },
-     "suite probe.json: train.batch_size: must be a positive integer, got 0"},
+     "suite probe.json: train.batch_size: must be an integer in [1, 65536], got 0"},
     {"fractional steps", [](json& s) { s["train"]["steps"] = 2.5; }, "train.steps: must be a positive integer, got 2.5"},
     {"steps as string", [](json& s) { s["train"]["steps"] = "100"; },
      "train.steps: must be a positive integer, got '100'"},
@@ -86,7 +86,7 @@ const BadSuiteCase kBadSuites[] = {
      "tasks[0].label: must be a non-empty name"},
     {"task override with a bad value", [](json& s) {
        s["tasks"] = {{{"name", "harness_probe"}, {"train", {{"batch_size", -1}}}}};
-     }, "tasks[0].train.batch_size: must be a positive integer, got -1"},
+     }, "tasks[0].train.batch_size: must be an integer in [1, 65536], got -1"},
     {"unknown family", [](json& s) { s["families"] = {{"regulr", json::object()}}; },
      "families: unknown family 'regulr' (closest: regular"},
     {"empty seeds", [](json& s) { s["seeds"] = json::array(); }, "seeds: must be a non-empty list"},
