@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "common/errors.hpp"
-#include "encoding_hook_check.hpp"
+#include "encoding_hooks.hpp"
 #include "models/bipe.hpp"
 #include "models/position_math.hpp"
 
@@ -19,10 +19,9 @@ namespace {
 const std::vector<uint8_t> kBoundaries = {0, 0, 1, 0, 0, 1, 1, 0, 1,  //
                                           0, 0, 0, 0, 0, 0, 0, 0, 0};
 
-HookFixture bipe_fixture(const std::string& name, const json& options, bool causal) {
-  HookFixture f = make_hook_fixture(name, options, small_config(8, 2, 2), 2, 9, causal);
-  f.boundary = kBoundaries;
-  f.ctx.boundary = f.boundary.data();
+HookHarness bipe_fixture(const std::string& name, const json& options, bool causal) {
+  HookHarness f(name, options, HookShape{2, 2, 4, 2, 9}, causal, kSingleHookSeed);
+  f.set_boundary(kBoundaries);
   return f;
 }
 
@@ -54,37 +53,37 @@ TEST(BipeSegments, NoBoundaryBufferMeansOneSegment) {
 
 TEST(Bipe, InputAddsTheTableRowOfEachIntraSegmentPosition) {
   for (const char* name : {"bipe_rope", "bipe_alibi"}) {
-    HookFixture f = bipe_fixture(name, json(), true);
-    const auto& table = f.layout.find(std::string("encoding.") + name + ".table");
+    HookHarness f = bipe_fixture(name, json(), true);
+    const auto& table = f.layout().find(std::string("encoding.") + name + ".table");
     EXPECT_EQ(table.shape, (std::vector<int>{1024, 8})) << name;
     std::vector<double> x(f.x_size(), 0.0);
-    f.encoding->begin_forward(f.ctx);
-    f.encoding->input_forward(x.data(), f.ctx);
+    f.encoding().begin_forward(f.context());
+    f.encoding().input_forward(x.data(), f.context());
     const std::vector<int> intra = {0, 1, 2, 0, 1, 2, 0, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8};
     for (int n = 0; n < 18; ++n)
       for (int c = 0; c < 8; ++c)
-        EXPECT_EQ(x[n * 8 + c], f.params[table.offset + intra[n] * 8 + c]) << name << " token " << n;
+        EXPECT_EQ(x[n * 8 + c], f.params()[table.offset + intra[n] * 8 + c]) << name << " token " << n;
   }
 }
 
 TEST(Bipe, InputHookGradientsMatchFiniteDifferences) {
   for (const char* name : {"bipe_rope", "bipe_alibi"}) {
     SCOPED_TRACE(name);
-    HookFixture f = bipe_fixture(name, json{{"table_size", 4}}, false);
-    check_input_hook(f);
+    HookHarness f = bipe_fixture(name, json{{"table_size", 4}}, false);
+    f.check_input_hook();
   }
 }
 
 TEST(BipeRope, RotatesQAndKByTheirSegmentIndex) {
-  HookFixture f = bipe_fixture("bipe_rope", json(), true);
+  HookHarness f = bipe_fixture("bipe_rope", json(), true);
   Rng rng(3);
   auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
   auto q_expected = q, k_expected = k;
   const std::vector<double> segments = {0, 0, 0, 1, 1, 1, 2, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   rope_apply(q_expected.data(), segments.data(), true, 2, 2, 9, 4, +1);
   rope_apply(k_expected.data(), segments.data(), true, 2, 2, 9, 4, +1);
-  f.encoding->begin_forward(f.ctx);
-  f.encoding->qk_forward(q.data(), k.data(), 0, f.ctx);
+  f.encoding().begin_forward(f.context());
+  f.encoding().qk_forward(q.data(), k.data(), 0, f.context());
   for (size_t e = 0; e < q.size(); ++e) {
     EXPECT_NEAR(q[e], q_expected[e], 1e-12);
     EXPECT_NEAR(k[e], k_expected[e], 1e-12);
@@ -95,15 +94,15 @@ TEST(BipeRope, RotatesQAndKByTheirSegmentIndex) {
 }
 
 TEST(BipeRope, QkHookGradientsMatchFiniteDifferences) {
-  HookFixture f = bipe_fixture("bipe_rope", json(), false);
-  check_qk_hook(f, 1);
+  HookHarness f = bipe_fixture("bipe_rope", json(), false);
+  f.check_qk_hook(1);
 }
 
 TEST(BipeAlibi, CausalBiasIsScaledSlopeTimesSegmentDistance) {
-  HookFixture f = bipe_fixture("bipe_alibi", json(), true);
-  std::vector<double> s(f.scores_size(), 0.0), q(f.qk_size(), 0.0), k(f.qk_size(), 0.0);
-  f.encoding->begin_forward(f.ctx);
-  f.encoding->logits_forward(s.data(), q.data(), k.data(), 1, f.ctx);
+  HookHarness f = bipe_fixture("bipe_alibi", json(), true);
+  std::vector<double> s(f.logits_size(), 0.0), q(f.qk_size(), 0.0), k(f.qk_size(), 0.0);
+  f.encoding().begin_forward(f.context());
+  f.encoding().logits_forward(s.data(), q.data(), k.data(), 1, f.context());
   const std::vector<int> seg = {0, 0, 0, 1, 1, 1, 2, 3, 3};
   const auto slopes = alibi_slopes(2);
   for (int a = 0; a < 2; ++a)
@@ -115,10 +114,10 @@ TEST(BipeAlibi, CausalBiasIsScaledSlopeTimesSegmentDistance) {
 }
 
 TEST(BipeAlibi, BidirectionalBiasIsSymmetricInSegmentDistance) {
-  HookFixture f = bipe_fixture("bipe_alibi", json{{"slope_multiplier", 2.0}}, false);
-  std::vector<double> s(f.scores_size(), 0.0), q(f.qk_size(), 0.0), k(f.qk_size(), 0.0);
-  f.encoding->begin_forward(f.ctx);
-  f.encoding->logits_forward(s.data(), q.data(), k.data(), 0, f.ctx);
+  HookHarness f = bipe_fixture("bipe_alibi", json{{"slope_multiplier", 2.0}}, false);
+  std::vector<double> s(f.logits_size(), 0.0), q(f.qk_size(), 0.0), k(f.qk_size(), 0.0);
+  f.encoding().begin_forward(f.context());
+  f.encoding().logits_forward(s.data(), q.data(), k.data(), 0, f.context());
   const std::vector<int> seg = {0, 0, 0, 1, 1, 1, 2, 3, 3};
   const auto slopes = alibi_slopes(2);
   for (int a = 0; a < 2; ++a)
@@ -128,8 +127,8 @@ TEST(BipeAlibi, BidirectionalBiasIsSymmetricInSegmentDistance) {
 }
 
 TEST(BipeAlibi, LogitsHookPassesGradientsThroughUnchanged) {
-  HookFixture f = bipe_fixture("bipe_alibi", json(), false);
-  check_logits_hook(f, 0);
+  HookHarness f = bipe_fixture("bipe_alibi", json(), false);
+  f.check_logits_hook(0);
 }
 
 TEST(Bipe, ReportAndValidateTheirOptions) {

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "common/errors.hpp"
-#include "encoding_hook_check.hpp"
+#include "encoding_hooks.hpp"
 #include "models/cope_positions.hpp"
 
 using namespace pebench;
@@ -15,23 +15,23 @@ using namespace pebench::testing;
 namespace {
 
 // Fills every CoPE table of the fixture with N(0, scale) values (the init is 0).
-void randomize_tables(HookFixture& f, double scale = 0.5, uint64_t seed = 21) {
+void randomize_tables(HookHarness& f, double scale = 0.5, uint64_t seed = 21) {
   Rng rng(seed, "tables");
-  for (double& value : f.params) value = scale * rng.normal();
+  for (double& value : f.params()) value = scale * rng.normal();
 }
 
 // CoPE logits written from the paper's equations, independent of the plugin.
-std::vector<double> cope_closed_form(const HookFixture& f, const std::vector<double>& q, const std::vector<double>& k,
+std::vector<double> cope_closed_form(const HookHarness& f, const std::vector<double>& q, const std::vector<double>& k,
                                      int layer, int npos, bool scaled) {
-  const int T = f.ctx.seq_len, dh = f.ctx.d_head;
+  const int T = f.context().seq_len, dh = f.context().d_head;
   const std::string prefix = "encoding.cope.layer" + std::to_string(layer) + ".";
-  const double* e_left = f.params.data() + f.layout.find(prefix + "e_left").offset;
-  const double* e_right = f.params.data() + f.layout.find(prefix + "e_right").offset;
-  std::vector<double> s = raw_scores(f, q, k), out = s;
-  for (int head = 0; head < f.ctx.batch * f.ctx.n_heads; ++head)
+  const double* e_left = f.params().data() + f.layout().find(prefix + "e_left").offset;
+  const double* e_right = f.params().data() + f.layout().find(prefix + "e_right").offset;
+  std::vector<double> s = f.raw_logits(q, k), out = s;
+  for (int head = 0; head < f.context().batch * f.context().n_heads; ++head)
     for (int i = 0; i < T; ++i)
       for (int j = 0; j < T; ++j) {
-        if (f.ctx.causal && j > i) continue;
+        if (f.context().causal && j > i) continue;
         double p = 0;
         for (int t = std::min(i, j); t <= std::max(i, j); ++t)
           p += 1.0 / (1.0 + std::exp(-s[(static_cast<size_t>(head) * T + i) * T + t]));
@@ -52,12 +52,12 @@ std::vector<double> cope_closed_form(const HookFixture& f, const std::vector<dou
 
 void expect_closed_form(bool causal, int npos, bool scaled) {
   const json options = {{"npos", npos}, {"scale_position_logits", scaled}};
-  HookFixture f = make_hook_fixture("cope", options, small_config(8, 2, 2), 2, 7, causal);
+  HookHarness f("cope", options, HookShape{2, 2, 4, 2, 7}, causal, kSingleHookSeed);
   randomize_tables(f);
   Rng rng(5);
   const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
-  const auto actual = plugin_logits(f, q, k, 1), expected = cope_closed_form(f, q, k, 1, npos, scaled);
-  const int T = f.ctx.seq_len;
+  const auto actual = f.logits(q, k, 1), expected = cope_closed_form(f, q, k, 1, npos, scaled);
+  const int T = f.context().seq_len;
   for (size_t e = 0; e < actual.size(); ++e) {
     if (causal && int(e % T) > int((e / T) % T)) continue;
     EXPECT_NEAR(actual[e], expected[e], 1e-12) << "entry " << e;
@@ -92,10 +92,10 @@ TEST(CopePositions, CountOnlyTheGatesBetweenKeyAndQuery) {
 }
 
 TEST(Cope, LogitsAreUnchangedAtTheZeroInit) {
-  HookFixture f = make_hook_fixture("cope", json(), small_config(), 2, 6, false);
+  HookHarness f("cope", json(), HookShape{2, 2, 4, 2, 6}, false, kSingleHookSeed);
   Rng rng(4);
   const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
-  EXPECT_EQ(plugin_logits(f, q, k, 0), raw_scores(f, q, k));
+  EXPECT_EQ(f.logits(q, k, 0), f.raw_logits(q, k));
 }
 
 TEST(Cope, LogitsMatchTheClosedFormCausal) { expect_closed_form(true, 64, true); }
@@ -104,44 +104,45 @@ TEST(Cope, LogitsMatchTheClosedFormWhenPositionsClamp) { expect_closed_form(fals
 TEST(Cope, LogitsMatchTheClosedFormUnscaled) { expect_closed_form(true, 5, false); }
 
 TEST(Cope, LogitsHookGradientsMatchFiniteDifferencesCausal) {
-  HookFixture f = make_hook_fixture("cope", json(), small_config(), 2, 6, true);
+  HookHarness f("cope", json(), HookShape{2, 2, 4, 2, 6}, true, kSingleHookSeed);
   randomize_tables(f);
-  check_logits_hook(f, 1);
+  f.check_logits_hook(1);
 }
 
 TEST(Cope, LogitsHookGradientsMatchFiniteDifferencesBidirectional) {
-  HookFixture f = make_hook_fixture("cope", json(), small_config(), 2, 6, false);
+  HookHarness f("cope", json(), HookShape{2, 2, 4, 2, 6}, false, kSingleHookSeed);
   randomize_tables(f);
-  check_logits_hook(f, 0);
+  f.check_logits_hook(0);
 }
 
 TEST(Cope, LogitsHookGradientsMatchFiniteDifferencesWhenPositionsClamp) {
-  HookFixture f = make_hook_fixture("cope", json{{"npos", 3}, {"scale_position_logits", false}}, small_config(), 2,
-                                    7, false);
+  HookHarness f("cope", json{{"npos", 3}, {"scale_position_logits", false}}, HookShape{2, 2, 4, 2, 7}, false,
+                kSingleHookSeed);
   randomize_tables(f);
-  check_logits_hook(f, 1);
+  f.check_logits_hook(1);
 }
 
 TEST(Cope, LogitsHookGradientsMatchFiniteDifferencesAtTheZeroInit) {
-  HookFixture f = make_hook_fixture("cope", json(), small_config(), 2, 5, true);
-  check_logits_hook(f, 0);
+  HookHarness f("cope", json(), HookShape{2, 2, 4, 2, 5}, true, kSingleHookSeed);
+  f.check_logits_hook(0);
 }
 
 TEST(Cope, AtTheZeroInitOnlyTheTablesGetGradient) {
   // z = 0 everywhere, so the gates (and through them q, k) get nothing from
   // CoPE, while the tables learn from the first step.
-  HookFixture f = make_hook_fixture("cope", json(), small_config(), 2, 5, true);
+  HookHarness f("cope", json(), HookShape{2, 2, 4, 2, 5}, true, kSingleHookSeed);
   Rng rng(9);
   const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
-  plugin_logits(f, q, k, 0);
-  const auto w = logit_weights(f, rng);
+  f.logits(q, k, 0);
+  const auto w = f.random_logit_weights(rng);
   auto ds = w;
   std::vector<double> dq(f.qk_size(), 0.0), dk(f.qk_size(), 0.0);
-  f.encoding->logits_backward(ds.data(), dq.data(), dk.data(), q.data(), k.data(), 0, f.ctx);
+  f.encoding().logits_backward(ds.data(), dq.data(), dk.data(), q.data(), k.data(), 0, f.context());
   EXPECT_EQ(ds, w);
   EXPECT_EQ(dk, std::vector<double>(f.qk_size(), 0.0));
   double table_gradient = 0;
-  for (size_t e = 0; e < f.layout.find("encoding.cope.layer0.e_left").size; ++e) table_gradient += std::abs(f.grads[e]);
+  for (size_t e = 0; e < f.layout().find("encoding.cope.layer0.e_left").size; ++e)
+    table_gradient += std::abs(f.grads()[e]);
   EXPECT_GT(table_gradient, 0.0);
 }
 
@@ -149,36 +150,36 @@ TEST(Cope, BackwardIsIdenticalForAnyThreadCount) {
   auto run = [](int threads) {
     const int saved = omp_get_max_threads();
     omp_set_num_threads(threads);
-    HookFixture f = make_hook_fixture("cope", json(), small_config(8, 2, 1), 5, 9, false);
+    HookHarness f("cope", json(), HookShape{5, 2, 4, 1, 9}, false, kSingleHookSeed);
     randomize_tables(f);
     Rng rng(2);
     const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
-    plugin_logits(f, q, k, 0);
-    auto ds = logit_weights(f, rng);
+    f.logits(q, k, 0);
+    auto ds = f.random_logit_weights(rng);
     std::vector<double> dq(f.qk_size(), 0.0), dk(f.qk_size(), 0.0);
-    f.encoding->logits_backward(ds.data(), dq.data(), dk.data(), q.data(), k.data(), 0, f.ctx);
+    f.encoding().logits_backward(ds.data(), dq.data(), dk.data(), q.data(), k.data(), 0, f.context());
     omp_set_num_threads(saved);
     ds.insert(ds.end(), dq.begin(), dq.end());
-    ds.insert(ds.end(), f.grads.begin(), f.grads.end());
+    ds.insert(ds.end(), f.grads().begin(), f.grads().end());
     return ds;
   };
   EXPECT_EQ(run(1), run(3));
 }
 
 TEST(Cope, DeclaresLeftAndRightTablesPerLayer) {
-  HookFixture f = make_hook_fixture("cope", json{{"npos", 10}}, small_config(8, 2, 3), 1, 2, true);
-  EXPECT_EQ(f.layout.find("encoding.cope.layer2.e_left").shape, (std::vector<int>{10, 4}));
-  EXPECT_EQ(f.layout.find("encoding.cope.layer0.e_right").shape, (std::vector<int>{10, 4}));
-  EXPECT_EQ(f.layout.tensors().size(), 6u);
+  HookHarness f("cope", json{{"npos", 10}}, HookShape{1, 2, 4, 3, 2}, true, kSingleHookSeed);
+  EXPECT_EQ(f.layout().find("encoding.cope.layer2.e_left").shape, (std::vector<int>{10, 4}));
+  EXPECT_EQ(f.layout().find("encoding.cope.layer0.e_right").shape, (std::vector<int>{10, 4}));
+  EXPECT_EQ(f.layout().tensors().size(), 6u);
 }
 
 TEST(Cope, InitStdDrawsNonzeroTables) {
-  HookFixture zero = make_hook_fixture("cope", json(), small_config(), 1, 2, true);
-  HookFixture drawn = make_hook_fixture("cope", json{{"init_std", 0.1}}, small_config(), 1, 2, true);
-  EXPECT_EQ(zero.params, std::vector<double>(zero.params.size(), 0.0));
+  HookHarness zero("cope", json(), HookShape{1, 2, 4, 2, 2}, true, kSingleHookSeed);
+  HookHarness drawn("cope", json{{"init_std", 0.1}}, HookShape{1, 2, 4, 2, 2}, true, kSingleHookSeed);
+  EXPECT_EQ(zero.params(), std::vector<double>(zero.params().size(), 0.0));
   double sum_squares = 0;
-  for (double value : drawn.params) sum_squares += value * value;
-  EXPECT_NEAR(std::sqrt(sum_squares / drawn.params.size()), 0.1, 0.03);
+  for (double value : drawn.params()) sum_squares += value * value;
+  EXPECT_NEAR(std::sqrt(sum_squares / drawn.params().size()), 0.1, 0.03);
 }
 
 TEST(Cope, ReportsAndValidatesItsOptions) {

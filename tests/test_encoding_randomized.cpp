@@ -7,7 +7,7 @@
 #include <set>
 
 #include "common/errors.hpp"
-#include "encoding_hook_check.hpp"
+#include "encoding_hooks.hpp"
 #include "models/position_math.hpp"
 #include "models/random_positions.hpp"
 
@@ -34,18 +34,18 @@ void expect_strictly_increasing_in(const std::vector<int>& values, int low, int 
 }
 
 // Applies the input hook of `f` to zeros: the encoding's contribution alone.
-std::vector<double> input_contribution(HookFixture& f) {
+std::vector<double> input_contribution(HookHarness& f) {
   std::vector<double> x(f.x_size(), 0.0);
-  f.encoding->begin_forward(f.ctx);
-  f.encoding->input_forward(x.data(), f.ctx);
+  f.encoding().begin_forward(f.context());
+  f.encoding().input_forward(x.data(), f.context());
   return x;
 }
 
 // The additive bias of `layer` for zero raw scores.
-std::vector<double> logits_bias(HookFixture& f, int layer) {
-  std::vector<double> s(f.scores_size(), 0.0), q(f.qk_size(), 0.0), k(f.qk_size(), 0.0);
-  f.encoding->begin_forward(f.ctx);
-  f.encoding->logits_forward(s.data(), q.data(), k.data(), layer, f.ctx);
+std::vector<double> logits_bias(HookHarness& f, int layer) {
+  std::vector<double> s(f.logits_size(), 0.0), q(f.qk_size(), 0.0), k(f.qk_size(), 0.0);
+  f.encoding().begin_forward(f.context());
+  f.encoding().logits_forward(s.data(), q.data(), k.data(), layer, f.context());
   return s;
 }
 
@@ -122,18 +122,18 @@ TEST(RandomizedEncodings, ReportMaxLengthAndRejectBadValues) {
 
 TEST(RandomizedEncodings, EveryOneRefusesASequenceLongerThanMaxLength) {
   for (const char* name : {"rand_sinusoidal", "rand_learned", "rand_rope", "rand_alibi", "rand_txl"}) {
-    HookFixture f = make_hook_fixture(name, json{{"max_length", 8}}, small_config(), 1, 9, false);
-    EXPECT_THROW(f.encoding->begin_forward(f.ctx), UsageError) << name;
+    HookHarness f(name, json{{"max_length", 8}}, HookShape{1, 2, 4, 2, 9}, false, kSingleHookSeed);
+    EXPECT_THROW(f.encoding().begin_forward(f.context()), UsageError) << name;
   }
 }
 
 // ---- rand_sinusoidal ---------------------------------------------------------
 
 TEST(RandSinusoidal, AddsTheSinusoidOfEachSampledPosition) {
-  HookFixture f = make_hook_fixture("rand_sinusoidal", json{{"max_length", 300}}, small_config(), 2, 6, false);
-  const auto positions = sampler_with(300).positions(f.ctx.position_seed, PositionSampler::kInputStream, 6);
+  HookHarness f("rand_sinusoidal", json{{"max_length", 300}}, HookShape{2, 2, 4, 2, 6}, false, kSingleHookSeed);
+  const auto positions = sampler_with(300).positions(f.context().position_seed, PositionSampler::kInputStream, 6);
   const auto x = input_contribution(f);
-  const int D = f.ctx.d_model;
+  const int D = f.context().d_model;
   for (int b = 0; b < 2; ++b)
     for (int t = 0; t < 6; ++t)
       for (int c = 0; c < D / 2; ++c) {
@@ -144,54 +144,54 @@ TEST(RandSinusoidal, AddsTheSinusoidOfEachSampledPosition) {
 }
 
 TEST(RandSinusoidal, IsReproduciblePerSeedAndChangesWithTheSeed) {
-  HookFixture f = make_hook_fixture("rand_sinusoidal", json(), small_config(), 1, 10, true);
+  HookHarness f("rand_sinusoidal", json(), HookShape{1, 2, 4, 2, 10}, true, kSingleHookSeed);
   const auto first = input_contribution(f);
   EXPECT_EQ(input_contribution(f), first);
-  f.ctx.position_seed += 1;
+  f.context().position_seed += 1;
   EXPECT_NE(input_contribution(f), first);
 }
 
 // ---- rand_learned ------------------------------------------------------------
 
 TEST(RandLearned, AddsTheTableRowsOfTheSampledPositions) {
-  HookFixture f = make_hook_fixture("rand_learned", json{{"max_length", 20}}, small_config(), 2, 5, false);
-  EXPECT_EQ(f.layout.find("encoding.rand_learned.table").shape, (std::vector<int>{20, 8}));
-  const auto positions = sampler_with(20).positions(f.ctx.position_seed, PositionSampler::kInputStream, 5);
+  HookHarness f("rand_learned", json{{"max_length", 20}}, HookShape{2, 2, 4, 2, 5}, false, kSingleHookSeed);
+  EXPECT_EQ(f.layout().find("encoding.rand_learned.table").shape, (std::vector<int>{20, 8}));
+  const auto positions = sampler_with(20).positions(f.context().position_seed, PositionSampler::kInputStream, 5);
   const auto x = input_contribution(f);
   for (int b = 0; b < 2; ++b)
     for (int t = 0; t < 5; ++t)
-      for (int c = 0; c < 8; ++c) EXPECT_EQ(x[(b * 5 + t) * 8 + c], f.params[positions[t] * 8 + c]);
+      for (int c = 0; c < 8; ++c) EXPECT_EQ(x[(b * 5 + t) * 8 + c], f.params()[positions[t] * 8 + c]);
 }
 
 TEST(RandLearned, InputHookGradientsMatchFiniteDifferences) {
-  HookFixture f = make_hook_fixture("rand_learned", json{{"max_length", 12}}, small_config(), 3, 5, true);
-  check_input_hook(f);
+  HookHarness f("rand_learned", json{{"max_length", 12}}, HookShape{3, 2, 4, 2, 5}, true, kSingleHookSeed);
+  f.check_input_hook();
 }
 
 TEST(RandLearned, OnlySampledRowsReceiveGradient) {
-  HookFixture f = make_hook_fixture("rand_learned", json{{"max_length", 40}}, small_config(), 2, 4, false);
+  HookHarness f("rand_learned", json{{"max_length", 40}}, HookShape{2, 2, 4, 2, 4}, false, kSingleHookSeed);
   input_contribution(f);
   const std::vector<double> ones(f.x_size(), 1.0);
-  f.encoding->input_backward(ones.data(), f.ctx);
-  const auto positions = sampler_with(40).positions(f.ctx.position_seed, PositionSampler::kInputStream, 4);
+  f.encoding().input_backward(ones.data(), f.context());
+  const auto positions = sampler_with(40).positions(f.context().position_seed, PositionSampler::kInputStream, 4);
   const std::set<int> drawn(positions.begin(), positions.end());
   for (int row = 0; row < 40; ++row)
-    EXPECT_EQ(f.grads[row * 8], drawn.count(row) ? 2.0 : 0.0) << "row " << row;  // summed over B = 2
+    EXPECT_EQ(f.grads()[row * 8], drawn.count(row) ? 2.0 : 0.0) << "row " << row;  // summed over B = 2
 }
 
 // ---- rand_rope ---------------------------------------------------------------
 
 TEST(RandRope, RotatesQAndKByTheLayersSampledPositions) {
-  HookFixture f = make_hook_fixture("rand_rope", json{{"max_length", 500}}, small_config(), 2, 6, false);
+  HookHarness f("rand_rope", json{{"max_length", 500}}, HookShape{2, 2, 4, 2, 6}, false, kSingleHookSeed);
   Rng rng(3);
   auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
   auto q_expected = q, k_expected = k;
-  const auto drawn = sampler_with(500).positions(f.ctx.position_seed, 1, 6);
+  const auto drawn = sampler_with(500).positions(f.context().position_seed, 1, 6);
   const std::vector<double> positions(drawn.begin(), drawn.end());
   rope_apply(q_expected.data(), positions.data(), false, 2, 2, 6, 4, +1);
   rope_apply(k_expected.data(), positions.data(), false, 2, 2, 6, 4, +1);
-  f.encoding->begin_forward(f.ctx);
-  f.encoding->qk_forward(q.data(), k.data(), 1, f.ctx);
+  f.encoding().begin_forward(f.context());
+  f.encoding().qk_forward(q.data(), k.data(), 1, f.context());
   for (size_t e = 0; e < q.size(); ++e) {
     EXPECT_NEAR(q[e], q_expected[e], 1e-12);
     EXPECT_NEAR(k[e], k_expected[e], 1e-12);
@@ -199,26 +199,26 @@ TEST(RandRope, RotatesQAndKByTheLayersSampledPositions) {
 }
 
 TEST(RandRope, EachLayerDrawsItsOwnPositions) {
-  HookFixture f = make_hook_fixture("rand_rope", json(), small_config(), 1, 6, false);
+  HookHarness f("rand_rope", json(), HookShape{1, 2, 4, 2, 6}, false, kSingleHookSeed);
   Rng rng(4);
   const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
   auto q0 = q, k0 = k, q1 = q, k1 = k;
-  f.encoding->begin_forward(f.ctx);
-  f.encoding->qk_forward(q0.data(), k0.data(), 0, f.ctx);
-  f.encoding->qk_forward(q1.data(), k1.data(), 1, f.ctx);
+  f.encoding().begin_forward(f.context());
+  f.encoding().qk_forward(q0.data(), k0.data(), 0, f.context());
+  f.encoding().qk_forward(q1.data(), k1.data(), 1, f.context());
   EXPECT_NE(q0, q1);
 }
 
 TEST(RandRope, QkHookGradientsMatchFiniteDifferences) {
-  HookFixture f = make_hook_fixture("rand_rope", json(), small_config(), 2, 5, true);
-  check_qk_hook(f, 1);
+  HookHarness f("rand_rope", json(), HookShape{2, 2, 4, 2, 5}, true, kSingleHookSeed);
+  f.check_qk_hook(1);
 }
 
 // ---- rand_alibi --------------------------------------------------------------
 
 TEST(RandAlibi, BidirectionalBiasUsesSampledDistancesAndTheLeftOffset) {
-  HookFixture f = make_hook_fixture("rand_alibi", json{{"max_length", 64}}, small_config(8, 2), 1, 5, false);
-  const auto r = sampler_with(64).distances(f.ctx.position_seed, 1, 5);
+  HookHarness f("rand_alibi", json{{"max_length", 64}}, HookShape{1, 2, 4, 2, 5}, false, kSingleHookSeed);
+  const auto r = sampler_with(64).distances(f.context().position_seed, 1, 5);
   const auto slopes = alibi_slopes(2);
   const auto bias = logits_bias(f, 1);
   for (int a = 0; a < 2; ++a)
@@ -230,8 +230,8 @@ TEST(RandAlibi, BidirectionalBiasUsesSampledDistancesAndTheLeftOffset) {
 }
 
 TEST(RandAlibi, CausalBiasIsMinusSlopeTimesSampledDistance) {
-  HookFixture f = make_hook_fixture("rand_alibi", json{{"max_length", 64}}, small_config(8, 2), 1, 5, true);
-  const auto r = sampler_with(64).distances(f.ctx.position_seed, 0, 5);
+  HookHarness f("rand_alibi", json{{"max_length", 64}}, HookShape{1, 2, 4, 2, 5}, true, kSingleHookSeed);
+  const auto r = sampler_with(64).distances(f.context().position_seed, 0, 5);
   const auto slopes = alibi_slopes(2);
   const auto bias = logits_bias(f, 0);
   for (int a = 0; a < 2; ++a)
@@ -240,7 +240,7 @@ TEST(RandAlibi, CausalBiasIsMinusSlopeTimesSampledDistance) {
 }
 
 TEST(RandAlibi, EqualsAlibiWhenMaxLengthIsTheSequenceLength) {
-  HookFixture f = make_hook_fixture("rand_alibi", json{{"max_length", 6}}, small_config(8, 2), 1, 6, false);
+  HookHarness f("rand_alibi", json{{"max_length", 6}}, HookShape{1, 2, 4, 2, 6}, false, kSingleHookSeed);
   const auto slopes = alibi_slopes(2);
   const auto bias = logits_bias(f, 0);
   for (int a = 0; a < 2; ++a)
@@ -250,6 +250,6 @@ TEST(RandAlibi, EqualsAlibiWhenMaxLengthIsTheSequenceLength) {
 }
 
 TEST(RandAlibi, EachLayerDrawsItsOwnDistances) {
-  HookFixture f = make_hook_fixture("rand_alibi", json(), small_config(), 1, 8, false);
+  HookHarness f("rand_alibi", json(), HookShape{1, 2, 4, 2, 8}, false, kSingleHookSeed);
   EXPECT_NE(logits_bias(f, 0), logits_bias(f, 1));
 }

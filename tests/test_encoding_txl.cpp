@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "common/errors.hpp"
-#include "encoding_hook_check.hpp"
+#include "encoding_hooks.hpp"
 #include "models/random_positions.hpp"
 
 using namespace pebench;
@@ -15,16 +15,16 @@ namespace {
 
 // Naive Transformer-XL logits written from the formula, independent of the
 // plugin: ((q_i+u_a)·k_j + (q_i+v_a)·(W_R R(ρ(j−i)))_a) / sqrt(d_h).
-std::vector<double> txl_closed_form(const HookFixture& f, const std::vector<double>& q,
+std::vector<double> txl_closed_form(const HookHarness& f, const std::vector<double>& q,
                                     const std::vector<double>& k, int layer,
                                     const std::function<double(int)>& rho) {
-  const int T = f.ctx.seq_len, H = f.ctx.n_heads, dh = f.ctx.d_head, D = f.ctx.d_model;
-  const std::string prefix = "encoding." + f.encoding->name() + ".layer" + std::to_string(layer) + ".";
-  const double* u = f.params.data() + f.layout.find(prefix + "u").offset;
-  const double* v = f.params.data() + f.layout.find(prefix + "v").offset;
-  const double* w = f.params.data() + f.layout.find(prefix + "w_r").offset;
-  std::vector<double> s(f.scores_size(), 0.0);
-  for (int b = 0; b < f.ctx.batch; ++b)
+  const int T = f.context().seq_len, H = f.context().n_heads, dh = f.context().d_head, D = f.context().d_model;
+  const std::string prefix = "encoding." + f.encoding().name() + ".layer" + std::to_string(layer) + ".";
+  const double* u = f.params().data() + f.layout().find(prefix + "u").offset;
+  const double* v = f.params().data() + f.layout().find(prefix + "v").offset;
+  const double* w = f.params().data() + f.layout().find(prefix + "w_r").offset;
+  std::vector<double> s(f.logits_size(), 0.0);
+  for (int b = 0; b < f.context().batch; ++b)
     for (int a = 0; a < H; ++a)
       for (int i = 0; i < T; ++i)
         for (int j = 0; j < T; ++j) {
@@ -48,12 +48,12 @@ std::vector<double> txl_closed_form(const HookFixture& f, const std::vector<doub
 }
 
 
-void expect_logits_equal(const HookFixture& f, const std::vector<double>& actual,
+void expect_logits_equal(const HookHarness& f, const std::vector<double>& actual,
                          const std::vector<double>& expected) {
-  const int T = f.ctx.seq_len;
+  const int T = f.context().seq_len;
   for (size_t e = 0; e < actual.size(); ++e) {
     const int i = static_cast<int>((e / T) % T), j = static_cast<int>(e % T);
-    if (f.ctx.causal && j > i) continue;
+    if (f.context().causal && j > i) continue;
     EXPECT_NEAR(actual[e], expected[e], 1e-10) << "entry " << e;
   }
 }
@@ -61,60 +61,60 @@ void expect_logits_equal(const HookFixture& f, const std::vector<double>& actual
 }  // namespace
 
 TEST(Txl, LogitsMatchTheClosedFormBidirectional) {
-  HookFixture f = make_hook_fixture("txl", json(), small_config(), 2, 5, false);
+  HookHarness f("txl", json(), HookShape{2, 2, 4, 2, 5}, false, kSingleHookSeed);
   Rng rng(3);
   const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
-  expect_logits_equal(f, plugin_logits(f, q, k, 1), txl_closed_form(f, q, k, 1, [](int d) { return d; }));
+  expect_logits_equal(f, f.logits(q, k, 1), txl_closed_form(f, q, k, 1, [](int d) { return d; }));
 }
 
 TEST(Txl, LogitsMatchTheClosedFormCausal) {
-  HookFixture f = make_hook_fixture("txl", json(), small_config(), 2, 5, true);
+  HookHarness f("txl", json(), HookShape{2, 2, 4, 2, 5}, true, kSingleHookSeed);
   Rng rng(4);
   const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
-  expect_logits_equal(f, plugin_logits(f, q, k, 0), txl_closed_form(f, q, k, 0, [](int d) { return d; }));
+  expect_logits_equal(f, f.logits(q, k, 0), txl_closed_form(f, q, k, 0, [](int d) { return d; }));
 }
 
 TEST(Txl, ReducesToContentOnlyAttentionWhenUVAndWRAreZero) {
-  HookFixture f = make_hook_fixture("txl", json(), small_config(), 2, 6, false);
-  std::fill(f.params.begin(), f.params.end(), 0.0);
+  HookHarness f("txl", json(), HookShape{2, 2, 4, 2, 6}, false, kSingleHookSeed);
+  std::fill(f.params().begin(), f.params().end(), 0.0);
   Rng rng(5);
   const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
-  const auto raw = raw_scores(f, q, k);
-  const auto logits = plugin_logits(f, q, k, 1);
+  const auto raw = f.raw_logits(q, k);
+  const auto logits = f.logits(q, k, 1);
   for (size_t e = 0; e < raw.size(); ++e) EXPECT_DOUBLE_EQ(logits[e], raw[e]) << "entry " << e;
 }
 
 TEST(Txl, RelativePartDependsOnlyOnTheOffset) {
   // With q = 0 and u = 0 the logit is v_a·K_a(j − i)/sqrt(d_h): constant on diagonals.
-  HookFixture f = make_hook_fixture("txl", json(), small_config(), 1, 6, false);
-  for (const auto& tensor : f.layout.tensors())
+  HookHarness f("txl", json(), HookShape{1, 2, 4, 2, 6}, false, kSingleHookSeed);
+  for (const auto& tensor : f.layout().tensors())
     if (tensor.name.find(".u") != std::string::npos)
-      std::fill_n(f.params.begin() + tensor.offset, tensor.size, 0.0);
+      std::fill_n(f.params().begin() + tensor.offset, tensor.size, 0.0);
   const std::vector<double> zeros(f.qk_size(), 0.0);
   Rng rng(6);
   const auto k = random_vector(f.qk_size(), rng);
-  const auto logits = plugin_logits(f, zeros, k, 0);
-  const int T = f.ctx.seq_len;
+  const auto logits = f.logits(zeros, k, 0);
+  const int T = f.context().seq_len;
   for (int i = 1; i < T; ++i)
     for (int j = 1; j < T; ++j) EXPECT_NEAR(logits[i * T + j], logits[(i - 1) * T + j - 1], 1e-12);
   EXPECT_GT(std::abs(logits[0 * T + 1] - logits[1 * T + 0]), 1e-9) << "left and right offsets must differ";
 }
 
 TEST(Txl, LogitsHookGradientsMatchFiniteDifferencesBidirectional) {
-  HookFixture f = make_hook_fixture("txl", json(), small_config(), 2, 5, false);
-  check_logits_hook(f, 1);
+  HookHarness f("txl", json(), HookShape{2, 2, 4, 2, 5}, false, kSingleHookSeed);
+  f.check_logits_hook(1);
 }
 
 TEST(Txl, LogitsHookGradientsMatchFiniteDifferencesCausal) {
-  HookFixture f = make_hook_fixture("txl", json(), small_config(), 2, 5, true);
-  check_logits_hook(f, 0);
+  HookHarness f("txl", json(), HookShape{2, 2, 4, 2, 5}, true, kSingleHookSeed);
+  f.check_logits_hook(0);
 }
 
 TEST(Txl, DeclaresPerLayerParametersNamedAfterTheEncoding) {
-  HookFixture f = make_hook_fixture("txl", json(), small_config(8, 2, 3), 1, 2, false);
-  EXPECT_EQ(f.layout.find("encoding.txl.layer2.w_r").size, 64u);
-  EXPECT_EQ(f.layout.find("encoding.txl.layer0.u").shape, (std::vector<int>{2, 4}));
-  EXPECT_EQ(f.layout.tensors().size(), 9u);
+  HookHarness f("txl", json(), HookShape{1, 2, 4, 3, 2}, false, kSingleHookSeed);
+  EXPECT_EQ(f.layout().find("encoding.txl.layer2.w_r").size, 64u);
+  EXPECT_EQ(f.layout().find("encoding.txl.layer0.u").shape, (std::vector<int>{2, 4}));
+  EXPECT_EQ(f.layout().tensors().size(), 9u);
 }
 
 TEST(Txl, TakesNoOptions) {
@@ -123,32 +123,32 @@ TEST(Txl, TakesNoOptions) {
 }
 
 TEST(RandTxl, LogitsUseTheSampledSignedDistancesOfTheLayer) {
-  HookFixture f = make_hook_fixture("rand_txl", json{{"max_length", 50}}, small_config(), 2, 5, false);
+  HookHarness f("rand_txl", json{{"max_length", 50}}, HookShape{2, 2, 4, 2, 5}, false, kSingleHookSeed);
   Rng rng(8);
   const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
   PositionSampler sampler;
   EncodingOptions reader("test", json{{"max_length", 50}});
   sampler.configure(reader);
-  const auto r = sampler.distances(f.ctx.position_seed, 1, f.ctx.seq_len);
+  const auto r = sampler.distances(f.context().position_seed, 1, f.context().seq_len);
   auto rho = [&](int d) { return d >= 0 ? double(r[d]) : -double(r[-d]); };
-  expect_logits_equal(f, plugin_logits(f, q, k, 1), txl_closed_form(f, q, k, 1, rho));
+  expect_logits_equal(f, f.logits(q, k, 1), txl_closed_form(f, q, k, 1, rho));
 }
 
 TEST(RandTxl, LogitsHookGradientsMatchFiniteDifferencesBidirectional) {
-  HookFixture f = make_hook_fixture("rand_txl", json(), small_config(), 2, 5, false);
-  check_logits_hook(f, 1);
+  HookHarness f("rand_txl", json(), HookShape{2, 2, 4, 2, 5}, false, kSingleHookSeed);
+  f.check_logits_hook(1);
 }
 
 TEST(RandTxl, LogitsHookGradientsMatchFiniteDifferencesCausal) {
-  HookFixture f = make_hook_fixture("rand_txl", json{{"max_length", 64}}, small_config(), 2, 5, true);
-  check_logits_hook(f, 0);
+  HookHarness f("rand_txl", json{{"max_length", 64}}, HookShape{2, 2, 4, 2, 5}, true, kSingleHookSeed);
+  f.check_logits_hook(0);
 }
 
 TEST(RandTxl, SequenceLongerThanMaxLengthIsAUsageError) {
-  HookFixture f = make_hook_fixture("rand_txl", json{{"max_length", 4}}, small_config(), 1, 5, false);
-  EXPECT_THROW(f.encoding->begin_forward(f.ctx), UsageError);
-  f.ctx.seq_len = 4;
-  EXPECT_NO_THROW(f.encoding->begin_forward(f.ctx));
+  HookHarness f("rand_txl", json{{"max_length", 4}}, HookShape{1, 2, 4, 2, 5}, false, kSingleHookSeed);
+  EXPECT_THROW(f.encoding().begin_forward(f.context()), UsageError);
+  f.context().seq_len = 4;
+  EXPECT_NO_THROW(f.encoding().begin_forward(f.context()));
 }
 
 TEST(RandTxl, ReportsItsResolvedOptions) {

@@ -6,7 +6,7 @@
 
 #include "common/errors.hpp"
 #include "common/rng.hpp"
-#include "encoding_hook_check.hpp"
+#include "encoding_hooks.hpp"
 #include "models/position_math.hpp"
 
 using namespace pebench;
@@ -18,14 +18,14 @@ namespace {
 // the q/k hook, for one head of dimension d_h (T positions in the pass).
 double transformed_score(const std::string& name, const json& options, int d_head, int T, int m, int n,
                          const std::vector<double>& q_vec, const std::vector<double>& k_vec) {
-  HookFixture f = make_hook_fixture(name, options, small_config(d_head, 1, 1), 1, T, true);
+  HookHarness f(name, options, HookShape{1, 1, d_head, 1, T}, true, kSingleHookSeed);
   std::vector<double> q(f.qk_size(), 0.0), k(f.qk_size(), 0.0);
   for (int c = 0; c < d_head; ++c) {
     q[m * d_head + c] = q_vec[c];
     k[n * d_head + c] = k_vec[c];
   }
-  f.encoding->begin_forward(f.ctx);
-  f.encoding->qk_forward(q.data(), k.data(), 0, f.ctx);
+  f.encoding().begin_forward(f.context());
+  f.encoding().qk_forward(q.data(), k.data(), 0, f.context());
   double dot = 0;
   for (int c = 0; c < d_head; ++c) dot += q[m * d_head + c] * k[n * d_head + c];
   return dot;
@@ -78,8 +78,8 @@ TEST(XPos, ScoreDependsOnlyOnTheDistance) {
 }
 
 TEST(XPos, QkHookGradientsMatchFiniteDifferences) {
-  HookFixture f = make_hook_fixture("xpos", json{{"scale_base", 3.0}}, small_config(8, 2, 2), 2, 7, true);
-  check_qk_hook(f, 1);
+  HookHarness f("xpos", json{{"scale_base", 3.0}}, HookShape{2, 2, 4, 2, 7}, true, kSingleHookSeed);
+  f.check_qk_hook(1);
 }
 
 // ---- bidirectional: S_ij = Σ_c ζ_c^{|i−j|/γ}·pairdot_c(i,j)/sqrt(d_h) ----------
@@ -88,20 +88,20 @@ namespace {
 
 // The final logits [B,h,T,T] of one pass through hooks 2 and 3, from q, k
 // [B,h,T,d_h] as the projections give them.
-std::vector<double> hook_logits(HookFixture& f, std::vector<double> q, std::vector<double> k) {
-  f.encoding->begin_forward(f.ctx);
-  f.encoding->qk_forward(q.data(), k.data(), 0, f.ctx);
-  std::vector<double> s = raw_scores(f, q, k);
-  f.encoding->logits_forward(s.data(), q.data(), k.data(), 0, f.ctx);
+std::vector<double> hook_logits(HookHarness& f, std::vector<double> q, std::vector<double> k) {
+  f.encoding().begin_forward(f.context());
+  f.encoding().qk_forward(q.data(), k.data(), 0, f.context());
+  std::vector<double> s = f.raw_logits(q, k);
+  f.encoding().logits_forward(s.data(), q.data(), k.data(), 0, f.context());
   return s;
 }
 
 // The formula written out on its own: its own rotation, ζ_c and powers.
-std::vector<double> naive_bidirectional_logits(const HookFixture& f, const std::vector<double>& q,
+std::vector<double> naive_bidirectional_logits(const HookHarness& f, const std::vector<double>& q,
                                                const std::vector<double>& k, double gamma, double base) {
-  const int T = f.ctx.seq_len, dh = f.ctx.d_head;
-  std::vector<double> s(f.scores_size(), 0.0);
-  for (int head = 0; head < f.ctx.batch * f.ctx.n_heads; ++head)
+  const int T = f.context().seq_len, dh = f.context().d_head;
+  std::vector<double> s(f.logits_size(), 0.0);
+  for (int head = 0; head < f.context().batch * f.context().n_heads; ++head)
     for (int i = 0; i < T; ++i)
       for (int j = 0; j < T; ++j) {
         double total = 0;
@@ -128,8 +128,7 @@ TEST(XPos, ServesBidirectionalAttention) {
 
 TEST(XPos, BidirectionalLogitsMatchTheFormulaComputedDirectly) {
   const double gamma = 3.0, base = 50.0;  // strong decay, visible rotation
-  HookFixture f = make_hook_fixture("xpos", json{{"scale_base", gamma}, {"base", base}}, small_config(12, 2, 1), 2,
-                                    9, false);
+  HookHarness f("xpos", json{{"scale_base", gamma}, {"base", base}}, HookShape{2, 2, 6, 1, 9}, false, kSingleHookSeed);
   Rng rng(3, "xpos-known");
   const std::vector<double> q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
   const std::vector<double> got = hook_logits(f, q, k), want = naive_bidirectional_logits(f, q, k, gamma, base);
@@ -138,8 +137,8 @@ TEST(XPos, BidirectionalLogitsMatchTheFormulaComputedDirectly) {
 
 TEST(XPos, BidirectionalLogitsEqualTheCausalOnesBelowTheDiagonal) {
   const json options = {{"scale_base", 4.0}};
-  HookFixture causal = make_hook_fixture("xpos", options, small_config(8, 2, 1), 1, 11, true);
-  HookFixture bidirectional = make_hook_fixture("xpos", options, small_config(8, 2, 1), 1, 11, false);
+  HookHarness causal("xpos", options, HookShape{1, 2, 4, 1, 11}, true, kSingleHookSeed);
+  HookHarness bidirectional("xpos", options, HookShape{1, 2, 4, 1, 11}, false, kSingleHookSeed);
   Rng rng(4, "xpos-causal");
   const std::vector<double> q = random_vector(causal.qk_size(), rng), k = random_vector(causal.qk_size(), rng);
   const std::vector<double> a = hook_logits(causal, q, k), b = hook_logits(bidirectional, q, k);
@@ -155,7 +154,7 @@ TEST(XPos, BidirectionalDecayIsSymmetricAndNeverGrows) {
   // shrink it strictly with distance on both sides of the query.
   const json options = {{"scale_base", 16.0}, {"base", 1e12}};
   const int T = 41, i = 20, dh = 4;
-  HookFixture f = make_hook_fixture("xpos", options, small_config(dh, 1, 1), 1, T, false);
+  HookHarness f("xpos", options, HookShape{1, 1, dh, 1, T}, false, kSingleHookSeed);
   const std::vector<double> x = {0.0, 0.0, 1.0, 0.0};
   std::vector<double> q(f.qk_size());
   for (size_t e = 0; e < q.size(); ++e) q[e] = x[e % dh];
@@ -181,23 +180,23 @@ TEST(XPos, BidirectionalDecayIsSymmetricAndNeverGrows) {
 TEST(XPos, BidirectionalHookGradientsMatchFiniteDifferences) {
   // q/k hook (rotation only) and logits hook (dscores, dq, dk), strong decay.
   for (int layer = 0; layer < 2; ++layer) {
-    HookFixture f = make_hook_fixture("xpos", json{{"scale_base", 3.0}}, small_config(8, 2, 2), 2, 7, false);
-    check_qk_hook(f, layer);
-    check_logits_hook(f, layer);
+    HookHarness f("xpos", json{{"scale_base", 3.0}}, HookShape{2, 2, 4, 2, 7}, false, kSingleHookSeed);
+    f.check_qk_hook(layer);
+    f.check_logits_hook(layer);
   }
 }
 
 TEST(XPos, CausalLogitsHookIsTheIdentity) {
-  HookFixture f = make_hook_fixture("xpos", json{{"scale_base", 3.0}}, small_config(8, 2, 1), 2, 6, true);
+  HookHarness f("xpos", json{{"scale_base", 3.0}}, HookShape{2, 2, 4, 1, 6}, true, kSingleHookSeed);
   Rng rng(6, "xpos-identity");
   std::vector<double> q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
-  std::vector<double> s = random_vector(f.scores_size(), rng);
+  std::vector<double> s = random_vector(f.logits_size(), rng);
   const std::vector<double> before = s;
-  f.encoding->begin_forward(f.ctx);
-  f.encoding->logits_forward(s.data(), q.data(), k.data(), 0, f.ctx);
+  f.encoding().begin_forward(f.context());
+  f.encoding().logits_forward(s.data(), q.data(), k.data(), 0, f.context());
   EXPECT_EQ(s, before);
   std::vector<double> dq(f.qk_size(), 0.0), dk(f.qk_size(), 0.0);
-  f.encoding->logits_backward(s.data(), dq.data(), dk.data(), q.data(), k.data(), 0, f.ctx);
+  f.encoding().logits_backward(s.data(), dq.data(), dk.data(), q.data(), k.data(), 0, f.context());
   EXPECT_EQ(s, before);
   EXPECT_EQ(dq, std::vector<double>(f.qk_size(), 0.0));
   EXPECT_EQ(dk, std::vector<double>(f.qk_size(), 0.0));
@@ -212,5 +211,5 @@ TEST(XPos, ReportsAndValidatesItsOptions) {
 }
 
 TEST(XPos, OddHeadDimensionIsAUsageError) {
-  EXPECT_THROW(make_hook_fixture("xpos", json(), small_config(6, 2, 1), 1, 3, true), UsageError);
+  EXPECT_THROW(HookHarness("xpos", json(), HookShape{1, 2, 3, 1, 3}, true, kSingleHookSeed), UsageError);
 }
