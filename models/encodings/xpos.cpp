@@ -55,6 +55,7 @@
 #include "common/errors.hpp"
 #include "models/encoding.hpp"
 #include "models/encoding_options.hpp"
+#include "models/matrix.hpp"
 #include "models/position_math.hpp"
 
 namespace pebench {
@@ -89,7 +90,7 @@ class XPos : public Encoding<T> {
     key_scale_.resize(static_cast<size_t>(T_) * pairs);
     for (int t = 0; t < T_; ++t) {
       for (int c = 0; c < pairs; ++c) {
-        const double zeta = (2.0 * c + 0.4 * ctx.d_head) / (1.4 * ctx.d_head);
+        const double zeta = pair_zeta(c, ctx.d_head);
         const double power = (t - centre) / scale_base_;
         query_scale_[static_cast<size_t>(t) * pairs + c] = static_cast<T>(std::pow(zeta, power));
         key_scale_[static_cast<size_t>(t) * pairs + c] = static_cast<T>(std::pow(zeta, -power));
@@ -129,7 +130,7 @@ class XPos : public Encoding<T> {
 #pragma omp for schedule(static)
       for (int unit = 0; unit < ctx.batch * ctx.n_heads; ++unit) {
         const size_t head = static_cast<size_t>(unit) * T_ * dh;
-        transpose(kt.data(), k + head, T_, dh);
+        matrix(kt.data(), dh, T_, T_) = matrix(k + head, T_, dh, dh).transpose();
         for (int i = 0; i < T_; ++i) {
           const T* qi = q + head + static_cast<size_t>(i) * dh;
           T* s = scores + (static_cast<size_t>(unit) * T_ + i) * T_;  // [T]
@@ -161,7 +162,7 @@ class XPos : public Encoding<T> {
 #pragma omp for schedule(static)
       for (int unit = 0; unit < ctx.batch * ctx.n_heads; ++unit) {
         const size_t head = static_cast<size_t>(unit) * T_ * dh;
-        transpose(kt.data(), k + head, T_, dh);
+        matrix(kt.data(), dh, T_, T_) = matrix(k + head, T_, dh, dh).transpose();
         std::fill(dkt.begin(), dkt.end(), T(0));
         for (int i = 0; i < T_; ++i) {
           const T* qi = q + head + static_cast<size_t>(i) * dh;
@@ -187,9 +188,7 @@ class XPos : public Encoding<T> {
             dqi[2 * c + 1] += sum1 * scale;
           }
         }
-        T* dk_unit = dk + head;
-        for (int j = 0; j < T_; ++j)
-          for (int e = 0; e < dh; ++e) dk_unit[static_cast<size_t>(j) * dh + e] += dkt[static_cast<size_t>(e) * T_ + j];
+        matrix(dk + head, T_, dh, dh) += matrix(dkt.data(), dh, T_, T_).transpose();
       }
     }
   }
@@ -201,7 +200,7 @@ class XPos : public Encoding<T> {
     const int T_ = ctx.seq_len, dh = ctx.d_head, width = 2 * T_ - 1;
     decay_.resize(static_cast<size_t>(dh / 2) * width);
     for (int c = 0; c < dh / 2; ++c) {
-      const double log_zeta = std::log((2.0 * c + 0.4 * dh) / (1.4 * dh));
+      const double log_zeta = std::log(pair_zeta(c, dh));
       for (int d = 0; d < T_; ++d) {
         const T value = static_cast<T>(std::expm1(d / scale_base_ * log_zeta));
         decay_[static_cast<size_t>(c) * width + T_ - 1 + d] = value;
@@ -213,11 +212,8 @@ class XPos : public Encoding<T> {
   const T* decay_row(int c, int i, int seq_len) const {
     return decay_.data() + static_cast<size_t>(c) * (2 * seq_len - 1) + (seq_len - 1 - i);
   }
-  // out [cols, rows] = inᵀ, in: [rows, cols].
-  static void transpose(T* out, const T* in, int rows, int cols) {
-    for (int r = 0; r < rows; ++r)
-      for (int c = 0; c < cols; ++c) out[static_cast<size_t>(c) * rows + r] = in[static_cast<size_t>(r) * cols + c];
-  }
+  // ζ_c = (2c + 0.4·d_h)/(1.4·d_h), shared by both members of pair c.
+  static double pair_zeta(int c, int d_head) { return (2.0 * c + 0.4 * d_head) / (1.4 * d_head); }
 
   void rotate(T* x, int direction, const EncodingContext& ctx) const {
     rope_apply(x, positions_.data(), false, ctx.batch, ctx.n_heads, ctx.seq_len, ctx.d_head, direction, base_);
