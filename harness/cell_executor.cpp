@@ -11,9 +11,15 @@ namespace pebench {
 
 CellOutcome execute_cell(const Cell& cell, const CellHooks& hooks) {
   const auto task = make_task(cell.task_name, cell.task_options);
-  Transformer<float> model(cell.settings.model, make_encoding<float>(cell.encoding_name, cell.encoding_params),
-                           static_cast<uint64_t>(cell.seed));
+  auto encoding = make_encoding<float>(cell.encoding_name, cell.encoding_params);
   CellOutcome outcome;
+  const Applicability applicability = encoding->applicable(*task);
+  if (!applicability.applicable) {
+    outcome.status = CellStatus::not_applicable;
+    outcome.message = applicability.reason;
+    return outcome;
+  }
+  Transformer<float> model(cell.settings.model, std::move(encoding), static_cast<uint64_t>(cell.seed));
   train_model(model, *task, cell, hooks, outcome);
   if (outcome.status != CellStatus::ok) return outcome;
   hooks.on_evaluate();

@@ -1,6 +1,8 @@
 // execute_cell: the real CellExecutor. Builds the cell's task (with its
 // resolved options), encoding (resolved params) and model (init seed = the
-// cell's seed), trains it, then evaluates it unless training diverged.
+// cell's seed), trains it, then evaluates it unless training diverged. A cell
+// whose encoding does not apply to its task (Encoding::applicable) ends as
+// not_applicable, with the reason, before anything is built or trained.
 #pragma once
 #include "harness/runner.hpp"
 

@@ -11,7 +11,9 @@
 
 namespace pebench {
 
-enum class CellStatus { ok, diverged, failed };
+// not_applicable: the encoding does not apply to the task (Encoding::applicable);
+// the cell neither trains nor evaluates.
+enum class CellStatus { ok, diverged, failed, not_applicable };
 const char* status_name(CellStatus status);
 
 // One sample of the training curve: means over the steps since the previous sample.
@@ -42,6 +44,13 @@ struct EvalScores {
   // Unweighted mean of the id (ood) splits' accuracies; NaN when there is none.
   double id_accuracy = std::numeric_limits<double>::quiet_NaN();
   double ood_accuracy = std::numeric_limits<double>::quiet_NaN();
+  // The same as id_accuracy over the id points of length >= id_upper_from only:
+  // the upper half of the training range, where whether the task was learned
+  // shows (length 1 of a CHE task is a one-token answer). id_upper_from is the
+  // midpoint of the training lengths rounded up (21 for lengths 1..40); 0
+  // (unset) counts every id point.
+  int id_upper_from = 0;
+  double id_upper_accuracy = std::numeric_limits<double>::quiet_NaN();
 };
 
 // An evaluation during training (train.eval_every).
@@ -52,7 +61,7 @@ struct TrainingEval {
 
 struct CellOutcome {
   CellStatus status = CellStatus::ok;
-  std::string message;  // diverged/failed: what happened
+  std::string message;  // diverged/failed: what happened; not_applicable: why
   int failed_step = 0;  // diverged: the step whose loss or gradient was not finite
   int steps_done = 0;
   std::vector<CurvePoint> curve;

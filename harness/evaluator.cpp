@@ -25,11 +25,14 @@ static LengthScore evaluate_length(Transformer<float>& model, const Task& task, 
   const std::string stream = cell.task_name + "/" + split + "/" + std::to_string(length);
   Rng data(eval.seed, "eval/" + stream);
   Rng positions(eval.seed, "eval-positions/" + stream);
+  std::vector<uint64_t> sequence_seeds(static_cast<size_t>(eval.sequences));  // one position draw per sequence
+  for (auto& seed : sequence_seeds) seed = positions.next_u64();
   ForwardResult total;
   for (int64_t done = 0; done < eval.sequences; done += eval.sub_batch) {
     const int count = static_cast<int>(std::min<int64_t>(eval.sub_batch, eval.sequences - done));
     const Batch batch = make_batch(task, split, length, count, data);
-    const ForwardResult part = model.evaluate(batch, positions.next_u64());
+    const ForwardResult part = model.evaluate(
+        batch, std::vector<uint64_t>(sequence_seeds.begin() + done, sequence_seeds.begin() + done + count));
     total.scored += part.scored;
     total.correct += part.correct;
     total.sequences += part.sequences;
@@ -39,8 +42,22 @@ static LengthScore evaluate_length(Transformer<float>& model, const Task& task, 
                      eval.sequences};
 }
 
+int upper_half_start(const std::vector<int>& train_lengths) {
+  if (train_lengths.empty()) return 0;
+  const auto [shortest, longest] = std::minmax_element(train_lengths.begin(), train_lengths.end());
+  return (*shortest + *longest + 1) / 2;
+}
+
+// Mean accuracy of the split's points of length >= from; NaN when there is none.
+static double upper_accuracy(const SplitScore& split, int from) {
+  std::vector<double> accuracies;
+  for (const auto& point : split.points)
+    if (point.length >= from) accuracies.push_back(point.accuracy);
+  return mean_of(accuracies);
+}
+
 void aggregate_scores(EvalScores& scores) {
-  std::vector<double> id, ood;
+  std::vector<double> id, ood, id_upper;
   for (auto& split : scores.splits) {
     std::vector<double> accuracies, sequence_accuracies;
     for (const auto& point : split.points) {
@@ -50,13 +67,19 @@ void aggregate_scores(EvalScores& scores) {
     split.accuracy = mean_of(accuracies);
     split.sequence_accuracy = mean_of(sequence_accuracies);
     (split.kind == SplitKind::ood ? ood : id).push_back(split.accuracy);
+    if (split.kind == SplitKind::id) {
+      const double upper = upper_accuracy(split, scores.id_upper_from);
+      if (std::isfinite(upper)) id_upper.push_back(upper);
+    }
   }
+  scores.id_upper_accuracy = mean_of(id_upper);
   scores.id_accuracy = mean_of(id);
   scores.ood_accuracy = mean_of(ood);
 }
 
 EvalScores evaluate_model(Transformer<float>& model, const Task& task, const Cell& cell) {
   EvalScores scores;
+  scores.id_upper_from = upper_half_start(cell.train_lengths);
   for (const auto& plan : cell.eval_splits) {
     SplitScore split;
     split.name = plan.name;

@@ -1,5 +1,5 @@
 // CSV report: one row per task × encoding, for spreadsheets and scripts.
-// status is ok | missing | diverged | failed | mixed (some seeds ok, some
+// status is ok | missing | not_applicable | diverged | failed | mixed (some seeds ok, some
 // not); numbers without a value (and the std of a single seed) are "NA",
 // never blank or 0.
 #include <fmt/core.h>
@@ -10,6 +10,7 @@ namespace pebench {
 
 static std::string pair_status(const PairSummary& pair) {
   if (pair.missing()) return "missing";
+  if (pair.inapplicable()) return "not_applicable";
   if (pair.diverged == 0 && pair.failed == 0) return "ok";
   if (pair.ok > 0) return "mixed";
   if (pair.failed == 0) return "diverged";

@@ -59,6 +59,7 @@ PairSummary summarize_pair(const std::vector<const ResultRecord*>& records) {
   for (const auto* record : records) {
     if (record->status == "diverged") ++summary.diverged;
     else if (record->status == "failed") ++summary.failed;
+    else if (record->status == "not_applicable") ++summary.not_applicable;
     else ++summary.ok;
     if (record->status != "ok") continue;
     if (std::isfinite(record->id_accuracy)) id.push_back(record->id_accuracy);
@@ -191,7 +192,8 @@ ResultRecord parse_result_record(const json& result, const std::string& file) {
   if (!seed.is_number_integer()) throw std::runtime_error("\"seed\" is not an integer");
   record.seed = seed.get<int>();
   record.status = string_field(result, "status");
-  if (record.status != "ok" && record.status != "diverged" && record.status != "failed")
+  if (record.status != "ok" && record.status != "diverged" && record.status != "failed" &&
+      record.status != "not_applicable")
     throw std::runtime_error("unknown status '" + record.status + "'");
   const json& eval = field(result, "eval");
   record.id_accuracy = number_or_nan(eval.value("id_accuracy", json()));

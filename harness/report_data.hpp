@@ -34,7 +34,7 @@ struct ResultRecord {
   std::string file;
   std::string task, family, encoding;  // labels
   int seed = 0;
-  std::string status;  // ok | diverged | failed
+  std::string status;  // ok | diverged | failed | not_applicable
   double id_accuracy = 0.0;   // NaN when absent
   double ood_accuracy = 0.0;  // NaN when absent
   std::vector<SplitCurve> splits;
@@ -60,9 +60,12 @@ Stat compute_stat(const std::vector<double>& values);
 // One task × encoding entry.
 struct PairSummary {
   int ok = 0, diverged = 0, failed = 0;  // seeds by status
+  int not_applicable = 0;                // seeds whose encoding does not apply to the task
   Stat id, ood;                          // over ok seeds with a value
   bool best_id = false, best_ood = false;
-  bool missing() const { return ok + diverged + failed == 0; }
+  bool missing() const { return ok + diverged + failed + not_applicable == 0; }
+  // Shown as "n/a", never a number, never ranked.
+  bool inapplicable() const { return not_applicable > 0 && ok + diverged + failed == 0; }
 };
 
 struct FamilyTable {

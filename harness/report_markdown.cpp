@@ -47,7 +47,8 @@ std::string render_markdown(const Report& report) {
   text +=
       "Entries: accuracy mean ± sample std over seeds (n = seeds with status ok); **bold** = best encoding of the "
       "task. OOD accuracy = mean over a task's OOD splits of each split's mean over its lengths; ID likewise. "
-      "`missing` = no result file, `diverged`/`failed` = no usable seed.\n\n";
+      "`missing` = no result file, `diverged`/`failed` = no usable seed, `n/a` = the encoding does not apply to "
+      "the task (not trained, not ranked).\n\n";
   text += "## Ranking of encodings (by tasks with a value, then mean OOD accuracy over them)\n\n" + ranking_table(report);
   for (const auto& family : report.families) {
     text += "\n## Family: " + family.family + "\n\n";

@@ -48,6 +48,7 @@ std::string problem_counts(const PairSummary& pair) {
 
 std::string pair_text(const PairSummary& pair, bool ood) {
   if (pair.missing()) return "missing";
+  if (pair.inapplicable()) return "n/a";
   const Stat& stat = ood ? pair.ood : pair.id;
   if (stat.n == 0) {
     if (pair.ok > 0) return "n/a";

@@ -26,7 +26,8 @@ std::string make_report(const std::filesystem::path& dir, ReportFormat format, s
 
 // The text of one table entry:
 //   "0.812 ± 0.034 (n=3)", "0.812 ± 0.034 (n=2; 1 diverged)", "0.812 (n=1)",
-//   "diverged (3)", "failed (1)", "missing", "n/a" (ok seeds, no such split kind).
+//   "diverged (3)", "failed (1)", "missing", "n/a" (ok seeds, no such split kind; or
+//   every seed not_applicable).
 std::string pair_text(const PairSummary& pair, bool ood);
 // "3 diverged, 1 failed" (empty when all seeds are ok).
 std::string problem_counts(const PairSummary& pair);

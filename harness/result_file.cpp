@@ -15,6 +15,7 @@ const char* status_name(CellStatus status) {
     case CellStatus::ok: return "ok";
     case CellStatus::diverged: return "diverged";
     case CellStatus::failed: return "failed";
+    case CellStatus::not_applicable: return "not_applicable";
   }
   return "?";
 }
@@ -55,8 +56,12 @@ static json scores_json(const EvalScores& scores) {
   }
   return {{"splits", splits},
           {"id_accuracy", number_or_null(scores.id_accuracy)},
+          {"id_upper_accuracy", number_or_null(scores.id_upper_accuracy)},
+          {"id_upper_from", scores.id_upper_from},
           {"ood_accuracy", number_or_null(scores.ood_accuracy)},
-          {"aggregation", "split accuracy = mean over its lengths; id/ood accuracy = mean over splits of that kind"}};
+          {"aggregation", "split accuracy = mean over its lengths; id/ood accuracy = mean over splits of that kind; "
+                          "id_upper accuracy = id accuracy over the lengths >= id_upper_from (upper half of the "
+                          "training range)"}};
 }
 
 static json train_json(const CellOutcome& outcome) {
@@ -84,7 +89,9 @@ json result_json(const Cell& cell, const CellOutcome& outcome, const json& conte
                  {"seed", cell.seed},
                  {"config", identity["config"]},
                  {"status", status_name(outcome.status)}};
-  if (outcome.status != CellStatus::ok) result["error"] = {{"message", outcome.message}, {"step", outcome.failed_step}};
+  if (outcome.status == CellStatus::not_applicable) result["reason"] = outcome.message;
+  else if (outcome.status != CellStatus::ok)
+    result["error"] = {{"message", outcome.message}, {"step", outcome.failed_step}};
   result["train"] = train_json(outcome);
   result["eval"] = scores_json(outcome.eval);
   result["eval"]["wall_time_s"] = outcome.eval_wall_s;

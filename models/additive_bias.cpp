@@ -8,10 +8,10 @@ template <typename T>
 void AdditiveBias<T>::logits_forward(T* scores, const T*, const T*, int layer,
                                      const EncodingContext& ctx) {
   const size_t tt = static_cast<size_t>(ctx.seq_len) * ctx.seq_len;
-  const size_t bias_size = (per_example() ? ctx.batch : 1) * ctx.n_heads * tt;
+  const size_t bias_size = (per_example(ctx) ? ctx.batch : 1) * ctx.n_heads * tt;
   bias_.assign(bias_size, T(0));
   compute_bias(bias_.data(), layer, ctx);
-  const size_t per_batch = per_example() ? static_cast<size_t>(ctx.n_heads) * tt : 0;
+  const size_t per_batch = per_example(ctx) ? static_cast<size_t>(ctx.n_heads) * tt : 0;
 #pragma omp parallel for collapse(2) schedule(static)
   for (int b = 0; b < ctx.batch; ++b)
     for (int a = 0; a < ctx.n_heads; ++a) {
@@ -27,7 +27,7 @@ void AdditiveBias<T>::logits_backward(T* dscores, T*, T*, const T*, const T*, in
   if (!learnable()) return;
   const int T_ = ctx.seq_len;
   const size_t tt = static_cast<size_t>(T_) * T_;
-  if (per_example()) {
+  if (per_example(ctx)) {
     bias_backward(dscores, layer, ctx);  // dBias[b,a,i,j] = dS[b,a,i,j]
     return;
   }

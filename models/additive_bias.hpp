@@ -1,6 +1,6 @@
 // AdditiveBias<T>: base class for encodings whose logit hook adds a bias
 // Bias[a,i,j] (ALiBi, T5, KERPLE, FIRE, MEP, randomized ALiBi, BiPE-ALiBi):
-//   forward:  S[b,a,i,j] += Bias[a,i,j]            (or Bias[b,a,i,j] if per_example())
+//   forward:  S[b,a,i,j] += Bias[a,i,j]            (or Bias[b,a,i,j] if per_example(ctx))
 //   backward: dS passes through unchanged; dBias[a,i,j] = Σ_b dS[b,a,i,j]
 //             (specs/encodings.md §0), handed to bias_backward() for the
 //             encoding's own parameters.
@@ -22,8 +22,9 @@ class AdditiveBias : public Encoding<T> {
                        const EncodingContext& ctx) override;
 
  protected:
-  // True when the bias differs per batch element (BiPE-ALiBi's segment ids).
-  virtual bool per_example() const { return false; }
+  // True when the bias differs per batch element in this pass (BiPE-ALiBi's
+  // segment ids; a randomized bias drawn per sequence at evaluation).
+  virtual bool per_example(const EncodingContext& ctx) const { (void)ctx; return false; }
   // True when bias_backward needs dBias (the bias has parameters).
   virtual bool learnable() const { return false; }
   // bias: [h,T,T] (or [B,h,T,T] if per_example()). Fill every entry the mask

@@ -18,6 +18,29 @@
 // BipeEncoding<Base> adds this half (option "table_size", default 1024 =
 // the reference's train_scale) to an inter-segment Base and hands the segment
 // ids of the pass to it through segments().
+//
+// Where BiPE applies. A task without segment-boundary tokens
+// (Task::segment_boundaries() empty) puts every token in segment 0: the
+// inter-segment RoPE rotates by 0 and the ALiBi term is 0, so BiPE would be
+// the `learned` encoding under another name (bit for bit). applicable()
+// refuses such tasks and the cell ends as not_applicable without training.
+// The tasks that declare boundaries, and what a segment is in each:
+//   flip_flop          an instruction and its bit ("w 1", "r 0", "i 1"): the
+//                      bit ends the segment (the BiPE paper's sentence = one
+//                      instruction).
+//   counting           one statement ("a = 0 ;", "a ++;", "pass;"): ";",
+//                      "++;" and "pass;" end it; the final query is the last,
+//                      open segment.
+//   selective_copy     two segments: the data stream up to and including
+//                      <sep>, then the answer. The data symbols are not
+//                      delimiters of any unit, and ending a segment at each
+//                      non-blank symbol would hand the encoding the very count
+//                      the task tests (the segment index would be the copy
+//                      index), so only the separator ends a segment.
+//   binary_addition,   two operands: "+" / "*" ends the first, the second
+//   binary_multiplication  runs into the output placeholders.
+//   solve_equation     the two sides: "=" ends the left-hand side.
+// The 12 other Chomsky-hierarchy tasks have no boundary: BiPE is n/a there.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -26,6 +49,7 @@
 #include "models/encoding_options.hpp"
 #include "models/layers.hpp"
 #include "models/table_lookup.hpp"
+#include "tasks/task.hpp"
 
 namespace pebench {
 
@@ -48,6 +72,12 @@ class BipeEncoding : public Base<T> {
     json out = inter_segment_options();
     out["table_size"] = table_size_;
     return out;
+  }
+
+  Applicability applicable(const Task& task) const override {
+    if (!task.segment_boundaries().empty()) return Applicability::yes();
+    return Applicability::no("task '" + task.name() + "' has no segment-boundary tokens, so every token is in "
+                             "segment 0 and '" + this->name() + "' would be 'learned' under another name");
   }
 
   void declare_parameters(ParamLayout& layout, const ModelConfig& config) override {

@@ -33,6 +33,15 @@
 namespace pebench {
 
 using json = nlohmann::json;
+class Task;
+
+// Whether an encoding measures anything on a task (Encoding::applicable).
+struct Applicability {
+  bool applicable = true;
+  std::string reason;  // why not, in one line; empty when applicable
+  static Applicability yes() { return {}; }
+  static Applicability no(std::string why) { return {false, std::move(why)}; }
+};
 
 // Everything a hook may read about the current forward/backward pass.
 struct EncodingContext {
@@ -50,6 +59,12 @@ struct EncodingContext {
   // draw from Rng(position_seed, layer) so every layer has its own stream and a
   // pass is reproducible. The same seed for every chunk of one evaluation batch.
   uint64_t position_seed = 0;
+  // Evaluation: one position seed per sequence of this chunk ([B]); a sampling
+  // encoding then draws every sequence's positions on its own, from
+  // Rng(sequence_seeds[b], stream), so a score does not rest on one draw and
+  // does not depend on how sequences are grouped into (sub-)batches.
+  // nullptr (training): one draw from position_seed for the whole batch.
+  const uint64_t* sequence_seeds = nullptr;
 };
 
 template <typename T>
@@ -71,6 +86,12 @@ class Encoding {
   // shipped encoding serves both modes (DESIGN §2 gives the causal-only ones
   // a |i−j| version); the hook stays for encodings that cannot.
   virtual bool supports_bidirectional() const { return true; }
+
+  // Whether this encoding is what it claims to be on `task`. A cell whose
+  // encoding is not applicable does not train: it ends with status
+  // not_applicable and this reason (e.g. BiPE on a task without segment
+  // boundaries would be a plain learned absolute encoding under another name).
+  virtual Applicability applicable(const Task& task) const { (void)task; return Applicability::yes(); }
 
   // Called once when the model is built, before parameters are allocated.
   // `layout` is the model's; tensors added here join the flat buffer.

@@ -63,6 +63,31 @@ bool EncodingOptions::boolean(const std::string& key, bool fallback) {
   return value->get<bool>();
 }
 
+std::string EncodingOptions::choice(const std::string& key, const std::string& fallback,
+                                    const std::vector<std::string>& choices) {
+  const nlohmann::json* value = find(key);
+  if (!value) return fallback;
+  std::string expected = "one of";
+  for (size_t i = 0; i < choices.size(); ++i) expected += (i ? ", \"" : " \"") + choices[i] + "\"";
+  if (!value->is_string()) fail(key, *value, expected);
+  for (const auto& candidate : choices)
+    if (value->get<std::string>() == candidate) return candidate;
+  fail(key, *value, expected);
+}
+
+const char* to_string(BidirectionalForm form) {
+  return form == BidirectionalForm::directional ? "directional" : "symmetric";
+}
+
+BidirectionalForm EncodingOptions::bidirectional_form() {
+  const std::string form = choice("bidirectional", "directional", {"directional", "symmetric"});
+  return form == "directional" ? BidirectionalForm::directional : BidirectionalForm::symmetric;
+}
+
+TableInit EncodingOptions::table_init() {
+  return TableInit{choice("init", "truncated_normal", {"truncated_normal", "normal_0.02"})};
+}
+
 void EncodingOptions::finish() const {
   for (auto it = options_.begin(); it != options_.end(); ++it) {
     bool known = false;

@@ -14,7 +14,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/params.hpp"
+
 namespace pebench {
+
+// How an encoding defined on causal offsets serves bidirectional attention
+// (option "bidirectional"): "directional" (default) tells a key on the left
+// from one on the right at the same distance; "symmetric" is a function of
+// |i − j| alone, blind to order. Causal passes are the same for both.
+enum class BidirectionalForm { directional, symmetric };
+const char* to_string(BidirectionalForm form);
+
+// Initialisation of a learned absolute position table (learned, rand_learned),
+// option "init":
+//   "truncated_normal" (default): truncated normal, stddev 1 (cut at ±2σ): the
+//     Haiku hk.Embed default that the Chomsky-hierarchy reference
+//     (google-deepmind/randomized_positional_encodings models/transformer.py,
+//     LEARNT / NOISY_LEARNT) uses, next to its sqrt(D)-scaled token
+//     embeddings (model.embed_scale);
+//   "normal_0.02": N(0, 0.02), GPT-2 / BERT, about 50 times smaller.
+struct TableInit {
+  std::string name = "truncated_normal";
+  Init init() const { return name == "truncated_normal" ? Init::truncated_normal(1.0) : Init::normal(0.02); }
+};
 
 class EncodingOptions {
  public:
@@ -27,6 +49,12 @@ class EncodingOptions {
   double number(const std::string& key, double fallback, double min, double max,
                 bool min_exclusive = false);
   bool boolean(const std::string& key, bool fallback);
+  // One of `choices` (a JSON string).
+  std::string choice(const std::string& key, const std::string& fallback, const std::vector<std::string>& choices);
+  // Option "bidirectional" (BidirectionalForm), default directional.
+  BidirectionalForm bidirectional_form();
+  // Option "init" of a learned position table (TableInit).
+  TableInit table_init();
 
   // UsageError naming the first key that no accessor read.
   void finish() const;

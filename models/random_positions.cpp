@@ -51,4 +51,29 @@ std::vector<int> PositionSampler::distances(uint64_t seed, uint64_t stream, int 
   return out;
 }
 
+// Seed of draw p of a pass.
+static uint64_t draw_seed(const EncodingContext& ctx, int p) {
+  return ctx.sequence_seeds ? ctx.sequence_seeds[p] : ctx.position_seed;
+}
+
+std::vector<int> PositionSampler::positions(const EncodingContext& ctx, uint64_t stream) const {
+  std::vector<int> out;
+  out.reserve(static_cast<size_t>(draws(ctx)) * ctx.seq_len);
+  for (int p = 0; p < draws(ctx); ++p) {
+    const std::vector<int> draw = positions(draw_seed(ctx, p), stream, ctx.seq_len);
+    out.insert(out.end(), draw.begin(), draw.end());
+  }
+  return out;
+}
+
+std::vector<int> PositionSampler::distances(const EncodingContext& ctx, uint64_t stream) const {
+  std::vector<int> out;
+  out.reserve(static_cast<size_t>(draws(ctx)) * ctx.seq_len);
+  for (int p = 0; p < draws(ctx); ++p) {
+    const std::vector<int> draw = distances(draw_seed(ctx, p), stream, ctx.seq_len);
+    out.insert(out.end(), draw.begin(), draw.end());
+  }
+  return out;
+}
+
 }  // namespace pebench

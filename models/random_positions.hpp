@@ -9,11 +9,26 @@
 //   positions: T distinct integers drawn uniformly from [0, L), sorted ascending;
 //   distances: r_0 = 0 and T-1 distinct integers r_1 < ... < r_{T-1} from [1, L),
 //              so that offset d becomes r_|d| (relative variants).
-// Draws come from Rng(position_seed, stream): the input-level variants use
+// Draws come from Rng(seed, stream): the input-level variants use
 // kInputStream once per forward pass, the attention-level ones the layer index
 // (a fresh subset in every layer, as the reference's hk.next_rng_key() per
-// layer). The seed is fixed per pass, so evaluation is reproducible although
-// positions are sampled at test time as well (DESIGN §2).
+// layer). Seeds are fixed per pass, so evaluation is reproducible although
+// positions are sampled at test time as well.
+//
+// How many draws a pass makes (draws(ctx)):
+//   training: one, from EncodingContext::position_seed, shared by every
+//     sequence of the batch: the reference's behaviour (one rng key per
+//     apply() call for the whole batch).
+//   evaluation: one per sequence, from EncodingContext::sequence_seeds[b]
+//     (the evaluator gives sequence n of a length the n-th value of its own
+//     "eval-positions/..." stream). The reference evaluates a whole batch on
+//     one draw; at our evaluation sizes (64 sequences in one sub-batch) that
+//     would score a length on a single draw per layer, and the score would
+//     change with the sub-batch size. Per-sequence draws average over draws
+//     and make every sequence's result independent of the sub-batch size and
+//     the thread count.
+// Draw p of a pass serves sequence b = p (or every sequence when there is one
+// draw): draw_of(ctx, b).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -45,6 +60,14 @@ class PositionSampler {
   std::vector<int> positions(uint64_t seed, uint64_t stream, int seq_len) const;
   // [T] distances: r_0 = 0, then T-1 sorted distinct values from [1, L).
   std::vector<int> distances(uint64_t seed, uint64_t stream, int seq_len) const;
+
+  // Draws of this pass: 1 (training) or ctx.batch (evaluation, per sequence).
+  static int draws(const EncodingContext& ctx) { return ctx.sequence_seeds ? ctx.batch : 1; }
+  // The draw sequence b of the pass uses.
+  static int draw_of(const EncodingContext& ctx, int b) { return ctx.sequence_seeds ? b : 0; }
+  // [draws(ctx), T]: positions() / distances() of every draw of this pass.
+  std::vector<int> positions(const EncodingContext& ctx, uint64_t stream) const;
+  std::vector<int> distances(const EncodingContext& ctx, uint64_t stream) const;
 
  private:
   int max_length_ = kDefaultMaxLength;

@@ -35,6 +35,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 
 #include "models/eigen.hpp"
@@ -178,10 +179,11 @@ struct Transformer<T>::Impl {
 
   void validate(const Batch& batch) const;
   Shape chunk_shape(const Batch& batch, int first, int count) const;
-  EncodingContext chunk_context(const Shape& s, bool training, uint64_t position_seed) const;
+  EncodingContext chunk_context(const Shape& s, const PassOptions& options) const;
   void begin_pass(const Batch& batch);
   void run(const Batch& batch, int first, int count, const PassOptions& options, bool keep_activations);
   ForwardResult summarize(const Batch& batch) const;
+  ForwardResult evaluate(const Batch& batch, const PassOptions& options);  // in sub-batches, no backward
   int eval_sub_batch(int seq_len) const;
 
   // Forward pieces. `in` is [N,D].
@@ -306,7 +308,7 @@ Shape Transformer<T>::Impl::chunk_shape(const Batch& batch, int first, int count
 }
 
 template <typename T>
-EncodingContext Transformer<T>::Impl::chunk_context(const Shape& s, bool training, uint64_t position_seed) const {
+EncodingContext Transformer<T>::Impl::chunk_context(const Shape& s, const PassOptions& options) const {
   EncodingContext ctx;
   ctx.batch = s.B;
   ctx.seq_len = s.T;
@@ -315,11 +317,12 @@ EncodingContext Transformer<T>::Impl::chunk_context(const Shape& s, bool trainin
   ctx.d_head = s.d;
   ctx.n_layers = config.n_layers;
   ctx.causal = s.causal;
-  ctx.training = training;
+  ctx.training = options.training;
   const size_t offset = static_cast<size_t>(s.first_sequence) * s.T;
   ctx.tokens = tokens.data() + offset;
   ctx.boundary = boundary.empty() ? nullptr : boundary.data() + offset;
-  ctx.position_seed = position_seed;
+  ctx.position_seed = options.position_seed;
+  ctx.sequence_seeds = options.sequence_seeds.empty() ? nullptr : options.sequence_seeds.data() + s.first_sequence;
   return ctx;
 }
 
@@ -428,8 +431,8 @@ template <typename T>
 void Transformer<T>::Impl::run(const Batch& batch, int first, int count, const PassOptions& options,
                                bool keep_activations) {
   const Shape s = chunk_shape(batch, first, count);
-  context = chunk_context(s, options.training, options.position_seed);
   pass = options;
+  context = chunk_context(s, pass);
   encoding->begin_forward(context);
   acts.resize(keep_activations ? config.n_layers : std::min(2, config.n_layers));
   embed(s);
@@ -687,14 +690,27 @@ ForwardResult Transformer<T>::train_step(const Batch& batch, uint64_t position_s
 
 template <typename T>
 ForwardResult Transformer<T>::evaluate(const Batch& batch, uint64_t position_seed) {
-  Impl& m = *impl_;
-  m.begin_pass(batch);
   PassOptions options;
   options.position_seed = position_seed;
-  const int step = m.eval_sub_batch(batch.seq_len);
+  return impl_->evaluate(batch, options);
+}
+
+template <typename T>
+ForwardResult Transformer<T>::evaluate(const Batch& batch, const std::vector<uint64_t>& sequence_seeds) {
+  if (sequence_seeds.size() != static_cast<size_t>(batch.batch_size))
+    throw std::invalid_argument("Transformer::evaluate: one position seed per sequence needed");
+  PassOptions options;
+  options.sequence_seeds = sequence_seeds;
+  return impl_->evaluate(batch, options);
+}
+
+template <typename T>
+ForwardResult Transformer<T>::Impl::evaluate(const Batch& batch, const PassOptions& options) {
+  begin_pass(batch);
+  const int step = eval_sub_batch(batch.seq_len);
   for (int first = 0; first < batch.batch_size; first += step)
-    m.run(batch, first, std::min(step, batch.batch_size - first), options, false);
-  return m.summarize(batch);
+    run(batch, first, std::min(step, batch.batch_size - first), options, false);
+  return summarize(batch);
 }
 
 template <typename T>

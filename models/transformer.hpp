@@ -36,6 +36,9 @@ struct PassOptions {
   bool training = false;       // dropout on (never at evaluation)
   uint64_t position_seed = 0;  // for sampling encodings (EncodingContext::position_seed)
   uint64_t dropout_seed = 0;   // dropout masks drawn from Rng(dropout_seed, ...) per example
+  // [B] one position seed per sequence (EncodingContext::sequence_seeds);
+  // empty: one draw from position_seed for the batch.
+  std::vector<uint64_t> sequence_seeds;
 };
 
 template <typename T>
@@ -66,7 +69,11 @@ class Transformer {
   ForwardResult train_step(const Batch& batch, uint64_t position_seed, uint64_t dropout_seed);
   // Forward without dropout or backward, in sub-batches so that activation
   // memory stays bounded at any length; results summed over the sub-batches.
+  // Sampling encodings draw once for the whole batch from position_seed.
   ForwardResult evaluate(const Batch& batch, uint64_t position_seed);
+  // The same with one position draw per sequence, from sequence_seeds[b] ([B]):
+  // each sequence's result is independent of the batch it is evaluated in.
+  ForwardResult evaluate(const Batch& batch, const std::vector<uint64_t>& sequence_seeds);
   // evaluate() keeps its activations under about this many bytes (default
   // 256 MiB) by choosing the sub-batch size; its results do not depend on it.
   void set_eval_memory_budget(size_t bytes);

@@ -46,20 +46,23 @@ void TxlRelative<T>::begin_forward(const EncodingContext& ctx) {
   rel_keys_.resize(ctx.n_layers);
 }
 
-// Fills sinusoids_[layer] = R(ρ(δ)) and rel_keys_[layer] = R · W_Rᵀ for every
-// offset row of this pass.
+// Fills sinusoids_[layer] = R(ρ_p(δ)) and rel_keys_[layer] = R · W_Rᵀ for every
+// offset row of every table p of this pass.
 template <typename T>
 void TxlRelative<T>::project_positions(int layer, const EncodingContext& ctx) {
-  const int D = d_model_, rows = offset_rows(ctx);
-  std::vector<double> positions(2 * static_cast<size_t>(ctx.seq_len) - 1);  // [2T−1]
+  const int D = d_model_, rows = offset_rows(ctx), draws = position_draws(ctx);
+  const size_t width = 2 * static_cast<size_t>(ctx.seq_len) - 1;
+  std::vector<double> positions(draws * width);  // [P, 2T−1]
   relative_positions(positions.data(), layer, ctx);
-  std::vector<T>& sinusoids = sinusoids_[layer];  // [rows, D]
-  std::vector<T>& rel_keys = rel_keys_[layer];    // [rows, D]
-  sinusoids.resize(static_cast<size_t>(rows) * D);
-  rel_keys.resize(static_cast<size_t>(rows) * D);
-  for (int r = 0; r < rows; ++r) sinusoid_row(sinusoids.data() + static_cast<size_t>(r) * D, positions[r], D);
-  multiply(matrix(rel_keys.data(), rows, D, D),
-           matrix(static_cast<const T*>(sinusoids.data()), rows, D, D),
+  std::vector<T>& sinusoids = sinusoids_[layer];  // [P, rows, D]
+  std::vector<T>& rel_keys = rel_keys_[layer];    // [P, rows, D]
+  sinusoids.resize(static_cast<size_t>(draws) * rows * D);
+  rel_keys.resize(static_cast<size_t>(draws) * rows * D);
+  for (int p = 0; p < draws; ++p)
+    for (int r = 0; r < rows; ++r)
+      sinusoid_row(sinusoids.data() + (static_cast<size_t>(p) * rows + r) * D, positions[p * width + r], D);
+  multiply(matrix(rel_keys.data(), draws * rows, D, D),
+           matrix(static_cast<const T*>(sinusoids.data()), draws * rows, D, D),
            matrix(static_cast<const T*>(params_ + offsets_[layer].w_r), D, D, D).transpose(), T(1), Write::assign);
 }
 
@@ -82,9 +85,10 @@ void TxlRelative<T>::logits_forward(T* scores, const T* q, const T* k, int layer
     for (int unit = 0; unit < ctx.batch * H; ++unit) {
       const int a = unit % H;
       const size_t head = static_cast<size_t>(unit) * T_ * dh;
+      const T* keys = rel_keys_[layer].data() + static_cast<size_t>(draw_of(unit / H, ctx)) * rows * D;  // [rows, D]
       add_row_vector(query_v.data(), q + head, v_all + a * dh, T_, dh);
       multiply(matrix(relative.data(), T_, rows, rows), matrix(static_cast<const T*>(query_v.data()), T_, dh, dh),
-               matrix(rel_keys_[layer].data() + a * dh, rows, dh, D).transpose(), T(1), Write::assign);
+               matrix(keys + a * dh, rows, dh, D).transpose(), T(1), Write::assign);
       multiply(matrix(content_bias.data(), T_, 1, 1), matrix(k + head, T_, dh, dh),
                matrix(u_all + a * dh, dh, 1, 1), T(1), Write::assign);
       T* s = scores + static_cast<size_t>(unit) * T_ * T_;  // [T, T]
@@ -113,23 +117,21 @@ void TxlRelative<T>::logits_backward(T* dscores, T* dq, T* dk, const T* q, const
       du[e] += du_part[static_cast<size_t>(b) * H * dh + e];
       dv[e] += dv_part[static_cast<size_t>(b) * H * dh + e];
     }
-  // dK[δ, a·d_h + c] = Σ_b drel_part[b, a, δ, c]; each thread owns (a, δ) rows.
-  const int D = d_model_;
-  std::vector<T> drel_keys(static_cast<size_t>(rows) * D);  // [rows, D]
+  // dK_p[δ, a·d_h + c] = Σ_{b of table p} drel_part[b, a, δ, c]; each thread owns (a, δ) rows.
+  const int D = d_model_, draws = position_draws(ctx);
+  std::vector<T> drel_keys(static_cast<size_t>(draws) * rows * D);  // [P, rows, D]
 #pragma omp parallel for collapse(2) schedule(static)
   for (int a = 0; a < H; ++a)
-    for (int r = 0; r < rows; ++r) {
-      T* out = drel_keys.data() + static_cast<size_t>(r) * D + a * dh;
-      std::fill(out, out + dh, T(0));
+    for (int r = 0; r < rows; ++r)
       for (int b = 0; b < B; ++b) {
+        T* out = drel_keys.data() + (static_cast<size_t>(draw_of(b, ctx)) * rows + r) * D + a * dh;
         const T* part = drel_part.data() + ((static_cast<size_t>(b) * H + a) * rows + r) * dh;
         for (int c = 0; c < dh; ++c) out[c] += part[c];
       }
-    }
-  // dW_R += dKᵀ · R
+  // dW_R += Σ_p dK_pᵀ · R_p, one GEMM over the stacked tables
   multiply(matrix(grads_ + offsets_[layer].w_r, D, D, D),
-           matrix(static_cast<const T*>(drel_keys.data()), rows, D, D).transpose(),
-           matrix(static_cast<const T*>(sinusoids_[layer].data()), rows, D, D), T(1), Write::accumulate);
+           matrix(static_cast<const T*>(drel_keys.data()), draws * rows, D, D).transpose(),
+           matrix(static_cast<const T*>(sinusoids_[layer].data()), draws * rows, D, D), T(1), Write::accumulate);
 }
 
 // Per (b, a), with g = dS/sqrt(d_h) and dP[i, j − i + T − 1] = g_ij (the
@@ -154,6 +156,7 @@ void TxlRelative<T>::unit_backward(T* dq, T* dk, T* du_part, T* dv_part, T* drel
     for (int unit = 0; unit < ctx.batch * H; ++unit) {
       const int a = unit % H;
       const size_t head = static_cast<size_t>(unit) * T_ * dh;
+      const T* keys = rel_keys_[layer].data() + static_cast<size_t>(draw_of(unit / H, ctx)) * rows * D;  // [rows, D]
       const T* ds = dscores + static_cast<size_t>(unit) * T_ * T_;  // [T, T]
       std::fill(drelative.begin(), drelative.end(), T(0));
       std::fill(column_sum.begin(), column_sum.end(), T(0));
@@ -166,8 +169,7 @@ void TxlRelative<T>::unit_backward(T* dq, T* dk, T* du_part, T* dv_part, T* drel
         }
       }
       const auto dP = matrix(static_cast<const T*>(drelative.data()), T_, rows, rows);
-      multiply(matrix(dquery.data(), T_, dh, dh), dP, matrix(rel_keys_[layer].data() + a * dh, rows, dh, D), T(1),
-               Write::assign);
+      multiply(matrix(dquery.data(), T_, dh, dh), dP, matrix(keys + a * dh, rows, dh, D), T(1), Write::assign);
       add_row_vector(query_v.data(), q + head, v_all + a * dh, T_, dh);
       multiply(matrix(drel_part + static_cast<size_t>(unit) * rows * dh, rows, dh, dh), dP.transpose(),
                matrix(static_cast<const T*>(query_v.data()), T_, dh, dh), T(1), Write::assign);

@@ -12,7 +12,9 @@
 //   K(δ)       = W_R · R(ρ(δ))              [D], head a reads columns a·d_h .. (a+1)·d_h−1
 //   R(p)       = [sin(p·ω_0..ω_{D/2−1}) | cos(...)], ω_c = 10000^(−2c/D)   (sinusoid_row)
 // ρ(δ) is the position the sinusoid sees: δ itself for txl, the sampled
-// signed distance sign(δ)·r_|δ| for rand_txl (relative_positions()).
+// signed distance sign(δ)·r_|δ| for rand_txl (relative_positions()). A pass
+// may use several tables ρ (position_draws(): rand_txl draws one per sequence
+// at evaluation); sequence b reads table draw_of(b), and dW_R sums over them.
 // The hook receives q·kᵀ/sqrt(d_h) and adds the u, v and W_R terms.
 //
 // Parameters, per layer l (the reference creates them inside each attention
@@ -54,7 +56,10 @@ class TxlRelative : public Encoding<T> {
                        const EncodingContext& ctx) override;
 
  protected:
-  // out: [2T−1], out[δ + T − 1] = ρ(δ) for δ = j − i in [−(T−1), T−1].
+  // How many tables ρ this pass uses: 1, or ctx.batch (one per sequence).
+  virtual int position_draws(const EncodingContext& ctx) const { (void)ctx; return 1; }
+  // out: [P, 2T−1], out[p, δ + T − 1] = ρ_p(δ) for δ = j − i in [−(T−1), T−1],
+  // P = position_draws(ctx).
   virtual void relative_positions(double* out, int layer, const EncodingContext& ctx) = 0;
 
  private:
@@ -73,8 +78,11 @@ class TxlRelative : public Encoding<T> {
   T* grads_ = nullptr;
   int d_model_ = 0;
   // Kept from the forward pass for the backward, per layer:
-  std::vector<std::vector<T>> sinusoids_;  // [N][rows, D]  R(ρ(δ)), row δ + T − 1
-  std::vector<std::vector<T>> rel_keys_;   // [N][rows, D]  K(δ) = W_R R(ρ(δ))
+  // Table of sequence b: 0, or b when every sequence has its own.
+  int draw_of(int b, const EncodingContext& ctx) const { return position_draws(ctx) > 1 ? b : 0; }
+
+  std::vector<std::vector<T>> sinusoids_;  // [N][P, rows, D]  R(ρ_p(δ)), row δ + T − 1
+  std::vector<std::vector<T>> rel_keys_;   // [N][P, rows, D]  K_p(δ) = W_R R(ρ_p(δ))
 };
 
 }  // namespace pebench

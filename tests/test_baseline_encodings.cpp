@@ -194,15 +194,44 @@ TEST(Sinusoidal, RequiresAnEvenModelDimension) {
 
 // ------------------------------------------------------------------ learned
 
-TEST(Learned, TableHasMaxSeqLenRowsDrawnFromANormalWithStd002) {
+namespace {
+
+// Largest |value| and root mean square of a model's tensor.
+std::pair<double, double> max_and_rms(const Transformer<float>& model, const ParamTensor& tensor) {
+  double squares = 0, largest = 0;
+  for (size_t i = 0; i < tensor.size; ++i) {
+    const double value = model.parameters()[tensor.offset + i];
+    squares += value * value;
+    largest = std::max(largest, std::abs(value));
+  }
+  return {largest, std::sqrt(squares / tensor.size)};
+}
+
+}  // namespace
+
+// The Chomsky-hierarchy reference's hk.Embed default: a normal with stddev 1
+// cut at ±2 (whose own stddev is 0.88).
+TEST(Learned, TableHasMaxSeqLenRowsDrawnFromTheReferencesTruncatedNormal) {
   ModelConfig config = small_model_config(4, 4);
   config.max_seq_len = 64;
   Transformer<float> model(config, make_encoding<float>("learned"), 1);
   const ParamTensor& table = model.layout().find("encoding.learned.table");
   EXPECT_EQ(table.shape, (std::vector<int>{64, 32}));
-  double squares = 0;
-  for (size_t i = 0; i < table.size; ++i) squares += double(model.parameters()[table.offset + i]) * model.parameters()[table.offset + i];
-  EXPECT_NEAR(std::sqrt(squares / table.size), 0.02, 0.002);
+  const auto [largest, rms] = max_and_rms(model, table);
+  EXPECT_LE(largest, 2.0);
+  EXPECT_GT(largest, 1.8);
+  EXPECT_NEAR(rms, 0.88, 0.03);
+  EXPECT_EQ(model.encoding().options(), (json{{"init", "truncated_normal"}}));
+}
+
+TEST(Learned, GptInitIsKeptAsAnOption) {
+  ModelConfig config = small_model_config(4, 4);
+  config.max_seq_len = 64;
+  Transformer<float> model(config, make_encoding<float>("learned", json{{"init", "normal_0.02"}}), 1);
+  EXPECT_NEAR(max_and_rms(model, model.layout().find("encoding.learned.table")).second, 0.02, 0.002);
+  EXPECT_EQ(model.encoding().options(), (json{{"init", "normal_0.02"}}));
+  EXPECT_THROW(make_encoding<float>("learned", json{{"init", "xavier"}}), UsageError);
+  EXPECT_THROW(make_encoding<float>("learned", json{{"std", 0.02}}), UsageError);
 }
 
 TEST(Learned, OnlyTheRowsOfUsedPositionsGetGradient) {

@@ -117,7 +117,11 @@ TEST_F(CliRun, SmokeSuiteRunsEveryRegisteredEncodingToAnOkResult) {
         << result.err;
   const auto files = result_files(dir_ / "smoke");
   EXPECT_EQ(files.size(), cells);
-  for (const auto& file : files) EXPECT_EQ(read_json(dir_ / "smoke" / file)["status"], "ok") << file;
+  // parity_check has no segment boundaries: the BiPE cells end as not_applicable.
+  for (const auto& file : files) {
+    const bool bipe_on_parity = file.rfind("parity_check/bipe_", 0) == 0;
+    EXPECT_EQ(read_json(dir_ / "smoke" / file)["status"], bipe_on_parity ? "not_applicable" : "ok") << file;
+  }
 }
 
 TEST_F(CliRun, RerunKeepsEveryFinishedCellUntouched) {

@@ -113,8 +113,8 @@ TEST(BipeAlibi, CausalBiasIsScaledSlopeTimesSegmentDistance) {
       }
 }
 
-TEST(BipeAlibi, BidirectionalBiasIsSymmetricInSegmentDistance) {
-  HookHarness f = bipe_fixture("bipe_alibi", json{{"slope_multiplier", 2.0}}, false);
+TEST(BipeAlibi, SymmetricBidirectionalBiasIsSymmetricInSegmentDistance) {
+  HookHarness f = bipe_fixture("bipe_alibi", json{{"slope_multiplier", 2.0}, {"bidirectional", "symmetric"}}, false);
   std::vector<double> s(f.logits_size(), 0.0), q(f.qk_size(), 0.0), k(f.qk_size(), 0.0);
   f.encoding().begin_forward(f.context());
   f.encoding().logits_forward(s.data(), q.data(), k.data(), 0, f.context());
@@ -126,6 +126,25 @@ TEST(BipeAlibi, BidirectionalBiasIsSymmetricInSegmentDistance) {
         EXPECT_NEAR(s[(a * 9 + i) * 9 + j], -2.0 * slopes[a] * std::abs(seg[i] - seg[j]), 1e-12);
 }
 
+// Directional (default): the CHE reference's bidirectional ALiBi offset on
+// segment distances, +½·μ·m_a where the key's segment is left of the query's.
+TEST(BipeAlibi, DirectionalBidirectionalBiasTellsLeftSegmentsFromRightOnes) {
+  HookHarness f = bipe_fixture("bipe_alibi", json{{"slope_multiplier", 2.0}}, false);
+  std::vector<double> s(f.logits_size(), 0.0), q(f.qk_size(), 0.0), k(f.qk_size(), 0.0);
+  f.encoding().begin_forward(f.context());
+  f.encoding().logits_forward(s.data(), q.data(), k.data(), 0, f.context());
+  const std::vector<int> seg = {0, 0, 0, 1, 1, 1, 2, 3, 3};
+  const auto slopes = alibi_slopes(2);
+  for (int a = 0; a < 2; ++a)
+    for (int i = 0; i < 9; ++i)
+      for (int j = 0; j < 9; ++j) {
+        const double distance = std::abs(seg[i] - seg[j]) - (seg[j] < seg[i] ? 0.5 : 0.0);
+        EXPECT_NEAR(s[(a * 9 + i) * 9 + j], -2.0 * slopes[a] * distance, 1e-12) << a << ":" << i << "," << j;
+      }
+  EXPECT_NE(s[4 * 9 + 0], s[4 * 9 + 6]);  // query in segment 1: segment 0 vs segment 2
+  EXPECT_EQ(s[4 * 9 + 3], 0.0);           // same segment
+}
+
 TEST(BipeAlibi, LogitsHookPassesGradientsThroughUnchanged) {
   HookHarness f = bipe_fixture("bipe_alibi", json(), false);
   f.check_logits_hook(0);
@@ -133,10 +152,45 @@ TEST(BipeAlibi, LogitsHookPassesGradientsThroughUnchanged) {
 
 TEST(Bipe, ReportAndValidateTheirOptions) {
   EXPECT_EQ(make_encoding<float>("bipe_rope")->options(), (json{{"table_size", 1024}}));
-  EXPECT_EQ(make_encoding<float>("bipe_alibi")->options(), (json{{"table_size", 1024}, {"slope_multiplier", 96.0}}));
+  EXPECT_EQ(make_encoding<float>("bipe_alibi")->options(),
+            (json{{"table_size", 1024}, {"slope_multiplier", 96.0}, {"bidirectional", "directional"}}));
+  EXPECT_THROW(make_encoding<float>("bipe_alibi", json{{"bidirectional", "left"}}), UsageError);
+  EXPECT_THROW(make_encoding<float>("bipe_rope", json{{"bidirectional", "symmetric"}}), UsageError);
   EXPECT_EQ(make_encoding<float>("bipe_rope", json{{"table_size", 64}})->options()["table_size"], 64);
   EXPECT_THROW(make_encoding<float>("bipe_rope", json{{"table_size", 0}}), UsageError);
   EXPECT_THROW(make_encoding<float>("bipe_rope", json{{"slope_multiplier", 96}}), UsageError);
   EXPECT_THROW(make_encoding<float>("bipe_alibi", json{{"slope_multiplier", -1}}), UsageError);
   EXPECT_THROW(make_encoding<float>("bipe_alibi", json{{"slope_multiplier", "96"}}), UsageError);
+}
+
+// Without boundary tokens every token is in segment 0 and BiPE would be
+// `learned` under another name: such a task is refused with a reason.
+TEST(Bipe, AppliesOnlyToTasksWithSegmentBoundaries) {
+  for (const char* name : {"bipe_rope", "bipe_alibi"}) {
+    const auto encoding = make_encoding<float>(name);
+    const Applicability reverse = encoding->applicable(*make_task("reverse_string"));
+    EXPECT_FALSE(reverse.applicable) << name;
+    EXPECT_NE(reverse.reason.find("reverse_string"), std::string::npos) << reverse.reason;
+    EXPECT_NE(reverse.reason.find("segment"), std::string::npos) << reverse.reason;
+    for (const char* task : {"flip_flop", "counting", "selective_copy", "binary_addition", "binary_multiplication",
+                             "solve_equation"})
+      EXPECT_TRUE(encoding->applicable(*make_task(task)).applicable) << name << " on " << task;
+  }
+}
+
+TEST(Bipe, ApplicabilityFollowsTheTasksDeclaredBoundaries) {
+  const auto encoding = make_encoding<float>("bipe_rope");
+  for (const auto& task_name : task_registry().names()) {
+    const auto task = make_task(task_name);
+    EXPECT_EQ(encoding->applicable(*task).applicable, !task->segment_boundaries().empty()) << task_name;
+  }
+}
+
+TEST(Encoding, EveryOtherEncodingAppliesToEveryTask) {
+  for (const auto& encoding_name : encoding_registry().names()) {
+    if (encoding_name.rfind("bipe_", 0) == 0) continue;
+    const auto encoding = make_encoding<float>(encoding_name);
+    for (const auto& task_name : task_registry().names())
+      EXPECT_TRUE(encoding->applicable(*make_task(task_name)).applicable) << encoding_name << " on " << task_name;
+  }
 }

@@ -182,9 +182,42 @@ TEST(Cope, InitStdDrawsNonzeroTables) {
   EXPECT_NEAR(std::sqrt(sum_squares / drawn.params().size()), 0.1, 0.03);
 }
 
+// RAM sizes the table to the context (block size + 1): by default npos covers
+// every position a sequence the model accepts can count, 0..max_seq_len.
+TEST(Cope, DefaultTableCoversTheModelsMaxSeqLen) {
+  ModelConfig config;
+  config.n_heads = 2;
+  config.d_model = 8;
+  config.n_layers = 1;
+  config.max_seq_len = 300;
+  ParamLayout layout;
+  make_encoding<double>("cope")->declare_parameters(layout, config);
+  EXPECT_EQ(layout.find("encoding.cope.layer0.e_left").shape, (std::vector<int>{301, 4}));
+  ParamLayout fixed;
+  make_encoding<double>("cope", json{{"npos", 64}})->declare_parameters(fixed, config);
+  EXPECT_EQ(fixed.find("encoding.cope.layer0.e_right").shape, (std::vector<int>{64, 4}));
+}
+
+// A table larger than the sequence: only rows 0..T can be reached, and the
+// logits equal those of a table cut to T + 1 rows (no clamping either way).
+TEST(Cope, ATableLongerThanTheSequenceGivesTheSameLogitsAsOneCutToIt) {
+  for (bool causal : {true, false}) {
+    HookHarness big("cope", json{{"npos", 40}, {"init_std", 0.5}}, HookShape{2, 2, 4, 1, 7}, causal, kSingleHookSeed);
+    HookHarness cut("cope", json{{"npos", 8}, {"init_std", 0.5}}, HookShape{2, 2, 4, 1, 7}, causal, kSingleHookSeed);
+    for (const char* side : {"encoding.cope.layer0.e_left", "encoding.cope.layer0.e_right"})
+      for (size_t e = 0; e < 8 * 4; ++e) cut.param(side, e) = big.param(side, e);
+    const auto a = big.logits(0), b = cut.logits(0);
+    for (int i = 0; i < 7; ++i)
+      for (int j = 0; j < 7; ++j)
+        if (big.kept(i, j)) EXPECT_NEAR(a[big.at(1, 1, i, j)], b[cut.at(1, 1, i, j)], 1e-12) << i << "," << j;
+  }
+}
+
 TEST(Cope, ReportsAndValidatesItsOptions) {
   EXPECT_EQ(make_encoding<float>("cope")->options(),
-            (json{{"npos", 64}, {"scale_position_logits", true}, {"init_std", 0.0}}));
+            (json{{"npos", "max_seq_len"}, {"scale_position_logits", true}, {"init_std", 0.0}}));
+  EXPECT_EQ(make_encoding<float>("cope", json{{"npos", "max_seq_len"}})->options()["npos"], "max_seq_len");
+  EXPECT_THROW(make_encoding<float>("cope", json{{"npos", "context"}}), UsageError);
   EXPECT_EQ(make_encoding<float>("cope", json{{"npos", 513}})->options()["npos"], 513);
   EXPECT_THROW(make_encoding<float>("cope", json{{"npos", 1}}), UsageError);
   EXPECT_THROW(make_encoding<float>("cope", json{{"npos", 12.5}}), UsageError);

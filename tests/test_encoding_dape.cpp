@@ -168,6 +168,33 @@ TEST(Dape, ZeroedMlpLeavesThePerLayerKerpleBias) {
   EXPECT_NE(h.param("encoding.dape.layer0.kerple.p", 0), 1.7);  // layer 0 has its own p
 }
 
+TEST(Dape, ZeroedMlpLeavesTheDirectionalKerpleBiasInBidirectionalPasses) {
+  HookHarness h("dape_kerple", nullptr, HookShape{1, 2, 4, 1, 8}, false);
+  zero_dape_mlp(h);
+  h.param("encoding.dape.layer0.kerple.p", 0) = 1.7;
+  h.param("encoding.dape.layer0.kerple.r", 0) = 0.3;
+  h.param("encoding.dape.layer0.kerple.p_right", 0) = 0.6;
+  h.param("encoding.dape.layer0.kerple.r_right", 0) = 1.2;
+  const std::vector<double> x = h.raw_logits(), s = h.logits(0);
+  for (int i = 0; i < 8; ++i)
+    for (int j = 0; j < 8; ++j) {
+      const double d = std::abs(i - j);
+      const double bias = j <= i ? -1.7 * std::log(1 + 0.3 * d) : -0.6 * std::log(1 + 1.2 * d);
+      EXPECT_NEAR(s[h.at(0, 0, i, j)], x[h.at(0, 0, i, j)] + bias, 1e-12) << i << "," << j;
+    }
+}
+
+TEST(Dape, ZeroedMlpLeavesTheSymmetricKerpleBiasWhenAskedFor) {
+  HookHarness h("dape_kerple", json{{"bidirectional", "symmetric"}}, HookShape{1, 2, 4, 1, 8}, false);
+  zero_dape_mlp(h);
+  h.param("encoding.dape.layer0.kerple.p", 0) = 1.7;
+  h.param("encoding.dape.layer0.kerple.r", 0) = 0.3;
+  const std::vector<double> x = h.raw_logits(), s = h.logits(0);
+  for (int i = 0; i < 8; ++i)
+    for (int j = 0; j < 8; ++j)
+      EXPECT_NEAR(s[h.at(0, 0, i, j)], x[h.at(0, 0, i, j)] - 1.7 * std::log(1 + 0.3 * std::abs(i - j)), 1e-12);
+}
+
 TEST(Dape, ZeroedMlpLeavesTheLeakyFireBias) {
   HookHarness h("dape_fire", json{{"mlp_width", 2}, {"L0", 4}}, HookShape{1, 1, 4, 1, 8}, true);
   zero_dape_mlp(h);
@@ -183,7 +210,7 @@ TEST(Dape, ParametersArePerLayer) {
   const size_t mlp = 3 * 4 * 32 + 32 + 4;  // 3hw + w + h
   EXPECT_EQ(alibi.layout().total_size(), 3 * mlp);
   HookHarness kerple("dape_kerple", nullptr, HookShape{1, 4, 4, 3, 4}, true);
-  EXPECT_EQ(kerple.layout().total_size(), 3 * (mlp + 2 * 4));
+  EXPECT_EQ(kerple.layout().total_size(), 3 * (mlp + 4 * 4));  // p, r, p_right, r_right per layer
   EXPECT_EQ(kerple.layout().find("encoding.dape.layer2.w1").shape, (std::vector<int>{32, 8}));
   HookHarness fire("dape_fire", nullptr, HookShape{1, 4, 4, 3, 4}, true);
   EXPECT_EQ(fire.layout().total_size(), 3 * (mlp + 2 + 32 + 32 + 4 * 32 + 4));
@@ -200,7 +227,12 @@ TEST(Dape, KerpleClampsApplyToEveryLayer) {
 
 TEST(Dape, OptionsAreRecordedAndValidated) {
   EXPECT_EQ(make_encoding<float>("dape_alibi")->options(), (json{{"mlp_width", 32}}));
-  EXPECT_EQ(make_encoding<float>("dape_kerple", json{{"mlp_width", 8}})->options(), (json{{"mlp_width", 8}}));
+  EXPECT_EQ(make_encoding<float>("dape_kerple", json{{"mlp_width", 8}})->options(),
+            (json{{"mlp_width", 8}, {"bidirectional", "directional"}}));
+  EXPECT_EQ(make_encoding<float>("dape_kerple", json{{"bidirectional", "symmetric"}})->options()["bidirectional"],
+            "symmetric");
+  EXPECT_THROW(make_encoding<float>("dape_kerple", json{{"bidirectional", 1}}), UsageError);
+  EXPECT_THROW(make_encoding<float>("dape_alibi", json{{"bidirectional", "symmetric"}}), UsageError);
   EXPECT_EQ(make_encoding<float>("dape_fire")->options(),
             (json{{"mlp_width", 32}, {"L0", 64.0}, {"init_c", 0.1}, {"eps", 1e-6}}));
   EXPECT_THROW(make_encoding<float>("dape_alibi", json{{"mlp_width", 0}}), UsageError);
@@ -221,6 +253,12 @@ TEST_P(DapeGradients, MatchFiniteDifferences) {
 INSTANTIATE_TEST_SUITE_P(EveryBaseBothModes, DapeGradients,
                          ::testing::Combine(::testing::Values("dape_alibi", "dape_kerple", "dape_fire"),
                                             ::testing::Bool()));
+
+TEST(DapeGradients, SymmetricKerpleFormMatchesFiniteDifferences) {
+  HookHarness h("dape_kerple", json{{"mlp_width", 6}, {"bidirectional", "symmetric"}}, HookShape{2, 3, 4, 2, 7}, false);
+  const auto result = h.check_gradients();
+  EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
+}
 
 // FIRE's threshold at 3.5 splits the 7 rows: both base-bias paths get DAPE's gradient.
 TEST(Dape, FireGradientsMatchOnBothSidesOfTheThreshold) {

@@ -1,6 +1,6 @@
 // kerple_log and kerple_power: bias values against the closed forms, the
-// symmetric bidirectional form, the clamps of project_parameters(), sharing
-// across layers, and hook-level gradient checks.
+// directional (default) and symmetric bidirectional forms, the clamps of
+// project_parameters(), sharing across layers, and hook-level gradient checks.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -53,13 +53,59 @@ TEST(KerplePower, BiasIsMinusRDToThePowerP) {
   }
 }
 
-TEST(KerpleLog, BidirectionalBiasUsesTheAbsoluteDistance) {
-  HookHarness h("kerple_log", nullptr, HookShape{1, 1, 4, 1, 9}, false);
+TEST(KerpleLog, SymmetricBidirectionalBiasUsesTheAbsoluteDistance) {
+  HookHarness h("kerple_log", json{{"bidirectional", "symmetric"}}, HookShape{1, 1, 4, 1, 9}, false);
+  EXPECT_THROW(h.layout().find("encoding.kerple.p_right"), std::exception);
   set_heads(h, {1.1}, {0.6});
   const std::vector<double> bias = h.bias();
   for (int i = 0; i < 9; ++i)
     for (int j = 0; j < 9; ++j)
       EXPECT_NEAR(bias[h.at(0, 0, i, j)], -1.1 * std::log(1 + 0.6 * std::abs(i - j)), 1e-12) << i << "," << j;
+}
+
+TEST(KerpleLog, DirectionalBidirectionalBiasUsesTheRightParametersForKeysOnTheRight) {
+  HookHarness h("kerple_log", nullptr, HookShape{1, 1, 4, 1, 9}, false);
+  set_heads(h, {1.1}, {0.6});
+  h.param("encoding.kerple.p_right", 0) = 0.4;
+  h.param("encoding.kerple.r_right", 0) = 1.7;
+  const std::vector<double> bias = h.bias();
+  for (int i = 0; i < 9; ++i)
+    for (int j = 0; j < 9; ++j) {
+      const double d = std::abs(i - j);
+      const double expected = j <= i ? -1.1 * std::log(1 + 0.6 * d) : -0.4 * std::log(1 + 1.7 * d);
+      EXPECT_NEAR(bias[h.at(0, 0, i, j)], expected, 1e-12) << i << "," << j;
+    }
+  EXPECT_NE(bias[h.at(0, 0, 4, 1)], bias[h.at(0, 0, 4, 7)]);  // 3 to the left vs 3 to the right
+}
+
+TEST(KerplePower, DirectionalBidirectionalBiasUsesTheRightParametersForKeysOnTheRight) {
+  HookHarness h("kerple_power", nullptr, HookShape{1, 1, 4, 1, 6}, false);
+  set_heads(h, {1.5}, {0.8});
+  h.param("encoding.kerple.p_right", 0) = 0.5;
+  h.param("encoding.kerple.r_right", 0) = 0.3;
+  const std::vector<double> bias = h.bias();
+  EXPECT_NEAR(bias[h.at(0, 0, 5, 1)], -0.8 * std::pow(4.0, 1.5), 1e-12);
+  EXPECT_NEAR(bias[h.at(0, 0, 1, 5)], -0.3 * std::pow(4.0, 0.5), 1e-12);
+  EXPECT_EQ(bias[h.at(0, 0, 2, 2)], 0.0);
+}
+
+TEST(KerpleLog, CausalPassesNeverReadTheRightParameters) {
+  HookHarness h("kerple_log", nullptr, HookShape{1, 2, 4, 1, 7}, true);
+  const std::vector<double> before = h.bias();
+  h.param("encoding.kerple.p_right", 0) = 1.9;
+  h.param("encoding.kerple.r_right", 1) = 0.02;
+  const std::vector<double> after = h.bias();
+  for (int i = 0; i < 7; ++i)
+    for (int j = 0; j <= i; ++j) EXPECT_EQ(before[h.at(0, 1, i, j)], after[h.at(0, 1, i, j)]);
+}
+
+TEST(KerpleLog, ProjectionClampsTheRightParametersToo) {
+  HookHarness h("kerple_log", nullptr, HookShape{1, 2, 4, 1, 4}, false);
+  h.param("encoding.kerple.p_right", 0) = -0.3;
+  h.param("encoding.kerple.r_right", 1) = 0.001;
+  h.encoding().project_parameters();
+  EXPECT_DOUBLE_EQ(h.param("encoding.kerple.p_right", 0), 0.01);
+  EXPECT_DOUBLE_EQ(h.param("encoding.kerple.r_right", 1), 0.01);
 }
 
 TEST(KerpleLog, ProjectionRaisesPAndRToTheFloor) {
@@ -106,14 +152,18 @@ TEST(KerpleLog, InitDrawsFromTheReferenceRangesWithinTheConstraints) {
 }
 
 TEST(KerpleLog, ParametersAreSharedAcrossLayers) {
-  HookHarness h("kerple_log", nullptr, HookShape{1, 2, 4, 3, 5}, true);
-  EXPECT_EQ(h.layout().total_size(), 4u);
+  HookHarness h("kerple_log", nullptr, HookShape{1, 2, 4, 3, 5}, false);
+  EXPECT_EQ(h.layout().total_size(), 8u);  // p, r, p_right, r_right: [h] each, once
   EXPECT_EQ(h.logits(0), h.logits(2));
 }
 
-TEST(Kerple, TakesNoOptions) {
+TEST(Kerple, TakesOnlyTheBidirectionalFormOption) {
   EXPECT_THROW(make_encoding<float>("kerple_log", json{{"eps", 0.1}}), UsageError);
-  EXPECT_EQ(make_encoding<float>("kerple_power")->options(), json::object());
+  EXPECT_THROW(make_encoding<float>("kerple_log", json{{"bidirectional", "mirrored"}}), UsageError);
+  EXPECT_THROW(make_encoding<float>("kerple_log", json{{"bidirectional", true}}), UsageError);
+  EXPECT_EQ(make_encoding<float>("kerple_power")->options(), (json{{"bidirectional", "directional"}}));
+  EXPECT_EQ(make_encoding<float>("kerple_log", json{{"bidirectional", "symmetric"}})->options(),
+            (json{{"bidirectional", "symmetric"}}));
 }
 
 class KerpleGradients : public ::testing::TestWithParam<std::tuple<const char*, bool>> {};
@@ -127,6 +177,26 @@ TEST_P(KerpleGradients, MatchFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(BothKernelsBothModes, KerpleGradients,
                          ::testing::Combine(::testing::Values("kerple_log", "kerple_power"), ::testing::Bool()));
+
+TEST(KerpleGradients, SymmetricBidirectionalFormMatchesFiniteDifferences) {
+  for (const char* name : {"kerple_log", "kerple_power"}) {
+    HookHarness h(name, json{{"bidirectional", "symmetric"}}, HookShape{2, 3, 4, 2, 7}, false);
+    const auto result = h.check_gradients();
+    EXPECT_LE(result.worst_ratio, 1.0) << name << ": " << result.worst;
+  }
+}
+
+TEST(KerpleGradients, DirectionalFormTrainsEachSideFromItsOwnKeys) {
+  HookHarness h("kerple_log", nullptr, HookShape{1, 2, 4, 1, 6}, false);
+  std::vector<double> dq, dk;
+  h.backward(dq, dk);
+  EXPECT_NE(h.grad("encoding.kerple.p_right", 0), 0.0);
+  EXPECT_NE(h.grad("encoding.kerple.p", 0), h.grad("encoding.kerple.p_right", 0));
+  HookHarness causal("kerple_log", nullptr, HookShape{1, 2, 4, 1, 6}, true);
+  causal.backward(dq, dk);
+  EXPECT_EQ(causal.grad("encoding.kerple.p_right", 0), 0.0);
+  EXPECT_EQ(causal.grad("encoding.kerple.r_right", 1), 0.0);
+}
 
 namespace {
 

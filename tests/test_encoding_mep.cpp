@@ -35,12 +35,36 @@ TEST(Mep, BiasIsTheLogMeanOfTheThreeKernels) {
   EXPECT_EQ(bias[h.at(0, 0, 10, 10)], 0.0);
 }
 
-TEST(Mep, BidirectionalBiasIsSymmetric) {
-  HookHarness h("mep", nullptr, HookShape{1, 2, 4, 1, 8}, false);
+TEST(Mep, SymmetricBidirectionalBiasIsSymmetric) {
+  HookHarness h("mep", json{{"bidirectional", "symmetric"}}, HookShape{1, 2, 4, 1, 8}, false);
   const std::vector<double> bias = h.bias();
   for (int i = 0; i < 8; ++i)
     for (int j = 0; j < 8; ++j) EXPECT_EQ(bias[h.at(0, 1, i, j)], bias[h.at(0, 1, j, i)]);
   EXPECT_LT(bias[h.at(0, 1, 0, 7)], bias[h.at(0, 1, 0, 1)]);
+}
+
+// Directional (default): every kernel sees a left key at |i − j| − ½, as
+// bidirectional ALiBi's +½·m on the lower triangle.
+TEST(Mep, DirectionalBidirectionalBiasSeesLeftKeysHalfAStepCloser) {
+  HookHarness h("mep", nullptr, HookShape{1, 2, 4, 1, 8}, false);
+  const std::vector<double> bias = h.bias();
+  const double m = alibi_slopes(2)[1];
+  const auto mep = [m](double d) {
+    return std::log((std::exp(-m * d) + std::exp(-0.5 * m * d) + std::exp(-m * d * d)) / 3);
+  };
+  for (int i = 0; i < 8; ++i)
+    for (int j = 0; j < 8; ++j) {
+      const double d = std::abs(i - j) - (j < i ? 0.5 : 0.0);
+      EXPECT_NEAR(bias[h.at(0, 1, i, j)], mep(d), 1e-12) << i << "," << j;
+    }
+  EXPECT_GT(bias[h.at(0, 1, 5, 2)], bias[h.at(0, 1, 2, 5)]);  // left and right differ
+  EXPECT_EQ(bias[h.at(0, 1, 3, 3)], 0.0);
+}
+
+TEST(Mep, CausalBiasIsTheSameInBothForms) {
+  HookHarness directional("mep", nullptr, HookShape{1, 2, 4, 1, 8}, true);
+  HookHarness symmetric("mep", json{{"bidirectional", "symmetric"}}, HookShape{1, 2, 4, 1, 8}, true);
+  EXPECT_EQ(directional.bias(), symmetric.bias());
 }
 
 TEST(Mep, LogMeanExpStaysFiniteWhereEveryKernelUnderflows) {
@@ -53,10 +77,11 @@ TEST(Mep, LogMeanExpStaysFiniteWhereEveryKernelUnderflows) {
   EXPECT_EQ(weights[2], 0.0);
 }
 
-TEST(Mep, HasNoParametersOrOptions) {
+TEST(Mep, HasNoParametersAndOnlyTheBidirectionalFormOption) {
   HookHarness h("mep", nullptr, HookShape{1, 2, 4, 2, 4}, true);
   EXPECT_EQ(h.layout().total_size(), 0u);
   EXPECT_THROW(make_encoding<float>("mep", json{{"kernels", 3}}), UsageError);
+  EXPECT_EQ(make_encoding<float>("mep")->options(), (json{{"bidirectional", "directional"}}));
 }
 
 TEST(MepParam, BiasIsTheLogMeanOfGaussExpT5AndKerpleKernels) {
@@ -84,9 +109,39 @@ TEST(MepParam, ProjectionClampsTheKerpleParameters) {
   EXPECT_DOUBLE_EQ(h.param("encoding.mep.t5", 3), -7.0);
 }
 
-TEST(MepParam, OptionsConfigureTheT5Kernel) {
-  EXPECT_EQ(make_encoding<float>("mep_param")->options(), (json{{"num_buckets", 32}, {"max_distance", 128}}));
+TEST(MepParam, OptionsConfigureTheT5KernelAndTheBidirectionalForm) {
+  EXPECT_EQ(make_encoding<float>("mep_param")->options(),
+            (json{{"num_buckets", 32}, {"max_distance", 128}, {"bidirectional", "directional"}}));
   EXPECT_THROW(make_encoding<float>("mep_param", json{{"num_buckets", 7}}), UsageError);
+  EXPECT_THROW(make_encoding<float>("mep_param", json{{"bidirectional", "both"}}), UsageError);
+}
+
+// Directional: T5's two-sided buckets and separate KERPLE parameters for keys
+// on the right; the Gaussian and exponential kernels stay on |i − j|.
+TEST(MepParam, DirectionalBidirectionalBiasUsesRightHandKernelsForKeysOnTheRight) {
+  HookHarness h("mep_param", nullptr, HookShape{1, 2, 4, 1, 12}, false);
+  h.param("encoding.mep.p", 0) = 1.3;
+  h.param("encoding.mep.r", 0) = 0.4;
+  h.param("encoding.mep.p_right", 0) = 0.7;
+  h.param("encoding.mep.r_right", 0) = 1.1;
+  const std::vector<double> bias = h.bias();
+  const double m = alibi_slopes(2)[0];
+  for (auto [i, j] : std::vector<std::pair<int, int>>{{9, 2}, {2, 9}, {5, 5}, {0, 11}}) {
+    const double d = std::abs(i - j);
+    const bool right = j > i;
+    const double w = h.param("encoding.mep.t5", t5_bucket(j - i, true, 32, 128) * 2 + 0);
+    const double kerple = right ? std::pow(1 + 1.1 * d, -0.7) : std::pow(1 + 0.4 * d, -1.3);
+    const double expected = std::log((std::exp(-m * d * d) + std::exp(-m * d) + std::exp(2.0 * w) + kerple) / 4);
+    EXPECT_NEAR(bias[h.at(0, 0, i, j)], expected, 1e-12) << i << "," << j;
+  }
+}
+
+TEST(MepParam, SymmetricBidirectionalBiasIsSymmetric) {
+  HookHarness h("mep_param", json{{"bidirectional", "symmetric"}}, HookShape{1, 2, 4, 1, 9}, false);
+  EXPECT_THROW(h.layout().find("encoding.mep.p_right"), std::exception);
+  const std::vector<double> bias = h.bias();
+  for (int i = 0; i < 9; ++i)
+    for (int j = 0; j < 9; ++j) EXPECT_EQ(bias[h.at(0, 1, i, j)], bias[h.at(0, 1, j, i)]);
 }
 
 class MepGradients : public ::testing::TestWithParam<std::tuple<const char*, bool>> {};
@@ -101,3 +156,10 @@ TEST_P(MepGradients, MatchFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(BothVariantsBothModes, MepGradients,
                          ::testing::Combine(::testing::Values("mep", "mep_param"), ::testing::Bool()));
+
+TEST(MepGradients, SymmetricBidirectionalFormMatchesFiniteDifferences) {
+  HookHarness h("mep_param", json{{"num_buckets", 8}, {"max_distance", 16}, {"bidirectional", "symmetric"}},
+                HookShape{2, 2, 4, 2, 20}, false);
+  const auto result = h.check_gradients();
+  EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
+}

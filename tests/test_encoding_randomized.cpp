@@ -112,8 +112,8 @@ TEST(PositionSampler, SequenceLongerThanMaxLengthIsAUsageError) {
 
 TEST(RandomizedEncodings, ReportMaxLengthAndRejectBadValues) {
   for (const char* name : {"rand_sinusoidal", "rand_learned", "rand_rope", "rand_alibi", "rand_txl"}) {
-    EXPECT_EQ(make_encoding<float>(name)->options(), (json{{"max_length", 2048}})) << name;
-    EXPECT_EQ(make_encoding<float>(name, json{{"max_length", 512}})->options(), (json{{"max_length", 512}})) << name;
+    EXPECT_EQ(make_encoding<float>(name)->options()["max_length"], 2048) << name;
+    EXPECT_EQ(make_encoding<float>(name, json{{"max_length", 512}})->options()["max_length"], 512) << name;
     EXPECT_THROW(make_encoding<float>(name, json{{"max_length", -3}}), UsageError) << name;
     EXPECT_THROW(make_encoding<float>(name, json{{"max_length", "2048"}}), UsageError) << name;
     EXPECT_THROW(make_encoding<float>(name, json{{"L", 2048}}), UsageError) << name;
@@ -252,4 +252,107 @@ TEST(RandAlibi, EqualsAlibiWhenMaxLengthIsTheSequenceLength) {
 TEST(RandAlibi, EachLayerDrawsItsOwnDistances) {
   HookHarness f("rand_alibi", json(), HookShape{1, 2, 4, 2, 8}, false, kSingleHookSeed);
   EXPECT_NE(logits_bias(f, 0), logits_bias(f, 1));
+}
+
+TEST(RandLearned, RecordsItsTableInitWhichDefaultsToTheReferences) {
+  EXPECT_EQ(make_encoding<float>("rand_learned")->options(),
+            (json{{"max_length", 2048}, {"init", "truncated_normal"}}));
+  EXPECT_EQ(make_encoding<float>("rand_learned", json{{"init", "normal_0.02"}})->options()["init"], "normal_0.02");
+  HookHarness f("rand_learned", json{{"max_length", 400}}, HookShape{1, 2, 4, 1, 2}, false, kSingleHookSeed);
+  double squares = 0, largest = 0;
+  for (double value : f.params()) {
+    squares += value * value;
+    largest = std::max(largest, std::abs(value));
+  }
+  EXPECT_NEAR(std::sqrt(squares / f.params().size()), 0.88, 0.03);  // truncated normal σ 1 cut at ±2
+  EXPECT_LE(largest, 2.0);
+}
+
+// ---- per-sequence draws at evaluation -----------------------------------------
+
+namespace {
+
+const char* const kRandomized[] = {"rand_sinusoidal", "rand_learned", "rand_rope", "rand_alibi", "rand_txl"};
+
+// Every hook's output for the harness's q, k and zero input: input
+// contribution, q and k after hook 2 of layer 1, logits of layer 1.
+std::vector<double> all_hook_outputs(HookHarness& f) {
+  std::vector<double> out = input_contribution(f);
+  std::vector<double> q = f.q(), k = f.k();
+  f.encoding().qk_forward(q.data(), k.data(), 1, f.context());
+  out.insert(out.end(), q.begin(), q.end());
+  out.insert(out.end(), k.begin(), k.end());
+  const std::vector<double> logits = f.logits(q, k, 1);
+  out.insert(out.end(), logits.begin(), logits.end());
+  return out;
+}
+
+// The part of all_hook_outputs that belongs to sequence b of a B-sequence pass.
+std::vector<double> sequence_slice(const std::vector<double>& all, const HookHarness& f, int b) {
+  const HookShape& s = f.shape();
+  const size_t x = f.x_size() / s.batch, qk = f.qk_size() / s.batch, logits = f.logits_size() / s.batch;
+  std::vector<double> out;
+  const auto append = [&](size_t start, size_t per_sequence) {
+    out.insert(out.end(), all.begin() + start + b * per_sequence, all.begin() + start + (b + 1) * per_sequence);
+  };
+  append(0, x);
+  append(f.x_size(), qk);
+  append(f.x_size() + f.qk_size(), qk);
+  append(f.x_size() + 2 * f.qk_size(), logits);
+  return out;
+}
+
+}  // namespace
+
+// With sequence seeds, sequence b draws from its own seed: the same sequence
+// gives the same outputs alone or in a batch, and two sequences differ.
+TEST(RandomizedEncodings, PerSequenceSeedsGiveEachSequenceItsOwnDrawIndependentOfTheBatch) {
+  for (const char* name : kRandomized) {
+    HookHarness batch(name, json{{"max_length", 64}}, HookShape{3, 2, 4, 2, 6}, false, kSingleHookSeed);
+    const std::vector<uint64_t> seeds = {11, 12, 13};
+    batch.context().sequence_seeds = seeds.data();
+    const std::vector<double> together = all_hook_outputs(batch);
+    for (int b = 0; b < 3; ++b) {
+      HookHarness alone(name, json{{"max_length", 64}}, HookShape{1, 2, 4, 2, 6}, false, kSingleHookSeed);
+      alone.params() = batch.params();
+      alone.encoding().bind(alone.params().data(), alone.grads().data());
+      const size_t qk = alone.qk_size();
+      alone.q().assign(batch.q().begin() + b * qk, batch.q().begin() + (b + 1) * qk);
+      alone.k().assign(batch.k().begin() + b * qk, batch.k().begin() + (b + 1) * qk);
+      alone.context().sequence_seeds = seeds.data() + b;
+      EXPECT_EQ(all_hook_outputs(alone), sequence_slice(together, batch, b)) << name << " sequence " << b;
+    }
+    // Same q and k in two sequences with different seeds: different outputs.
+    HookHarness twins(name, json{{"max_length", 64}}, HookShape{2, 2, 4, 2, 6}, false, kSingleHookSeed);
+    const size_t qk = twins.qk_size() / 2;
+    std::copy(twins.q().begin(), twins.q().begin() + qk, twins.q().begin() + qk);
+    std::copy(twins.k().begin(), twins.k().begin() + qk, twins.k().begin() + qk);
+    const std::vector<uint64_t> twin_seeds = {5, 6};
+    twins.context().sequence_seeds = twin_seeds.data();
+    const std::vector<double> outputs = all_hook_outputs(twins);
+    EXPECT_NE(sequence_slice(outputs, twins, 0), sequence_slice(outputs, twins, 1)) << name;
+    // Without sequence seeds (training) the two share one draw and agree.
+    twins.context().sequence_seeds = nullptr;
+    const std::vector<double> shared = all_hook_outputs(twins);
+    EXPECT_EQ(sequence_slice(shared, twins, 0), sequence_slice(shared, twins, 1)) << name;
+  }
+}
+
+// Evaluation never runs a backward pass, but the hooks keep their contract
+// with one draw per sequence (rand_txl sums dW_R over the draws).
+TEST(RandomizedEncodings, PerSequenceDrawsKeepExactHookGradients) {
+  const std::vector<uint64_t> seeds = {101, 202, 303};
+  for (bool causal : {true, false}) {
+    HookHarness txl("rand_txl", json{{"max_length", 40}}, HookShape{3, 2, 4, 2, 5}, causal, kSingleHookSeed);
+    txl.context().sequence_seeds = seeds.data();
+    const auto result = txl.check_gradients();
+    EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
+    txl.check_logits_hook(1);
+  }
+  HookHarness learned("rand_learned", json{{"max_length", 40}}, HookShape{3, 2, 4, 2, 5}, false, kSingleHookSeed);
+  learned.context().sequence_seeds = seeds.data();
+  learned.check_input_hook();
+  HookHarness rope("rand_rope", json{{"max_length", 40}}, HookShape{3, 2, 4, 2, 5}, false, kSingleHookSeed);
+  rope.context().sequence_seeds = seeds.data();
+  rope.check_qk_hook(1);
 }

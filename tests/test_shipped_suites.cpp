@@ -3,7 +3,10 @@
 // length above model.max_seq_len, a bad split) fails here, not in a user's run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "harness/grid.hpp"
+#include "harness/suite_config.hpp"
 #include "harness/suites.hpp"
 #include "models/encoding.hpp"
 #include "tasks/task.hpp"
@@ -56,3 +59,23 @@ TEST(ShippedSuites, FullKeepsThePublishedCheProtocol) {
 }
 
 }  // namespace
+
+// CoPE's table covers every position the full suite's selective copy can
+// count (the paper's selective copy counts hundreds of non-blank tokens; a
+// 64-row table would clamp them all to one position).
+TEST(ShippedSuites, FullSelectiveCopyGivesCopeARowForEveryPositionOfItsLongestSequence) {
+  const auto cells = expand_grid(load_suite_file(shipped_suite_path("full")));
+  const auto cope = std::find_if(cells.begin(), cells.end(), [](const Cell& c) {
+    return c.task_label == "selective_copy" && c.encoding_name == "cope";
+  });
+  ASSERT_NE(cope, cells.end());
+  EXPECT_EQ(cope->encoding_params["npos"], "max_seq_len");
+  ParamLayout layout;
+  make_encoding<float>("cope", cope->encoding_params)->declare_parameters(layout, cope->settings.model);
+  const int rows = layout.find("encoding.cope.layer0.e_left").shape[0];
+  const auto task = make_task(cope->task_name, cope->task_options);
+  int longest = 0;
+  for (const auto& split : cope->eval_splits)
+    for (int length : split.lengths) longest = std::max(longest, task->sequence_length(length));
+  EXPECT_GE(rows, longest + 1) << "longest sequence " << longest;  // positions 0..T
+}

@@ -4,7 +4,8 @@
 //
 //   input:  x[b,t,:] += A[intra[b,t],:]        intra-segment learned table (models/bipe.hpp)
 //   logits: causal:        Bias[b,a,i,j] = −μ·m_a·(seg_i − seg_j)     (j ≤ i)
-//           bidirectional: Bias[b,a,i,j] = −μ·m_a·|seg_i − seg_j|
+//           bidirectional: Bias[b,a,i,j] = −μ·m_a·(|seg_i − seg_j| − ½·[seg_j < seg_i])
+//                          ("directional", default) or −μ·m_a·|seg_i − seg_j| ("symmetric")
 // with m_a the standard ALiBi slopes (position_math.hpp::alibi_slopes) and
 // μ = 96, added after the 1/sqrt(d_h) scaling. The bias depends on each
 // example's segmentation, hence per_example(). Segments come from the task's
@@ -14,9 +15,18 @@
 // key-only bias 96·m_a·seg_j on segment ids). The key-only form equals
 // −96·m_a·(seg_i − seg_j) up to a row constant under the causal softmax; we
 // add the explicit difference, which also extends to bidirectional attention
-// as −μ·m_a·|seg_i − seg_j| (DESIGN §2; specs §12), with no +0.5 left offset.
+// (the reference is causal only). Option "bidirectional": "directional"
+// (default) adds the CHE reference's bidirectional ALiBi term, +½·μ·m_a when
+// the key's segment is left of the query's, so that a segment one to the left
+// and one to the right differ (as they do for alibi; ALiBi has no parameters
+// to give each side its own, so this offset is its direction-aware form);
+// "symmetric" is −μ·m_a·|seg_i − seg_j|, order-blind between segments.
+// Tokens of one segment get 0 either way (their order is the intra table's).
 // Parameters: encoding.bipe_alibi.table [table_size, D] ~ N(0, 0.02).
-// Options: table_size (default 1024), slope_multiplier (μ, default 96).
+// Options: table_size (default 1024), slope_multiplier (μ, default 96),
+// bidirectional (above).
+// Applies only to tasks with segment-boundary tokens (models/bipe.hpp lists
+// them and what a segment is in each); elsewhere the cell is not_applicable.
 #include <cmath>
 
 #include "models/additive_bias.hpp"
@@ -30,10 +40,13 @@ class BipeAlibi : public BipeEncoding<T, AdditiveBias> {
  protected:
   void configure_inter_segment(EncodingOptions& reader) override {
     slope_multiplier_ = reader.number("slope_multiplier", 96.0, 0.0, 1e6);
+    bidirectional_ = reader.bidirectional_form();
   }
-  json inter_segment_options() const override { return {{"slope_multiplier", slope_multiplier_}}; }
+  json inter_segment_options() const override {
+    return {{"slope_multiplier", slope_multiplier_}, {"bidirectional", to_string(bidirectional_)}};
+  }
 
-  bool per_example() const override { return true; }
+  bool per_example(const EncodingContext&) const override { return true; }
 
   // bias: [B,h,T,T]
   void compute_bias(T* bias, int, const EncodingContext& ctx) override {
@@ -45,17 +58,21 @@ class BipeAlibi : public BipeEncoding<T, AdditiveBias> {
       for (int a = 0; a < H; ++a) {
         const int* seg = segments + static_cast<size_t>(b) * T_;
         const double slope = slope_multiplier_ * slopes[a];
+        const double left_offset = !ctx.causal && bidirectional_ == BidirectionalForm::directional ? 0.5 : 0.0;
         T* out = bias + (static_cast<size_t>(b) * H + a) * T_ * T_;
         for (int i = 0; i < T_; ++i) {
           const int last = ctx.causal ? i : T_ - 1;
-          for (int j = 0; j <= last; ++j)
-            out[static_cast<size_t>(i) * T_ + j] = static_cast<T>(-slope * std::abs(seg[i] - seg[j]));
+          for (int j = 0; j <= last; ++j) {
+            const double distance = std::abs(seg[i] - seg[j]) - (seg[j] < seg[i] ? left_offset : 0.0);
+            out[static_cast<size_t>(i) * T_ + j] = static_cast<T>(-slope * distance);
+          }
         }
       }
   }
 
  private:
   double slope_multiplier_ = 96.0;
+  BidirectionalForm bidirectional_ = BidirectionalForm::directional;
 };
 
 PEBENCH_ENCODING(BipeAlibi, "bipe_alibi");

@@ -17,7 +17,11 @@
 // permutation, equivalent when training from scratch).
 // Parameters: encoding.bipe_rope.table [table_size, D] ~ N(0, 0.02).
 // Options: table_size (default 1024; intra positions clamp to table_size − 1).
-// Causal and bidirectional: both (RoPE on segment ids needs no mask trick).
+// Causal and bidirectional: both (RoPE on segment ids needs no mask trick,
+// and its rotation is signed, so it tells a segment on the left from one on
+// the right).
+// Applies only to tasks with segment-boundary tokens (models/bipe.hpp lists
+// them and what a segment is in each); elsewhere the cell is not_applicable.
 #include <fmt/format.h>
 
 #include "common/errors.hpp"

@@ -36,11 +36,19 @@
 // npos − 1, interpolation of q @ pos_emb, (q·k + pos_logits)/√d_h).
 // Parameters, per layer l: encoding.cope.layer<l>.e_left and .e_right,
 // [npos, d_h], zero-initialised as in RAM, not decayed. e_right only trains on
-// bidirectional tasks. Options: npos (default 64: the paper's p_max for
-// language modelling, the DAPE repo's npos_max; RAM's default is block size
-// + 1), scale_position_logits (default true), init_std (default 0: RAM's
-// zero init; > 0 draws the tables from N(0, init_std), which also lets the
+// bidirectional tasks. Options: npos (default "max_seq_len": npos =
+// model.max_seq_len + 1, RAM's default of block size + 1, so that every
+// position a sequence the model accepts can count, 0..max_seq_len, has its own
+// row and no count is clamped; an integer >= 2 sets it, e.g. 64, the DAPE
+// repo's npos_max, and positions are then clamped to npos − 1 as in RAM),
+// scale_position_logits (default true), init_std (default 0: RAM's zero
+// init; > 0 draws the tables from N(0, init_std), which also lets the
 // gradient checks exercise the gate path).
+// Why not 64 by default: the CoPE paper's selective copy counts hundreds of
+// non-blank tokens, which a 64-row table clamps to one position.
+// Since p_ij ≤ |i − j| + 1 ≤ T, a pass only computes and reads the first
+// min(npos, T + 1) rows of each table (z and its gradient), so a table sized
+// for the longest sequence costs nothing on short ones.
 #include <algorithm>
 #include <cmath>
 
@@ -77,16 +85,20 @@ class CoPE : public Encoding<T> {
  public:
   void configure(const json& options) override {
     EncodingOptions reader(this->name(), options);
-    npos_ = reader.integer("npos", 64, 2, 1 << 16);
+    const bool from_model = !options.is_object() || !options.contains("npos") || options.at("npos").is_string();
+    if (from_model) reader.choice("npos", kNposFromModel, {kNposFromModel});  // the one string it takes
+    npos_option_ = from_model ? 0 : reader.integer("npos", 64, 2, 1 << 16);
     scale_position_logits_ = reader.boolean("scale_position_logits", true);
     init_std_ = reader.number("init_std", 0.0, 0.0, 10.0);
     reader.finish();
   }
   json options() const override {
-    return {{"npos", npos_}, {"scale_position_logits", scale_position_logits_}, {"init_std", init_std_}};
+    return {{"npos", npos_option_ > 0 ? json(npos_option_) : json(kNposFromModel)},
+            {"scale_position_logits", scale_position_logits_}, {"init_std", init_std_}};
   }
 
   void declare_parameters(ParamLayout& layout, const ModelConfig& config) override {
+    npos_ = npos_option_ > 0 ? npos_option_ : config.max_seq_len + 1;
     tables_.resize(config.n_layers);
     const Init init = init_std_ > 0 ? Init::normal(init_std_) : Init::constant(0.0);
     for (int l = 0; l < config.n_layers; ++l) {
@@ -105,7 +117,7 @@ class CoPE : public Encoding<T> {
     const int T_ = ctx.seq_len;
 #pragma omp parallel
     {
-      UnitScratch unit_scratch(T_, npos_, ctx.causal, false);
+      UnitScratch unit_scratch(T_, reachable_rows(ctx), ctx.causal, false);
 #pragma omp for schedule(static)
       for (int unit = 0; unit < ctx.batch * ctx.n_heads; ++unit) {
         project_queries(unit_scratch, q + static_cast<size_t>(unit) * T_ * ctx.d_head, layer, ctx);
@@ -125,11 +137,11 @@ class CoPE : public Encoding<T> {
     // de is summed per fixed block of (b, head) units, then over blocks in
     // order: deterministic for any thread count, bounded memory.
     const int blocks = std::min(units, kMaxBlocks);
-    const size_t table = static_cast<size_t>(npos_) * dh;
-    std::vector<T> de_blocks(static_cast<size_t>(blocks) * 2 * table, T(0));  // [blocks, 2, npos, d_h]
+    const size_t table = static_cast<size_t>(reachable_rows(ctx)) * dh;  // the rows this pass can reach
+    std::vector<T> de_blocks(static_cast<size_t>(blocks) * 2 * table, T(0));  // [blocks, 2, width, d_h]
 #pragma omp parallel
     {
-      UnitScratch unit_scratch(T_, npos_, ctx.causal, true);
+      UnitScratch unit_scratch(T_, reachable_rows(ctx), ctx.causal, true);
 #pragma omp for schedule(static)
       for (int block = 0; block < blocks; ++block) {
         T* de = de_blocks.data() + static_cast<size_t>(block) * 2 * table;  // [2, npos, d_h]
@@ -153,37 +165,41 @@ class CoPE : public Encoding<T> {
 
  private:
   static constexpr int kMaxBlocks = 64;
+  static constexpr const char* kNposFromModel = "max_seq_len";
 
   struct TableOffsets {
     size_t left = 0, right = 0;  // e_left, e_right: [npos, d_h]
   };
   // Per-thread buffers for one (b, head) unit.
   struct UnitScratch {
-    UnitScratch(int seq_len, int npos, bool causal, bool backward)
-        : gates(seq_len), positions(seq_len), dpositions(seq_len),
-          z_left(static_cast<size_t>(seq_len) * npos), z_right(causal ? 0 : static_cast<size_t>(seq_len) * npos),
+    UnitScratch(int seq_len, int width, bool causal, bool backward)
+        : width(width), gates(seq_len), positions(seq_len), dpositions(seq_len),
+          z_left(static_cast<size_t>(seq_len) * width), z_right(causal ? 0 : static_cast<size_t>(seq_len) * width),
           dz_left(backward ? z_left.size() : 0), dz_right(backward ? z_right.size() : 0),
           raw_scores(backward ? static_cast<size_t>(seq_len) * seq_len : 0) {}
+    int width;                                        // table rows this pass can reach: min(npos, T + 1)
     std::vector<T> gates, positions, dpositions;      // [T] of the current row: g_ij, p_ij, dL/dp_ij
-    std::vector<T> z_left, z_right, dz_left, dz_right;  // [T, npos] z_i[r] = q_i·e[r] and gradients
+    std::vector<T> z_left, z_right, dz_left, dz_right;  // [T, width] z_i[r] = q_i·e[r] and gradients
     std::vector<T> raw_scores;                        // [T, T] q·kᵀ/sqrt(d_h), recomputed for the backward
   };
 
   static int last_key(int i, const EncodingContext& ctx) { return ctx.causal ? i : ctx.seq_len - 1; }
+  // Rows of a table a pass can read: p_ij ≤ |i − j| + 1 ≤ T and p_ij ≤ npos − 1.
+  int reachable_rows(const EncodingContext& ctx) const { return std::min(npos_, ctx.seq_len + 1); }
 
   T position_scale(const EncodingContext& ctx) const {
     return scale_position_logits_ ? T(1) / std::sqrt(static_cast<T>(ctx.d_head)) : T(1);
   }
 
-  // z = Q·Eᵀ: [T, npos] for the left table (and the right one if bidirectional).
+  // z = Q·Eᵀ: [T, width] for the left table (and the right one if bidirectional).
   void project_queries(UnitScratch& u, const T* q, int layer, const EncodingContext& ctx) const {
-    const int T_ = ctx.seq_len, dh = ctx.d_head;
+    const int T_ = ctx.seq_len, dh = ctx.d_head, w = u.width;
     const auto Q = matrix(q, T_, dh, dh);
-    multiply(matrix(u.z_left.data(), T_, npos_, npos_), Q,
-             matrix(params_ + tables_[layer].left, npos_, dh, dh).transpose(), T(1), Write::assign);
+    multiply(matrix(u.z_left.data(), T_, w, w), Q,
+             matrix(params_ + tables_[layer].left, w, dh, dh).transpose(), T(1), Write::assign);
     if (!ctx.causal)
-      multiply(matrix(u.z_right.data(), T_, npos_, npos_), Q,
-               matrix(params_ + tables_[layer].right, npos_, dh, dh).transpose(), T(1), Write::assign);
+      multiply(matrix(u.z_right.data(), T_, w, w), Q,
+               matrix(params_ + tables_[layer].right, w, dh, dh).transpose(), T(1), Write::assign);
   }
 
   // Gates and positions of query i from its raw scores s: [T].
@@ -194,7 +210,7 @@ class CoPE : public Encoding<T> {
 
   // c_ij: z of the key's side interpolated at p_ij.
   T position_logit(const UnitScratch& u, int i, int j) const {
-    const T* z = (j <= i ? u.z_left.data() : u.z_right.data()) + static_cast<size_t>(i) * npos_;
+    const T* z = (j <= i ? u.z_left.data() : u.z_right.data()) + static_cast<size_t>(i) * u.width;
     const Interpolation<T> at(u.positions[j]);
     return (T(1) - at.weight) * z[at.low] + at.weight * z[at.high];
   }
@@ -216,8 +232,8 @@ class CoPE : public Encoding<T> {
     }
     // dq += dZ·E;  de += dZᵀ·Q  (per side)
     const size_t left = tables_[layer].left, right = tables_[layer].right;
-    table_backward(dq, de_left, Q, u.dz_left.data(), params_ + left, ctx);
-    if (!ctx.causal) table_backward(dq, de_right, Q, u.dz_right.data(), params_ + right, ctx);
+    table_backward(dq, de_left, Q, u.dz_left.data(), params_ + left, u.width, ctx);
+    if (!ctx.causal) table_backward(dq, de_right, Q, u.dz_right.data(), params_ + right, u.width, ctx);
   }
 
   // Row i: dz (+=) from the position logits, then the gate path into ds.
@@ -225,7 +241,7 @@ class CoPE : public Encoding<T> {
     const T pos_scale = position_scale(ctx);
     for (int j = 0; j <= last_key(i, ctx); ++j) {
       const T dc = ds[j] * pos_scale;
-      const size_t row = static_cast<size_t>(i) * npos_;
+      const size_t row = static_cast<size_t>(i) * u.width;
       const T* z = (j <= i ? u.z_left.data() : u.z_right.data()) + row;
       T* dz = (j <= i ? u.dz_left.data() : u.dz_right.data()) + row;
       const Interpolation<T> at(u.positions[j]);
@@ -253,16 +269,18 @@ class CoPE : public Encoding<T> {
     ds[i] += running * u.gates[i] * (T(1) - u.gates[i]);  // the query's own gate counts on both sides
   }
 
-  // dq += dZ·E;  de += dZᵀ·Q.   dz: [T, npos], e, de: [npos, d_h].
+  // dq += dZ·E;  de += dZᵀ·Q over the first `width` rows.   dz: [T, width], e, de: [npos, d_h].
   template <typename QueryView>
-  void table_backward(T* dq, T* de, const QueryView& Q, const T* dz, const T* e, const EncodingContext& ctx) const {
+  void table_backward(T* dq, T* de, const QueryView& Q, const T* dz, const T* e, int width,
+                      const EncodingContext& ctx) const {
     const int T_ = ctx.seq_len, dh = ctx.d_head;
-    const auto dZ = matrix(dz, T_, npos_, npos_);
-    multiply(matrix(dq, T_, dh, dh), dZ, matrix(e, npos_, dh, dh), T(1), Write::accumulate);
-    multiply(matrix(de, npos_, dh, dh), dZ.transpose(), Q, T(1), Write::accumulate);
+    const auto dZ = matrix(dz, T_, width, width);
+    multiply(matrix(dq, T_, dh, dh), dZ, matrix(e, width, dh, dh), T(1), Write::accumulate);
+    multiply(matrix(de, width, dh, dh), dZ.transpose(), Q, T(1), Write::accumulate);
   }
 
-  int npos_ = 64;
+  int npos_option_ = 0;  // 0: max_seq_len + 1
+  int npos_ = 64;        // resolved in declare_parameters
   bool scale_position_logits_ = true;
   double init_std_ = 0.0;
   std::vector<TableOffsets> tables_;  // per layer

@@ -4,6 +4,7 @@
 // megatron code; specs/encodings.md §11 and §7).
 //
 //   Bias[a,i,j] = −p_a·log(1 + r_a·d),  d = i − j causal, |i − j| bidirectional
+//                 (p, r of the key's side in the directional form)
 //   S = x + Bias + W2·LeakyReLU(W1·[x; Bias] + b1) + b2          per layer (dape.hpp)
 //
 // Parameters, per layer (the DAPE repo builds one KERPLE module per layer,
@@ -12,7 +13,12 @@
 // (p ~ 2·U(0,1), r ~ U(0,1)) and clamps p, r ≥ 0.01 after every optimizer
 // step and at init (kerple_kernel.hpp). dBias carries the MLP's gradient
 // (g + du_B) into p and r.
-// Options: mlp_width (32).
+// Options: mlp_width (32); bidirectional: "directional" (default) gives each
+// layer's kernel separate right-hand parameters ".kerple.p_right",
+// ".kerple.r_right" for keys j > i, "symmetric" one (p, r) on |i − j| for both
+// sides (why the default tells left from right: kerple_kernel.hpp). The DAPE
+// MLP sees the logits and the bias at each (i, j), so with a symmetric bias it
+// could only learn order from content.
 #include <vector>
 
 #include "models/encodings/dape.hpp"
@@ -29,9 +35,13 @@ class DapeKerple : public Dape<T> {
   }
 
  protected:
+  void configure_base(EncodingOptions& reader) override { bidirectional_ = reader.bidirectional_form(); }
+  json base_options() const override { return {{"bidirectional", to_string(bidirectional_)}}; }
+
   void declare_base(ParamLayout& layout, const ModelConfig& config, int layer, const std::string& prefix) override {
     if (layer == 0) kernels_.clear();
     kernels_.emplace_back(KerpleForm::log);
+    kernels_.back().set_bidirectional_form(bidirectional_);
     kernels_.back().declare(layout, prefix + ".kerple", config.n_heads);
   }
   void bind_base(T* params, T* grads) override {
@@ -53,6 +63,7 @@ class DapeKerple : public Dape<T> {
     return static_cast<size_t>(ctx.n_heads) * relative_table_size(ctx.seq_len);
   }
 
+  BidirectionalForm bidirectional_ = BidirectionalForm::directional;
   std::vector<KerpleKernel<T>> kernels_;  // one per layer
   std::vector<T> table_;                  // [h,2T−1] kernel table or its gradient
 };

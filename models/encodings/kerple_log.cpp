@@ -10,9 +10,13 @@
 // every layer (the reference builds one module for all layers). Init
 // p ~ 2·U(0,1), r ~ U(0,1); both clamped to ≥ 0.01 after every optimizer step
 // and at init (project_parameters), no gradient through the clamp.
-// Options: none.
-// Causal: d = i − j on the kept entries. Bidirectional: d = |i − j| (DESIGN §2;
-// the kernel is a function of |m − n| in the paper, the reference is causal only).
+// Options: bidirectional ("directional" | "symmetric", below).
+// Causal: d = i − j on the kept entries. Bidirectional, option "bidirectional":
+// "directional" (default) d = |i − j| with separate right-hand parameters
+// "encoding.kerple.p_right", ".r_right" (same init and clamps) for keys j > i,
+// so the bias tells left from right (why: kerple_kernel.hpp); "symmetric"
+// d = |i − j| with one (p, r) for both sides, order-blind (the form of the
+// paper's kernel on |m − n|).
 #include "models/encodings/kerple_kernel.hpp"
 
 namespace pebench {

@@ -12,8 +12,13 @@
 // every layer. Init r ~ U(0,1), p ~ 2·U(0,1); clamps r ≥ 0.01 and
 // 0.01 ≤ p ≤ 2 (p ≤ 2 keeps the kernel conditionally positive definite) after
 // every optimizer step and at init (project_parameters). ∂/∂p at d = 0 is 0.
-// Options: none.
-// Causal: d = i − j on the kept entries. Bidirectional: d = |i − j| (DESIGN §2).
+// Options: bidirectional ("directional" | "symmetric", below).
+// Causal: d = i − j on the kept entries. Bidirectional, option "bidirectional":
+// "directional" (default) d = |i − j| with separate right-hand parameters
+// "encoding.kerple.p_right", ".r_right" (same init and clamps) for keys j > i,
+// so the bias tells left from right (why: kerple_kernel.hpp); "symmetric"
+// d = |i − j| with one (p, r) for both sides, order-blind (the form of the
+// paper's kernel on |m − n|).
 #include "models/encodings/kerple_kernel.hpp"
 
 namespace pebench {

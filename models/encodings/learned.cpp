@@ -5,8 +5,12 @@
 //   x[b,p,:] += P[p],  P ∈ R^{L×D},  L = the model's max_seq_len,
 //   dP[p] += Σ_b dx[b,p,:]          (rows p >= T get no gradient).
 //
-// Init N(0, 0.02) (HF GPT-2/BERT). Parameter: "encoding.learned.table"
-// [L, D], decayed like the other weight matrices. Positions p >= L do not
+// Init (option "init", models/encoding_options.hpp TableInit): by default the
+// Chomsky-hierarchy reference's, a truncated normal with stddev 1 (Haiku's
+// hk.Embed default) next to sqrt(D)-scaled token embeddings, so position and
+// token signals start at comparable sizes; "normal_0.02" gives GPT-2/BERT's
+// N(0, 0.02), which starts the positions ~50 times below the tokens.
+// Parameter: "encoding.learned.table" [L, D], decayed like the other weight matrices. Positions p >= L do not
 // exist, so this encoding cannot extrapolate past L: a longer sequence is a
 // UsageError (the model's own max_seq_len check normally fires first).
 // Hook 1 only. Causal and bidirectional alike; identical at training and evaluation.
@@ -14,15 +18,23 @@
 
 #include "common/errors.hpp"
 #include "models/encoding.hpp"
+#include "models/encoding_options.hpp"
 
 namespace pebench {
 
 template <typename T>
 class Learned : public Encoding<T> {
  public:
+  void configure(const json& options) override {
+    EncodingOptions reader(this->name(), options);
+    init_ = reader.table_init();
+    reader.finish();
+  }
+  json options() const override { return {{"init", init_.name}}; }
+
   void declare_parameters(ParamLayout& layout, const ModelConfig& config) override {
     rows_ = config.max_seq_len;
-    offset_ = layout.add("encoding.learned.table", {rows_, config.d_model}, Init::normal(0.02));
+    offset_ = layout.add("encoding.learned.table", {rows_, config.d_model}, init_.init());
   }
   void bind(T* params, T* grads) override {
     table_ = params + offset_;
@@ -59,6 +71,7 @@ class Learned : public Encoding<T> {
   }
 
  private:
+  TableInit init_;
   int rows_ = 0;
   size_t offset_ = 0;
   T* table_ = nullptr;       // [L, D]

@@ -17,10 +17,18 @@
 //   "encoding.mep.p", "encoding.mep.r" [h]: p ~ 2·U(0,1), r ~ U(0,1), clamped
 //   ≥ 0.01 after every optimizer step and at init (project_parameters);
 //   "encoding.mep.t5" [num_buckets, h]: xavier-normal (t5_table.hpp).
-// Options: num_buckets (32), max_distance (128) of the T5 kernel.
-// Causal: d = i − j on the kept entries, causal T5 buckets. Bidirectional:
-// every kernel on d = |i − j| (DESIGN §2), the T5 kernel through the causal
-// buckets of |i − j| (symmetric, like the other three kernels).
+// Options: num_buckets (32), max_distance (128) of the T5 kernel;
+// bidirectional ("directional" | "symmetric", below).
+// Causal: d = i − j on the kept entries, causal T5 buckets.
+// Bidirectional (the reference is causal only), option "bidirectional":
+//   "directional" (default): the two learned kernels tell left from right, the
+//     T5 kernel through T5's own two-sided buckets (the t5 encoding's), the
+//     KERPLE kernel with separate right-hand "encoding.mep.p_right", ".r_right"
+//     for keys j > i (kerple_kernel.hpp says why); the two fixed ALiBi-slope
+//     kernels stay on |i − j|, since the learned ones can already express any
+//     asymmetry a fixed shift would add.
+//   "symmetric": every kernel on d = |i − j|, the T5 kernel through the causal
+//     buckets of |i − j|: order-blind.
 #include <array>
 
 #include "models/encodings/kerple_kernel.hpp"
@@ -37,9 +45,14 @@ class MepParam : public RelativeBias<T> {
   void configure(const json& options) override {
     EncodingOptions reader(this->name(), options);
     t5_.configure(reader);
+    kerple_.set_bidirectional_form(reader.bidirectional_form());
     reader.finish();
   }
-  json options() const override { return t5_.options(); }
+  json options() const override {
+    json out = t5_.options();
+    out["bidirectional"] = to_string(kerple_.bidirectional_form());
+    return out;
+  }
 
   void declare_parameters(ParamLayout& layout, const ModelConfig& config) override {
     kerple_.declare(layout, "encoding.mep", config.n_heads);
@@ -70,12 +83,16 @@ class MepParam : public RelativeBias<T> {
       t5_grad_[at] = static_cast<T>(dtable[at] * weights[kT5]);
       kerple_grad_[at] = static_cast<T>(dtable[at] * weights[kKerple]);
     });
-    t5_.table_backward(t5_grad_.data(), T5Sides::symmetric, ctx);
+    t5_.table_backward(t5_grad_.data(), t5_sides(), ctx);
     kerple_.table_backward(kerple_grad_.data(), ctx);
   }
 
  private:
   enum { kGauss, kExp, kT5, kKerple };
+
+  T5Sides t5_sides() const {
+    return kerple_.bidirectional_form() == BidirectionalForm::directional ? T5Sides::two_sided : T5Sides::symmetric;
+  }
 
   static size_t dtable_size(const EncodingContext& ctx) {
     return static_cast<size_t>(ctx.n_heads) * relative_table_size(ctx.seq_len);
@@ -88,7 +105,7 @@ class MepParam : public RelativeBias<T> {
     const int width = relative_table_size(ctx.seq_len);
     t5_table_.assign(dtable_size(ctx), T(0));
     kerple_table_.assign(dtable_size(ctx), T(0));
-    t5_.compute_table(t5_table_.data(), T5Sides::symmetric, ctx);
+    t5_.compute_table(t5_table_.data(), t5_sides(), ctx);
     kerple_.compute_table(kerple_table_.data(), ctx);
     const std::vector<double> slopes = alibi_slopes(ctx.n_heads);
     for (int a = 0; a < ctx.n_heads; ++a)

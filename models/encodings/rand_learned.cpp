@@ -4,18 +4,23 @@
 //
 //   x[b,t,:] += P[p_t,:],  P ∈ R^{L×D} learned
 // where p_0 < ... < p_{T−1} are T distinct integers drawn uniformly from
-// [0, L), sorted, once per forward pass from Rng(position_seed, input stream),
-// at training and at evaluation (models/random_positions.hpp); one draw for
-// the whole batch. Backward: dP[p_t] += Σ_b dx[b,t] (rows never drawn get no
+// [0, L), sorted, once per forward pass from Rng(seed, input stream), at
+// training and at evaluation (models/random_positions.hpp).
+// Training: one draw for the whole batch (the reference's behaviour).
+// Evaluation: one draw per sequence (EncodingContext::sequence_seeds), so a
+// score averages over draws and does not depend on the sub-batch size
+// (models/random_positions.hpp says why).
+// Backward: dP[p_t] += Σ_b dx[b,t] (rows never drawn get no
 // gradient).
 //
 // Source: google-deepmind/randomized_positional_encodings models/transformer.py
 // (NOISY_LEARNT: an hk.Embed(noise_max_length, D) table gathered at the
 // sorted sampled rows).
-// Parameters: encoding.rand_learned.table [L, D], N(0, 0.02) and decayed,
-// exactly as the base `learned` table, so that the two differ only in the
-// positions (the reference's hk.Embed default would be truncated normal σ = 1).
-// Options: max_length (L, default 2048; it sizes the table); L < T is a
+// Parameters: encoding.rand_learned.table [L, D], decayed, initialised exactly
+// as the base `learned` table (option "init": by default the reference's
+// hk.Embed truncated normal, stddev 1; "normal_0.02" for N(0, 0.02)), so that
+// the two differ only in the positions.
+// Options: max_length (L, default 2048; it sizes the table), init; L < T is a
 // UsageError. Causal and bidirectional alike.
 #include "models/random_positions.hpp"
 #include "models/layers.hpp"
@@ -26,9 +31,21 @@ namespace pebench {
 template <typename T>
 class RandLearned : public Randomized<Encoding<T>> {
  public:
+  void configure(const json& options) override {
+    EncodingOptions reader(this->name(), options);
+    this->sampler_.configure(reader);
+    init_ = reader.table_init();
+    reader.finish();
+  }
+  json options() const override {
+    json out = Randomized<Encoding<T>>::options();
+    out["init"] = init_.name;
+    return out;
+  }
+
   void declare_parameters(ParamLayout& layout, const ModelConfig& config) override {
     table_offset_ = layout.add("encoding." + this->name() + ".table", {this->sampler_.max_length(), config.d_model},
-                               Init::normal(0.02));
+                               init_.init());
   }
   void bind(T* params, T* grads) override {
     table_ = params + table_offset_;
@@ -36,10 +53,12 @@ class RandLearned : public Randomized<Encoding<T>> {
   }
 
   void input_forward(T* x, const EncodingContext& ctx) override {
-    const std::vector<int> positions =
-        this->sampler_.positions(ctx.position_seed, PositionSampler::kInputStream, ctx.seq_len);
+    const std::vector<int> positions = this->sampler_.positions(ctx, PositionSampler::kInputStream);  // [P, T]
     rows_.resize(static_cast<size_t>(ctx.batch) * ctx.seq_len);  // [B, T]
-    for (size_t n = 0; n < rows_.size(); ++n) rows_[n] = positions[n % ctx.seq_len];
+    for (int b = 0; b < ctx.batch; ++b)
+      for (int t = 0; t < ctx.seq_len; ++t)
+        rows_[static_cast<size_t>(b) * ctx.seq_len + t] =
+            positions[static_cast<size_t>(PositionSampler::draw_of(ctx, b)) * ctx.seq_len + t];
     table_lookup_add_forward(x, table_, rows_.data(), ctx.batch, ctx.seq_len, ctx.d_model);
   }
   void input_backward(const T* dx, const EncodingContext& ctx) override {
@@ -47,6 +66,7 @@ class RandLearned : public Randomized<Encoding<T>> {
   }
 
  private:
+  TableInit init_;
   size_t table_offset_ = 0;
   const T* table_ = nullptr;  // [L, D]
   T* dtable_ = nullptr;       // [L, D]

@@ -6,9 +6,13 @@
 // encoding's position_math.hpp::rope_apply) with position p_t instead of t:
 //   q'_t = R(p_t θ) q_t,  k'_t = R(p_t θ) k_t;  backward: rotate by −p_t θ.
 // p_0 < ... < p_{T−1} are T distinct integers drawn uniformly from [0, L),
-// sorted, afresh in every layer from Rng(position_seed, layer), at training and
-// at evaluation (models/random_positions.hpp); q and k, every head and every
-// example of the batch share the layer's draw.
+// sorted, afresh in every layer from Rng(seed, layer), at training and at
+// evaluation (models/random_positions.hpp); q and k and every head share the
+// layer's draw.
+// Training: one draw for the whole batch (the reference's behaviour).
+// Evaluation: one draw per sequence (EncodingContext::sequence_seeds), so a
+// score averages over draws and does not depend on the sub-batch size
+// (models/random_positions.hpp says why).
 //
 // Source: google-deepmind/randomized_positional_encodings
 // models/transformer.py (NOISY_ROTARY: one hk.next_rng_key() per attention
@@ -36,8 +40,9 @@ class RandRope : public Randomized<Encoding<T>> {
   }
 
   void qk_forward(T* q, T* k, int layer, const EncodingContext& ctx) override {
-    const std::vector<int> drawn = this->sampler_.positions(ctx.position_seed, layer, ctx.seq_len);
+    const std::vector<int> drawn = this->sampler_.positions(ctx, layer);  // [P, T]
     positions_[layer].assign(drawn.begin(), drawn.end());
+    per_sequence_ = PositionSampler::draws(ctx) > 1;
     rotate(q, k, layer, ctx, +1);
   }
   void qk_backward(T* dq, T* dk, int layer, const EncodingContext& ctx) override {
@@ -47,11 +52,12 @@ class RandRope : public Randomized<Encoding<T>> {
  private:
   void rotate(T* q, T* k, int layer, const EncodingContext& ctx, int direction) const {
     const double* positions = positions_[layer].data();
-    rope_apply(q, positions, false, ctx.batch, ctx.n_heads, ctx.seq_len, ctx.d_head, direction);
-    rope_apply(k, positions, false, ctx.batch, ctx.n_heads, ctx.seq_len, ctx.d_head, direction);
+    rope_apply(q, positions, per_sequence_, ctx.batch, ctx.n_heads, ctx.seq_len, ctx.d_head, direction);
+    rope_apply(k, positions, per_sequence_, ctx.batch, ctx.n_heads, ctx.seq_len, ctx.d_head, direction);
   }
 
-  std::vector<std::vector<double>> positions_;  // [N][T] each layer's draw of this pass
+  std::vector<std::vector<double>> positions_;  // [N][P, T] each layer's draws of this pass
+  bool per_sequence_ = false;                   // P = B (evaluation) rather than 1
 };
 
 PEBENCH_ENCODING(RandRope, "rand_rope");

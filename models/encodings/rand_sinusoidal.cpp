@@ -4,9 +4,13 @@
 //
 //   x[b,t,:] += R(p_t),  R(p) = [sin(p·ω_0..ω_{D/2−1}) | cos(...)], ω_c = 10000^(−2c/D)
 // where p_0 < p_1 < ... < p_{T−1} are T distinct integers drawn uniformly from
-// [0, L), sorted, once per forward pass from Rng(position_seed, input stream),
-// at training and at evaluation (models/random_positions.hpp); one draw for
-// the whole batch. The sinusoid is the base `sinusoidal` encoding's
+// [0, L), sorted, once per forward pass from Rng(seed, input stream), at
+// training and at evaluation (models/random_positions.hpp).
+// Training: one draw for the whole batch (the reference's behaviour).
+// Evaluation: one draw per sequence (EncodingContext::sequence_seeds), so a
+// score averages over draws and does not depend on the sub-batch size
+// (models/random_positions.hpp says why).
+// The sinusoid is the base `sinusoidal` encoding's
 // (position_math.hpp::sinusoid_row, the reference's concatenated layout).
 //
 // Source: google-deepmind/randomized_positional_encodings
@@ -32,14 +36,14 @@ class RandSinusoidal : public Randomized<Encoding<T>> {
 
   void input_forward(T* x, const EncodingContext& ctx) override {
     const int T_ = ctx.seq_len, D = ctx.d_model;
-    const std::vector<int> positions = this->sampler_.positions(ctx.position_seed, PositionSampler::kInputStream, T_);
-    std::vector<T> rows(static_cast<size_t>(T_) * D);  // [T, D]
-    for (int t = 0; t < T_; ++t) sinusoid_row(rows.data() + static_cast<size_t>(t) * D, positions[t], D);
+    const std::vector<int> positions = this->sampler_.positions(ctx, PositionSampler::kInputStream);  // [P, T]
+    std::vector<T> rows(positions.size() * D);  // [P, T, D]
+    for (size_t n = 0; n < positions.size(); ++n) sinusoid_row(rows.data() + n * D, positions[n], D);
 #pragma omp parallel for collapse(2) schedule(static)
     for (int b = 0; b < ctx.batch; ++b)
       for (int t = 0; t < T_; ++t) {
         T* out = x + (static_cast<size_t>(b) * T_ + t) * D;
-        const T* row = rows.data() + static_cast<size_t>(t) * D;
+        const T* row = rows.data() + (static_cast<size_t>(PositionSampler::draw_of(ctx, b)) * T_ + t) * D;
         for (int c = 0; c < D; ++c) out[c] += row[c];
       }
   }

@@ -6,10 +6,13 @@
 //   S[a,i,j] = ( (q_i + u_a)·k_j + (q_i + v_a)·(W_R R(ρ(j − i)))_a ) / sqrt(d_h)
 // but the sinusoid sees a sampled signed distance ρ(δ) = sign(δ)·r_|δ|, where
 // r_0 = 0 and r_1 < ... < r_{T−1} are distinct integers drawn uniformly from
-// [1, L), afresh in every layer from Rng(position_seed, layer), at training
-// and at evaluation (models/random_positions.hpp). The same draw serves both
-// sides (the reference's randomize_both_sides = False), every example of the
-// batch and every head.
+// [1, L), afresh in every layer from Rng(seed, layer), at training and at
+// evaluation (models/random_positions.hpp). The same draw serves both sides
+// (the reference's randomize_both_sides = False) and every head.
+// Training: one draw for the whole batch (the reference's behaviour).
+// Evaluation: one draw per sequence (EncodingContext::sequence_seeds), so a
+// score averages over draws and does not depend on the sub-batch size
+// (models/random_positions.hpp says why).
 //
 // Source: google-deepmind/randomized_positional_encodings
 // models/positional_encodings.py::compute_attention_with_noisy_relative_encodings.
@@ -29,12 +32,18 @@ namespace pebench {
 template <typename T>
 class RandTxl : public Randomized<TxlRelative<T>> {
  protected:
+  int position_draws(const EncodingContext& ctx) const override { return PositionSampler::draws(ctx); }
+
   void relative_positions(double* out, int layer, const EncodingContext& ctx) override {
-    const int T_ = ctx.seq_len;
-    const std::vector<int> r = this->sampler_.distances(ctx.position_seed, layer, T_);  // [T]
-    for (int d = 0; d < T_; ++d) {
-      out[T_ - 1 + d] = r[d];
-      out[T_ - 1 - d] = -r[d];
+    const int T_ = ctx.seq_len, width = 2 * T_ - 1;
+    const std::vector<int> r = this->sampler_.distances(ctx, layer);  // [P, T]
+    for (int p = 0; p < PositionSampler::draws(ctx); ++p) {
+      double* table = out + static_cast<size_t>(p) * width;
+      const int* drawn = r.data() + static_cast<size_t>(p) * T_;
+      for (int d = 0; d < T_; ++d) {
+        table[T_ - 1 + d] = drawn[d];
+        table[T_ - 1 - d] = -drawn[d];
+      }
     }
   }
 };
