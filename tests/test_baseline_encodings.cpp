@@ -197,7 +197,7 @@ TEST(Sinusoidal, RequiresAnEvenModelDimension) {
 namespace {
 
 // Largest |value| and root mean square of a model's tensor.
-std::pair<double, double> max_and_rms(const Transformer<float>& model, const ParamTensor& tensor) {
+std::pair<double, double> max_and_rms(Transformer<float>& model, const ParamTensor& tensor) {
   double squares = 0, largest = 0;
   for (size_t i = 0; i < tensor.size; ++i) {
     const double value = model.parameters()[tensor.offset + i];
