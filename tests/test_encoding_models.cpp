@@ -67,6 +67,16 @@ TEST(PartBModelGradients, RandomizedWithSmallMaxLength) {
   }
 }
 
+// The order-blind bidirectional forms kept as options (the directional
+// defaults are covered by test_gradcheck.cpp).
+TEST(WholeModelGradients, SymmetricBidirectionalFormsMatchFiniteDifferences) {
+  for (const char* name : {"kerple_log", "kerple_power", "mep", "dape_kerple", "bipe_alibi"}) {
+    SCOPED_TRACE(name);
+    expect_gradients(name, {{"bidirectional", "symmetric"}}, false);
+  }
+  expect_gradients("mep_param", {{"bidirectional", "symmetric"}, {"num_buckets", 8}, {"max_distance", 16}}, false);
+}
+
 TEST(PartBModelGradients, XposWithStrongDecay) {
   expect_gradients("xpos", {{"scale_base", 2.0}}, true);
   expect_gradients("xpos", {{"scale_base", 2.0}}, false);

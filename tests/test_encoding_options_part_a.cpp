@@ -29,3 +29,16 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"mep", json::object()}, Case{"mep_param", {{"num_buckets", 8}, {"max_distance", 20}}},
                       Case{"dape_alibi", {{"mlp_width", 16}}}, Case{"dape_kerple", {{"mlp_width", 16}}},
                       Case{"dape_fire", {{"mlp_width", 16}, {"L0", 40}}}));
+
+// The choices of the fidelity issue: bidirectional forms, table inits, CoPE's npos.
+INSTANTIATE_TEST_SUITE_P(
+    FidelityChoices, RecordedOptions,
+    ::testing::Values(Case{"kerple_log", {{"bidirectional", "symmetric"}}},
+                      Case{"kerple_power", {{"bidirectional", "directional"}}},
+                      Case{"mep", {{"bidirectional", "symmetric"}}},
+                      Case{"mep_param", {{"bidirectional", "symmetric"}}},
+                      Case{"dape_kerple", {{"bidirectional", "symmetric"}}},
+                      Case{"bipe_alibi", {{"bidirectional", "symmetric"}}},
+                      Case{"learned", {{"init", "normal_0.02"}}}, Case{"learned", json::object()},
+                      Case{"rand_learned", {{"init", "normal_0.02"}}},
+                      Case{"cope", {{"npos", 64}}}, Case{"cope", {{"npos", "max_seq_len"}}}));

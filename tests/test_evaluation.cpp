@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 
@@ -73,6 +74,12 @@ Batch one_sequence(const Batch& batch, int b) {
   return out;
 }
 
+double max_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  double worst = a.size() == b.size() ? 0.0 : INFINITY;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+  return worst;
+}
+
 std::vector<uint64_t> seeds_from(uint64_t first, int count) {
   std::vector<uint64_t> seeds(count);
   for (int n = 0; n < count; ++n) seeds[n] = first + 977 * n;
@@ -124,11 +131,13 @@ TEST(PerSequenceDraws, EachSequencesLogitsAreTheSameAloneAndInABatch) {
       model.evaluate(single, std::vector<uint64_t>{seeds[b]});
       const std::vector<double> alone(model.logits(), model.logits() + per_sequence);
       const std::vector<double> expected(together.begin() + b * per_sequence, together.begin() + (b + 1) * per_sequence);
-      EXPECT_EQ(alone, expected) << encoding << " sequence " << b;
+      // Equal up to the GEMMs' summation order, which depends on the rows in a block.
+      EXPECT_LT(max_difference(alone, expected), 1e-12) << encoding << " sequence " << b;
     }
     // One shared draw (training's behaviour) gives other logits: the draw matters.
     model.evaluate(batch, seeds[0]);
-    EXPECT_NE(std::vector<double>(model.logits(), model.logits() + 5 * per_sequence), together) << encoding;
+    EXPECT_GT(max_difference(std::vector<double>(model.logits(), model.logits() + 5 * per_sequence), together), 1e-3)
+        << encoding;
   }
 }
 
@@ -228,7 +237,7 @@ TEST(NotApplicable, RunSaysSoInOneLineAndGoesOn) {
   const json suite = {
       {"model", {{"d_model", 16}, {"n_layers", 1}, {"n_heads", 2}, {"d_ff", 16}, {"max_seq_len", 64}}},
       {"train", {{"steps", 5}, {"batch_size", 4}, {"lengths", {{"from", 1}, {"to", 6}}}}},
-      {"eval", {{"sequences", 4}, {"sub_batch", 4}, {"lengths", {{"id", {{"count", 2}}}, {"ood", {8}}}}}},
+      {"eval", {{"sequences", 4}, {"sub_batch", 4}, {"lengths", {{"id", {3, 6}}, {"ood", {8}}}}}},
       {"tasks", {"reverse_string"}},
       {"encodings", {"bipe_rope", "learned"}},
       {"seeds", {0}}};
