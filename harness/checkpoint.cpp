@@ -82,7 +82,9 @@ WeightsFile read_weights_file(const fs::path& path, bool with_data) {
     reject(path, "has scalar type " + file.header["scalar"].dump() + "; expected \"float32\" or \"float64\"");
   if (file.header.value("byte_order", "") != "little")
     reject(path, "has byte order " + file.header["byte_order"].dump() + "; expected \"little\"");
-  for (const char* key : {"model", "encoding", "tensors", "num_parameters"})
+  for (const char* key : {"model", "encoding"})
+    if (!file.header[key].is_object()) reject(path, std::string("header has no \"") + key + "\" object");
+  for (const char* key : {"tensors", "num_parameters"})
     if (!file.header.contains(key)) reject(path, std::string("header has no \"") + key + "\"");
   if (with_data) file.data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   return file;

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <climits>
 #include <cstdio>
 #include <filesystem>
@@ -142,10 +143,10 @@ ModelConfig model_config_of(const json& result, const Task& task) {
 // The cell as the result file describes it, with the evaluation the flags ask for.
 Cell cell_of(const json& result, const Task& task, const EvalFlags& flags) {
   Cell cell;
-  cell.task_name = result["task"].at("name");
+  cell.task_name = result["task"].at("name").get<std::string>();
   cell.task_label = result["task"].value("label", cell.task_name);
   cell.task_options = result["task"].value("options", json::object());
-  cell.encoding_name = result["encoding"].at("name");
+  cell.encoding_name = result["encoding"].at("name").get<std::string>();
   cell.encoding_label = result["encoding"].value("label", cell.encoding_name);
   cell.encoding_params = result["encoding"].value("params", json::object());
   cell.seed = result.at("seed");
@@ -159,9 +160,9 @@ Cell cell_of(const json& result, const Task& task, const EvalFlags& flags) {
   const auto lengths = flags.lengths.empty() ? std::vector<int>{} : parse_lengths(flags.lengths);
   std::vector<std::string> unmatched = wanted;
   for (const json& split : eval.at("splits")) {
-    SplitPlan plan{split.at("name"), split.at("kind") == "ood" ? SplitKind::ood : SplitKind::id,
+    SplitPlan plan{split.at("name").get<std::string>(), split.at("kind") == "ood" ? SplitKind::ood : SplitKind::id,
                    split.at("lengths").get<std::vector<int>>()};
-    const std::string kind = split.at("kind");
+    const std::string kind = split.at("kind").get<std::string>();
     const bool chosen = wanted.empty() || std::count(wanted.begin(), wanted.end(), plan.name) ||
                         std::count(wanted.begin(), wanted.end(), kind);
     unmatched.erase(std::remove_if(unmatched.begin(), unmatched.end(),
@@ -200,7 +201,8 @@ void print_scores(const Cell& cell, const EvalScores& scores, const fs::path& we
     for (const LengthScore& p : split.points)
       std::printf("%-14s %-4s %7d %9.4f %18.4f %7lld\n", split.name.c_str(), to_string(split.kind), p.length,
                   p.accuracy, p.sequence_accuracy, static_cast<long long>(p.n));
-  std::printf("id_accuracy %.4f  ood_accuracy %.4f\n", scores.id_accuracy, scores.ood_accuracy);
+  auto mean = [](double value) { return std::isnan(value) ? std::string("n/a") : fmt::format("{:.4f}", value); };
+  std::printf("id_accuracy %s  ood_accuracy %s\n", mean(scores.id_accuracy).c_str(), mean(scores.ood_accuracy).c_str());
 }
 
 void eval_command(const EvalFlags& flags) {
@@ -211,7 +213,8 @@ void eval_command(const EvalFlags& flags) {
   const fs::path result_path = flags.result;
   const json result = read_result(result_path);
   const fs::path weights = weights_of(result_path, result);
-  const auto task = make_task(result["task"].at("name"), result["task"].value("options", json::object()));
+  const auto task =
+      make_task(result["task"].at("name").get<std::string>(), result["task"].value("options", json::object()));
   const Cell cell = cell_of(result, *task, flags);
   check_lengths(cell, *task);
 

@@ -95,7 +95,7 @@ GoldenComparison golden_errors(const json& golden, std::unique_ptr<Encoding<doub
   model.backward();
 
   GoldenComparison comparison;
-  comparison.errors.push_back({"logits", relative_error(model.logits(), golden.at("logits"))});
+  comparison.errors.push_back({"logits", relative_error(model.logits(), golden.at("logits").get<std::vector<double>>())});
   comparison.errors.push_back({"loss", relative_error(&result.loss, {golden.at("loss").get<double>()})});
   for (const ParamTensor& tensor : model.layout().tensors()) {
     const auto expected = golden.at("gradients").at(tensor.name).get<std::vector<double>>();

@@ -25,7 +25,7 @@ namespace {
 template <typename T>
 std::unique_ptr<Transformer<T>> make_model(const std::string& encoding, const json& options = json::object(),
                                            int d_model = 32, uint64_t seed = 1) {
-  ModelConfig config = small_model_config(6, 4);
+  ModelConfig config = small_model_config(6, 6);  // previous_token() targets are input ids
   config.d_model = d_model;
   return std::make_unique<Transformer<T>>(config, make_encoding<T>(encoding, options), seed);
 }
@@ -71,9 +71,9 @@ TEST_F(Checkpoint, LoadedModelComputesTheSameLogits) {
   Rng rng(3);
   const Batch batch = random_batch(rng, 2, 9, 6, true, previous_token());
   saved->evaluate(batch, 0);
-  const std::vector<float> expected(saved->logits(), saved->logits() + 2 * 9 * 4);
+  const std::vector<float> expected(saved->logits(), saved->logits() + 2 * 9 * 6);
   loaded->evaluate(batch, 0);
-  EXPECT_EQ(std::vector<float>(loaded->logits(), loaded->logits() + 2 * 9 * 4), expected);
+  EXPECT_EQ(std::vector<float>(loaded->logits(), loaded->logits() + 2 * 9 * 6), expected);
 }
 
 TEST_F(Checkpoint, HeaderIsOneJsonLineNamingFormatConfigEncodingAndTensors) {
@@ -188,7 +188,7 @@ TEST(AssignParameters, RefusesMissingUnknownAndMisSizedTensors) {
             std::string::npos);
   auto short_tensor = tensors;
   short_tensor["head.bias"].pop_back();
-  EXPECT_NE(usage_error_of([&] { assign_parameters(*model, short_tensor, "f"); }).find("tensor 'head.bias' has 3 values"),
+  EXPECT_NE(usage_error_of([&] { assign_parameters(*model, short_tensor, "f"); }).find("tensor 'head.bias' has 5 values"),
             std::string::npos);
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "models/encoding.hpp"
 #include "tests/golden_values.hpp"
@@ -19,8 +20,9 @@ using json = nlohmann::json;
 
 namespace {
 
-const char* const kGoldenEncodings[] = {"nope", "rope", "sinusoidal", "learned",
-                                        "alibi", "t5", "txl", "kerple_log"};
+const std::vector<std::string> kGoldenEncodings = {"nope", "rope", "sinusoidal", "learned",
+                                                   "alibi", "t5", "txl", "kerple_log"};
+const std::vector<std::string> kAttentionModes = {"causal", "bidirectional"};
 
 // The encoding a fixture was made for, with exactly the options it records
 // (never the current defaults, which may change).
@@ -49,17 +51,17 @@ TEST_P(GoldenValues, EngineMatchesIndependentPyTorchModel) {
 
 INSTANTIATE_TEST_SUITE_P(Encodings, GoldenValues,
                          ::testing::Combine(::testing::ValuesIn(kGoldenEncodings),
-                                            ::testing::Values("causal", "bidirectional")),
+                                            ::testing::ValuesIn(kAttentionModes)),
                          [](const ::testing::TestParamInfo<Case>& info) {
                            return std::get<0>(info.param) + "_" + std::get<1>(info.param);
                          });
 
 TEST(GoldenFixtures, AreTheTinyModelOfTheSpecificationInBothModes) {
-  for (const char* name : kGoldenEncodings) {
+  for (const std::string& name : kGoldenEncodings) {
     const json& fixture = golden_fixture(name);
     EXPECT_EQ(fixture.at("encoding"), name);
     EXPECT_TRUE(fixture.at("options").is_object()) << name << ": the options it assumes are recorded";
-    for (const char* attention : {"causal", "bidirectional"}) {
+    for (const std::string& attention : kAttentionModes) {
       const json& golden = golden_case(fixture, attention);
       const json& model = golden.at("model");
       EXPECT_EQ(model.at("n_layers"), 2);
@@ -142,6 +144,7 @@ TEST_P(BrokenForms, TransposedRotationFailsTheGoldenComparison) {
   const GoldenComparison comparison = golden_errors(
       golden_case(golden_fixture("rope"), attention),
       std::make_unique<TransposedRotation>(fixture_encoding("rope")), "transposed rope " + attention);
+  RecordProperty("logits_relative_error", std::to_string(comparison.errors.at(0).relative_error));
   EXPECT_FALSE(comparison.passes()) << describe(comparison);
   EXPECT_GT(comparison.errors.at(0).relative_error, 100 * kGoldenTolerance) << "logits: " << describe(comparison);
 }
@@ -151,6 +154,7 @@ TEST_P(BrokenForms, BiasBeforeScalingFailsTheGoldenComparison) {
   const GoldenComparison comparison = golden_errors(
       golden_case(golden_fixture("alibi"), attention),
       std::make_unique<BiasBeforeScaling>(fixture_encoding("alibi")), "alibi before scaling " + attention);
+  RecordProperty("logits_relative_error", std::to_string(comparison.errors.at(0).relative_error));
   EXPECT_FALSE(comparison.passes()) << describe(comparison);
   EXPECT_GT(comparison.errors.at(0).relative_error, 100 * kGoldenTolerance) << "logits: " << describe(comparison);
 }
@@ -165,6 +169,7 @@ TEST_P(BrokenForms, UnbrokenWrapperPassesTheGoldenComparison) {
   EXPECT_TRUE(comparison.passes()) << describe(comparison);
 }
 
-INSTANTIATE_TEST_SUITE_P(Attention, BrokenForms, ::testing::Values("causal", "bidirectional"));
+INSTANTIATE_TEST_SUITE_P(Attention, BrokenForms, ::testing::ValuesIn(kAttentionModes),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
