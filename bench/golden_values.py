@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Golden values for tests/test_golden_values.cpp: an independent PyTorch model.
 
-    python3 bench/golden_values.py [--out tests/data/golden]
+    scripts/golden_values.sh [--out DIR]     (default DIR: tests/data/golden)
 
-Needs Debian's python3-torch (`apt-get install python3-torch`); nothing in the
-build or the test suite runs this script: its output is committed under
-tests/data/golden/, one JSON file per encoding.
+Needs Debian's python3-torch, which scripts/golden_values.sh installs; nothing
+in the build or the test suite runs this script: its output is committed under
+tests/data/golden/, one JSON file per encoding. Deterministic: a rerun writes
+identical files.
 
 What it computes, for each of nope, sinusoidal, learned, rope, alibi, t5, txl
 and kerple_log, in float64: a tiny model (2 layers, d_model 16, 2 heads, d_ff
