@@ -66,6 +66,11 @@ OPTIONS = {
     "alibi": {},
     "t5": {"num_buckets": 8, "max_distance": 6},
     "txl": {},
+    # The symmetric |i - j| kernel in both directions, the engine's only form
+    # when these fixtures were made (no options). Once kerple_log has the
+    # direction-aware form (option "bidirectional": "directional" | "symmetric"),
+    # write that option here explicitly and rerun scripts/golden_values.sh:
+    # this script implements both forms (see Encoding.scores).
     "kerple_log": {},
 }
 
@@ -84,7 +89,8 @@ ENCODINGS = {
     "txl": "S = ((q_i + u_a).k_j + (q_i + v_a).(W_R R(j - i))_a) / sqrt(d_h), R(p) = [sin(p w_c) | "
            "cos(p w_c)], w_c = 10000^(-2c/D) (Dai et al. 2019 §3.3); u, v, W_R per layer",
     "kerple_log": "S += -p_a log(1 + r_a d), d = i - j causal, |i - j| bidirectional "
-                  "(Chi et al. 2022, logarithmic kernel); p, r shared by all layers",
+                  "(Chi et al. 2022, logarithmic kernel); p, r shared by all layers; option "
+                  "bidirectional=directional: keys j > i use p_right, r_right",
 }
 
 
@@ -130,6 +136,12 @@ def t5_bucket(relative, bidirectional, num_buckets, max_distance):
     return bucket + torch.where(n < max_exact, n, large)
 
 
+def kerple_directional(options):
+    """KERPLE's direction-aware bidirectional form: (p, r) for keys at or left
+    of the query, (p_right, r_right) for keys right of it, d = |i - j| on both."""
+    return options.get("bidirectional", "symmetric") == "directional"
+
+
 class Encoding:
     """Parameters and hooks of one positional encoding."""
 
@@ -172,6 +184,10 @@ class Encoding:
             distance = distance.to(DTYPE).clamp(min=0)                  # masked entries: any finite value
             p = self.p["encoding.kerple.p"][:, None, None]
             r = self.p["encoding.kerple.r"][:, None, None]
+            if kerple_directional(self.options):  # keys right of the query (j > i) use their own p, r
+                right = (j > i)[None]
+                p = torch.where(right, self.p["encoding.kerple.p_right"][:, None, None], p)
+                r = torch.where(right, self.p["encoding.kerple.r_right"][:, None, None], r)
             return scores - (p * torch.log1p(r * distance))[None]
         if self.name == "txl":
             prefix = "encoding.txl.layer%d." % layer
@@ -194,8 +210,12 @@ def encoding_shapes(name, model):
     if name == "t5":
         return {"encoding.t5.weight": ([OPTIONS["t5"]["num_buckets"], h], "normal", 0.5)}
     if name == "kerple_log":  # inside the engine's constraint p, r >= 0.01
-        return {"encoding.kerple.p": ([h], "uniform", (0.5, 2.0)),
-                "encoding.kerple.r": ([h], "uniform", (0.2, 1.0))}
+        shapes = {"encoding.kerple.p": ([h], "uniform", (0.5, 2.0)),
+                  "encoding.kerple.r": ([h], "uniform", (0.2, 1.0))}
+        if kerple_directional(OPTIONS["kerple_log"]):  # declared in both modes, read only when bidirectional
+            shapes["encoding.kerple.p_right"] = ([h], "uniform", (0.5, 2.0))
+            shapes["encoding.kerple.r_right"] = ([h], "uniform", (0.2, 1.0))
+        return shapes
     if name == "txl":
         shapes = {}
         for layer in range(model["n_layers"]):

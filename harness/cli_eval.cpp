@@ -212,10 +212,17 @@ void eval_command(const EvalFlags& flags) {
     throw UsageError("--out: '" + flags.out + "' is a directory; give a file name");
   const fs::path result_path = flags.result;
   const json result = read_result(result_path);
-  const fs::path weights = weights_of(result_path, result);
-  const auto task =
-      make_task(result["task"].at("name").get<std::string>(), result["task"].value("options", json::object()));
-  const Cell cell = cell_of(result, *task, flags);
+  std::unique_ptr<Task> task;
+  Cell cell;
+  fs::path weights;
+  try {
+    task = make_task(result["task"].at("name").get<std::string>(), result["task"].value("options", json::object()));
+    cell = cell_of(result, *task, flags);
+    weights = weights_of(result_path, result);
+  } catch (const json::exception& error) {  // a hand-edited or truncated result
+    throw UsageError("eval: '" + result_path.string() + "' is not a complete pebench result file (" +
+                     error.what() + ")");
+  }
   check_lengths(cell, *task);
 
   if (flags.threads != kUnset) set_num_threads(flags.threads);

@@ -119,6 +119,9 @@ TEST_F(CliEval, BadInputExitsTwoWithOneLineAndWritesNothing) {
   json no_weights = read_json(cell(0));
   no_weights.erase("weights");
   std::ofstream(dir_ / "no_weights.json") << no_weights.dump();
+  json incomplete = read_json(cell(0));
+  incomplete["config"].erase("eval");
+  std::ofstream(cell(0).parent_path() / "incomplete.json") << incomplete.dump();
   fs::create_directories(dir_ / "swapped");
   fs::copy_file(cell(0), dir_ / "swapped" / "seed0.json");
   fs::copy_file(cell(1, ".weights"), dir_ / "swapped" / "seed0.weights");  // another run's weights
@@ -129,6 +132,7 @@ TEST_F(CliEval, BadInputExitsTwoWithOneLineAndWritesNothing) {
       {(dir_ / "absent.json").string(), "cannot read result file"},
       {(dir_ / "not_result.json").string(), "is not a pebench result file"},
       {(dir_ / "no_weights.json").string(), "has no saved weights"},
+      {(cell(0).parent_path() / "incomplete.json").string(), "is not a complete pebench result file"},
       {(dir_ / "swapped" / "seed0.json").string(), "was written by another run of this cell"},
       {ok + " --lengths abc", "--lengths: 'abc' is not a length or range"},
       {ok + " --lengths 30-20", "--lengths: empty range"},
