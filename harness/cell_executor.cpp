@@ -2,12 +2,19 @@
 
 #include <chrono>
 
+#include "harness/checkpoint.hpp"
 #include "harness/evaluator.hpp"
 #include "harness/trainer.hpp"
 #include "models/encoding.hpp"
 #include "models/transformer.hpp"
 
 namespace pebench {
+
+// What a weights file says about where it came from (its header's "source"):
+// the cell's identity, which `pebench eval` matches against the result file.
+static json weights_source(const Cell& cell) {
+  return {{"cell", cell.name()}, {"identity", cell.identity_json()}, {"git", PEBENCH_GIT}};
+}
 
 CellOutcome execute_cell(const Cell& cell, const CellHooks& hooks) {
   const auto task = make_task(cell.task_name, cell.task_options);
@@ -26,6 +33,7 @@ CellOutcome execute_cell(const Cell& cell, const CellHooks& hooks) {
   const auto start = std::chrono::steady_clock::now();
   outcome.eval = evaluate_model(model, *task, cell);
   outcome.eval_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (cell.settings.train.save_model) outcome.weights = weights_bytes(model, weights_source(cell));
   return outcome;
 }
 

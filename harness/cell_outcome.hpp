@@ -71,6 +71,9 @@ struct CellOutcome {
   size_t num_parameters = 0;
   EvalScores eval;  // empty unless status == ok
   double eval_wall_s = 0.0;
+  // train.save_model and status ok: the trained weights file (harness/checkpoint.hpp),
+  // which the runner writes beside the result file, before it.
+  std::string weights;
 };
 
 }  // namespace pebench

@@ -85,6 +85,7 @@ void apply_train_section(const json& section, const std::string& origin, const s
   if (const json* lengths = reader.get("lengths")) train.lengths = parse_length_spec(*lengths, origin, reader.path_of("lengths"));
   reader.read_int("curve_points", train.curve_points, 1, 100000);
   reader.read_int("eval_every", train.eval_every, 0, INT_MAX);
+  reader.read_bool("save_model", train.save_model);
   reader.finish();
   train.optimizer.total_steps = train.steps;
   if (train.optimizer.warmup_steps > train.steps)

@@ -7,7 +7,8 @@
 //            warmup_cosine), warmup_steps, min_lr_ratio, clip_norm (0 = off),
 //            weight_decay, beta1, beta2, eps, dropout, lengths (LengthSpec; default:
 //            the task's train split), curve_points (training-curve samples kept),
-//            eval_every (evaluate during training every k steps; 0 = only at the end).
+//            eval_every (evaluate during training every k steps; 0 = only at the end),
+//            save_model (write the trained weights beside the result file).
 //   "eval":  splits ("*" or split names / kinds "id", "ood"), lengths (object:
 //            split name or kind -> LengthSpec), sequences (per length),
 //            sub_batch (sequences generated and evaluated at once), seed.
@@ -40,6 +41,9 @@ struct TrainConfig {
   LengthSpec lengths;    // default: the task's train split lengths
   int curve_points = 100;
   int eval_every = 0;
+  // Keep the trained weights beside the result file (harness/checkpoint.hpp).
+  // Not part of the cell's identity: it changes what is kept, not what is computed.
+  bool save_model = false;
 
   static OptimizerConfig default_optimizer() {
     OptimizerConfig config;

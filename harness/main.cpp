@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   pebench::add_run_command(app);
   pebench::add_report_command(app);
   pebench::add_bench_command(app);
+  pebench::add_eval_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

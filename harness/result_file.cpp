@@ -44,7 +44,7 @@ json run_context(int threads) {
 // NaN (no such split) is written as null.
 static json number_or_null(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
 
-static json scores_json(const EvalScores& scores) {
+json scores_json(const EvalScores& scores) {
   json splits = json::array();
   for (const auto& split : scores.splits) {
     json points = json::array();
@@ -95,6 +95,8 @@ json result_json(const Cell& cell, const CellOutcome& outcome, const json& conte
   result["train"] = train_json(outcome);
   result["eval"] = scores_json(outcome.eval);
   result["eval"]["wall_time_s"] = outcome.eval_wall_s;
+  if (!outcome.weights.empty())  // train.save_model: the weights file beside this one
+    result["weights"] = "seed" + std::to_string(cell.seed) + ".weights";
   result["context"] = context;
   return result;
 }

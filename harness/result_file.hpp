@@ -2,7 +2,8 @@
 // (DESIGN §1.4, schema_version 1). Besides the minimum schema it records the
 // task label and options, the encoding label, "error" {message, step} for
 // diverged/failed cells, per-split sequence accuracy, evaluations during
-// training, and the parameter count. Readers ignore unknown fields.
+// training, the parameter count, and "weights" (the weights file's name, in
+// the same directory) when train.save_model kept them. Readers ignore unknown fields.
 //
 // A file alone reproduces its cell: "config" is the fully resolved
 // configuration (lengths listed explicitly), and task/encoding/seed complete it.
@@ -25,6 +26,8 @@ constexpr int kResultSchemaVersion = 1;
 json run_context(int threads);
 
 json result_json(const Cell& cell, const CellOutcome& outcome, const json& context);
+// The "eval" object of a result file (without wall_time_s).
+json scores_json(const EvalScores& scores);
 std::filesystem::path result_path(const std::filesystem::path& dir, const Cell& cell);
 
 // What a rerun finds at a cell's result path.

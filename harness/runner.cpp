@@ -11,6 +11,7 @@
 #include <omp.h>
 
 #include "harness/atomic_file.hpp"
+#include "harness/checkpoint.hpp"
 #include "harness/result_file.hpp"
 
 namespace pebench {
@@ -33,6 +34,14 @@ static SummaryRow row_from_file(const fs::path& path, const std::string& cell) {
   row.seconds = json_number_or_nan(result.at("train").value("wall_time_s", json())) +
                 json_number_or_nan(result.at("eval").value("wall_time_s", json()));
   return row;
+}
+
+// train.save_model asks for weights that a finished "ok" cell does not have
+// (the suite was first run without it, or the file was deleted): redo the cell.
+static bool weights_missing(const fs::path& path, const Cell& cell) {
+  if (!cell.settings.train.save_model || fs::exists(weights_path_for(path))) return false;
+  std::ifstream in(path);
+  return json::parse(in).at("status") == "ok";
 }
 
 static CellOutcome failed_outcome(const std::string& message) {
@@ -85,7 +94,13 @@ class CellQueue {
     const int slot = progress_.begin_cell(cell.name(), cell.settings.train.steps);
     const auto start = std::chrono::steady_clock::now();
     const CellOutcome outcome = run_one(cell, execute_, progress_, slot);
-    write_file_atomically(result_path(options_.out_dir, cell), result_json(cell, outcome, context_).dump(1) + "\n");
+    const fs::path path = result_path(options_.out_dir, cell);
+    // Weights first: a result file that names its weights always has them; a
+    // rerun without weights leaves none of an earlier run's behind.
+    std::error_code ignored;
+    if (!outcome.weights.empty()) write_file_atomically(weights_path_for(path), outcome.weights);
+    else fs::remove(weights_path_for(path), ignored);
+    write_file_atomically(path, result_json(cell, outcome, context_).dump(1) + "\n");
     const SummaryRow row{cell.name(), status_name(outcome.status), outcome.eval.id_accuracy,
                          outcome.eval.ood_accuracy,
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
@@ -120,7 +135,9 @@ RunSummary run_cells(const std::vector<Cell>& cells, const RunOptions& options, 
   for (size_t i = 0; i < cells.size(); ++i) {
     const fs::path path = result_path(options.out_dir, cells[i]);
     remove_stale_temp_files(path);  // left by a run killed mid-write
-    if (options.force || check_existing_result(path, cells[i]) != ExistingResult::done) {
+    remove_stale_temp_files(weights_path_for(path));
+    if (options.force || check_existing_result(path, cells[i]) != ExistingResult::done ||
+        weights_missing(path, cells[i])) {
       pending.push_back(i);
       continue;
     }
