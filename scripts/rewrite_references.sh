@@ -141,7 +141,9 @@ sub target_for {
 my $ws = qr{(?:[ \t]*\n[ \t]*//[ \t]*|[ \t]+)};          # a space, or a comment line break
 my $section = qr{§[ \t]*[0-9]+(?:\.[0-9]+)*[a-z]?(?:-[0-9]+(?:\.[0-9]+)*)?};
 my $note = qr{(?:specs/)?(?:encodings|tasks-chomsky|tasks-memory|style-anchors)\.md};
-my $atom = qr{(?:DESIGN(?:\.md)?$ws?$section|specs/[\w.-]+\.md(?:$ws$section)?|(?<![\w/])$note(?:$ws$section)?|specs$ws$section)};
+# A bare note name ("tasks-chomsky.md") counts only with a section number, so
+# that the names of the new pages ("encodings.md" in docs/ paths) are left alone.
+my $atom = qr{(?:DESIGN(?:\.md)?$ws?$section|specs/[\w.-]+\.md(?:$ws$section)?|(?<![\w/])$note$ws$section|specs$ws$section)};
 # Further sections cited with the first ("§11 and §5", "§3.2, §3.7", "§9, tasks-chomsky.md §4").
 my $more = qr{(?:(?:,|$ws?and)$ws(?:$atom|$section)|$ws$section)};
 
