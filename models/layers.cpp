@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "models/eigen.hpp"
@@ -33,7 +34,7 @@ int ceil_div(int a, int b) { return (a + b - 1) / b; }
 // Scratch that lives as long as the thread; grows only, so the steady state
 // allocates nothing. Contents are unspecified on entry. Each caller uses its
 // own Slot so two kernels never share a buffer.
-enum class Slot { weight_partials, attention_dprobs };
+enum class Slot { weight_partials, attention_dprobs, attention_transposed };
 template <typename T, Slot slot>
 T* scratch(size_t n) {
   static thread_local std::vector<T> buffer;
@@ -389,10 +390,175 @@ void merge_heads_backward(T* dheads, const T* dout, int B, int h, int T_, int d)
   });
 }
 
+// Small heads (d <= kSmallHead, the CHE and default-suite models have d = 8 or
+// 16): the per-head products are too small for a GEMM, whose packing costs as
+// much as the arithmetic. These kernels compute each output element as one
+// sum in a fixed index order (keys, or head channels, in ascending order),
+// vectorised across independent outputs only, so a result depends on the
+// values alone: never on addresses, tiles or threads.
+namespace {
+constexpr int kSmallHead = 32;  // largest head dimension served by the kernels below
+constexpr int kKeyLanes = 16;   // keys per accumulator vector
+constexpr int kChannelChunk = 16;  // head channels per accumulator vector
+constexpr int kTileRows = 4;    // output rows sharing each loaded operand
+
+bool small_head(int d) { return d <= kSmallHead; }
+int round_up(int n, int multiple) { return ceil_div(n, multiple) * multiple; }
+
+// yt[e, j] = y[j, e] for j < cols, 0 for cols <= j < padded. y: [cols, d], yt: [d, padded].
+template <typename T>
+void transpose_padded(T* yt, const T* y, int cols, int padded, int d) {
+  for (int e = 0; e < d; ++e) {
+    T* row = yt + static_cast<size_t>(e) * padded;
+    for (int j = 0; j < cols; ++j) row[j] = y[static_cast<size_t>(j) * d + e];
+    std::fill(row + cols, row + padded, T(0));
+  }
+}
+
+// Calls tile(first_row, std::integral_constant<int, R>) over [begin, end) in
+// tiles of kTileRows rows, the leftover rows one by one.
+template <typename Tile>
+void for_row_tiles(int begin, int end, Tile tile) {
+  int i = begin;
+  for (; i + kTileRows <= end; i += kTileRows) tile(i, std::integral_constant<int, kTileRows>());
+  for (; i < end; ++i) tile(i, std::integral_constant<int, 1>());
+}
+
+// Calls chunk(e0, width, std::integral_constant<int, W>) over the head
+// channels in chunks of kChannelChunk; W is the width when it is a common
+// one (16, 8, 4), known at compile time, else 0 (width given at run time).
+template <typename Chunk>
+void for_channel_chunks(int d, Chunk chunk) {
+  for (int e0 = 0; e0 < d; e0 += kChannelChunk) {
+    const int width = std::min(kChannelChunk, d - e0);
+    if (width == 16) chunk(e0, width, std::integral_constant<int, 16>());
+    else if (width == 8) chunk(e0, width, std::integral_constant<int, 8>());
+    else if (width == 4) chunk(e0, width, std::integral_constant<int, 4>());
+    else chunk(e0, width, std::integral_constant<int, 0>());
+  }
+}
+
+// out[i − out_first, j] = alpha · Σ_e x[i, e]·yt[e, j] for the R rows i from
+// i0 and j < limit(i). x: [·, d], yt: [d, padded] with padded >=
+// round_up(limit, kKeyLanes).
+template <typename T, int R, typename Limit>
+void row_dot_tile(T* out, int out_first, int stride, const T* x, const T* yt, int padded, int d, int i0,
+                  Limit limit, T alpha) {
+  int limits[R], widest = 0;
+  for (int r = 0; r < R; ++r) widest = std::max(widest, limits[r] = limit(i0 + r));
+  for (int j0 = 0; j0 < widest; j0 += kKeyLanes) {
+    T acc[R][kKeyLanes] = {};
+    for (int e = 0; e < d; ++e) {
+      const T* y = yt + static_cast<size_t>(e) * padded + j0;
+      for (int r = 0; r < R; ++r) {
+        const T xv = x[static_cast<size_t>(i0 + r) * d + e];
+        for (int l = 0; l < kKeyLanes; ++l) acc[r][l] += xv * y[l];
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      T* o = out + static_cast<size_t>(i0 + r - out_first) * stride + j0;
+      const int n = std::min(kKeyLanes, limits[r] - j0);
+      for (int l = 0; l < n; ++l) o[l] = alpha * acc[r][l];
+    }
+  }
+}
+
+// out[i, :] (= or +=) alpha · Σ_{j < keys} w[i, j]·y[j, :] for the R rows
+// from i0. Masked weights must be 0 (softmax and its backward leave them so).
+template <typename T, int R, int W>
+void weighted_rows_tile(T* out, const T* w, int w_stride, const T* y, int d, int e0, int width, int i0, int keys,
+                        T alpha, Write write) {
+  const int n = W > 0 ? W : width;
+  T acc[R][kChannelChunk] = {};
+  for (int j = 0; j < keys; ++j) {
+    const T* yj = y + static_cast<size_t>(j) * d + e0;
+    for (int r = 0; r < R; ++r) {
+      const T wv = w[static_cast<size_t>(i0 + r) * w_stride + j];
+      for (int e = 0; e < n; ++e) acc[r][e] += wv * yj[e];
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    T* o = out + static_cast<size_t>(i0 + r) * d + e0;
+    for (int e = 0; e < n; ++e) o[e] = (write == Write::accumulate ? o[e] : T(0)) + alpha * acc[r][e];
+  }
+}
+
+// out[j, :] += alpha · Σ_{i in [i_begin, i_end)} w[i, j]·x[i, :] for the R
+// key rows from j0.
+template <typename T, int R, int W>
+void transposed_rows_tile(T* out, const T* w, int w_stride, const T* x, int d, int e0, int width, int j0,
+                          int i_begin, int i_end, T alpha) {
+  const int n = W > 0 ? W : width;
+  T acc[R][kChannelChunk] = {};
+  for (int i = i_begin; i < i_end; ++i) {
+    const T* xi = x + static_cast<size_t>(i) * d + e0;
+    const T* wi = w + static_cast<size_t>(i) * w_stride + j0;
+    for (int r = 0; r < R; ++r) {
+      const T wv = wi[r];
+      for (int e = 0; e < n; ++e) acc[r][e] += wv * xi[e];
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    T* o = out + static_cast<size_t>(j0 + r) * d + e0;
+    for (int e = 0; e < n; ++e) o[e] += alpha * acc[r][e];
+  }
+}
+
+// out[i − r0, j] = alpha · x[i]·y[j] for the rows i in [r0, r0 + rows) and
+// their keys j < cols (j <= i when causal); yt = yᵀ padded (transpose_padded).
+template <typename T>
+void small_rows_dot(T* out, int stride, const T* x, const T* yt, int padded, int d, int r0, int rows, int cols,
+                    bool causal, T alpha) {
+  auto limit = [&](int i) { return causal ? std::min(cols, i + 1) : cols; };
+  for_row_tiles(r0, r0 + rows, [&](int i0, auto R) {
+    row_dot_tile<T, decltype(R)::value>(out, r0, stride, x, yt, padded, d, i0, limit, alpha);
+  });
+}
+
+// out[rows r0.., :] (= or +=) alpha · w[rows, :keys]·y (keys limited per tile when causal).
+template <typename T>
+void small_weighted_rows(T* out, const T* w, int w_stride, const T* y, int d, int r0, int rows, int cols,
+                         bool causal, T alpha, Write write) {
+  for_channel_chunks(d, [&](int e0, int width, auto W) {
+    for_row_tiles(r0, r0 + rows, [&](int i0, auto R) {
+      const int keys = causal ? std::min(cols, i0 + decltype(R)::value) : cols;
+      weighted_rows_tile<T, decltype(R)::value, decltype(W)::value>(out, w, w_stride, y, d, e0, width, i0, keys,
+                                                                    alpha, write);
+    });
+  });
+}
+
+// out[keys, :] += alpha · w[rows r0.., keys]ᵀ·x[rows] (rows above a key skipped when causal: their weights are 0).
+template <typename T>
+void small_transposed_rows(T* out, const T* w, int w_stride, const T* x, int d, int r0, int rows, int cols,
+                           bool causal, T alpha) {
+  for_channel_chunks(d, [&](int e0, int width, auto W) {
+    for_row_tiles(0, cols, [&](int j0, auto R) {
+      const int i_begin = causal ? std::max(r0, j0) : r0;
+      transposed_rows_tile<T, decltype(R)::value, decltype(W)::value>(out, w, w_stride, x, d, e0, width, j0,
+                                                                      i_begin, r0 + rows, alpha);
+    });
+  });
+}
+}  // namespace
+
 template <typename T>
 void attention_scores_forward(T* scores, const T* q, const T* k, bool causal, int B, int h, int T_, int d) {
   const T scale = T(1) / std::sqrt(T(d));
   const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
+  if (small_head(d)) {
+    const int padded = round_up(T_, kKeyLanes);
+#pragma omp parallel if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
+    {
+      T* kt = scratch<T, Slot::attention_transposed>(static_cast<size_t>(d) * padded);  // [d, padded]
+#pragma omp for schedule(static)
+      for (int unit = 0; unit < B * h; ++unit) {
+        transpose_padded(kt, k + unit * head_size, T_, padded, d);
+        small_rows_dot(scores + unit * score_size, T_, q + unit * head_size, kt, padded, d, 0, T_, T_, causal, scale);
+      }
+    }
+    return;
+  }
 #pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
   for (int unit = 0; unit < B * h; ++unit) {
     const auto Q = matrix(q + unit * head_size, T_, d, d);  // [T,d]
@@ -416,6 +582,11 @@ void attention_scores_backward(T* dq, T* dk, const T* dscores, const T* q, const
     const T* dS = dscores + unit * score_size;   // [T,T]
     T* dQ = dq + unit * head_size;               // [T,d]
     T* dK = dk + unit * head_size;               // [T,d]
+    if (small_head(d)) {
+      small_weighted_rows(dQ, dS, T_, K, d, 0, T_, T_, causal, scale, Write::accumulate);
+      small_transposed_rows(dK, dS, T_, Q, d, 0, T_, T_, causal, scale);
+      continue;
+    }
     for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
       const auto block = matrix(dS + static_cast<size_t>(r0) * T_, rows, cols, T_);  // keys [0, cols)
       multiply(matrix(dQ + static_cast<size_t>(r0) * d, rows, d, d), block, matrix(K, cols, d, d), scale,
@@ -437,6 +608,10 @@ void attention_softmax_values_forward(T* out, T* probs, const T* v, bool causal,
     T* O = out + unit * head_size;       // [T,d]
     for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
       masked_softmax_rows(P, r0, rows, T_, causal);
+      if (small_head(d)) {
+        small_weighted_rows(O, static_cast<const T*>(P), T_, V, d, r0, rows, cols, causal, T(1), Write::assign);
+        return;
+      }
       multiply(matrix(O + static_cast<size_t>(r0) * d, rows, d, d),
                matrix(static_cast<const T*>(P) + static_cast<size_t>(r0) * T_, rows, cols, T_), matrix(V, cols, d, d),
                T(1), Write::assign);
@@ -448,30 +623,41 @@ template <typename T>
 void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T* probs, const T* v,
                                        bool causal, int B, int h, int T_, int d) {
   const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
+  const int padded = round_up(T_, kKeyLanes);
 #pragma omp parallel if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
   {
     // [kQueryBlock, T]: gradient w.r.t. one block of P rows, this thread's.
     T* dprobs = scratch<T, Slot::attention_dprobs>(static_cast<size_t>(kQueryBlock) * T_);
+    // [d, padded]: vᵀ for the small-head kernels.
+    T* vt = small_head(d) ? scratch<T, Slot::attention_transposed>(static_cast<size_t>(d) * padded) : nullptr;
 #pragma omp for schedule(static)
     for (int unit = 0; unit < B * h; ++unit) {
       const T* P = probs + unit * score_size;  // [T,T]
       const T* dO = dout + unit * head_size;   // [T,d]
       T* dS = dscores + unit * score_size;     // [T,T]
+      T* dV = dv + unit * head_size;           // [T,d]
       const auto V = matrix(v + unit * head_size, T_, d, d);   // [T,d]
       const auto dO_rows = matrix(dO, T_, d, d);               // [T,d]
+      if (vt) transpose_padded(vt, v + unit * head_size, T_, padded, d);
       for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
-        multiply(matrix(dprobs, rows, cols, T_), dO_rows.middleRows(r0, rows), V.topRows(cols).transpose(), T(1),
-                 Write::assign);
-        multiply(matrix(dv + unit * head_size, cols, d, d), matrix(P + static_cast<size_t>(r0) * T_, rows, cols, T_).transpose(),
-                 dO_rows.middleRows(r0, rows), T(1), Write::accumulate);
-        // Softmax backward per row: dS = P ⊙ (dP − Σ_j P·dP).
+        if (vt) {
+          small_rows_dot(dprobs, T_, dO, vt, padded, d, r0, rows, cols, causal, T(1));
+          small_transposed_rows(dV, P, T_, dO, d, r0, rows, cols, causal, T(1));
+        } else {
+          multiply(matrix(dprobs, rows, cols, T_), dO_rows.middleRows(r0, rows), V.topRows(cols).transpose(), T(1),
+                   Write::assign);
+          multiply(matrix(dV, cols, d, d), matrix(P + static_cast<size_t>(r0) * T_, rows, cols, T_).transpose(),
+                   dO_rows.middleRows(r0, rows), T(1), Write::accumulate);
+        }
+        // Softmax backward per row: dS = P ⊙ (dP − Σ_j P·dP), written (see the header).
         for (int i = r0; i < r0 + rows; ++i) {
           const int allowed = causal ? i + 1 : T_;
           const T* p = P + static_cast<size_t>(i) * T_;
           const T* g = dprobs + static_cast<size_t>(i - r0) * T_;
           T* ds = dS + static_cast<size_t>(i) * T_;
           const T weighted = vec::dot(p, g, allowed);
-          for (int j = 0; j < allowed; ++j) ds[j] += p[j] * (g[j] - weighted);
+          for (int j = 0; j < allowed; ++j) ds[j] = p[j] * (g[j] - weighted);
+          std::fill(ds + allowed, ds + T_, T(0));
         }
       });
     }
