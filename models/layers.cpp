@@ -42,6 +42,19 @@ T* scratch(size_t n) {
   return buffer.data();
 }
 
+// 32-byte vectors through GCC's vector extension (an AVX register; split in
+// two on SSE-only machines). Explicit vectors because GCC's auto-vectoriser
+// turned these loop nests into shuffles and spills. Lane-wise arithmetic only,
+// so an element's result is the same as the scalar loop's.
+template <typename T>
+struct Simd {
+  using V [[gnu::vector_size(32)]] = T;
+  using Unaligned [[gnu::vector_size(32), gnu::aligned(alignof(T)), gnu::may_alias]] = T;
+  static constexpr int lanes = 32 / sizeof(T);
+  static V load(const T* p) { return *reinterpret_cast<const Unaligned*>(p); }
+  static void store(T* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------- embedding
@@ -333,6 +346,24 @@ void for_query_blocks(bool causal, int T_, Body body) {
   }
 }
 
+// max x[0..n), n >= 1, a vector at a time (a max is exact in any order).
+template <typename T>
+T row_max(const T* x, int n) {
+  using S = Simd<T>;
+  T best = x[0];
+  int j = 0;
+  if (n >= S::lanes) {
+    typename S::V lanes = S::load(x);
+    for (j = S::lanes; j + S::lanes <= n; j += S::lanes) {
+      const typename S::V v = S::load(x + j);
+      lanes = lanes < v ? v : lanes;
+    }
+    for (int l = 0; l < S::lanes; ++l) best = std::max(best, lanes[l]);
+  }
+  for (; j < n; ++j) best = std::max(best, x[j]);
+  return best;
+}
+
 // In place: row i of `scores` [rows, stride] becomes the softmax over its
 // first `allowed(i)` entries, 0 after them.
 template <typename T>
@@ -340,7 +371,7 @@ void masked_softmax_rows(T* scores, int r0, int rows, int stride, bool causal) {
   for (int i = r0; i < r0 + rows; ++i) {
     const int allowed = causal ? i + 1 : stride;
     T* row = scores + static_cast<size_t>(i) * stride;
-    vec::exp_shifted(row, vec::max(row, allowed), allowed);
+    vec::exp_shifted(row, row_max(row, allowed), allowed);
     const T inverse_total = T(1) / vec::sum(row, allowed);
     for (int j = 0; j < allowed; ++j) row[j] *= inverse_total;
     std::fill(row + allowed, row + stride, T(0));
@@ -444,43 +475,88 @@ void for_channel_chunks(int d, Chunk chunk) {
 template <typename T, int R, typename Limit>
 void row_dot_tile(T* out, int out_first, int stride, const T* x, const T* yt, int padded, int d, int i0,
                   Limit limit, T alpha) {
+  using S = Simd<T>;
+  using V = typename S::V;
+  constexpr int kVectors = kKeyLanes / S::lanes;
   int limits[R], widest = 0;
   for (int r = 0; r < R; ++r) widest = std::max(widest, limits[r] = limit(i0 + r));
   for (int j0 = 0; j0 < widest; j0 += kKeyLanes) {
-    T acc[R][kKeyLanes] = {};
+    V acc[R][kVectors];
+    for (int r = 0; r < R; ++r)
+      for (int v = 0; v < kVectors; ++v) acc[r][v] = V{};
     for (int e = 0; e < d; ++e) {
-      const T* y = yt + static_cast<size_t>(e) * padded + j0;
+      V y[kVectors];
+      for (int v = 0; v < kVectors; ++v) y[v] = S::load(yt + static_cast<size_t>(e) * padded + j0 + v * S::lanes);
       for (int r = 0; r < R; ++r) {
         const T xv = x[static_cast<size_t>(i0 + r) * d + e];
-        for (int l = 0; l < kKeyLanes; ++l) acc[r][l] += xv * y[l];
+        for (int v = 0; v < kVectors; ++v) acc[r][v] += xv * y[v];
       }
     }
     for (int r = 0; r < R; ++r) {
       T* o = out + static_cast<size_t>(i0 + r - out_first) * stride + j0;
       const int n = std::min(kKeyLanes, limits[r] - j0);
-      for (int l = 0; l < n; ++l) o[l] = alpha * acc[r][l];
+      if (n == kKeyLanes) {
+        for (int v = 0; v < kVectors; ++v) S::store(o + v * S::lanes, alpha * acc[r][v]);
+      } else {
+        T lanes[kKeyLanes];
+        for (int v = 0; v < kVectors; ++v) S::store(lanes + v * S::lanes, alpha * acc[r][v]);
+        std::copy_n(lanes, std::max(n, 0), o);
+      }
     }
   }
 }
+
+// Accumulators of R rows × W head channels: vectors when W is a whole number
+// of them, else scalars (a run-time width up to kChannelChunk, W = 0).
+template <typename T, int R, int W, bool kVector = (W > 0 && W % Simd<T>::lanes == 0)>
+struct ChannelAccumulators;
+
+template <typename T, int R, int W>
+struct ChannelAccumulators<T, R, W, true> {
+  using S = Simd<T>;
+  static constexpr int kVectors = W / S::lanes;
+  typename S::V acc[R][kVectors];
+  explicit ChannelAccumulators(int) {
+    for (int r = 0; r < R; ++r)
+      for (int v = 0; v < kVectors; ++v) acc[r][v] = typename S::V{};
+  }
+  // acc[r] += weight · y[0..W)
+  void add(int r, T weight, const T* y) {
+    for (int v = 0; v < kVectors; ++v) acc[r][v] += weight * S::load(y + v * S::lanes);
+  }
+  // o[0..W) (= or +=) alpha · acc[r]
+  void write(int r, T* o, T alpha, Write write) const {
+    for (int v = 0; v < kVectors; ++v) {
+      const typename S::V scaled = alpha * acc[r][v];
+      S::store(o + v * S::lanes, write == Write::accumulate ? S::load(o + v * S::lanes) + scaled : scaled);
+    }
+  }
+};
+
+template <typename T, int R, int W>
+struct ChannelAccumulators<T, R, W, false> {
+  T acc[R][kChannelChunk] = {};
+  int width;
+  explicit ChannelAccumulators(int run_time_width) : width(W > 0 ? W : run_time_width) {}
+  void add(int r, T weight, const T* y) {
+    for (int e = 0; e < width; ++e) acc[r][e] += weight * y[e];
+  }
+  void write(int r, T* o, T alpha, Write write) const {
+    for (int e = 0; e < width; ++e) o[e] = (write == Write::accumulate ? o[e] : T(0)) + alpha * acc[r][e];
+  }
+};
 
 // out[i, :] (= or +=) alpha · Σ_{j < keys} w[i, j]·y[j, :] for the R rows
 // from i0. Masked weights must be 0 (softmax and its backward leave them so).
 template <typename T, int R, int W>
 void weighted_rows_tile(T* out, const T* w, int w_stride, const T* y, int d, int e0, int width, int i0, int keys,
                         T alpha, Write write) {
-  const int n = W > 0 ? W : width;
-  T acc[R][kChannelChunk] = {};
+  ChannelAccumulators<T, R, W> acc(width);
   for (int j = 0; j < keys; ++j) {
     const T* yj = y + static_cast<size_t>(j) * d + e0;
-    for (int r = 0; r < R; ++r) {
-      const T wv = w[static_cast<size_t>(i0 + r) * w_stride + j];
-      for (int e = 0; e < n; ++e) acc[r][e] += wv * yj[e];
-    }
+    for (int r = 0; r < R; ++r) acc.add(r, w[static_cast<size_t>(i0 + r) * w_stride + j], yj);
   }
-  for (int r = 0; r < R; ++r) {
-    T* o = out + static_cast<size_t>(i0 + r) * d + e0;
-    for (int e = 0; e < n; ++e) o[e] = (write == Write::accumulate ? o[e] : T(0)) + alpha * acc[r][e];
-  }
+  for (int r = 0; r < R; ++r) acc.write(r, out + static_cast<size_t>(i0 + r) * d + e0, alpha, write);
 }
 
 // out[j, :] += alpha · Σ_{i in [i_begin, i_end)} w[i, j]·x[i, :] for the R
@@ -488,20 +564,13 @@ void weighted_rows_tile(T* out, const T* w, int w_stride, const T* y, int d, int
 template <typename T, int R, int W>
 void transposed_rows_tile(T* out, const T* w, int w_stride, const T* x, int d, int e0, int width, int j0,
                           int i_begin, int i_end, T alpha) {
-  const int n = W > 0 ? W : width;
-  T acc[R][kChannelChunk] = {};
+  ChannelAccumulators<T, R, W> acc(width);
   for (int i = i_begin; i < i_end; ++i) {
     const T* xi = x + static_cast<size_t>(i) * d + e0;
     const T* wi = w + static_cast<size_t>(i) * w_stride + j0;
-    for (int r = 0; r < R; ++r) {
-      const T wv = wi[r];
-      for (int e = 0; e < n; ++e) acc[r][e] += wv * xi[e];
-    }
+    for (int r = 0; r < R; ++r) acc.add(r, wi[r], xi);
   }
-  for (int r = 0; r < R; ++r) {
-    T* o = out + static_cast<size_t>(j0 + r) * d + e0;
-    for (int e = 0; e < n; ++e) o[e] += alpha * acc[r][e];
-  }
+  for (int r = 0; r < R; ++r) acc.write(r, out + static_cast<size_t>(j0 + r) * d + e0, alpha, Write::accumulate);
 }
 
 // out[i − r0, j] = alpha · x[i]·y[j] for the rows i in [r0, r0 + rows) and
