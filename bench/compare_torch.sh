@@ -60,12 +60,15 @@ for lib in libblas.so.3 liblapack.so.3; do
 done
 
 # ---------------------------------------------------------------- environment
+# Debian's interpreter: python3-torch lives in its dist-packages (a python3
+# earlier on PATH, e.g. pyenv's, would not see it).
+py=/usr/bin/python3
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads"
 echo "== compare_torch.sh, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "pebench: $(build/pebench --version 2>/dev/null | head -1)"
-python3 - <<'EOF'
+$py - <<'EOF'
 import torch
 blas = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line or "lapack" in line})
 print(f"torch {torch.__version__}; BLAS libraries loaded: {', '.join(blas) or 'none'}")
@@ -79,12 +82,12 @@ for ((i = 1; i <= pairs; ++i)); do
   echo "pair $i/$pairs: pebench ..." >&2
   build/pebench bench --shape "$shape" --steps "$steps" --threads "$threads" >"$out/pebench.$i.txt"
   echo "pair $i/$pairs: torch ..." >&2
-  python3 bench/torch_reference.py --shape "$shape" --steps "$steps" --threads "$threads" >"$out/torch.$i.txt"
+  $py bench/torch_reference.py --shape "$shape" --steps "$steps" --threads "$threads" >"$out/torch.$i.txt"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- table
-python3 - "$out" "$pairs" <<'EOF'
+$py - "$out" "$pairs" <<'EOF'
 import re, statistics, sys
 
 out, pairs = sys.argv[1], int(sys.argv[2])
