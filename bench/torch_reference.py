@@ -4,13 +4,15 @@ model (no positional encoding), the same step (forward, backward, global-norm
 clip 1.0, AdamW), measured the same way (median step time after one warm-up
 step), so the C++ engine's tokens/s can be compared side by side.
 
-    python3 bench/torch_reference.py [--shape che|flipflop|all] [--steps N] [--threads N]
+    python3 bench/torch_reference.py [--shape che|flipflop|quick|all] [--steps N] [--threads N]
 
 Shapes (see harness/cli_bench.cpp):
   che       5 layers, d_model 64, 8 heads, d_ff 256, post-norm, ReLU, dropout 0.1,
             batch 128 x 80 tokens, bidirectional
   flipflop  4 layers, d_model 256, 4 heads, d_ff 1024, pre-norm, GELU (tanh),
             no dropout, batch 16 x 512 tokens, causal
+  quick     2 layers, d_model 32, 4 heads, d_ff 64, pre-norm, ReLU, no dropout,
+            batch 32 x 80 tokens, bidirectional (a cell of the default suite)
 
 Attention is written out (q·kᵀ/sqrt(d), mask, softmax, ·v), as in eager
 PyTorch before scaled_dot_product_attention (Debian's python3-torch is 1.13).
@@ -31,6 +33,8 @@ SHAPES = {
                 activation="relu", dropout=0.1, batch=128, seq_len=80, causal=False),
     "flipflop": dict(vocab_in=5, vocab_out=2, d_model=256, layers=4, heads=4, d_ff=1024, pre_norm=True,
                      activation="gelu", dropout=0.0, batch=16, seq_len=512, causal=True),
+    "quick": dict(vocab_in=4, vocab_out=3, d_model=32, layers=2, heads=4, d_ff=64, pre_norm=True,
+                  activation="relu", dropout=0.0, batch=32, seq_len=80, causal=False),
 }
 
 
@@ -165,7 +169,7 @@ def bench_shape(name, steps):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shape", choices=["che", "flipflop", "all"], default="all")
+    parser.add_argument("--shape", choices=["che", "flipflop", "quick", "all"], default="all")
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -173,7 +177,7 @@ def main():
         parser.error("--steps and --threads must be at least 1")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    for name in (["che", "flipflop"] if args.shape == "all" else [args.shape]):
+    for name in (list(SHAPES) if args.shape == "all" else [args.shape]):
         bench_shape(name, args.steps)
 
 

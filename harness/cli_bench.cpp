@@ -1,6 +1,6 @@
 // `pebench bench`: throughput of the training engine on two reference shapes.
 //
-//   pebench bench [--encoding NAME[,NAME...]] [--shape che|flipflop|all] [--steps N]
+//   pebench bench [--encoding NAME[,NAME...]] [--shape che|flipflop|quick|all] [--steps N]
 //                 [--threads N] [--data]
 //
 // Shapes (random data of the right vocabulary; the numbers do not depend on it):
@@ -8,7 +8,10 @@
 //             batch 128 × (40 input + 40 placeholder tokens), bidirectional
 //             (the CHE reference model, specs/tasks-chomsky.md §5);
 //   flipflop  4 layers, d_model 256, 4 heads, d_ff 1024, pre-norm, GELU, no dropout,
-//             batch 16 × 512 tokens, causal (Liu et al.'s flip-flop setting).
+//             batch 16 × 512 tokens, causal (Liu et al.'s flip-flop setting);
+//   quick     2 layers, d_model 32, 4 heads, d_ff 64, pre-norm, ReLU, no dropout,
+//             batch 32 × (40 + 40), bidirectional (a CHE cell of the default
+//             `quick` suite: small enough that per-step overhead shows).
 // For each: training tokens/s (forward + backward + AdamW step) and achieved
 // GFLOP/s, evaluation tokens/s at the training length, and evaluation at
 // length 1000 with the peak resident memory (RSS) of that evaluation.
@@ -85,6 +88,25 @@ BenchShape flipflop_shape() {
   shape.batch = 16;
   shape.seq_len = 512;
   shape.causal = true;
+  return shape;
+}
+
+BenchShape quick_shape() {
+  BenchShape shape;
+  shape.name = "quick";
+  shape.description = "2 layers, d_model 32, 4 heads, d_ff 64, pre-norm, batch 32 x (40 + 40), bidirectional";
+  shape.model.input_vocab = 4;
+  shape.model.output_vocab = 3;
+  shape.model.d_model = 32;
+  shape.model.n_layers = 2;
+  shape.model.n_heads = 4;
+  shape.model.d_ff = 64;
+  shape.model.norm = NormPlacement::pre;
+  shape.model.activation = Activation::relu;
+  shape.model.dropout = 0.0;
+  shape.batch = 32;
+  shape.seq_len = 80;
+  shape.causal = false;
   return shape;
 }
 
@@ -277,8 +299,8 @@ void add_bench_command(CLI::App& app) {
   };
   auto options = std::make_shared<Options>();
   cmd->add_option("--encoding", options->encodings, "Encodings to compare with nope (comma list)");
-  cmd->add_option("--shape", options->shape, "Model shape: che, flipflop or all")
-      ->check(CLI::IsMember({"che", "flipflop", "all"}));
+  cmd->add_option("--shape", options->shape, "Model shape: che, flipflop, quick or all")
+      ->check(CLI::IsMember({"che", "flipflop", "quick", "all"}));
   cmd->add_option("--steps", options->steps, "Timed steps per measurement (median reported)");
   auto* threads = cmd->add_option("--threads", options->threads,
                                   "OpenMP threads (default: OMP_NUM_THREADS or all cores)");
@@ -295,8 +317,8 @@ void add_bench_command(CLI::App& app) {
     }
     set_num_threads(options->threads);
     fmt::print("pebench bench: {} thread(s), median of {} step(s)\n", omp_get_max_threads(), options->steps);
-    if (options->shape != "flipflop") bench_shape(che_shape(), encodings, options->steps);
-    if (options->shape != "che") bench_shape(flipflop_shape(), encodings, options->steps);
+    for (const BenchShape& shape : {che_shape(), flipflop_shape(), quick_shape()})
+      if (options->shape == "all" || options->shape == shape.name) bench_shape(shape, encodings, options->steps);
   });
 }
 

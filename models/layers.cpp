@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "models/eigen.hpp"
@@ -33,13 +34,26 @@ int ceil_div(int a, int b) { return (a + b - 1) / b; }
 // Scratch that lives as long as the thread; grows only, so the steady state
 // allocates nothing. Contents are unspecified on entry. Each caller uses its
 // own Slot so two kernels never share a buffer.
-enum class Slot { weight_partials, attention_dprobs };
+enum class Slot { weight_partials, attention_dprobs, attention_transposed };
 template <typename T, Slot slot>
 T* scratch(size_t n) {
   static thread_local std::vector<T> buffer;
   if (buffer.size() < n) buffer.resize(n);
   return buffer.data();
 }
+
+// 32-byte vectors through GCC's vector extension (an AVX register; split in
+// two on SSE-only machines). Explicit vectors because GCC's auto-vectoriser
+// turned these loop nests into shuffles and spills. Lane-wise arithmetic only,
+// so an element's result is the same as the scalar loop's.
+template <typename T>
+struct Simd {
+  using V [[gnu::vector_size(32)]] = T;
+  using Unaligned [[gnu::vector_size(32), gnu::aligned(alignof(T)), gnu::may_alias]] = T;
+  static constexpr int lanes = 32 / sizeof(T);
+  static V load(const T* p) { return *reinterpret_cast<const Unaligned*>(p); }
+  static void store(T* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
+};
 
 }  // namespace
 
@@ -332,6 +346,24 @@ void for_query_blocks(bool causal, int T_, Body body) {
   }
 }
 
+// max x[0..n), n >= 1, a vector at a time (a max is exact in any order).
+template <typename T>
+T row_max(const T* x, int n) {
+  using S = Simd<T>;
+  T best = x[0];
+  int j = 0;
+  if (n >= S::lanes) {
+    typename S::V lanes = S::load(x);
+    for (j = S::lanes; j + S::lanes <= n; j += S::lanes) {
+      const typename S::V v = S::load(x + j);
+      lanes = lanes < v ? v : lanes;
+    }
+    for (int l = 0; l < S::lanes; ++l) best = std::max(best, lanes[l]);
+  }
+  for (; j < n; ++j) best = std::max(best, x[j]);
+  return best;
+}
+
 // In place: row i of `scores` [rows, stride] becomes the softmax over its
 // first `allowed(i)` entries, 0 after them.
 template <typename T>
@@ -339,7 +371,7 @@ void masked_softmax_rows(T* scores, int r0, int rows, int stride, bool causal) {
   for (int i = r0; i < r0 + rows; ++i) {
     const int allowed = causal ? i + 1 : stride;
     T* row = scores + static_cast<size_t>(i) * stride;
-    vec::exp_shifted(row, vec::max(row, allowed), allowed);
+    vec::exp_shifted(row, row_max(row, allowed), allowed);
     const T inverse_total = T(1) / vec::sum(row, allowed);
     for (int j = 0; j < allowed; ++j) row[j] *= inverse_total;
     std::fill(row + allowed, row + stride, T(0));
@@ -389,10 +421,213 @@ void merge_heads_backward(T* dheads, const T* dout, int B, int h, int T_, int d)
   });
 }
 
+// Small heads (d <= kSmallHead, the CHE and default-suite models have d = 8 or
+// 16): the per-head products are too small for a GEMM, whose packing costs as
+// much as the arithmetic. These kernels compute each output element as one
+// sum in a fixed index order (keys, or head channels, in ascending order),
+// vectorised across independent outputs only, so a result depends on the
+// values alone: never on addresses, tiles or threads.
+namespace {
+constexpr int kSmallHead = 32;  // largest head dimension served by the kernels below
+constexpr int kKeyLanes = 16;   // keys per accumulator vector
+constexpr int kChannelChunk = 16;  // head channels per accumulator vector
+constexpr int kTileRows = 4;    // output rows sharing each loaded operand
+
+bool small_head(int d) { return d <= kSmallHead; }
+int round_up(int n, int multiple) { return ceil_div(n, multiple) * multiple; }
+
+// yt[e, j] = y[j, e] for j < cols, 0 for cols <= j < padded. y: [cols, d], yt: [d, padded].
+template <typename T>
+void transpose_padded(T* yt, const T* y, int cols, int padded, int d) {
+  for (int e = 0; e < d; ++e) {
+    T* row = yt + static_cast<size_t>(e) * padded;
+    for (int j = 0; j < cols; ++j) row[j] = y[static_cast<size_t>(j) * d + e];
+    std::fill(row + cols, row + padded, T(0));
+  }
+}
+
+// Calls tile(first_row, std::integral_constant<int, R>) over [begin, end) in
+// tiles of kTileRows rows, the leftover rows one by one.
+template <typename Tile>
+void for_row_tiles(int begin, int end, Tile tile) {
+  int i = begin;
+  for (; i + kTileRows <= end; i += kTileRows) tile(i, std::integral_constant<int, kTileRows>());
+  for (; i < end; ++i) tile(i, std::integral_constant<int, 1>());
+}
+
+// Calls chunk(e0, width, std::integral_constant<int, W>) over the head
+// channels in chunks of kChannelChunk; W is the width when it is a common
+// one (16, 8, 4), known at compile time, else 0 (width given at run time).
+template <typename Chunk>
+void for_channel_chunks(int d, Chunk chunk) {
+  for (int e0 = 0; e0 < d; e0 += kChannelChunk) {
+    const int width = std::min(kChannelChunk, d - e0);
+    if (width == 16) chunk(e0, width, std::integral_constant<int, 16>());
+    else if (width == 8) chunk(e0, width, std::integral_constant<int, 8>());
+    else if (width == 4) chunk(e0, width, std::integral_constant<int, 4>());
+    else chunk(e0, width, std::integral_constant<int, 0>());
+  }
+}
+
+// out[i − out_first, j] = alpha · Σ_e x[i, e]·yt[e, j] for the R rows i from
+// i0 and j < limit(i). x: [·, d], yt: [d, padded] with padded >=
+// round_up(limit, kKeyLanes).
+template <typename T, int R, typename Limit>
+void row_dot_tile(T* out, int out_first, int stride, const T* x, const T* yt, int padded, int d, int i0,
+                  Limit limit, T alpha) {
+  using S = Simd<T>;
+  using V = typename S::V;
+  constexpr int kVectors = kKeyLanes / S::lanes;
+  int limits[R], widest = 0;
+  for (int r = 0; r < R; ++r) widest = std::max(widest, limits[r] = limit(i0 + r));
+  for (int j0 = 0; j0 < widest; j0 += kKeyLanes) {
+    V acc[R][kVectors];
+    for (int r = 0; r < R; ++r)
+      for (int v = 0; v < kVectors; ++v) acc[r][v] = V{};
+    for (int e = 0; e < d; ++e) {
+      V y[kVectors];
+      for (int v = 0; v < kVectors; ++v) y[v] = S::load(yt + static_cast<size_t>(e) * padded + j0 + v * S::lanes);
+      for (int r = 0; r < R; ++r) {
+        const T xv = x[static_cast<size_t>(i0 + r) * d + e];
+        for (int v = 0; v < kVectors; ++v) acc[r][v] += xv * y[v];
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      T* o = out + static_cast<size_t>(i0 + r - out_first) * stride + j0;
+      const int n = std::min(kKeyLanes, limits[r] - j0);
+      if (n == kKeyLanes) {
+        for (int v = 0; v < kVectors; ++v) S::store(o + v * S::lanes, alpha * acc[r][v]);
+      } else {
+        T lanes[kKeyLanes];
+        for (int v = 0; v < kVectors; ++v) S::store(lanes + v * S::lanes, alpha * acc[r][v]);
+        std::copy_n(lanes, std::max(n, 0), o);
+      }
+    }
+  }
+}
+
+// Accumulators of R rows × W head channels: vectors when W is a whole number
+// of them, else scalars (a run-time width up to kChannelChunk, W = 0).
+template <typename T, int R, int W, bool kVector = (W > 0 && W % Simd<T>::lanes == 0)>
+struct ChannelAccumulators;
+
+template <typename T, int R, int W>
+struct ChannelAccumulators<T, R, W, true> {
+  using S = Simd<T>;
+  static constexpr int kVectors = W / S::lanes;
+  typename S::V acc[R][kVectors];
+  explicit ChannelAccumulators(int) {
+    for (int r = 0; r < R; ++r)
+      for (int v = 0; v < kVectors; ++v) acc[r][v] = typename S::V{};
+  }
+  // acc[r] += weight · y[0..W)
+  void add(int r, T weight, const T* y) {
+    for (int v = 0; v < kVectors; ++v) acc[r][v] += weight * S::load(y + v * S::lanes);
+  }
+  // o[0..W) (= or +=) alpha · acc[r]
+  void write(int r, T* o, T alpha, Write write) const {
+    for (int v = 0; v < kVectors; ++v) {
+      const typename S::V scaled = alpha * acc[r][v];
+      S::store(o + v * S::lanes, write == Write::accumulate ? S::load(o + v * S::lanes) + scaled : scaled);
+    }
+  }
+};
+
+template <typename T, int R, int W>
+struct ChannelAccumulators<T, R, W, false> {
+  T acc[R][kChannelChunk] = {};
+  int width;
+  explicit ChannelAccumulators(int run_time_width) : width(W > 0 ? W : run_time_width) {}
+  void add(int r, T weight, const T* y) {
+    for (int e = 0; e < width; ++e) acc[r][e] += weight * y[e];
+  }
+  void write(int r, T* o, T alpha, Write write) const {
+    for (int e = 0; e < width; ++e) o[e] = (write == Write::accumulate ? o[e] : T(0)) + alpha * acc[r][e];
+  }
+};
+
+// out[i, :] (= or +=) alpha · Σ_{j < keys} w[i, j]·y[j, :] for the R rows
+// from i0. Masked weights must be 0 (softmax and its backward leave them so).
+template <typename T, int R, int W>
+void weighted_rows_tile(T* out, const T* w, int w_stride, const T* y, int d, int e0, int width, int i0, int keys,
+                        T alpha, Write write) {
+  ChannelAccumulators<T, R, W> acc(width);
+  for (int j = 0; j < keys; ++j) {
+    const T* yj = y + static_cast<size_t>(j) * d + e0;
+    for (int r = 0; r < R; ++r) acc.add(r, w[static_cast<size_t>(i0 + r) * w_stride + j], yj);
+  }
+  for (int r = 0; r < R; ++r) acc.write(r, out + static_cast<size_t>(i0 + r) * d + e0, alpha, write);
+}
+
+// out[j, :] += alpha · Σ_{i in [i_begin, i_end)} w[i, j]·x[i, :] for the R
+// key rows from j0.
+template <typename T, int R, int W>
+void transposed_rows_tile(T* out, const T* w, int w_stride, const T* x, int d, int e0, int width, int j0,
+                          int i_begin, int i_end, T alpha) {
+  ChannelAccumulators<T, R, W> acc(width);
+  for (int i = i_begin; i < i_end; ++i) {
+    const T* xi = x + static_cast<size_t>(i) * d + e0;
+    const T* wi = w + static_cast<size_t>(i) * w_stride + j0;
+    for (int r = 0; r < R; ++r) acc.add(r, wi[r], xi);
+  }
+  for (int r = 0; r < R; ++r) acc.write(r, out + static_cast<size_t>(j0 + r) * d + e0, alpha, Write::accumulate);
+}
+
+// out[i − r0, j] = alpha · x[i]·y[j] for the rows i in [r0, r0 + rows) and
+// their keys j < cols (j <= i when causal); yt = yᵀ padded (transpose_padded).
+template <typename T>
+void small_rows_dot(T* out, int stride, const T* x, const T* yt, int padded, int d, int r0, int rows, int cols,
+                    bool causal, T alpha) {
+  auto limit = [&](int i) { return causal ? std::min(cols, i + 1) : cols; };
+  for_row_tiles(r0, r0 + rows, [&](int i0, auto R) {
+    row_dot_tile<T, decltype(R)::value>(out, r0, stride, x, yt, padded, d, i0, limit, alpha);
+  });
+}
+
+// out[rows r0.., :] (= or +=) alpha · w[rows, :keys]·y (keys limited per tile when causal).
+template <typename T>
+void small_weighted_rows(T* out, const T* w, int w_stride, const T* y, int d, int r0, int rows, int cols,
+                         bool causal, T alpha, Write write) {
+  for_channel_chunks(d, [&](int e0, int width, auto W) {
+    for_row_tiles(r0, r0 + rows, [&](int i0, auto R) {
+      const int keys = causal ? std::min(cols, i0 + decltype(R)::value) : cols;
+      weighted_rows_tile<T, decltype(R)::value, decltype(W)::value>(out, w, w_stride, y, d, e0, width, i0, keys,
+                                                                    alpha, write);
+    });
+  });
+}
+
+// out[keys, :] += alpha · w[rows r0.., keys]ᵀ·x[rows] (rows above a key skipped when causal: their weights are 0).
+template <typename T>
+void small_transposed_rows(T* out, const T* w, int w_stride, const T* x, int d, int r0, int rows, int cols,
+                           bool causal, T alpha) {
+  for_channel_chunks(d, [&](int e0, int width, auto W) {
+    for_row_tiles(0, cols, [&](int j0, auto R) {
+      const int i_begin = causal ? std::max(r0, j0) : r0;
+      transposed_rows_tile<T, decltype(R)::value, decltype(W)::value>(out, w, w_stride, x, d, e0, width, j0,
+                                                                      i_begin, r0 + rows, alpha);
+    });
+  });
+}
+}  // namespace
+
 template <typename T>
 void attention_scores_forward(T* scores, const T* q, const T* k, bool causal, int B, int h, int T_, int d) {
   const T scale = T(1) / std::sqrt(T(d));
   const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
+  if (small_head(d)) {
+    const int padded = round_up(T_, kKeyLanes);
+#pragma omp parallel if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
+    {
+      T* kt = scratch<T, Slot::attention_transposed>(static_cast<size_t>(d) * padded);  // [d, padded]
+#pragma omp for schedule(static)
+      for (int unit = 0; unit < B * h; ++unit) {
+        transpose_padded(kt, k + unit * head_size, T_, padded, d);
+        small_rows_dot(scores + unit * score_size, T_, q + unit * head_size, kt, padded, d, 0, T_, T_, causal, scale);
+      }
+    }
+    return;
+  }
 #pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
   for (int unit = 0; unit < B * h; ++unit) {
     const auto Q = matrix(q + unit * head_size, T_, d, d);  // [T,d]
@@ -416,6 +651,11 @@ void attention_scores_backward(T* dq, T* dk, const T* dscores, const T* q, const
     const T* dS = dscores + unit * score_size;   // [T,T]
     T* dQ = dq + unit * head_size;               // [T,d]
     T* dK = dk + unit * head_size;               // [T,d]
+    if (small_head(d)) {
+      small_weighted_rows(dQ, dS, T_, K, d, 0, T_, T_, causal, scale, Write::accumulate);
+      small_transposed_rows(dK, dS, T_, Q, d, 0, T_, T_, causal, scale);
+      continue;
+    }
     for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
       const auto block = matrix(dS + static_cast<size_t>(r0) * T_, rows, cols, T_);  // keys [0, cols)
       multiply(matrix(dQ + static_cast<size_t>(r0) * d, rows, d, d), block, matrix(K, cols, d, d), scale,
@@ -437,6 +677,10 @@ void attention_softmax_values_forward(T* out, T* probs, const T* v, bool causal,
     T* O = out + unit * head_size;       // [T,d]
     for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
       masked_softmax_rows(P, r0, rows, T_, causal);
+      if (small_head(d)) {
+        small_weighted_rows(O, static_cast<const T*>(P), T_, V, d, r0, rows, cols, causal, T(1), Write::assign);
+        return;
+      }
       multiply(matrix(O + static_cast<size_t>(r0) * d, rows, d, d),
                matrix(static_cast<const T*>(P) + static_cast<size_t>(r0) * T_, rows, cols, T_), matrix(V, cols, d, d),
                T(1), Write::assign);
@@ -448,30 +692,41 @@ template <typename T>
 void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T* probs, const T* v,
                                        bool causal, int B, int h, int T_, int d) {
   const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
+  const int padded = round_up(T_, kKeyLanes);
 #pragma omp parallel if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
   {
     // [kQueryBlock, T]: gradient w.r.t. one block of P rows, this thread's.
     T* dprobs = scratch<T, Slot::attention_dprobs>(static_cast<size_t>(kQueryBlock) * T_);
+    // [d, padded]: vᵀ for the small-head kernels.
+    T* vt = small_head(d) ? scratch<T, Slot::attention_transposed>(static_cast<size_t>(d) * padded) : nullptr;
 #pragma omp for schedule(static)
     for (int unit = 0; unit < B * h; ++unit) {
       const T* P = probs + unit * score_size;  // [T,T]
       const T* dO = dout + unit * head_size;   // [T,d]
       T* dS = dscores + unit * score_size;     // [T,T]
+      T* dV = dv + unit * head_size;           // [T,d]
       const auto V = matrix(v + unit * head_size, T_, d, d);   // [T,d]
       const auto dO_rows = matrix(dO, T_, d, d);               // [T,d]
+      if (vt) transpose_padded(vt, v + unit * head_size, T_, padded, d);
       for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
-        multiply(matrix(dprobs, rows, cols, T_), dO_rows.middleRows(r0, rows), V.topRows(cols).transpose(), T(1),
-                 Write::assign);
-        multiply(matrix(dv + unit * head_size, cols, d, d), matrix(P + static_cast<size_t>(r0) * T_, rows, cols, T_).transpose(),
-                 dO_rows.middleRows(r0, rows), T(1), Write::accumulate);
-        // Softmax backward per row: dS = P ⊙ (dP − Σ_j P·dP).
+        if (vt) {
+          small_rows_dot(dprobs, T_, dO, vt, padded, d, r0, rows, cols, causal, T(1));
+          small_transposed_rows(dV, P, T_, dO, d, r0, rows, cols, causal, T(1));
+        } else {
+          multiply(matrix(dprobs, rows, cols, T_), dO_rows.middleRows(r0, rows), V.topRows(cols).transpose(), T(1),
+                   Write::assign);
+          multiply(matrix(dV, cols, d, d), matrix(P + static_cast<size_t>(r0) * T_, rows, cols, T_).transpose(),
+                   dO_rows.middleRows(r0, rows), T(1), Write::accumulate);
+        }
+        // Softmax backward per row: dS = P ⊙ (dP − Σ_j P·dP), written (see the header).
         for (int i = r0; i < r0 + rows; ++i) {
           const int allowed = causal ? i + 1 : T_;
           const T* p = P + static_cast<size_t>(i) * T_;
           const T* g = dprobs + static_cast<size_t>(i - r0) * T_;
           T* ds = dS + static_cast<size_t>(i) * T_;
           const T weighted = vec::dot(p, g, allowed);
-          for (int j = 0; j < allowed; ++j) ds[j] += p[j] * (g[j] - weighted);
+          for (int j = 0; j < allowed; ++j) ds[j] = p[j] * (g[j] - weighted);
+          std::fill(ds + allowed, ds + T_, T(0));
         }
       });
     }

@@ -128,7 +128,10 @@ template <typename T>
 void attention_softmax_values_forward(T* out, T* probs, const T* v, bool causal, int B, int h, int T_,
                                       int d);
 // From dout[B,h,T,d]: dv[B,h,T,d] += probsᵀ·dout, and
-// dscores[B,h,T,T] += P ⊙ (dP − rowsum(P ⊙ dP)) with dP = dout·vᵀ.
+// dscores[B,h,T,T] = P ⊙ (dP − rowsum(P ⊙ dP)) with dP = dout·vᵀ, 0 on masked
+// entries. dscores is WRITTEN, the one exception to the += rule: it is the
+// largest gradient buffer ([T,T] per head) and this is its only producer, so
+// zeroing it first would be a whole extra pass over memory.
 template <typename T>
 void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T* probs, const T* v,
                                        bool causal, int B, int h, int T_, int d);

@@ -136,10 +136,10 @@ void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T
           dv[(u * T_ + j) * d + e] += p[j] * dout[(u * T_ + i) * d + e];
         }
       }
-      for (int j = 0; j < (causal ? i + 1 : T_); ++j) {
+      for (int j = 0; j < T_; ++j) {
         T sum = 0;
         for (int k = 0; k < T_; ++k) sum += dp[k] * p[k] * (T(k == j) - p[j]);
-        dscores[(u * T_ + i) * T_ + j] += sum;
+        dscores[(u * T_ + i) * T_ + j] = causal && j > i ? T(0) : sum;
       }
     }
 }

@@ -36,6 +36,7 @@ void attention_scores_backward(T* dq, T* dk, const T* dscores, const T* q, const
 template <typename T>
 void attention_softmax_values_forward(T* out, T* probs, const T* v, bool causal, int B, int h, int T_,
                                       int d);
+// dv += probsᵀ·dout; dscores written (=), 0 on masked entries
 template <typename T>
 void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T* probs, const T* v,
                                        bool causal, int B, int h, int T_, int d);

@@ -131,7 +131,6 @@ template <typename T>
 struct GradientScratch {
   std::vector<T> out, in;            // [N,D] w.r.t. the current block's output / input
   std::vector<T> skip, branch;       // [N,D] residual backward
-  std::vector<T> dropped;            // [N,D] before the dropout backward
   std::vector<T> normed;             // [N,D] w.r.t. a LayerNorm's output
   std::vector<T> merged;             // [N,D]
   std::vector<T> heads, q, k, v;     // [B,h,T,d]
@@ -518,9 +517,8 @@ void Transformer<T>::Impl::branch_backward(T* dskip, T* dbranch, const T* dout, 
     residual_backward(dskip, dbranch, dout, n);
     return;
   }
-  zero(grad.dropped, n);
-  residual_backward(dskip, grad.dropped.data(), dout, n);
-  dropout_backward(dbranch, grad.dropped.data(), keep.data(), config.dropout, n);
+  residual_forward(dskip, dskip, dout, n);  // dskip += dout
+  dropout_backward(dbranch, dout, keep.data(), config.dropout, n);
 }
 
 template <typename T>
@@ -529,7 +527,7 @@ void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const Block
   const BlockParams& p = blocks[layer];
   const size_t head_elems = static_cast<size_t>(s.N) * s.D, score_elems = static_cast<size_t>(s.B) * s.h * s.T * s.T;
   for (auto* buffer : {&grad.merged, &grad.heads, &grad.q, &grad.k, &grad.v}) zero(*buffer, head_elems);
-  zero(grad.scores, score_elems);
+  ensure_size(grad.scores, score_elems);  // written by attention_softmax_values_backward
   zero(grad.qkv, 3 * head_elems);
   linear_backward(grad.merged.data(), grad_of(p.wo), static_cast<T*>(nullptr), dout, a.merged.data(), param(p.wo),
                   s.N, s.D, s.D, s.block_rows);

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Side-by-side speed of pebench and PyTorch eager on the shapes of
+# `pebench bench` (harness/cli_bench.cpp; bench/torch_reference.py builds the
+# same models and steps in PyTorch).
+#
+#   bench/compare_torch.sh [--pairs N] [--threads N] [--steps N] [--shape che|flipflop|quick|all]
+#
+# 1. Installs what it needs from Debian if missing: python3-torch, and
+#    OpenBLAS (libopenblas0-pthread), made the system BLAS/LAPACK alternative:
+#    Debian's torch calls whatever libblas.so.3 points to, and the reference
+#    BLAS it falls back to is about 10x slower, which would make any ratio
+#    meaningless. Prints the BLAS torch actually loads.
+# 2. Runs `build/pebench bench` and bench/torch_reference.py alternately,
+#    N pairs (default 3), same shapes, steps and thread count, both with
+#    OMP_WAIT_POLICY=PASSIVE (idle OpenMP workers sleep: on a shared machine
+#    spinning workers distort both sides).
+# 3. Prints, per shape and measurement, both sides' tokens/s ranges and the
+#    ratio pebench/torch over the pairs (min–median–max), for wall-clock
+#    tokens/s and for tokens per CPU-second (the latter is what other
+#    processes on a busy machine disturb least), plus the machine's load.
+#
+# Needs build/pebench (scripts/build.sh builds it). Raw outputs are kept in
+# bench/compare_torch.out/ (not tracked).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pairs=3 threads=2 steps=5 shape=all
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --pairs) pairs="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --steps) steps="$2"; shift 2 ;;
+    --shape) shape="$2"; shift 2 ;;
+    *) echo "compare_torch.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+for value in "$pairs" "$threads" "$steps"; do
+  [[ "$value" =~ ^[1-9][0-9]*$ ]] || { echo "compare_torch.sh: '$value' is not a positive integer" >&2; exit 2; }
+done
+case "$shape" in che|flipflop|quick|all) ;; *) echo "compare_torch.sh: --shape must be che, flipflop, quick or all" >&2; exit 2 ;; esac
+[ -x build/pebench ] || { echo "compare_torch.sh: build/pebench not found; run scripts/build.sh first" >&2; exit 2; }
+
+# ---------------------------------------------------------------- packages
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+missing=()
+for p in python3-torch libopenblas0-pthread; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "compare_torch.sh: installing ${missing[*]}" >&2
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+arch=x86_64-linux-gnu
+for lib in libblas.so.3 liblapack.so.3; do
+  target=/usr/lib/$arch/openblas-pthread/$lib
+  [ -e "$target" ] || { echo "compare_torch.sh: $target missing after installing libopenblas0-pthread" >&2; exit 1; }
+  $sudo_cmd update-alternatives --set "$lib-$arch" "$target" >/dev/null
+done
+
+# ---------------------------------------------------------------- environment
+# Debian's interpreter: python3-torch lives in its dist-packages (a python3
+# earlier on PATH, e.g. pyenv's, would not see it).
+py=/usr/bin/python3
+export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads"
+echo "== compare_torch.sh, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "pebench: $(build/pebench --version 2>/dev/null | head -1)"
+$py - <<'EOF'
+import torch
+blas = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line or "lapack" in line})
+print(f"torch {torch.__version__}; BLAS libraries loaded: {', '.join(blas) or 'none'}")
+EOF
+echo "threads $threads, $steps timed steps per measurement, $pairs pairs, OMP_WAIT_POLICY=PASSIVE"
+
+out=bench/compare_torch.out
+mkdir -p "$out"
+rm -f "$out"/pebench.*.txt "$out"/torch.*.txt
+for ((i = 1; i <= pairs; ++i)); do
+  echo "pair $i/$pairs: pebench ..." >&2
+  build/pebench bench --shape "$shape" --steps "$steps" --threads "$threads" >"$out/pebench.$i.txt"
+  echo "pair $i/$pairs: torch ..." >&2
+  $py bench/torch_reference.py --shape "$shape" --steps "$steps" --threads "$threads" >"$out/torch.$i.txt"
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---------------------------------------------------------------- table
+$py - "$out" "$pairs" <<'EOF'
+import re, statistics, sys
+
+out, pairs = sys.argv[1], int(sys.argv[2])
+ROWS = [("train", "training"), ("eval", "evaluation at the training length"), ("long", "evaluation at length 1000")]
+
+def parse(path):
+    """{shape: {row: (tokens/s, tokens per CPU-second or None, peak MiB or None)}}"""
+    shapes, current = {}, None
+    for line in open(path):
+        header = re.match(r"^(\w+): ", line)
+        if header and not line.startswith(" "):
+            current = shapes.setdefault(header.group(1), {})
+            continue
+        m = re.match(r"^\s+(train|eval)\s+nope\s+([\d.]+) tokens/s", line)
+        if not m or current is None:
+            continue
+        cpu = re.search(r"([\d.]+) tokens per CPU-second", line)
+        rss = re.search(r"peak RSS ([\d.]+) MiB", line)
+        row = "long" if "length 1000" in line else m.group(1)
+        current[row] = (float(m.group(2)), float(cpu.group(1)) if cpu else None, float(rss.group(1)) if rss else None)
+    return shapes
+
+ours = [parse(f"{out}/pebench.{i}.txt") for i in range(1, pairs + 1)]
+theirs = [parse(f"{out}/torch.{i}.txt") for i in range(1, pairs + 1)]
+
+def k(x):
+    return f"{x / 1000:.1f}k" if x >= 1000 else f"{x:.0f}"
+
+def span(values, fmt=k):
+    return fmt(min(values)) if min(values) == max(values) else f"{fmt(min(values))}–{fmt(max(values))}"
+
+def ratio(values):
+    values = sorted(values)
+    return f"{values[0]:.2f}–{statistics.median(values):.2f}–{values[-1]:.2f}×"
+
+print()
+print("| shape | measurement | pebench tokens/s | PyTorch tokens/s | ratio (min–median–max) | ratio per CPU-second |")
+print("|---|---|---:|---:|---:|---:|")
+for shape in ours[0]:
+    for row, label in ROWS:
+        if row not in ours[0][shape] or shape not in theirs[0] or row not in theirs[0][shape]:
+            continue
+        a = [o[shape][row] for o in ours]
+        b = [t[shape][row] for t in theirs]
+        wall = ratio([x[0] / y[0] for x, y in zip(a, b)])
+        cpu = ratio([x[1] / y[1] for x, y in zip(a, b)]) if all(x[1] and y[1] for x, y in zip(a, b)) else "–"
+        print(f"| {shape} | {label} | {span([x[0] for x in a])} | {span([y[0] for y in b])} | {wall} | {cpu} |")
+        if a[0][2] and b[0][2]:
+            print(f"| {shape} | peak RSS of that evaluation, MiB | {span([x[2] for x in a], lambda v: f'{v:.0f}')} | "
+                  f"{span([y[2] for y in b], lambda v: f'{v:.0f}')} | {ratio([x[2] / y[2] for x, y in zip(a, b)])} | |")
+EOF
