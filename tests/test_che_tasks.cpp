@@ -4,7 +4,6 @@
 // determinism. Per-task semantics are in test_tasks_{regular,dcf,cs}.cpp.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <functional>
 #include <tuple>
 
@@ -242,21 +241,6 @@ TEST(CheTasks, ExactlyTheFifteenChomskyTasksAreCheTasks) {
   for (const auto& facts : all_facts()) expected.push_back(facts.name);
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(che_names, expected);
-}
-
-TEST(CheTasks, SamplingAFullBatchAtLengthFiveHundredTakesMilliseconds) {
-  // 512 sequences at N = 500 (an evaluation batch) for every task; a training
-  // step of the smallest model takes far longer, so data must not dominate.
-  for (const auto& facts : all_facts()) {
-    const auto task = make_che_task(facts.name);
-    Rng rng(1, "speed");
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < 512; ++i) task->sample("ood", 500, rng);
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    EXPECT_LT(ms, 100.0) << facts.name;  // generous for a loaded 2-core machine; typically a few ms
-    RecordProperty(facts.name + "_ms", std::to_string(ms));
-  }
 }
 
 }  // namespace
