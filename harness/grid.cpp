@@ -9,6 +9,7 @@
 #include "common/registry.hpp"
 #include "common/rng.hpp"
 #include "models/encoding.hpp"
+#include "models/optimizer.hpp"
 #include "models/params.hpp"
 
 namespace pebench {
@@ -103,6 +104,18 @@ void plan_evaluation(const Suite& suite, TaskPlan& plan) {
   if (plan.eval_splits.empty()) fail_task(suite, *plan.entry, "eval.splits selects no id or ood split of this task");
 }
 
+// The engine's own checks of the optimizer settings (AdamW's constructor on
+// an empty model), so that values valid one by one but not together
+// (eps 0, ...) stop the run here instead of failing every cell.
+void check_optimizer(const Suite& suite, const TaskPlan& plan) {
+  try {
+    const ParamLayout no_parameters;
+    AdamW<float> probe(plan.settings.train.optimizer, no_parameters);
+  } catch (const UsageError& error) {
+    fail_task(suite, *plan.entry, std::string("train: ") + error.what());
+  }
+}
+
 TaskPlan plan_task(const Suite& suite, const TaskEntry& entry) {
   TaskPlan plan;
   plan.entry = &entry;
@@ -114,6 +127,7 @@ TaskPlan plan_task(const Suite& suite, const TaskEntry& entry) {
   plan.settings = resolve_task_settings(suite, entry, plan.task->family());
   plan.settings.model.input_vocab = static_cast<int>(plan.task->input_vocab().size());
   plan.settings.model.output_vocab = static_cast<int>(plan.task->output_vocab().size());
+  check_optimizer(suite, plan);
   plan_training(suite, plan);
   return plan;
 }
@@ -204,6 +218,12 @@ json Cell::identity_json() const {
 std::vector<Cell> expand_grid(const Suite& suite, std::vector<std::string>* skipped) {
   if (suite.tasks.empty() || suite.encodings.empty() || suite.seeds.empty())
     throw UsageError(suite.origin + ": the grid is empty (no tasks, encodings or seeds)");
+  const size_t size = suite.tasks.size() * suite.encodings.size() * suite.seeds.size();
+  if (size > kMaxGridCells)
+    throw UsageError(fmt::format("{}: the grid has {} cells ({} tasks x {} encodings x {} seeds), more than one run may "
+                                 "hold ({}); select fewer with --tasks, --encodings or --seeds",
+                                 suite.origin, size, suite.tasks.size(), suite.encodings.size(), suite.seeds.size(),
+                                 kMaxGridCells));
   std::vector<TaskPlan> tasks;
   for (const auto& entry : suite.tasks) tasks.push_back(plan_task(suite, entry));
   check_selectors(suite, tasks);
