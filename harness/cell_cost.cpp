@@ -3,10 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
+#include <ctime>
 #include <fstream>
 
 #include <fmt/core.h>
+#include <omp.h>
 
 #include "common/rng.hpp"
 #include "models/encoding.hpp"
@@ -70,6 +71,12 @@ double evaluation_bytes(const ModelConfig& m, double T, double count) {
 // Batch buffers of the data: tokens, targets (int), scored, boundary (bytes); twice (examples, then the batch).
 double batch_bytes(double batch, double T) { return 2 * batch * T * (2 * sizeof(int) + 2); }
 
+double process_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return now.tv_sec + 1e-9 * now.tv_nsec;
+}
+
 double read_number_file(const char* path) {
   std::ifstream in(path);
   double value = 0;
@@ -130,10 +137,15 @@ double machine_memory_bytes() {
 }
 
 double measure_flops_per_second(const Cell& cell, const Task& task) {
+  constexpr int kProbeTokens = 512, kProbeLength = 64;
   const bool causal = task.attention() == Attention::causal;
-  const int length = cell.train_lengths[cell.train_lengths.size() / 2];
+  // The longest training length of at most kProbeLength positions (else the
+  // shortest): FLOPs carry the estimate to the other lengths.
+  int length = *std::min_element(cell.train_lengths.begin(), cell.train_lengths.end());
+  for (int candidate : cell.train_lengths)
+    if (task.sequence_length(candidate) <= kProbeLength) length = std::max(length, candidate);
   const int T = task.sequence_length(length);
-  const int batch = std::max(1, std::min(cell.settings.train.batch_size, 4096 / std::max(1, T)));
+  const int batch = std::max(1, std::min(cell.settings.train.batch_size, kProbeTokens / std::max(1, T)));
   std::unique_ptr<Encoding<float>> encoding;
   try {
     encoding = make_encoding<float>(cell.encoding_name, cell.encoding_params);
@@ -149,11 +161,12 @@ double measure_flops_per_second(const Cell& cell, const Task& task) {
     optimizer.step(model.parameters(), model.gradients());
   };
   step(0);  // warm-up: buffers are allocated on the first step
-  const auto start = std::chrono::steady_clock::now();
-  constexpr int kSteps = 2;
-  for (int k = 1; k <= kSteps; ++k) step(k);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return kSteps * 3 * forward_flops(cell.settings.model, batch, T, causal) / std::max(seconds, 1e-9);
+  // CPU time over the threads, not wall time: on a busy machine wall time
+  // would measure the other jobs, and the estimate is for this run alone.
+  const double start = process_cpu_seconds();
+  step(1);
+  const double seconds = (process_cpu_seconds() - start) / std::max(1, omp_get_max_threads());
+  return 3 * forward_flops(cell.settings.model, batch, T, causal) / std::max(seconds, 1e-9);
 }
 
 std::string format_bytes(double bytes) {

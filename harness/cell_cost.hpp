@@ -37,9 +37,11 @@ double forward_flops(const ModelConfig& model, double batch, double seq_len, boo
 // Physical memory, or the cgroup's limit where that is smaller (bytes).
 double machine_memory_bytes();
 
-// Training FLOP/s of the cell's model and encoding on this machine, timed
-// over two steps of a small batch at a middle training length (about a tenth
-// of a second for quick-sized models).
+// Training FLOP/s of the cell's model and encoding on this machine: one
+// timed step (after a warm-up step) of about 512 tokens at a training length
+// of at most 64 positions, timed in CPU seconds per thread, so the figure is
+// what the cell gets on an otherwise idle machine. Milliseconds for
+// quick-sized models, a fraction of a second for the full suite's largest.
 double measure_flops_per_second(const Cell& cell, const Task& task);
 
 // "12.3 MiB", "4.0 GiB", ...

@@ -66,9 +66,16 @@ Suite load_selected_suite(const RunFlags& flags) {
 }
 
 // The report over everything in the output directory (all shards so far).
+// A run whose cells were all claimed by another run may find no result yet.
 void write_run_report(const std::filesystem::path& dir) {
   std::vector<std::string> warnings;
-  const std::string text = make_report(dir, ReportFormat::markdown, warnings);
+  std::string text;
+  try {
+    text = make_report(dir, ReportFormat::markdown, warnings);
+  } catch (const UsageError&) {
+    std::fprintf(stderr, "report: not written, no finished result in %s yet\n", dir.c_str());
+    return;
+  }
   for (const auto& warning : warnings) std::fprintf(stderr, "pebench: %s\n", printable(warning).c_str());
   write_file_atomically(dir / "report.md", text);
   std::fprintf(stderr, "report: %s\n", (dir / "report.md").c_str());
@@ -148,8 +155,9 @@ void print_dry_run(const std::vector<Cell>& cells, const std::vector<CellCost>& 
   int done = 0;
   for (size_t i = 0; i < cells.size(); ++i) {
     const Cell& cell = cells[i];
+    const bool causal = tasks.get(cell).attention() == Attention::causal;
     const std::string key = model_to_json(cell.settings.model).dump() + cell.encoding_name +
-                            cell.encoding_params.dump() + cell.task_label;
+                            cell.encoding_params.dump() + (causal ? "causal" : "bidirectional");
     auto rate = rates.find(key);
     if (rate == rates.end()) rate = rates.emplace(key, measure_flops_per_second(cell, tasks.get(cell))).first;
     const double seconds = (costs[i].train_flops + costs[i].eval_flops) / rate->second;
@@ -161,7 +169,7 @@ void print_dry_run(const std::vector<Cell>& cells, const std::vector<CellCost>& 
                format_duration(seconds), finished ? "done (kept on a run)" : "");
   }
   fmt::print("{} cells ({} done); the largest needs about {} of this machine's {}; about {} of training and "
-             "evaluation to run, {} wall with --jobs {}. Times are estimates from a two-step probe of each model "
+             "evaluation to run, {} wall with --jobs {}. Times are estimates from a one-step probe of each model "
              "and encoding on this machine; nothing was trained or written.\n",
              cells.size(), done, format_bytes(largest), format_bytes(machine_memory_bytes()),
              format_duration(total_seconds), format_duration(total_seconds / flags.jobs), flags.jobs);

@@ -186,6 +186,23 @@ void check_encoding_fits_model(const Suite& suite, const TaskPlan& task, const E
   }
 }
 
+// Randomized encodings sample positions from [0, max_length) and refuse a
+// longer sequence at its first forward pass (models/random_positions.hpp):
+// check the task's longest sequence now.
+void check_sampled_positions_fit(const Suite& suite, const TaskPlan& task, const EncodingPlan& encoding) {
+  const json* max_length = encoding.params.contains("max_length") ? &encoding.params.at("max_length") : nullptr;
+  if (!max_length || !max_length->is_number_integer()) return;
+  int longest = 0;
+  for (int length : task.train_lengths) longest = std::max(longest, task.task->sequence_length(length));
+  for (const auto& split : task.eval_splits)
+    for (int length : split.lengths) longest = std::max(longest, task.task->sequence_length(length));
+  if (longest > max_length->get<int>())
+    throw UsageError(fmt::format("{}: encoding {} on task {}: sequences of {} positions exceed its max_length {} "
+                                 "(raise the option 'max_length')",
+                                 suite.origin, encoding.entry->label, task.entry->label, longest,
+                                 max_length->get<int>()));
+}
+
 }  // namespace
 
 std::string Cell::name() const { return task_label + "/" + encoding_label + "/seed" + std::to_string(seed); }
@@ -239,6 +256,7 @@ std::vector<Cell> expand_grid(const Suite& suite, std::vector<std::string>* skip
         continue;
       }
       check_encoding_fits_model(suite, task, encoding);
+      check_sampled_positions_fit(suite, task, encoding);
       for (int seed : suite.seeds) cells.push_back(make_cell(task, encoding, seed));
     }
   std::sort(cells.begin(), cells.end(), [](const Cell& a, const Cell& b) {

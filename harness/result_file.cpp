@@ -121,7 +121,7 @@ static bool read_regular_file(const fs::path& path, std::string& text, std::stri
     why = std::string("cannot be read (") + std::strerror(errno) + ")";
     return false;
   }
-  if (S_ISDIR(info.st_mode)) why = "a directory, not a result file";
+  if (S_ISDIR(info.st_mode)) why = "a directory, not a result file (a run moves it aside to <name>.damaged)";
   else if (!S_ISREG(info.st_mode)) why = "not a regular file";
   else if (info.st_size > (off_t(256) << 20)) why = "larger than any result file";
   if (!why.empty()) return false;

@@ -128,9 +128,7 @@ class CellQueue {
   void run_claimed(size_t index, const fs::path& path) {
     const Cell& cell = cells_[index];
     remove_orphaned_temp_files(path);  // left by a run killed mid-write
-    const fs::path aside = move_damaged_result_aside(path);
-    if (!aside.empty() && options_.warn)
-      options_.warn("warning: " + path.string() + ": a directory stood there; moved to " + aside.string());
+    move_damaged_result_aside(path);  // a directory there was named in the scan's warning
     const int slot = progress_.begin_cell(cell.name(), cell.settings.train.steps);
     const auto start = std::chrono::steady_clock::now();
     const CellOutcome outcome = run_one(cell, execute_, progress_, slot);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include "tests/cli_runner.hpp"

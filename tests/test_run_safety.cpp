@@ -19,9 +19,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <regex>
+#include <vector>
 
 #include "harness/atomic_file.hpp"
 #include "harness/result_file.hpp"
@@ -217,7 +220,6 @@ TEST_F(RunSafety, DamagedResultPathsAreOneWarningEachAndTheirCellsAreRedone) {
     EXPECT_EQ(result_document_problem(read_json(damaged)), "") << damaged;
   }
   EXPECT_EQ(read_text(parity / "seed0.json.damaged" / "notes.txt"), "kept");  // moved aside, never deleted
-  EXPECT_NE(result.err.find("moved to " + (parity / "seed0.json.damaged").string()), std::string::npos);
 }
 
 TEST_F(RunSafety, ReportSkipsLoopsAndCopiesAndNeverPoolsTwoResultsOfOneCell) {
