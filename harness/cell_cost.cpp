@@ -37,7 +37,8 @@ double count_parameters(const Cell& cell) {
   } catch (const std::exception&) {
     // The grid checked the encoding already; an estimate without it is still useful.
   }
-  return m.input_vocab * D + m.n_layers * per_layer + 2 * D + V * D + V + encoding_parameters;
+  const double final_norm = m.norm == NormPlacement::pre ? 2 * D : 0;  // pre-norm ends with a LayerNorm
+  return m.input_vocab * D + m.n_layers * per_layer + final_norm + V * D + V + encoding_parameters;
 }
 
 // Floats a training step keeps per token at sequence length T: every layer's

@@ -21,6 +21,7 @@ void reject_empty_values(CLI::App& command) {
 CLI::Validator whole_number(long long lo, long long hi) {
   return CLI::Validator(
       [lo, hi](std::string& value) -> std::string {
+        if (value.empty()) return std::string("must not be empty");
         const bool digits = !value.empty() && value.find_first_not_of("0123456789", value[0] == '-' ? 1 : 0) ==
                                                   std::string::npos && value != "-";
         errno = 0;

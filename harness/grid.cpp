@@ -6,6 +6,7 @@
 
 #include <fmt/core.h>
 
+#include "common/quote.hpp"
 #include "common/registry.hpp"
 #include "common/rng.hpp"
 #include "models/encoding.hpp"
@@ -33,7 +34,7 @@ struct EncodingPlan {
 };
 
 [[noreturn]] void fail_task(const Suite& suite, const TaskEntry& entry, const std::string& problem) {
-  throw UsageError(suite.origin + ": task " + entry.label + ": " + problem);
+  throw UsageError(suite.origin + ": task " + entry.label + ": " + printable(problem, 400));
 }
 
 // A selector names a split or a kind ("id", "ood") of splits.

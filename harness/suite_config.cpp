@@ -50,7 +50,8 @@ void validate_plugin(Make make, const std::string& origin, const std::string& pa
   try {
     make();
   } catch (const UsageError& error) {
-    fail_config(origin, path, error.what());
+    // A plugin's message may quote a huge option value whole: keep the line readable.
+    fail_config(origin, path, printable(error.what(), 300));
   } catch (const json::exception& error) {  // a plugin reading its options with a wrong type
     fail_config(origin, path, printable(error.what(), 200));
   }

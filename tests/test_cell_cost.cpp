@@ -34,6 +34,11 @@ TEST(CellCost, ParametersAreExactlyThoseTheModelAllocates) {
     const Transformer<float> model(cell.settings.model, make_encoding<float>(cell.encoding_name, cell.encoding_params),
                                    1);
     EXPECT_EQ(cost_of(suite).parameters, static_cast<double>(model.num_parameters())) << encoding;
+    suite["model"]["norm"] = "pre";  // adds the final LayerNorm
+    const Cell pre_norm = only_cell(suite);
+    const Transformer<float> pre_model(pre_norm.settings.model,
+                                       make_encoding<float>(pre_norm.encoding_name, pre_norm.encoding_params), 1);
+    EXPECT_EQ(cost_of(suite).parameters, static_cast<double>(pre_model.num_parameters())) << encoding << " pre-norm";
   }
 }
 

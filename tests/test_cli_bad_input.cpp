@@ -117,7 +117,7 @@ const BadCommand kBadCommands[] = {
     {"sample flip_flop --seed -1", "--seed"},
     // bench
     {"bench --encoding ''", "--encoding: must not be empty"},
-    {"bench --shape ''", "--shape: must not be empty"},
+    {"bench --shape ''", "--shape:  not in {che,flipflop,all}"},
     {"bench --steps ''", "--steps: must not be empty"},
     {"bench --threads ''", "--threads: must not be empty"},
     // list
