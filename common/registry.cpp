@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/quote.hpp"
+
 namespace pebench {
 
 size_t edit_distance(const std::string& a, const std::string& b) {
@@ -42,7 +44,7 @@ std::vector<std::string> closest_names(const std::string& name,
 
 std::string unknown_name_message(const std::string& kind, const std::string& name,
                                  const std::vector<std::string>& candidates) {
-  std::string message = "unknown " + kind + " '" + name + "'";
+  std::string message = "unknown " + kind + " " + quote_value(name);
   const auto close = closest_names(name, candidates);
   if (!close.empty()) {
     message += " (closest: ";

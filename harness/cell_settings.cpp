@@ -72,6 +72,7 @@ static void read_optimizer_fields(ObjectReader& reader, OptimizerConfig& optimiz
   reader.read_number("beta2", optimizer.beta2, 0.0, 0.999999999);
   reader.read_number("eps", optimizer.eps, 0.0, 1.0);
   if (optimizer.lr <= 0.0) reader.fail("lr", fmt::format("must be a number in (0, 10], got {}", optimizer.lr));
+  if (optimizer.eps <= 0.0) reader.fail("eps", fmt::format("must be a number in (0, 1], got {}", optimizer.eps));
 }
 
 void apply_train_section(const json& section, const std::string& origin, const std::string& path,
@@ -116,8 +117,9 @@ void apply_eval_section(const json& section, const std::string& origin, const st
     for (const auto& [split, spec] : lengths->items())
       eval.lengths[split] = parse_length_spec(spec, origin, by_split.path_of(split));
   }
-  reader.read_int("sequences", eval.sequences, 1, INT_MAX);
-  reader.read_int("sub_batch", eval.sub_batch, 1, INT_MAX);
+  // Caps: the published protocols use 512 sequences per length; 2^31 would run for ever.
+  reader.read_int("sequences", eval.sequences, 1, 1000000);
+  reader.read_int("sub_batch", eval.sub_batch, 1, 1000000);
   reader.read_uint64("seed", eval.seed);
   reader.finish();
 }

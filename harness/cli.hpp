@@ -13,6 +13,13 @@ void add_report_command(CLI::App& app);  // harness/cli_report.cpp
 void add_bench_command(CLI::App& app);   // harness/cli_bench.cpp
 void add_eval_command(CLI::App& app);    // harness/cli_eval.cpp
 
+// Adds a check to every option of `command` that takes a value: an empty
+// value (--tasks "") is a usage error, never "all" or "the default".
+void reject_empty_values(CLI::App& command);  // harness/cli_flags.cpp
+// A validator for a decimal integer in [lo, hi]: rejects what CLI11 would
+// otherwise clamp (18446744073709551615 into a long long).
+CLI::Validator whole_number(long long lo, long long hi);
+
 // Rejects a flag value outside [lo, hi] with one line naming the flag.
 void check_range(const char* flag, long long value, long long lo, long long hi);
 

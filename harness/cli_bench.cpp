@@ -305,6 +305,7 @@ void add_bench_command(CLI::App& app) {
   auto* threads = cmd->add_option("--threads", options->threads,
                                   "OpenMP threads (default: OMP_NUM_THREADS or all cores)");
   cmd->add_flag("--data", options->data, "Benchmark the task generators instead");
+  reject_empty_values(*cmd);
   cmd->callback([options, threads] {
     check_range("--steps", options->steps, 1, 100000);
     if (threads->count() > 0) check_range("--threads", options->threads, 1, 1024);

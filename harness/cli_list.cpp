@@ -63,6 +63,7 @@ void add_list_command(CLI::App& app) {
   auto as_json = std::make_shared<bool>(false);
   cmd->add_option("what", *what, "tasks | encodings | suites")->required();
   cmd->add_flag("--json", *as_json, "Print JSON instead of a table");
+  reject_empty_values(*cmd);
   cmd->callback([what, as_json] {
     if (*what == "tasks") return list_tasks(*as_json);
     if (*what == "encodings") return list_encodings(*as_json);

@@ -11,6 +11,7 @@
 // only appends lines. Every input is checked before the first line is printed:
 // bad input gives exit 2, one line on stderr and nothing on stdout.
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <iostream>
 #include <memory>
@@ -115,11 +116,13 @@ void add_sample_command(CLI::App& app) {
   auto request = std::make_shared<SampleRequest>();
   cmd->add_option("task", request->task, "Task name (see `pebench list tasks`)")->required();
   cmd->add_option("--split", request->split, "Split name (default: the task's first train split)");
-  auto* length = cmd->add_option("--length", request->length, "Task length (default: the split's largest)");
-  cmd->add_option("--count", request->count, "Number of examples (default 1)");
-  cmd->add_option("--seed", request->seed, "Random seed (default 0)");
+  auto* length = cmd->add_option("--length", request->length, "Task length (default: the split's largest)")
+                      ->check(whole_number(LLONG_MIN, LLONG_MAX));
+  cmd->add_option("--count", request->count, "Number of examples (default 1)")->check(whole_number(LLONG_MIN, LLONG_MAX));
+  cmd->add_option("--seed", request->seed, "Random seed (default 0)")->check(whole_number(0, LLONG_MAX));
   cmd->add_flag("--ids", request->ids, "Print integer token ids instead of token names");
   cmd->add_option("--options", request->options_text, "Task options as a JSON object, e.g. '{\"length\": 64}'");
+  reject_empty_values(*cmd);
   cmd->callback([request, length] {
     request->length_given = length->count() > 0;
     run_sample(*request);

@@ -22,10 +22,21 @@ namespace pebench {
 
 using json = nlohmann::json;
 
+// Reads a JSON config file strictly: the path must be a regular file (not a
+// directory or a FIFO) of at most kMaxConfigBytes; the text must be JSON with
+// no key twice in one object, nesting at most kMaxConfigDepth deep, and
+// numbers a double can hold. Every problem is one UsageError naming `origin`
+// and, where the parser knows it, the line and column.
+constexpr size_t kMaxConfigBytes = size_t(16) << 20;
+constexpr int kMaxConfigDepth = 64;
+json read_json_file(const std::string& path, const std::string& origin);
+json parse_json_text(const std::string& text, const std::string& origin);
+
 // "field: problem" prefixed by the origin ("suite quick.json").
 [[noreturn]] void fail_config(const std::string& origin, const std::string& path, const std::string& problem);
 
 // How a JSON value reads in an error message: -5, 'abc', an object, null ...
+// (strings quoted with control characters escaped and long ones shortened).
 std::string describe_json(const json& value);
 
 // "train" + "steps" -> "train.steps"; "" + "seeds" -> "seeds".

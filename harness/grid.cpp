@@ -6,9 +6,11 @@
 
 #include <fmt/core.h>
 
+#include "common/quote.hpp"
 #include "common/registry.hpp"
 #include "common/rng.hpp"
 #include "models/encoding.hpp"
+#include "models/optimizer.hpp"
 #include "models/params.hpp"
 
 namespace pebench {
@@ -32,7 +34,7 @@ struct EncodingPlan {
 };
 
 [[noreturn]] void fail_task(const Suite& suite, const TaskEntry& entry, const std::string& problem) {
-  throw UsageError(suite.origin + ": task " + entry.label + ": " + problem);
+  throw UsageError(suite.origin + ": task " + entry.label + ": " + printable(problem, 400));
 }
 
 // A selector names a split or a kind ("id", "ood") of splits.
@@ -103,6 +105,18 @@ void plan_evaluation(const Suite& suite, TaskPlan& plan) {
   if (plan.eval_splits.empty()) fail_task(suite, *plan.entry, "eval.splits selects no id or ood split of this task");
 }
 
+// The engine's own checks of the optimizer settings (AdamW's constructor on
+// an empty model), so that values valid one by one but not together
+// (eps 0, ...) stop the run here instead of failing every cell.
+void check_optimizer(const Suite& suite, const TaskPlan& plan) {
+  try {
+    const ParamLayout no_parameters;
+    AdamW<float> probe(plan.settings.train.optimizer, no_parameters);
+  } catch (const UsageError& error) {
+    fail_task(suite, *plan.entry, std::string("train: ") + error.what());
+  }
+}
+
 TaskPlan plan_task(const Suite& suite, const TaskEntry& entry) {
   TaskPlan plan;
   plan.entry = &entry;
@@ -114,6 +128,7 @@ TaskPlan plan_task(const Suite& suite, const TaskEntry& entry) {
   plan.settings = resolve_task_settings(suite, entry, plan.task->family());
   plan.settings.model.input_vocab = static_cast<int>(plan.task->input_vocab().size());
   plan.settings.model.output_vocab = static_cast<int>(plan.task->output_vocab().size());
+  check_optimizer(suite, plan);
   plan_training(suite, plan);
   return plan;
 }
@@ -172,6 +187,23 @@ void check_encoding_fits_model(const Suite& suite, const TaskPlan& task, const E
   }
 }
 
+// Randomized encodings sample positions from [0, max_length) and refuse a
+// longer sequence at its first forward pass (models/random_positions.hpp):
+// check the task's longest sequence now.
+void check_sampled_positions_fit(const Suite& suite, const TaskPlan& task, const EncodingPlan& encoding) {
+  const json* max_length = encoding.params.contains("max_length") ? &encoding.params.at("max_length") : nullptr;
+  if (!max_length || !max_length->is_number_integer()) return;
+  int longest = 0;
+  for (int length : task.train_lengths) longest = std::max(longest, task.task->sequence_length(length));
+  for (const auto& split : task.eval_splits)
+    for (int length : split.lengths) longest = std::max(longest, task.task->sequence_length(length));
+  if (longest > max_length->get<int>())
+    throw UsageError(fmt::format("{}: encoding {} on task {}: sequences of {} positions exceed its max_length {} "
+                                 "(raise the option 'max_length')",
+                                 suite.origin, encoding.entry->label, task.entry->label, longest,
+                                 max_length->get<int>()));
+}
+
 }  // namespace
 
 std::string Cell::name() const { return task_label + "/" + encoding_label + "/seed" + std::to_string(seed); }
@@ -204,6 +236,12 @@ json Cell::identity_json() const {
 std::vector<Cell> expand_grid(const Suite& suite, std::vector<std::string>* skipped) {
   if (suite.tasks.empty() || suite.encodings.empty() || suite.seeds.empty())
     throw UsageError(suite.origin + ": the grid is empty (no tasks, encodings or seeds)");
+  const size_t size = suite.tasks.size() * suite.encodings.size() * suite.seeds.size();
+  if (size > kMaxGridCells)
+    throw UsageError(fmt::format("{}: the grid has {} cells ({} tasks x {} encodings x {} seeds), more than one run may "
+                                 "hold ({}); select fewer with --tasks, --encodings or --seeds",
+                                 suite.origin, size, suite.tasks.size(), suite.encodings.size(), suite.seeds.size(),
+                                 kMaxGridCells));
   std::vector<TaskPlan> tasks;
   for (const auto& entry : suite.tasks) tasks.push_back(plan_task(suite, entry));
   check_selectors(suite, tasks);
@@ -219,6 +257,7 @@ std::vector<Cell> expand_grid(const Suite& suite, std::vector<std::string>* skip
         continue;
       }
       check_encoding_fits_model(suite, task, encoding);
+      check_sampled_positions_fit(suite, task, encoding);
       for (int seed : suite.seeds) cells.push_back(make_cell(task, encoding, seed));
     }
   std::sort(cells.begin(), cells.end(), [](const Cell& a, const Cell& b) {

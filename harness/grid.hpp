@@ -4,7 +4,8 @@
 // Expansion validates everything a run could trip over before any file is
 // written: task/encoding options, lengths against the task's limits and
 // against model.max_seq_len, split names, and whether the encoding can serve
-// the task's attention mode. Problems are UsageErrors (exit 2).
+// the task's attention mode, the optimizer settings together (the engine's own
+// checks), and the grid's size (kMaxGridCells). Problems are UsageErrors (exit 2).
 #pragma once
 #include <string>
 #include <vector>
@@ -46,6 +47,10 @@ struct Cell {
   // Everything a result file must match for a rerun to skip this cell.
   json identity_json() const;
 };
+
+// The most cells one grid may have (the full suite has about 1,500): each
+// cell holds its resolved settings in memory before the first one runs.
+constexpr size_t kMaxGridCells = 20000;
 
 // Every cell of the suite, ordered by (task label, encoding label, seed).
 // Pairs that an encoding cannot serve (causal-only encoding, bidirectional

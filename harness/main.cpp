@@ -1,11 +1,14 @@
 // pebench: command-line entry point. Turns errors into exit statuses:
 // 0 success, 2 usage/input error (one line on stderr), 1 runtime failure.
+// Messages are printed with control characters escaped: they quote user
+// input, and a newline in a value must not split the line.
 #include <cstdio>
 #include <exception>
 
 #include <CLI/CLI.hpp>
 
 #include "common/errors.hpp"
+#include "common/quote.hpp"
 #include "harness/cli.hpp"
 
 int main(int argc, char** argv) {
@@ -27,13 +30,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "pebench: %s (see --help)\n", e.what());
+    std::fprintf(stderr, "pebench: %s (see --help)\n", pebench::printable(e.what()).c_str());
     return 2;
   } catch (const pebench::UsageError& e) {
-    std::fprintf(stderr, "pebench: %s\n", e.what());
+    std::fprintf(stderr, "pebench: %s\n", pebench::printable(e.what()).c_str());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "pebench: error: %s\n", e.what());
+    std::fprintf(stderr, "pebench: error: %s\n", pebench::printable(e.what()).c_str());
     return 1;
   }
   return 0;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 #include "harness/result_file.hpp"
 
@@ -205,16 +206,21 @@ ResultRecord parse_result_record(const json& result, const std::string& file) {
 
 LoadedResults load_results(const fs::path& dir) {
   LoadedResults loaded;
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec))
-    if (it->is_regular_file() && it->path().extension() == ".json") files.push_back(it->path());
-  std::sort(files.begin(), files.end());
+  const std::vector<fs::path> files = find_result_files(dir, loaded.warnings);
+  std::map<std::tuple<std::string, std::string, int>, std::string> seen;  // (task, encoding, seed) -> file
   for (const auto& path : files) {
     try {
       std::ifstream in(path);
-      loaded.records.push_back(parse_result_record(json::parse(in), path.string()));
+      ResultRecord record = parse_result_record(json::parse(in), path.string());
+      // A copy of a result (another directory, a backup) must not count as a second seed.
+      const auto [first, fresh] = seen.emplace(std::make_tuple(record.task, record.encoding, record.seed), record.file);
+      if (!fresh) {
+        loaded.warnings.push_back("warning: skipping " + path.string() + ": a second result for " + record.task + "/" +
+                                  record.encoding + "/seed" + std::to_string(record.seed) + " (first: " +
+                                  first->second + "); duplicates are never pooled");
+        continue;
+      }
+      loaded.records.push_back(std::move(record));
     } catch (const std::exception& error) {
       std::string why = error.what();
       if (dynamic_cast<const json::parse_error*>(&error)) why = "malformed JSON";

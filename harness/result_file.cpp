@@ -1,10 +1,17 @@
 #include "harness/result_file.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <fstream>
+#include <sstream>
+
+#include "common/errors.hpp"
 
 namespace pebench {
 
@@ -116,18 +123,135 @@ json result_identity(const json& result) {
           {"config", result.at("config")}};
 }
 
-ExistingResult check_existing_result(const fs::path& path, const Cell& cell) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return ExistingResult::none;
-  std::ifstream in(path);
-  try {
-    const json result = json::parse(in);
-    if (result.at("schema_version") != kResultSchemaVersion) return ExistingResult::unreadable;
-    if (result_identity(result) != cell.identity_json()) return ExistingResult::different;
-    return result.at("status") == "failed" ? ExistingResult::failed : ExistingResult::done;
-  } catch (const json::exception&) {
-    return ExistingResult::unreadable;
+// Reads a regular file of at most `limit` bytes; false with `why` otherwise.
+static bool read_regular_file(const fs::path& path, std::string& text, std::string& why) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    why = std::string("cannot be read (") + std::strerror(errno) + ")";
+    return false;
   }
+  if (S_ISDIR(info.st_mode)) why = "a directory, not a result file (a run moves it aside to <name>.damaged)";
+  else if (!S_ISREG(info.st_mode)) why = "not a regular file";
+  else if (info.st_size > (off_t(256) << 20)) why = "larger than any result file";
+  if (!why.empty()) return false;
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (!in && !in.eof()) {
+    why = "cannot be read";
+    return false;
+  }
+  text = buffer.str();
+  return true;
+}
+
+static std::string type_problem(const json& object, const char* key, bool (json::*is_type)() const,
+                                const char* type) {
+  if (!object.contains(key)) return std::string("no \"") + key + "\"";
+  if (!(object.at(key).*is_type)()) return std::string("\"") + key + "\" is not " + type;
+  return "";
+}
+
+std::string result_document_problem(const json& result) {
+  if (!result.is_object()) return "not a JSON object";
+  if (!result.contains("schema_version")) return "no \"schema_version\"";
+  if (result.at("schema_version") != kResultSchemaVersion)
+    return "unsupported schema_version " + result.at("schema_version").dump();
+  const std::pair<const char*, bool (json::*)() const> required[] = {
+      {"task", &json::is_object}, {"encoding", &json::is_object}, {"seed", &json::is_number_integer},
+      {"config", &json::is_object}, {"status", &json::is_string}, {"train", &json::is_object},
+      {"eval", &json::is_object}};
+  // A cell the encoding cannot serve may be recorded without train/eval sections.
+  const bool not_applicable = result.contains("status") && result.at("status") == "not_applicable";
+  for (const auto& [key, is_type] : required) {
+    if (not_applicable && (std::string(key) == "train" || std::string(key) == "eval")) continue;
+    const char* type = is_type == &json::is_object ? "an object" : is_type == &json::is_string ? "a string" : "an integer";
+    const std::string problem = type_problem(result, key, is_type, type);
+    if (!problem.empty()) return problem;
+  }
+  for (const char* key : {"name", "label"})
+    for (const char* owner : {"task", "encoding"})
+      if (!result.at(owner).contains(key) || !result.at(owner).at(key).is_string())
+        return std::string("\"") + owner + "." + key + "\" is missing or not a string";
+  if (!result.contains("eval")) return "";
+  const json& eval = result.at("eval");
+  for (const char* key : {"id_accuracy", "ood_accuracy"})
+    if (eval.contains(key) && !eval.at(key).is_number() && !eval.at(key).is_null())
+      return std::string("\"eval.") + key + "\" is not a number";
+  if (eval.contains("splits") && !eval.at("splits").is_array()) return "\"eval.splits\" is not a list";
+  return "";
+}
+
+ExistingResult check_existing_result(const fs::path& path, const Cell& cell, std::string* damage) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0 && errno == ENOENT) return ExistingResult::none;
+  std::string text, why;
+  if (read_regular_file(path, text, why)) {
+    try {
+      const json result = json::parse(text);
+      why = result_document_problem(result);
+      if (why.empty()) {
+        if (result_identity(result) != cell.identity_json()) return ExistingResult::different;
+        return result.at("status") == "failed" ? ExistingResult::failed : ExistingResult::done;
+      }
+    } catch (const json::exception& error) {
+      why = dynamic_cast<const json::parse_error*>(&error) ? "malformed JSON" : "not a complete result";
+    }
+  }
+  if (damage) *damage = why;
+  return ExistingResult::unreadable;
+}
+
+fs::path move_damaged_result_aside(const fs::path& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) return {};  // rename replaces anything else
+  for (int k = 0; k < 1000; ++k) {
+    const fs::path aside = path.string() + ".damaged" + (k ? "." + std::to_string(k) : "");
+    if (::lstat(aside.c_str(), &info) == 0) continue;
+    if (::rename(path.c_str(), aside.c_str()) == 0) return aside;
+    break;
+  }
+  throw RuntimeError("cannot move the directory '" + path.string() + "' out of the way of its result file: " +
+                     std::strerror(errno));
+}
+
+bool is_result_file_name(const std::string& name) {
+  const std::string prefix = "seed", suffix = ".json";
+  if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return false;
+  const std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+  return digits.size() <= 10 && digits.find_first_not_of("0123456789") == std::string::npos &&
+         (digits.size() == 1 || digits[0] != '0');
+}
+
+std::vector<fs::path> find_result_files(const fs::path& dir, std::vector<std::string>& warnings) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const fs::path& path = it->path();
+    const std::string name = path.filename().string();
+    const bool json_name = path.extension() == ".json";
+    if (!json_name) continue;
+    if (!is_result_file_name(name)) {
+      warnings.push_back("warning: skipping " + path.string() + ": not a pebench result (results are named seed<k>.json)");
+      continue;
+    }
+    std::error_code status_error;
+    const fs::file_status status = fs::status(path, status_error);
+    if (status_error)
+      warnings.push_back("warning: skipping " + path.string() + ": cannot be read (" + status_error.message() + ")");
+    else if (status.type() != fs::file_type::regular)
+      warnings.push_back("warning: skipping " + path.string() + ": " +
+                         (status.type() == fs::file_type::directory ? "a directory" : "not a regular file") +
+                         ", not a result file");
+    else
+      files.push_back(path);
+  }
+  if (ec) warnings.push_back("warning: stopped reading " + dir.string() + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 }  // namespace pebench

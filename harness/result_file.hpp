@@ -10,6 +10,7 @@
 #pragma once
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -38,7 +39,28 @@ enum class ExistingResult {
   different,  // a result for another configuration: redo and replace
   unreadable  // not a pebench result: redo and replace
 };
-ExistingResult check_existing_result(const std::filesystem::path& path, const Cell& cell);
+// `damage` (if given) receives why an `unreadable` path is not a result: a
+// directory, a FIFO, a symlink loop, malformed JSON, a missing or mistyped
+// field. Only a regular file is ever opened (a FIFO would block for ever).
+ExistingResult check_existing_result(const std::filesystem::path& path, const Cell& cell,
+                                     std::string* damage = nullptr);
+
+// Why `result` is not a complete result document ("" if it is one): the
+// fields the runner and the report read, with their types.
+std::string result_document_problem(const json& result);
+
+// Makes room for a new result at `path` when something that is not a file
+// sits there (a directory is renamed aside to "<name>.damaged[.k]", never
+// deleted). Returns where it went ("" if nothing was moved).
+std::filesystem::path move_damaged_result_aside(const std::filesystem::path& path);
+
+// The result files under `dir`: regular files named seed<k>.json, found
+// without following directory links. Every other *.json file, and every
+// entry named like a result that is not a readable regular file (a
+// directory, a FIFO, a symlink loop), gives one warning naming it.
+std::vector<std::filesystem::path> find_result_files(const std::filesystem::path& dir,
+                                                     std::vector<std::string>& warnings);
+bool is_result_file_name(const std::string& name);
 
 // The identity part of a result document, comparable with Cell::identity_json().
 json result_identity(const json& result);

@@ -12,6 +12,7 @@
 
 #include "harness/atomic_file.hpp"
 #include "harness/checkpoint.hpp"
+#include "harness/cell_lock.hpp"
 #include "harness/result_file.hpp"
 
 namespace pebench {
@@ -22,17 +23,23 @@ static double json_number_or_nan(const json& value) {
   return value.is_number() ? value.get<double>() : std::nan("");
 }
 
-// The summary row of a result file a previous run left (for kept cells).
+// The summary row of a result file a previous run left (for kept cells);
+// check_existing_result() has checked the fields read here.
 static SummaryRow row_from_file(const fs::path& path, const std::string& cell) {
-  std::ifstream in(path);
-  const json result = json::parse(in);
   SummaryRow row;
   row.cell = cell;
-  row.status = "kept " + result.at("status").get<std::string>();
-  row.id_accuracy = json_number_or_nan(result.at("eval").value("id_accuracy", json()));
-  row.ood_accuracy = json_number_or_nan(result.at("eval").value("ood_accuracy", json()));
-  row.seconds = json_number_or_nan(result.at("train").value("wall_time_s", json())) +
-                json_number_or_nan(result.at("eval").value("wall_time_s", json()));
+  row.status = "kept";
+  try {
+    std::ifstream in(path);
+    const json result = json::parse(in);
+    row.status = "kept " + result.at("status").get<std::string>();
+    row.id_accuracy = json_number_or_nan(result.at("eval").value("id_accuracy", json()));
+    row.ood_accuracy = json_number_or_nan(result.at("eval").value("ood_accuracy", json()));
+    row.seconds = json_number_or_nan(result.at("train").value("wall_time_s", json())) +
+                  json_number_or_nan(result.at("eval").value("wall_time_s", json()));
+  } catch (const json::exception&) {
+    row.id_accuracy = row.ood_accuracy = row.seconds = std::nan("");  // replaced meanwhile; the row is only a summary
+  }
   return row;
 }
 
@@ -42,6 +49,15 @@ static bool weights_missing(const fs::path& path, const Cell& cell) {
   if (!cell.settings.train.save_model || fs::exists(weights_path_for(path))) return false;
   std::ifstream in(path);
   return json::parse(in).at("status") == "ok";
+}
+
+// Whether the cell still needs running; warns once about a damaged result path.
+static bool needs_running(const fs::path& path, const Cell& cell, const RunOptions& options) {
+  std::string damage;
+  const ExistingResult existing = check_existing_result(path, cell, &damage);
+  if (existing == ExistingResult::unreadable && options.warn)
+    options.warn("warning: " + path.string() + ": " + damage + "; the cell " + cell.name() + " is redone");
+  return existing != ExistingResult::done || weights_missing(path, cell);
 }
 
 static CellOutcome failed_outcome(const std::string& message) {
@@ -71,7 +87,7 @@ class CellQueue {
   CellQueue(const std::vector<Cell>& cells, const std::vector<size_t>& pending, const RunOptions& options,
             const CellExecutor& execute, Progress& progress, RunSummary& summary)
       : cells_(cells), pending_(pending), options_(options), execute_(execute), progress_(progress),
-        summary_(summary), context_(run_context(options.threads)) {}
+        summary_(summary), context_(run_context(options.threads)), start_(fs::file_time_type::clock::now()) {}
 
   // Runs queued cells until none is left; the first I/O error stops this worker.
   void work() {
@@ -91,10 +107,41 @@ class CellQueue {
  private:
   void run(size_t index) {
     const Cell& cell = cells_[index];
+    const fs::path path = result_path(options_.out_dir, cell);
+    if (!locks_.try_claim(path))
+      return record(index, SummaryRow{cell.name(), "elsewhere", std::nan(""), std::nan(""), 0.0,
+                                      "claimed by another run on this directory"}, nullptr);
+    try {
+      if (finished_meanwhile(path, cell)) {
+        locks_.release(path);
+        return record(index, row_from_file(path, cell.name()), nullptr);
+      }
+      run_claimed(index, path);
+    } catch (...) {
+      locks_.release(path);
+      throw;
+    }
+    locks_.release(path);
+  }
+
+  // Another run may have finished the cell between our scan and our claim
+  // (with --force: after this run started).
+  bool finished_meanwhile(const fs::path& path, const Cell& cell) const {
+    if (check_existing_result(path, cell) != ExistingResult::done || weights_missing(path, cell)) return false;
+    if (!options_.force) return true;
+    std::error_code ec;
+    const auto written = fs::last_write_time(path, ec);
+    return !ec && written >= start_;
+  }
+
+  void run_claimed(size_t index, const fs::path& path) {
+    const Cell& cell = cells_[index];
+    remove_orphaned_temp_files(path);  // left by a run killed mid-write
+    remove_orphaned_temp_files(weights_path_for(path));
+    move_damaged_result_aside(path);  // a directory there was named in the scan's warning
     const int slot = progress_.begin_cell(cell.name(), cell.settings.train.steps);
     const auto start = std::chrono::steady_clock::now();
     const CellOutcome outcome = run_one(cell, execute_, progress_, slot);
-    const fs::path path = result_path(options_.out_dir, cell);
     // Weights first: a result file that names its weights always has them; a
     // rerun without weights leaves none of an earlier run's behind.
     std::error_code ignored;
@@ -106,11 +153,22 @@ class CellQueue {
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
                          outcome.message};
     progress_.end_cell(slot, row);
+    record(index, row, &outcome);
+  }
+
+  // `outcome` is null for cells this run did not train.
+  void record(size_t index, const SummaryRow& row, const CellOutcome* outcome) {
+    if (!outcome && row.status != "elsewhere") progress_.kept(row);
     std::lock_guard<std::mutex> lock(mutex_);
     summary_.rows[index] = row;
+    if (!outcome) {
+      summary_.elsewhere += row.status == "elsewhere";
+      summary_.kept += row.status != "elsewhere";
+      return;
+    }
     ++summary_.ran;
-    summary_.failed += outcome.status == CellStatus::failed;
-    summary_.diverged += outcome.status == CellStatus::diverged;
+    summary_.failed += outcome->status == CellStatus::failed;
+    summary_.diverged += outcome->status == CellStatus::diverged;
   }
 
   const std::vector<Cell>& cells_;
@@ -120,6 +178,8 @@ class CellQueue {
   Progress& progress_;
   RunSummary& summary_;
   const json context_;
+  const fs::file_time_type start_;
+  CellLocks locks_;
   std::atomic<size_t> next_{0};
   std::mutex mutex_;
   std::exception_ptr error_;
@@ -134,10 +194,7 @@ RunSummary run_cells(const std::vector<Cell>& cells, const RunOptions& options, 
   std::vector<size_t> pending;
   for (size_t i = 0; i < cells.size(); ++i) {
     const fs::path path = result_path(options.out_dir, cells[i]);
-    remove_stale_temp_files(path);  // left by a run killed mid-write
-    remove_stale_temp_files(weights_path_for(path));
-    if (options.force || check_existing_result(path, cells[i]) != ExistingResult::done ||
-        weights_missing(path, cells[i])) {
+    if (options.force || needs_running(path, cells[i], options)) {
       pending.push_back(i);
       continue;
     }

@@ -12,6 +12,13 @@
 // threads to speed one cell up, while independent cells scale with the cores.
 // A cell's numbers do not depend on N (every cell owns its model, task and
 // random streams).
+//
+// Several runs may share one output directory: each claims a cell with a lock
+// file before running it (harness/cell_lock.hpp) and skips cells another live
+// run holds, so concurrent runs split the grid and the result set equals one
+// run's. Something at a result path that is not a complete result (a
+// directory, a FIFO, a symlink loop, malformed or half-written JSON) gives
+// one warning naming it and the cell is redone.
 #pragma once
 #include <filesystem>
 #include <functional>
@@ -38,11 +45,14 @@ struct RunOptions {
   bool force = false;  // redo cells even if their result exists and matches
   int threads = 1;     // OpenMP threads per cell (recorded in each result's context)
   int jobs = 1;        // cells run at once
+  // One line per damaged result path (default: stderr).
+  std::function<void(const std::string&)> warn;
 };
 
 struct RunSummary {
   std::vector<SummaryRow> rows;  // in cell order, kept cells included
   int ran = 0, kept = 0, failed = 0, diverged = 0;
+  int elsewhere = 0;  // claimed by another run sharing the directory
 };
 
 RunSummary run_cells(const std::vector<Cell>& cells, const RunOptions& options, const CellExecutor& execute,

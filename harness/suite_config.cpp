@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 
+#include "common/quote.hpp"
 #include "common/registry.hpp"
 #include "harness/selection.hpp"
 #include "models/encoding.hpp"
@@ -14,13 +15,32 @@ namespace pebench {
 
 namespace {
 
-// Labels become directory names: keep them to a portable alphabet.
+// Labels become directory names: keep them to a portable alphabet and well
+// under every file system's name limit (255 bytes).
 void check_label(const std::string& label, const std::string& origin, const std::string& path) {
   const bool valid = !label.empty() && label[0] != '.' &&
                      std::all_of(label.begin(), label.end(), [](char c) {
                        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
                      });
-  if (!valid) fail_config(origin, path, "must be a non-empty name of letters, digits, '_', '-', '.'; got '" + label + "'");
+  if (!valid) fail_config(origin, path, "must be a non-empty name of letters, digits, '_', '-', '.'; got " + quote_value(label));
+  if (label.size() > kMaxLabelBytes)
+    fail_config(origin, path, "must be at most " + std::to_string(kMaxLabelBytes) + " characters (it names a directory), got " +
+                                  std::to_string(label.size()));
+}
+
+// Two labels that differ only in case would share a result directory on a
+// case-insensitive file system (macOS, Windows shares).
+template <typename Entry>
+void check_labels_differ_in_more_than_case(const std::vector<Entry>& entries, const std::string& origin) {
+  std::map<std::string, std::string> folded;
+  for (const auto& entry : entries) {
+    std::string key = entry.label;
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    auto [it, inserted] = folded.emplace(key, entry.label);
+    if (!inserted)
+      fail_config(origin, entry.path, "label " + quote_value(entry.label) + " differs from " + quote_value(it->second) +
+                                          " only in case (they would share a directory on some file systems)");
+  }
 }
 
 // Runs a plugin's own validation (name lookup, configure(options)) and
@@ -30,7 +50,10 @@ void validate_plugin(Make make, const std::string& origin, const std::string& pa
   try {
     make();
   } catch (const UsageError& error) {
-    fail_config(origin, path, error.what());
+    // A plugin's message may quote a huge option value whole: keep the line readable.
+    fail_config(origin, path, printable(error.what(), 300));
+  } catch (const json::exception& error) {  // a plugin reading its options with a wrong type
+    fail_config(origin, path, printable(error.what(), 200));
   }
 }
 
@@ -105,7 +128,8 @@ std::vector<Entry> parse_entry_list(const json* value, const std::string& key, c
   }
   std::set<std::string> labels;
   for (const auto& entry : entries)
-    if (!labels.insert(entry.label).second) fail_config(origin, entry.path, "duplicate label '" + entry.label + "'");
+    if (!labels.insert(entry.label).second) fail_config(origin, entry.path, "duplicate label " + quote_value(entry.label));
+  check_labels_differ_in_more_than_case(entries, origin);
   if (!wildcard) return entries;
   for (const auto& name : registered) {
     if (labels.count(name)) continue;
@@ -154,6 +178,9 @@ std::vector<int> parse_seeds(const json* value, const std::string& origin) {
   if (!value->is_array() || value->empty())
     fail_config(origin, "seeds", "must be a non-empty list of seeds or a range string like \"0-2\", got " +
                                      describe_json(*value));
+  if (value->size() > static_cast<size_t>(kMaxSeeds))
+    fail_config(origin, "seeds", "lists " + std::to_string(value->size()) + " seeds, more than a run may have (" +
+                                     std::to_string(kMaxSeeds) + ")");
   std::vector<int> seeds;
   for (size_t i = 0; i < value->size(); ++i) {
     const json& seed = (*value)[i];
@@ -193,19 +220,15 @@ Suite parse_suite(const json& document, const std::string& name, const std::stri
 }
 
 Suite load_suite_file(const std::string& path) {
-  const std::string origin = "suite " + std::filesystem::path(path).filename().string();
-  std::ifstream in(path);
-  if (!in) throw UsageError(origin + ": cannot read '" + path + "'");
-  json document;
+  const std::string origin = "suite " + printable(std::filesystem::path(path).filename().string(), 80);
+  const json document = read_json_file(path, origin);
   try {
-    document = json::parse(in);
-  } catch (const json::parse_error& error) {
-    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
-    std::string message = error.what();
-    const auto at = message.find("parse error");
-    throw UsageError(origin + ": malformed JSON: " + (at == std::string::npos ? message : message.substr(at)));
+    return parse_suite(document, std::filesystem::path(path).stem().string(), origin);
+  } catch (const json::exception& error) {
+    // The readers check every type; this is a safety net so that no library
+    // message can ever end a run with exit 1 on a bad suite.
+    throw UsageError(origin + ": " + printable(error.what(), 200));
   }
-  return parse_suite(document, std::filesystem::path(path).stem().string(), origin);
 }
 
 // Picks the suite entries (by label) or plain registered plugins named on the

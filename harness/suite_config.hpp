@@ -30,6 +30,10 @@ namespace pebench {
 
 using json = nlohmann::json;
 
+// Longest task or encoding label: labels name directories (the limit of most
+// file systems is 255 bytes per name; results nest two labels deep).
+constexpr size_t kMaxLabelBytes = 100;
+
 struct TaskEntry {
   std::string label;         // result directory / report row; default: name
   std::string name;          // registered task

@@ -143,7 +143,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadSample{"NonNumericCount", "flip_flop --count many", "--count"},
                       BadSample{"HugeCount", "flip_flop --count 100001", "--count 100001"},
                       BadSample{"TooManyTokens", "flip_flop --count 100000 --length 100000", "tokens"},
-                      BadSample{"NegativeSeed", "flip_flop --seed -1", "--seed -1"},
+                      BadSample{"NegativeSeed", "flip_flop --seed -1", "--seed: '-1' is not an integer in [0, "},
                       BadSample{"MalformedOptions", "flip_flop --options '{bad'", "--options is not valid JSON"},
                       BadSample{"NonObjectOptions", "flip_flop --options '[1]'", "options must be a JSON object"},
                       BadSample{"UnknownOption", "flip_flop --options '{\"lenght\": 8}'", "unknown option 'lenght'"},

@@ -126,14 +126,19 @@ TEST_F(ReportTest, HtmlIsSelfContainedWithHeatmapAndLengthCharts) {
 }
 
 TEST_F(ReportTest, ForeignAndMalformedJsonAreWarningsAndTheRestGoesOn) {
+  // Only files named seed<k>.json are results; others are named in a warning.
   std::ofstream(dir_ / "notes.json") << "{\"hello\": 1}";
-  std::ofstream(dir_ / "broken.json") << "{\"schema_version\": ";
+  fs::create_directories(dir_ / "x" / "y");
+  std::ofstream(dir_ / "x" / "y" / "seed0.json") << "{\"schema_version\": ";
+  std::ofstream(dir_ / "x" / "y" / "seed1.json") << "{\"hello\": 1}";
   const LoadedResults loaded = load_results(dir_);
   EXPECT_EQ(loaded.records.size(), 7u);
-  ASSERT_EQ(loaded.warnings.size(), 2u);
-  EXPECT_TRUE(contains(loaded.warnings[0], "broken.json: not a pebench result (malformed JSON)")) << loaded.warnings[0];
-  EXPECT_TRUE(contains(loaded.warnings[1], "notes.json: not a pebench result (no \"schema_version\" field)"))
-      << loaded.warnings[1];
+  ASSERT_EQ(loaded.warnings.size(), 3u);
+  EXPECT_TRUE(contains(loaded.warnings[0], "notes.json: not a pebench result (results are named seed<k>.json)"))
+      << loaded.warnings[0];
+  EXPECT_TRUE(contains(loaded.warnings[1], "seed0.json: not a pebench result (malformed JSON)")) << loaded.warnings[1];
+  EXPECT_TRUE(contains(loaded.warnings[2], "seed1.json: not a pebench result (no \"schema_version\" field)"))
+      << loaded.warnings[2];
 }
 
 TEST_F(ReportTest, SeedsWithDifferentConfigurationsAreWarnedAbout) {
