@@ -11,6 +11,7 @@ void add_sample_command(CLI::App& app);  // harness/cli_sample.cpp
 void add_run_command(CLI::App& app);     // harness/cli_run.cpp
 void add_report_command(CLI::App& app);  // harness/cli_report.cpp
 void add_bench_command(CLI::App& app);   // harness/cli_bench.cpp
+void add_status_command(CLI::App& app);  // harness/cli_status.cpp
 
 // Rejects a flag value outside [lo, hi] with one line naming the flag.
 void check_range(const char* flag, long long value, long long lo, long long hi);

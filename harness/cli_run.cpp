@@ -22,6 +22,7 @@
 #include "harness/cell_executor.hpp"
 #include "harness/cli.hpp"
 #include "harness/grid.hpp"
+#include "harness/grid_status.hpp"
 #include "harness/report_render.hpp"
 #include "harness/runner.hpp"
 #include "harness/suite_config.hpp"
@@ -60,7 +61,8 @@ Suite load_selected_suite(const RunFlags& flags) {
 // The report over everything in the output directory (all shards so far).
 void write_run_report(const std::filesystem::path& dir) {
   std::vector<std::string> warnings;
-  const std::string text = make_report(dir, ReportFormat::markdown, warnings);
+  const std::string text =
+      with_grid_coverage(dir, ReportFormat::markdown, make_report(dir, ReportFormat::markdown, warnings), warnings);
   for (const auto& warning : warnings) std::fprintf(stderr, "pebench: %s\n", warning.c_str());
   write_file_atomically(dir / "report.md", text);
   std::fprintf(stderr, "report: %s\n", (dir / "report.md").c_str());
@@ -92,6 +94,7 @@ void run_command(const RunFlags& flags) {
   const std::vector<Cell> cells = shard_cells(grid, shard);
   const std::filesystem::path out_dir = flags.out.empty() ? "results/" + suite.name : flags.out;
   prepare_output_directory(out_dir);
+  record_grid_manifest(out_dir, suite.name, grid);  // the whole grid, for `pebench status` and the report
   if (!skipped.empty())
     std::fprintf(stderr, "pebench: skipping %zu task/encoding pairs whose attention mode the encoding cannot serve "
                  "(first: %s)\n", skipped.size(), skipped.front().c_str());
