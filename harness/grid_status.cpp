@@ -1,5 +1,6 @@
 #include "harness/grid_status.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 #include <fmt/core.h>

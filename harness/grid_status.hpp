@@ -6,7 +6,10 @@
 // identity a result must match, so `pebench status DIR` and `pebench report`
 // know the whole grid even before every shard has written a file. The
 // manifest is a union: a run with another selection into the same directory
-// adds its cells (and updates the identity of cells it shares).
+// adds its cells (and updates the identity of cells it shares). Shards of one
+// grid starting at the same moment write the same manifest (read, merge,
+// atomic rename); two *different* grids started into one directory at the
+// same instant could lose one's additions, which the next run restores.
 //
 // Each expected cell is in one state, decided exactly as a rerun of
 // `pebench run` decides whether to keep it:
