@@ -107,9 +107,9 @@ say "single-node Slurm up ($cpus CPUs, ports $port-$((port + 1)))"
 
 # --- the README's sbatch script, and the grid ---------------------------------
 # The first ``` block of the README that starts with #!/bin/bash and #SBATCH lines.
-awk '/^```/ { if (inside) exit; inside = 1; first = 1; next }
-     inside && first { first = 0; if ($0 != "#!/bin/bash") { inside = 0; next } }
-     inside { print }' "$repo/README.md" > "$work/readme.sbatch"
+awk '/^```/ { if (taking) exit; fenced = !fenced; first = fenced; next }
+     first { first = 0; taking = ($0 == "#!/bin/bash") }
+     taking { print }' "$repo/README.md" > "$work/readme.sbatch"
 grep -q '^#SBATCH --array=' "$work/readme.sbatch" || fail "no sbatch script found in README.md"
 cmp -s "$work/readme.sbatch" "$repo/scripts/slurm/pebench.sbatch" ||
   fail "README's sbatch script differs from scripts/slurm/pebench.sbatch: $(diff "$work/readme.sbatch" "$repo/scripts/slurm/pebench.sbatch")"
