@@ -135,7 +135,8 @@ job_state() { squeue -h -j "$1" -o %T 2>/dev/null || true; }
 line=$(submit); say "$line"
 array=$(echo "$line" | awk '{print $2}')
 report1=$(echo "$line" | awk '{print $6}' | tr -d ';')
-wait_for 120 test "$(job_state "${array}_2")" = RUNNING || fail "shard 2 never ran"
+shard2_running() { [ "$(job_state "${array}_2")" = RUNNING ]; }
+wait_for 120 shard2_running || fail "shard 2 never ran"
 sleep 2
 scancel "${array}_2"
 say "cancelled ${array}_2 while it ran"
