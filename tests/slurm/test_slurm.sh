@@ -52,12 +52,12 @@ wait_for() {
 }
 
 # --- munge: a fresh key and socket under $work -----------------------------
-mkdir -m 700 "$work/munge"
+mkdir -m 755 "$work/munge"  # clients need to reach the socket; the key itself is 0400
 head -c 1024 /dev/urandom > "$work/munge/munge.key"
 chmod 400 "$work/munge/munge.key"
 munged --foreground --force --socket="$work/munge/munge.socket" --key-file="$work/munge/munge.key" \
        --pid-file="$work/munge/munged.pid" --seed-file="$work/munge/munged.seed" \
-       --log-file="$work/munged.log" &
+       --log-file="$work/munged.log" > "$work/munged.out" 2>&1 &
 pids+=($!)
 wait_for 20 test -S "$work/munge/munge.socket" || fail "munged did not start"
 
@@ -114,7 +114,7 @@ grep -q '^#SBATCH --array=' "$work/readme.sbatch" || fail "no sbatch script foun
 cmp -s "$work/readme.sbatch" "$repo/scripts/slurm/pebench.sbatch" ||
   fail "README's sbatch script differs from scripts/slurm/pebench.sbatch: $(diff "$work/readme.sbatch" "$repo/scripts/slurm/pebench.sbatch")"
 
-steps=${PEBENCH_SLURM_TEST_STEPS:-300}
+steps=${PEBENCH_SLURM_TEST_STEPS:-1500}
 cat > "$work/grid.json" <<JSON
 {"description": "test_slurm.sh: 6 cells of a few seconds each",
  "model": {"d_model": 32, "n_layers": 2, "n_heads": 2, "d_ff": 64, "max_seq_len": 64},
