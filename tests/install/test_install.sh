@@ -11,7 +11,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(realpath "${1:?usage: test_install.sh BUILD_DIR}")
 fail() { echo "test_install: FAIL: $*" >&2; exit 1; }
 work=$(mktemp -d /tmp/pebench-install.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap '[ "${KEEP:-0}" = 1 ] || rm -rf "$work"' EXIT
 
 cmake --install "$build" --prefix "$work/staged" > "$work/install.log"
 mv "$work/staged" "$work/moved"
