@@ -143,7 +143,7 @@ say "cancelled ${array}_2 while it ran"
 wait_for 600 queue_empty || fail "round 1 did not end"
 done_after_cancel=$(find "$out" -name 'seed*.json' | wc -l)
 [ "$done_after_cancel" -lt 6 ] || fail "the cancelled shard finished anyway: raise PEBENCH_SLURM_TEST_STEPS"
-status=0; "$pebench" status "$out" > "$work/status1.txt" || status=$?
+status=0; "$pebench" status "$out" > "$work/status1.txt" 2>&1 || status=$?
 [ "$status" -eq 1 ] || fail "pebench status after the cancel: exit $status, expected 1"
 # The report job ran after the array (afterany: despite the cancelled task)
 # and said the grid is incomplete.
