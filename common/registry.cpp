@@ -6,6 +6,11 @@
 
 namespace pebench {
 
+PluginLoadScope*& active_plugin_load() {
+  static PluginLoadScope* scope = nullptr;
+  return scope;
+}
+
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;

@@ -19,6 +19,7 @@ void reject_empty_values(CLI::App& command);  // harness/cli_flags.cpp
 // A validator for a decimal integer in [lo, hi]: rejects what CLI11 would
 // otherwise clamp (18446744073709551615 into a long long).
 CLI::Validator whole_number(long long lo, long long hi);
+void add_status_command(CLI::App& app);  // harness/cli_status.cpp
 
 // Rejects a flag value outside [lo, hi] with one line naming the flag.
 void check_range(const char* flag, long long value, long long lo, long long hi);

@@ -10,6 +10,7 @@
 #include "common/quote.hpp"
 #include "harness/atomic_file.hpp"
 #include "harness/cli.hpp"
+#include "harness/grid_status.hpp"
 #include "harness/report_render.hpp"
 
 namespace pebench {
@@ -39,7 +40,7 @@ void add_report_command(CLI::App& app) {
   cmd->callback([dir, out, format] {
     const ReportFormat chosen = format_for(*format, *out);
     std::vector<std::string> warnings;
-    const std::string text = make_report(*dir, chosen, warnings);
+    const std::string text = with_grid_coverage(*dir, chosen, make_report(*dir, chosen, warnings), warnings);
     for (const auto& warning : warnings) std::fprintf(stderr, "pebench: %s\n", printable(warning).c_str());
     if (out->empty()) std::cout << text;
     else write_file_atomically(*out, text);

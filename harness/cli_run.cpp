@@ -31,6 +31,7 @@
 #include "harness/cli.hpp"
 #include "harness/cli_run.hpp"
 #include "harness/grid.hpp"
+#include "harness/grid_status.hpp"
 #include "harness/report_render.hpp"
 #include "harness/result_file.hpp"
 #include "harness/runner.hpp"
@@ -71,7 +72,8 @@ void write_run_report(const std::filesystem::path& dir) {
   std::vector<std::string> warnings;
   std::string text;
   try {
-    text = make_report(dir, ReportFormat::markdown, warnings);
+    text = with_grid_coverage(dir, ReportFormat::markdown, make_report(dir, ReportFormat::markdown, warnings),
+                              warnings);
   } catch (const UsageError&) {
     std::fprintf(stderr, "report: not written, no finished result in %s yet\n", dir.c_str());
     return;
@@ -215,6 +217,7 @@ void run_command(const RunFlags& flags) {
     return;
   }
   prepare_output_directory(out_dir);
+  record_grid_manifest(out_dir, suite.name, grid);  // the whole grid, for `pebench status` and the report
   if (!skipped.empty())
     std::fprintf(stderr, "pebench: skipping %zu task/encoding pairs whose attention mode the encoding cannot serve "
                  "(first: %s)\n", skipped.size(), skipped.front().c_str());

@@ -13,6 +13,8 @@
 
 #include "common/errors.hpp"
 
+#include "harness/plugin_loader.hpp"
+
 namespace pebench {
 
 namespace fs = std::filesystem;
@@ -43,9 +45,11 @@ static std::string host_name() {
 }
 
 json run_context(int threads) {
-  return {{"date", utc_now_iso8601()}, {"host", host_name()},       {"threads", threads},
-          {"compiler", PEBENCH_COMPILER}, {"git", PEBENCH_GIT},     {"version", PEBENCH_VERSION},
-          {"build_type", PEBENCH_BUILD_TYPE}};
+  json context = {{"date", utc_now_iso8601()}, {"host", host_name()},       {"threads", threads},
+                  {"compiler", PEBENCH_COMPILER}, {"git", PEBENCH_GIT},     {"version", PEBENCH_VERSION},
+                  {"build_type", PEBENCH_BUILD_TYPE}};
+  if (!loaded_plugins().empty()) context["plugins"] = loaded_plugins_json();
+  return context;
 }
 
 // NaN (no such split) is written as null.

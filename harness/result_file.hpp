@@ -23,7 +23,8 @@ using json = nlohmann::json;
 
 constexpr int kResultSchemaVersion = 1;
 
-// date (UTC, ISO 8601), host, threads, compiler, git, version, build_type.
+// date (UTC, ISO 8601), host, threads, compiler, git, version, build_type, and
+// "plugins" (name, file, sha256, what each registered) when plugins are loaded.
 json run_context(int threads);
 
 json result_json(const Cell& cell, const CellOutcome& outcome, const json& context);

@@ -14,8 +14,8 @@ Registry<EncodingFactory>& encoding_registry() {
   return registry;
 }
 
-EncodingRegistrar::EncodingRegistrar(const char* name, EncodingFactory factory) {
-  encoding_registry().add(name, std::move(factory));
+EncodingRegistrar::EncodingRegistrar(const char* name, EncodingFactory factory, const char* abi_tag) {
+  encoding_registry().add(name, std::move(factory), abi_tag);
 }
 
 template <typename T>

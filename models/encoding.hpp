@@ -155,7 +155,8 @@ template <typename T>
 std::unique_ptr<Encoding<T>> make_encoding(const std::string& name, const json& options = json());
 
 struct EncodingRegistrar {
-  EncodingRegistrar(const char* name, EncodingFactory factory);
+  // abi_tag: see common/plugin_abi.hpp (checked only while a plugin loads).
+  EncodingRegistrar(const char* name, EncodingFactory factory, const char* abi_tag = PEBENCH_PLUGIN_ABI_TAG);
 };
 
 #define PEBENCH_ENCODING_CONCAT_INNER(a, b) a##b

@@ -55,8 +55,8 @@ Registry<TaskFactory>& task_registry() {
   return registry;
 }
 
-TaskRegistrar::TaskRegistrar(const char* name, TaskFactory factory) {
-  task_registry().add(name, std::move(factory));
+TaskRegistrar::TaskRegistrar(const char* name, TaskFactory factory, const char* abi_tag) {
+  task_registry().add(name, std::move(factory), abi_tag);
 }
 
 std::unique_ptr<Task> make_task(const std::string& name, const json& options) {

@@ -105,7 +105,8 @@ Registry<TaskFactory>& task_registry();
 std::unique_ptr<Task> make_task(const std::string& name, const json& options = json());
 
 struct TaskRegistrar {
-  TaskRegistrar(const char* name, TaskFactory factory);
+  // abi_tag: see common/plugin_abi.hpp (checked only while a plugin loads).
+  TaskRegistrar(const char* name, TaskFactory factory, const char* abi_tag = PEBENCH_PLUGIN_ABI_TAG);
 };
 
 #define PEBENCH_TASK_CONCAT_INNER(a, b) a##b

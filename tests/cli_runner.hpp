@@ -34,11 +34,12 @@ inline std::filesystem::path fresh_temp_dir(const std::string& tag) {
   return dir;
 }
 
-// `args` is appended to the binary path as-is (quote as for sh).
-inline CliResult run_pebench(const std::string& args, const std::string& cwd = "") {
+// `args` is appended to the binary path as-is (quote as for sh); `env`, if
+// given, is prefixed as sh variable assignments ("NAME='value' ...").
+inline CliResult run_pebench(const std::string& args, const std::string& cwd = "", const std::string& env = "") {
   const auto dir = fresh_temp_dir("cli");
   const auto out = dir / "stdout", err = dir / "stderr";
-  std::string command = std::string(PEBENCH_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string() +
+  std::string command = (env.empty() ? "" : env + " ") + std::string(PEBENCH_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string() +
                         " </dev/null";
   if (!cwd.empty()) command = "cd '" + cwd + "' && " + command;
   const int raw = std::system(command.c_str());
