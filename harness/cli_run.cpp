@@ -60,7 +60,7 @@ Suite load_selected_suite(const RunFlags& flags) {
 // The report over everything in the output directory (all shards so far).
 void write_run_report(const std::filesystem::path& dir) {
   std::vector<std::string> warnings;
-  const std::string text = make_report(dir, ReportFormat::markdown, warnings);
+  const std::string text = make_report(dir, "md", ReportOptions{}, warnings);
   for (const auto& warning : warnings) std::fprintf(stderr, "pebench: %s\n", warning.c_str());
   write_file_atomically(dir / "report.md", text);
   std::fprintf(stderr, "report: %s\n", (dir / "report.md").c_str());

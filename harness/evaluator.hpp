@@ -15,6 +15,11 @@
 // tested on the same sequences. Sequences are generated and evaluated
 // `sub_batch` at a time (memory stays bounded at any length); encodings that
 // sample positions get seeds from a parallel "eval-positions/..." stream.
+//
+// Per length it also keeps, per sequence, the scored positions and those
+// predicted right, and the class histograms of predictions and targets at
+// scored positions (schema 2): the report's clustered intervals, paired
+// tests, collapse detection and chance levels are computed from them.
 #pragma once
 #include "harness/cell_outcome.hpp"
 #include "harness/grid.hpp"

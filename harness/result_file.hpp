@@ -1,5 +1,9 @@
 // The result file of one cell: DIR/<task label>/<encoding label>/seed<k>.json
-// (DESIGN §1.4, schema_version 1). Besides the minimum schema it records the
+// (DESIGN §1.4). schema_version 2 adds, to the final evaluation, per length
+// point "sequences": {"correct": [c_1..c_n], "scored": [s_1..s_n] or s} (per
+// sequence, in evaluation order) and per split "predicted_classes" and
+// "target_classes" (class histograms at scored positions). Version-1 files
+// (without them) are still read, and a rerun keeps them as finished cells. Besides the minimum schema it records the
 // task label and options, the encoding label, "error" {message, step} for
 // diverged/failed cells, per-split sequence accuracy, evaluations during
 // training, and the parameter count. Readers ignore unknown fields.
@@ -19,7 +23,9 @@ namespace pebench {
 
 using json = nlohmann::json;
 
-constexpr int kResultSchemaVersion = 1;
+constexpr int kResultSchemaVersion = 2;
+// Versions this build reads: 1 and 2.
+bool is_supported_schema(const json& version);
 
 // date (UTC, ISO 8601), host, threads, compiler, git, version, build_type.
 json run_context(int threads);
