@@ -60,14 +60,14 @@ void parse_sequences(const json& point, LengthPoint& out) {
 void point_interval(LengthPoint& point) {
   if (!std::isfinite(point.accuracy)) return;
   if (!point.correct.empty()) {
-    const stats::ClusteredAccuracy clustered = stats::clustered_accuracy(point.correct, point.scored);
-    point.interval = clustered.interval;
-    point.std_error = clustered.std_error;
-    return;
+    point.interval = stats::clustered_accuracy(point.correct, point.scored).interval;
+  } else {
+    const double trials = static_cast<double>(std::max<int64_t>(point.n, 1));
+    point.interval = stats::wilson_interval(point.accuracy * trials, trials);
   }
-  const double trials = static_cast<double>(std::max<int64_t>(point.n, 1));
-  point.interval = stats::wilson_interval(point.accuracy * trials, trials);
-  point.std_error = std::sqrt(point.accuracy * (1 - point.accuracy) / trials);
+  // The standard error implied by the Wilson interval: unlike sqrt(p(1-p)/n)
+  // it does not vanish at accuracy 0 or 1, so means over lengths keep it.
+  point.std_error = point.interval.half_width() / kZ95;
 }
 
 // Standard error of the unweighted mean of independent estimates.
@@ -304,19 +304,23 @@ void mark_best(Report& report) {
 void rank_encodings(Report& report) {
   RankComparison& ranking = report.ranking;
   const ReportOptions& options = report.options;
-  std::vector<std::string> tasks;
+  std::vector<std::string> tasks, unlearned;
   for (const auto& [task, info] : report.tasks) {
     bool any = false;
     for (const auto& encoding : report.encodings) any = any || rankable(report.entry(task, encoding), options);
     if (any) tasks.push_back(task);
-    else ranking.notes.push_back(task + ": left out (no encoding learned it)");
+    else unlearned.push_back(task);
   }
+  if (!unlearned.empty())
+    ranking.notes.push_back(fmt::format("{} task{} left out, no encoding learned {}: {}", unlearned.size(),
+                                        unlearned.size() == 1 ? "" : "s", unlearned.size() == 1 ? "it" : "them",
+                                        join(std::set<std::string>(unlearned.begin(), unlearned.end()))));
   std::vector<std::string> encodings;
   for (const auto& encoding : report.encodings) {
     int with_value = 0;
     for (const auto& task : tasks) with_value += report.entry(task, encoding).has_value();
     if (2 * with_value > static_cast<int>(tasks.size())) encodings.push_back(encoding);
-    else ranking.notes.push_back(fmt::format("{}: left out (a value on {} of {} tasks)", encoding, with_value, tasks.size()));
+    else if (!tasks.empty()) ranking.notes.push_back(fmt::format("{}: left out (a value on {} of {} tasks)", encoding, with_value, tasks.size()));
   }
   for (const auto& task : tasks) {
     bool complete = true;

@@ -87,8 +87,8 @@ std::string viridis(double t) {
 std::string shared_defs() {
   return "<svg width='0' height='0' style='position:absolute' aria-hidden='true'><defs>"
          "<pattern id='hatch' width='6' height='6' patternUnits='userSpaceOnUse' patternTransform='rotate(45)'>"
-         "<rect width='6' height='6' fill='#d9d9d9'/><line x1='0' y1='0' x2='0' y2='6' stroke='#7a7a7a' "
-         "stroke-width='2.2'/></pattern></defs></svg>\n";
+         "<rect width='6' height='6' fill='#ffffff' fill-opacity='0.45'/><line x1='0' y1='0' x2='0' y2='6' "
+         "stroke='#333' stroke-opacity='0.7' stroke-width='1.6'/></pattern></defs></svg>\n";
 }
 
 std::string line_chart(const LineChart& chart) {
@@ -173,10 +173,13 @@ std::string bar_chart(const BarChart& chart) {
     for (size_t g = 0; g < chart.groups.size(); ++g) {
       const double v = chart.values[r][g], y = y0 + g * bar;
       if (!finite(v)) continue;
-      const std::string fill = chart.hatched[r] ? "url(#hatch)" : kLineColors[g % 8];
       out += fmt::format("<rect x='{}' y='{:.1f}' width='{:.1f}' height='{}' fill='{}'><title>{} {}: {:.3f}</title>"
                          "</rect>",
-                         left, y, px(v) - left, bar - 1, fill, escape(chart.rows[r]), escape(chart.groups[g]), v);
+                         left, y, px(v) - left, bar - 1, kLineColors[g % 8], escape(chart.rows[r]),
+                         escape(chart.groups[g]), v);
+      if (chart.hatched[r])
+        out += fmt::format("<rect x='{}' y='{:.1f}' width='{:.1f}' height='{}' fill='url(#hatch)'/>", left, y,
+                           px(v) - left, bar - 1);
       if (finite(chart.lo[r][g]) && finite(chart.hi[r][g]))
         out += fmt::format("<line x1='{:.1f}' x2='{:.1f}' y1='{:.1f}' y2='{:.1f}' class='whisker'/>", px(chart.lo[r][g]),
                            px(chart.hi[r][g]), y + bar / 2 - 0.5, y + bar / 2 - 0.5);
@@ -194,13 +197,15 @@ std::string bar_chart(const BarChart& chart) {
 }
 
 std::string heatmap(const Heatmap& map) {
-  const double cell_w = 44, cell_h = 18, left = 150, top = 78, bar_h = 10;
+  size_t longest = 0;
+  for (const auto& row : map.rows) longest = std::max(longest, row.size());
+  const double cell_w = 44, cell_h = 18, left = 12 + 5.6 * longest, top = 78, bar_h = 10;
   const double width = left + cell_w * map.columns.size() + 8;
   const double grid_bottom = top + cell_h * map.rows.size();
   const double height = grid_bottom + 44;
   std::string out = fmt::format("<figure class='chart heatmap' id='{}'><figcaption>{}</figcaption><svg viewBox='0 0 "
-                                "{:.0f} {:.0f}' role='img' aria-label='{}'>",
-                                map.id, escape(map.title), width, height, escape(map.title));
+                                "{:.0f} {:.0f}' style='max-width:{:.0f}px' role='img' aria-label='{}'>",
+                                map.id, escape(map.title), width, height, 1.15 * width, escape(map.title));
   for (size_t c = 0; c < map.columns.size(); ++c)
     out += fmt::format("<text transform='translate({:.1f},{}) rotate(-55)' class='tick'>{}</text>",
                        left + c * cell_w + cell_w / 2, top - 4, escape(map.columns[c]));
@@ -210,13 +215,16 @@ std::string heatmap(const Heatmap& map) {
                        escape(map.rows[r]));
     for (size_t c = 0; c < map.columns.size(); ++c) {
       const double x = left + c * cell_w, v = map.values[r][c];
-      const std::string fill = map.hatched[r][c] ? "url(#hatch)" : (finite(v) ? viridis(v) : "#ffffff");
+      const std::string fill = finite(v) ? viridis(v) : "#ffffff";
       const std::string ink = !finite(v) || map.hatched[r][c] || v > 0.55 ? "#111" : "#fff";
+      const std::string hatch = map.hatched[r][c] ? fmt::format("<rect x='{:.1f}' y='{:.1f}' width='{}' height='{}' "
+                                                                "fill='url(#hatch)'/>", x, y, cell_w, cell_h)
+                                                  : "";
       out += fmt::format("<g data-enc='{}'><rect x='{:.1f}' y='{:.1f}' width='{}' height='{}' fill='{}' "
-                         "stroke='#fff'/><text x='{:.1f}' y='{:.1f}' class='cell' fill='{}' text-anchor='middle'>{}"
+                         "stroke='#fff'/>{}<text x='{:.1f}' y='{:.1f}' class='cell' fill='{}' text-anchor='middle'>{}"
                          "</text><title>{}</title></g>",
-                         escape(map.columns[c]), x, y, cell_w, cell_h, fill, x + cell_w / 2, y + cell_h / 2 + 3, ink,
-                         escape(map.text[r][c]), escape(map.tooltip[r][c]));
+                         escape(map.columns[c]), x, y, cell_w, cell_h, fill, hatch, x + cell_w / 2, y + cell_h / 2 + 3,
+                         ink, escape(map.text[r][c]), escape(map.tooltip[r][c]));
     }
   }
   // Colour bar under the grid.
@@ -242,9 +250,9 @@ std::string cd_diagram(const std::vector<std::string>& names, const std::vector<
   const double height = axis_y + 30 + row * half + 20;
   auto px = [&](double rank) { return axis_left + (rank - 1) / std::max(1, k - 1) * (axis_right - axis_left); };
   std::string out = fmt::format("<figure class='chart cd'><figcaption>Critical-difference diagram (mean rank, 1 = "
-                                "best; CD = {:.2f})</figcaption><svg viewBox='0 0 {} {:.0f}' role='img' "
-                                "aria-label='critical difference diagram'>",
-                                cd, width, height);
+                                "best; CD = {:.2f})</figcaption><svg viewBox='0 0 {} {:.0f}' style='max-width:{}px' "
+                                "role='img' aria-label='critical difference diagram'>",
+                                cd, width, height, width * 1.3);
   out += fmt::format("<line x1='{}' x2='{}' y1='{}' y2='{}' class='axis'/>", axis_left, axis_right, axis_y, axis_y);
   for (int r = 1; r <= k; ++r)
     if (k <= 12 || r % 2 == 1 || r == k)

@@ -38,13 +38,13 @@ td.best{font-weight:700;background:#e8f1fa}td.degenerate{color:#9a9a9a;backgroun
 td.chance{color:#666;font-style:italic}
 figure.chart{margin:0;border:1px solid #eee;border-radius:4px;padding:6px;background:#fff;min-width:0}
 figure.chart svg{width:100%;height:auto;display:block}
-figure.heatmap svg{max-width:100%}figure.cd svg{max-width:900px}figure.bars svg{max-width:640px}
+figure.bars svg{max-width:640px}
 figcaption{font-size:12.5px;font-weight:600;margin-bottom:2px}
 .grid3{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:10px}
 .legend{font-size:11.5px;display:flex;flex-wrap:wrap;gap:2px 10px;margin-top:2px}
 .legend span{display:inline-flex;align-items:center;gap:3px}
 svg .grid{stroke:#e6e6e6;stroke-width:.8}svg .axis{stroke:#555;stroke-width:1}
-svg .tick{font-size:9.5px;fill:#333}svg .label{font-size:10px;fill:#333}svg .cell{font-size:8.5px}
+svg .tick{font-size:9.5px;fill:#333}figure.heatmap svg .tick,figure.cd svg .tick{font-size:10.5px}svg .label{font-size:10px;fill:#333}svg .cell{font-size:8.5px}
 svg .chance{stroke:#777;stroke-dasharray:4 3;stroke-width:1}svg .whisker{stroke:#222;stroke-width:1}
 svg .leader{fill:none;stroke:#888;stroke-width:.8}svg .clique{stroke:#000;stroke-width:2.4}svg .cdbar{stroke:#c00;stroke-width:2}
 .dim{opacity:.12}.controls{font-size:13px;margin:8px 0;display:flex;flex-wrap:wrap;gap:4px 12px;align-items:center}
@@ -71,6 +71,23 @@ document.addEventListener('DOMContentLoaded',function(){
   pebenchHeatmap('raw');
 });
 )";
+
+// The shared explanations are Markdown: **bold** and `code` become HTML.
+std::string inline_markdown(const std::string& text) {
+  std::string out, escaped = escape(text);
+  bool bold = false, code = false;
+  for (size_t i = 0; i < escaped.size(); ++i) {
+    if (escaped.compare(i, 2, "**") == 0) {
+      out += (bold = !bold) ? "<b>" : "</b>";
+      ++i;
+    } else if (escaped[i] == '`') {
+      out += (code = !code) ? "<code>" : "</code>";
+    } else {
+      out += escaped[i];
+    }
+  }
+  return out;
+}
 
 std::string anchor(const std::string& text) {
   std::string out;
@@ -187,8 +204,9 @@ std::string table_cell(const Report& report, const std::string& task, const std:
 }
 
 std::string family_tables(const Report& report) {
-  std::string html = "<h2 id='tables'>Tables</h2>\n<p class='note'>" + escape(interval_explanation(report)) + " " +
-                     escape(degenerate_explanation(report)) + " Bold = best, significant after Holm's correction.</p>\n";
+  std::string html = "<h2 id='tables'>Tables</h2>\n<p class='note'>" + inline_markdown(interval_explanation(report)) +
+                     " " + inline_markdown(degenerate_explanation(report)) +
+                     " Bold = best, significant after Holm's correction.</p>\n";
   for (const auto& family : report.families)
     for (bool ood : {true, false}) {
       html += fmt::format("<h3 id='table-{}-{}'>{}: {} accuracy</h3><div class='scroll'><table><tr><th class='name'>"

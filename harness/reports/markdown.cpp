@@ -148,6 +148,7 @@ std::string ranking_section(const Report& report) {
         f.critical_difference);
   }
   for (const auto& note : ranking.notes) text += "- Rank comparison: " + note + ".\n";
+  if (ranking.encodings.empty()) return text;
   text += "\n| rank | encoding | mean rank | within CD of best | tasks learned | best on |\n"
           "|---:|---|---:|:---:|---:|---:|\n";
   for (size_t i = 0; i < ranking.encodings.size(); ++i) {
