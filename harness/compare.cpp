@@ -105,8 +105,8 @@ Comparison compare_to_baseline(const fs::path& dir, const CompareOptions& option
         if (std::isfinite(row.reference) && std::isfinite(row.value)) fill_test(row, compare_seeds(base.seeds, other.seeds, kind));
         else row.verdict = "not_compared";
         // compare_seeds(a, b) gives a − b: baseline − encoding; report encoding − baseline.
-        row.difference = -row.difference;
-        row.interval = {-row.interval.hi, -row.interval.lo};
+        row.difference = 0.0 - row.difference;  // 0.0 − x: never a printed "-0.000"
+        row.interval = {0.0 - row.interval.hi, 0.0 - row.interval.lo};
         comparison.rows.push_back(row);
       }
     }

@@ -241,6 +241,12 @@ Entry summarize_entry(const std::vector<const ResultRecord*>& records, const Rep
   entry.ood_value = aggregate_of(entry.ood, options.aggregate);
   entry.id_interval = interval_of(entry, entry.id, entry.id_value, false, options.aggregate);
   entry.ood_interval = interval_of(entry, entry.ood, entry.ood_value, true, options.aggregate);
+  auto half_width = [&](const stats::SeedSummary& s, double value, const stats::Interval& interval) {
+    if (options.aggregate == Aggregate::mean && s.n >= 2) return s.interval.half_width();
+    return std::max(value - interval.lo, interval.hi - value);
+  };
+  entry.id_half_width = half_width(entry.id, entry.id_value, entry.id_interval);
+  entry.ood_half_width = half_width(entry.ood, entry.ood_value, entry.ood_interval);
   entry.collapsed = every_seed_collapsed;
   const double learned_value = aggregate_of(stats::summarize_seeds(learned), options.aggregate);
   entry.not_learned = std::isfinite(learned_value) && learned_value < options.learned_threshold;

@@ -111,7 +111,12 @@ struct Entry {
   stats::SeedSummary id, ood;              // over those seeds
   double id_value = std::numeric_limits<double>::quiet_NaN();   // the chosen aggregate (NaN: none)
   double ood_value = std::numeric_limits<double>::quiet_NaN();
-  stats::Interval id_interval, ood_interval;  // shown with the value (see interval_of)
+  stats::Interval id_interval, ood_interval;  // 95%, clipped to [0, 1]
+  // The ± printed: the t half-width over seeds (not clipped: with 2 seeds it
+  // can exceed 1, which is the honest answer), else the larger side of the
+  // over-sequences interval. NaN when there is none.
+  double id_half_width = std::numeric_limits<double>::quiet_NaN();
+  double ood_half_width = std::numeric_limits<double>::quiet_NaN();
   bool collapsed = false, not_learned = false;
   bool best_ood = false, tie_ood = false;  // best: significant vs runner-up; tie: top shared
   bool missing() const { return ok + diverged + failed + not_applicable == 0; }

@@ -78,9 +78,9 @@ std::string entry_text(const Entry& entry, bool ood) {
     if (entry.ok > 0 || (entry.not_applicable > 0 && entry.diverged + entry.failed == 0)) return "n/a";
     return entry.diverged > 0 ? "diverged" : "failed";
   }
-  const stats::Interval interval = ood ? entry.ood_interval : entry.id_interval;
-  if (!std::isfinite(interval.lo)) return fmt::format("{:.3f}", value);
-  return fmt::format("{:.3f} ± {:.3f}", value, std::max(value - interval.lo, interval.hi - value));
+  const double half = ood ? entry.ood_half_width : entry.id_half_width;
+  if (!std::isfinite(half)) return fmt::format("{:.3f}", value);
+  return fmt::format("{:.3f} ± {:.3f}", value, half);
 }
 
 std::string degenerate_text(const Entry& entry) {

@@ -112,6 +112,8 @@ TEST_F(ReportTest, AggregatesSeedsAsMeanSampleStdAndTInterval) {
   EXPECT_NEAR(entry.ood.interval.hi - 0.7, half, 1e-3);
   EXPECT_DOUBLE_EQ(entry.ood_interval.hi, 1.0);  // shown clipped to [0, 1]: an accuracy
   EXPECT_DOUBLE_EQ(entry.ood_interval.lo, 0.0);
+  EXPECT_NEAR(entry.ood_half_width, half, 1e-3);  // printed unclipped: 2 seeds say little
+  EXPECT_EQ(entry_text(entry, true), fmt::format("0.700 ± {:.3f}", entry.ood_half_width));
 }
 
 TEST_F(ReportTest, MedianAndMaxAggregatesAreSelectable) {
@@ -128,9 +130,12 @@ TEST_F(ReportTest, MedianAndMaxAggregatesAreSelectable) {
 TEST_F(ReportTest, SchemaOneIntervalIsWilsonWithOneTrialPerSequence) {
   write_v1_set();
   const Entry& entry = report().entry("beta", "e2");  // one seed: interval over sequences
-  // OOD = mean of two lengths (0.5, 0.3), 64 sequences each: combined standard error.
-  const double se = std::sqrt(0.5 * 0.5 / 64 + 0.3 * 0.7 / 64) / 2;
-  EXPECT_NEAR(entry.ood_interval.hi - 0.4, 1.959964 * se, 1e-6);
+  // OOD = mean of two lengths (0.5, 0.3), 64 sequences each; each length's
+  // standard error is its Wilson half-width / z, combined for the mean.
+  const double z = 1.959963984540054;
+  const double se50 = stats::wilson_interval(0.5 * 64, 64).half_width() / z;
+  const double se30 = stats::wilson_interval(0.3 * 64, 64).half_width() / z;
+  EXPECT_NEAR(entry.ood_interval.hi - 0.4, z * std::sqrt(se50 * se50 + se30 * se30) / 2, 1e-9);
 }
 
 TEST_F(ReportTest, SchemaTwoIntervalIsClusteredOverSequences) {
@@ -148,7 +153,7 @@ TEST_F(ReportTest, SchemaTwoIntervalIsClusteredOverSequences) {
 TEST_F(ReportTest, TableShowsValueWithIntervalAndStatusWords) {
   write_v1_set();
   const std::string md = render("md");
-  EXPECT_TRUE(contains(md, "| e1 | 0.700 ± 0.")) << md;
+  EXPECT_TRUE(contains(md, "| e1 | 0.700 ± 1.271 |")) << md;  // t interval of 2 seeds
   EXPECT_TRUE(contains(md, "| e3 | missing |")) << md;
   EXPECT_TRUE(contains(md, "| diverged |")) << md;
   EXPECT_TRUE(contains(md, "| failed |")) << md;
