@@ -191,8 +191,7 @@ std::string bar_chart(const BarChart& chart) {
     out += fmt::format("<span><svg class='swatch' viewBox='0 0 12 10' width='12' height='10'><rect width='12' "
                        "height='10' fill='{}'/></svg>{}</span>",
                        kLineColors[g % 8], escape(chart.groups[g]));
-  out += "<span><svg class='swatch' viewBox='0 0 12 10' width='12' height='10'><rect width='12' height='10' "
-         "fill='url(#hatch)'/></svg>collapsed / not learned</span>";
+  out += "<span><span class='hatch-swatch'></span>hatched: collapsed / not learned</span>";
   return out + "</div></figure>\n";
 }
 
@@ -202,7 +201,7 @@ std::string heatmap(const Heatmap& map) {
   const double cell_w = 44, cell_h = 18, left = 12 + 5.6 * longest, top = 78, bar_h = 10;
   const double width = left + cell_w * map.columns.size() + 8;
   const double grid_bottom = top + cell_h * map.rows.size();
-  const double height = grid_bottom + 44;
+  const double height = grid_bottom + 58;
   std::string out = fmt::format("<figure class='chart heatmap' id='{}'><figcaption>{}</figcaption><svg viewBox='0 0 "
                                 "{:.0f} {:.0f}' style='max-width:{:.0f}px' role='img' aria-label='{}'>",
                                 map.id, escape(map.title), width, height, 1.15 * width, escape(map.title));
@@ -237,9 +236,10 @@ std::string heatmap(const Heatmap& map) {
                        bar_y + bar_h + 11, tick_label(t));
   out += fmt::format("<text x='{:.1f}' y='{:.1f}' class='tick'>{}</text>", left + bar_w + 8, bar_y + bar_h - 1,
                      escape(map.value_label));
-  out += fmt::format("<rect x='{:.1f}' y='{:.1f}' width='16' height='{}' fill='url(#hatch)'/><text x='{:.1f}' "
-                     "y='{:.1f}' class='tick'>collapsed / not learned</text>",
-                     8.0, bar_y, bar_h, 28.0, bar_y + bar_h - 1);
+  out += fmt::format("<rect x='{:.1f}' y='{:.1f}' width='16' height='{}' fill='#9e9e9e'/><rect x='{:.1f}' y='{:.1f}' "
+                     "width='16' height='{}' fill='url(#hatch)'/><text x='{:.1f}' y='{:.1f}' class='tick'>hatched: "
+                     "collapsed / not learned (left out of rankings)</text>",
+                     left, bar_y + bar_h + 16, bar_h, left, bar_y + bar_h + 16, bar_h, left + 22, bar_y + 2 * bar_h + 15);
   return out + "</svg></figure>\n";
 }
 

@@ -43,6 +43,7 @@ figcaption{font-size:12.5px;font-weight:600;margin-bottom:2px}
 .grid3{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:10px}
 .legend{font-size:11.5px;display:flex;flex-wrap:wrap;gap:2px 10px;margin-top:2px}
 .legend span{display:inline-flex;align-items:center;gap:3px}
+.hatch-swatch{display:inline-block;width:14px;height:10px;background:repeating-linear-gradient(45deg,#9e9e9e,#9e9e9e 2px,#e0e0e0 2px,#e0e0e0 4px)}
 svg .grid{stroke:#e6e6e6;stroke-width:.8}svg .axis{stroke:#555;stroke-width:1}
 svg .tick{font-size:9.5px;fill:#333}figure.heatmap svg .tick,figure.cd svg .tick{font-size:10.5px}svg .label{font-size:10px;fill:#333}svg .cell{font-size:8.5px}
 svg .chance{stroke:#777;stroke-dasharray:4 3;stroke-width:1}svg .whisker{stroke:#222;stroke-width:1}
