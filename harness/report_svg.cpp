@@ -199,7 +199,7 @@ std::string heatmap(const Heatmap& map) {
   size_t longest = 0;
   for (const auto& row : map.rows) longest = std::max(longest, row.size());
   const double cell_w = 44, cell_h = 18, left = 12 + 5.6 * longest, top = 78, bar_h = 10;
-  const double width = left + cell_w * map.columns.size() + 8;
+  const double width = std::max(left + cell_w * map.columns.size() + 8, left + 330);
   const double grid_bottom = top + cell_h * map.rows.size();
   const double height = grid_bottom + 58;
   std::string out = fmt::format("<figure class='chart heatmap' id='{}'><figcaption>{}</figcaption><svg viewBox='0 0 "
@@ -238,7 +238,7 @@ std::string heatmap(const Heatmap& map) {
                      escape(map.value_label));
   out += fmt::format("<rect x='{:.1f}' y='{:.1f}' width='16' height='{}' fill='#9e9e9e'/><rect x='{:.1f}' y='{:.1f}' "
                      "width='16' height='{}' fill='url(#hatch)'/><text x='{:.1f}' y='{:.1f}' class='tick'>hatched: "
-                     "collapsed / not learned (left out of rankings)</text>",
+                     "collapsed / not learned</text>",
                      left, bar_y + bar_h + 16, bar_h, left, bar_y + bar_h + 16, bar_h, left + 22, bar_y + 2 * bar_h + 15);
   return out + "</svg></figure>\n";
 }

@@ -136,6 +136,7 @@ std::string summary_section(const Report& report) {
   html += "</ul>\n";
   if (r.encodings.size() >= 2 && r.tasks.size() >= 2)
     html += svg::cd_diagram(r.encodings, r.mean_ranks, f.critical_difference, static_cast<int>(r.encodings.size()));
+  if (r.encodings.empty()) return html;
   html += "<div class='scroll'><table><tr><th>rank</th><th class='name'>encoding</th><th>kind</th><th>mean rank</th>"
           "<th>within CD of best</th><th>tasks learned</th><th>best on</th></tr>\n";
   for (size_t i = 0; i < r.encodings.size(); ++i) {
