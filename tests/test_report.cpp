@@ -301,6 +301,7 @@ TEST_F(ReportTest, CsvLongHasOneRowPerSeedSplitAndLength) {
   // 4 ok seeds × (1 id length + 2 ood lengths).
   EXPECT_EQ(pebench::testing::count_lines(csv), 1 + 4 * 3);
   EXPECT_TRUE(contains(csv, "regular,alpha,e1,1,ok,ood,ood,100,0.7,")) << csv;
+  EXPECT_TRUE(contains(csv, ",NA,NA,10,NA,1234,5000,1,")) << csv;  // steps, parameters, tokens/s, schema
 }
 
 TEST_F(ReportTest, JsonFollowsTheDocumentedSchema) {

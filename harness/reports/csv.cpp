@@ -4,7 +4,8 @@
 //   and seed statistics of ID and OOD accuracy, the flags and the verdict.
 // - "csv-long" (tidy): one row per task × encoding × seed × split × length
 //   with accuracy, sequence accuracy, n, the 95% interval over sequences and
-//   the configuration fields that matter (d_model, n_layers, steps, lr).
+//   the configuration fields that matter (d_model, n_layers, steps, lr), the
+//   cell's parameter count and training tokens/s.
 #include <fmt/core.h>
 
 #include "harness/report_render.hpp"
@@ -51,14 +52,16 @@ std::string config_number(const json& config, const char* section, const char* k
 std::string render_long(const Report& report) {
   std::string text =
       "family,task,encoding,seed,status,split,kind,length,accuracy,sequence_accuracy,n,lo,hi,per_sequence,"
-      "chance,collapsed,not_learned,d_model,n_layers,steps,lr,schema,file\n";
+      "chance,collapsed,not_learned,d_model,n_layers,steps,lr,num_parameters,tokens_per_s,schema,file\n";
   for (const auto& family : report.families)
     for (const auto& task : family.tasks)
       for (const auto& encoding : report.encodings)
         for (const auto* r : report.entry(task, encoding).seeds) {
           const std::string config = fmt::format(
-              "{},{},{},{}", config_number(r->config, "model", "d_model"), config_number(r->config, "model", "n_layers"),
-              config_number(r->config, "train", "steps"), config_number(r->config, "train", "lr"));
+              "{},{},{},{},{},{}", config_number(r->config, "model", "d_model"),
+              config_number(r->config, "model", "n_layers"), config_number(r->config, "train", "steps"),
+              config_number(r->config, "train", "lr"), r->num_parameters > 0 ? std::to_string(r->num_parameters) : "NA",
+              num(r->tokens_per_s));
           const bool collapsed = is_collapsed(*r, report.options.collapse_share);
           const bool not_learned = r->learned_accuracy() < report.options.learned_threshold;
           for (const auto& split : r->splits)
