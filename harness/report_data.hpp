@@ -10,7 +10,7 @@
 //   sequences. Schema 2 (per-sequence counts): Wilson with the clustered
 //   effective sample size (stats::clustered_accuracy). Schema 1 (no counts):
 //   Wilson with n = the number of sequences, i.e. every sequence counted as
-//   one trial, which bounds the clustered interval from above when sequences
+//   one trial, which is (up to a factor √(n/(n−1))) at least as wide as the clustered one when sequences
 //   have equal numbers of scored positions. Split and ID/OOD intervals
 //   combine the per-length standard errors (lengths use disjoint sequences).
 // - A task × encoding entry aggregates its ok seeds: mean, sample std, t

@@ -111,7 +111,7 @@ std::string interval_explanation(const Report& report) {
     text += " (schema-2 files: Wilson interval with the effective sample size of sequences clustered by position)";
   if (report.schema_min < 2)
     text += "; schema-1 files have no per-sequence counts, so their interval is Wilson's with one trial per "
-            "sequence, which bounds the clustered interval from above, and their paired tests can only pair "
+            "sequence, which is (up to a factor √(n/(n−1))) at least as wide as the clustered one, and their paired tests can only pair "
             "lengths (little power)";
   return text + ". Split and ID/OOD intervals combine the per-length standard errors.";
 }
