@@ -30,9 +30,9 @@ struct LengthScore {
   // Per sequence, in evaluation order (schema 2): scored positions predicted
   // right, and scored positions. The paired tests and clustered intervals of
   // the report need them; every cell of a task sees the same sequences.
-  std::vector<int64_t> sequence_correct, sequence_scored;
+  std::vector<int64_t> sequence_correct{}, sequence_scored{};
   // Counts per output class at scored positions: predicted and target.
-  std::vector<int64_t> predicted_classes, target_classes;
+  std::vector<int64_t> predicted_classes{}, target_classes{};
 };
 
 struct SplitScore {
@@ -42,7 +42,7 @@ struct SplitScore {
   double accuracy = 0.0;           // unweighted mean over points (DESIGN §2)
   double sequence_accuracy = 0.0;  // same for sequence accuracy
   // Sums of the points' class histograms (filled by aggregate_scores).
-  std::vector<int64_t> predicted_classes, target_classes;
+  std::vector<int64_t> predicted_classes{}, target_classes{};
 };
 
 struct EvalScores {
