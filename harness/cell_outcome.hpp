@@ -29,6 +29,12 @@ struct LengthScore {
   double accuracy = 0.0;           // scored positions predicted right / scored positions
   double sequence_accuracy = 0.0;  // sequences with every scored position right / sequences
   int64_t n = 0;                   // sequences evaluated
+  // Per sequence, in evaluation order (schema 2): scored positions predicted
+  // right, and scored positions. The paired tests and clustered intervals of
+  // the report need them; every cell of a task sees the same sequences.
+  std::vector<int64_t> sequence_correct{}, sequence_scored{};
+  // Counts per output class at scored positions: predicted and target.
+  std::vector<int64_t> predicted_classes{}, target_classes{};
 };
 
 struct SplitScore {
@@ -37,6 +43,8 @@ struct SplitScore {
   std::vector<LengthScore> points;
   double accuracy = 0.0;           // unweighted mean over points (DESIGN §2)
   double sequence_accuracy = 0.0;  // same for sequence accuracy
+  // Sums of the points' class histograms (filled by aggregate_scores).
+  std::vector<int64_t> predicted_classes{}, target_classes{};
 };
 
 struct EvalScores {

@@ -10,6 +10,7 @@ void add_list_command(CLI::App& app);    // harness/cli_list.cpp
 void add_sample_command(CLI::App& app);  // harness/cli_sample.cpp
 void add_run_command(CLI::App& app);     // harness/cli_run.cpp
 void add_report_command(CLI::App& app);  // harness/cli_report.cpp
+void add_compare_command(CLI::App& app); // harness/cli_compare.cpp
 void add_bench_command(CLI::App& app);   // harness/cli_bench.cpp
 void add_eval_command(CLI::App& app);    // harness/cli_eval.cpp
 

@@ -246,7 +246,7 @@ void eval_command(const EvalFlags& flags) {
                    {"seed", cell.seed},
                    {"eval_config", {{"seed", cell.settings.eval.seed}, {"sequences", cell.settings.eval.sequences},
                                     {"sub_batch", cell.settings.eval.sub_batch}, {"splits", splits}}},
-                   {"eval", scores_json(scores)},
+                   {"eval", scores_json(scores, true)},
                    {"context", run_context(omp_get_max_threads())}};
   document["eval"]["wall_time_s"] = seconds;
   write_file_atomically(flags.out, document.dump(1) + "\n");

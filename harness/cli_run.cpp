@@ -72,7 +72,7 @@ void write_run_report(const std::filesystem::path& dir) {
   std::vector<std::string> warnings;
   std::string text;
   try {
-    text = with_grid_coverage(dir, ReportFormat::markdown, make_report(dir, ReportFormat::markdown, warnings),
+    text = with_grid_coverage(dir, "md", make_report(dir, "md", ReportOptions{}, warnings),
                               warnings);
   } catch (const UsageError&) {
     std::fprintf(stderr, "report: not written, no finished result in %s yet\n", dir.c_str());

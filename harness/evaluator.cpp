@@ -19,6 +19,33 @@ static double ratio(int64_t part, int64_t whole) {
   return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : std::nan("");
 }
 
+// Per-sequence correct/scored counts and class histograms at scored
+// positions, from the predictions of the last evaluate() on `batch`.
+static void record_sequences(const Batch& batch, const std::vector<int>& predictions, LengthScore& score) {
+  auto count = [](std::vector<int64_t>& histogram, int cls) {
+    if (cls >= static_cast<int>(histogram.size())) histogram.resize(cls + 1, 0);
+    ++histogram[cls];
+  };
+  for (int b = 0; b < batch.batch_size; ++b) {
+    int64_t correct = 0, scored = 0;
+    for (int t = 0; t < batch.seq_len; ++t) {
+      const size_t i = static_cast<size_t>(b) * batch.seq_len + t;
+      if (!batch.scored[i] || batch.targets[i] < 0) continue;
+      ++scored;
+      correct += predictions[i] == batch.targets[i];
+      count(score.predicted_classes, predictions[i]);
+      count(score.target_classes, batch.targets[i]);
+    }
+    score.sequence_correct.push_back(correct);
+    score.sequence_scored.push_back(scored);
+  }
+}
+
+static void add_histogram(std::vector<int64_t>& total, const std::vector<int64_t>& part) {
+  if (total.size() < part.size()) total.resize(part.size(), 0);
+  for (size_t i = 0; i < part.size(); ++i) total[i] += part[i];
+}
+
 static LengthScore evaluate_length(Transformer<float>& model, const Task& task, const Cell& cell,
                                    const std::string& split, int length) {
   const EvalConfig& eval = cell.settings.eval;
@@ -28,18 +55,23 @@ static LengthScore evaluate_length(Transformer<float>& model, const Task& task, 
   std::vector<uint64_t> sequence_seeds(static_cast<size_t>(eval.sequences));  // one position draw per sequence
   for (auto& seed : sequence_seeds) seed = positions.next_u64();
   ForwardResult total;
+  LengthScore score;
   for (int64_t done = 0; done < eval.sequences; done += eval.sub_batch) {
     const int count = static_cast<int>(std::min<int64_t>(eval.sub_batch, eval.sequences - done));
     const Batch batch = make_batch(task, split, length, count, data);
     const ForwardResult part = model.evaluate(
         batch, std::vector<uint64_t>(sequence_seeds.begin() + done, sequence_seeds.begin() + done + count));
+    record_sequences(batch, model.predictions(), score);
     total.scored += part.scored;
     total.correct += part.correct;
     total.sequences += part.sequences;
     total.sequences_correct += part.sequences_correct;
   }
-  return LengthScore{length, ratio(total.correct, total.scored), ratio(total.sequences_correct, total.sequences),
-                     eval.sequences};
+  score.length = length;
+  score.accuracy = ratio(total.correct, total.scored);
+  score.sequence_accuracy = ratio(total.sequences_correct, total.sequences);
+  score.n = eval.sequences;
+  return score;
 }
 
 int upper_half_start(const std::vector<int>& train_lengths) {
@@ -63,6 +95,12 @@ void aggregate_scores(EvalScores& scores) {
     for (const auto& point : split.points) {
       accuracies.push_back(point.accuracy);
       sequence_accuracies.push_back(point.sequence_accuracy);
+    }
+    split.predicted_classes.clear();
+    split.target_classes.clear();
+    for (const auto& point : split.points) {
+      add_histogram(split.predicted_classes, point.predicted_classes);
+      add_histogram(split.target_classes, point.target_classes);
     }
     split.accuracy = mean_of(accuracies);
     split.sequence_accuracy = mean_of(sequence_accuracies);

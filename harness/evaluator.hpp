@@ -23,6 +23,11 @@
 // sample positions draw them per sequence: sequence n of a length gets the
 // n-th seed of the parallel stream Rng(eval.seed, "eval-positions/<task>/
 // <split>/<length>"), so scores do not depend on sub_batch or on threads.
+//
+// Per length it also keeps, per sequence, the scored positions and those
+// predicted right, and the class histograms of predictions and targets at
+// scored positions (schema 2): the report's clustered intervals, paired
+// tests, collapse detection and chance levels are computed from them.
 #pragma once
 #include "harness/cell_outcome.hpp"
 #include "harness/grid.hpp"

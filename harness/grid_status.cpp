@@ -134,13 +134,13 @@ std::optional<std::string> grid_coverage_line(const fs::path& dir) {
   return line + fmt::format(". `pebench status {}` lists them.", dir.string());
 }
 
-std::string with_grid_coverage(const fs::path& dir, ReportFormat format, const std::string& report,
+std::string with_grid_coverage(const fs::path& dir, const std::string& format, const std::string& report,
                                std::vector<std::string>& notes) {
   const auto line = grid_coverage_line(dir);
   if (!line) return report;
-  if (format == ReportFormat::markdown) return "> " + *line + "\n\n" + report;
+  if (format == "md") return "> " + *line + "\n\n" + report;
   const auto body = report.find("<body>");
-  if (format == ReportFormat::html && body != std::string::npos) {
+  if (format == "html" && body != std::string::npos) {
     const size_t after = body + std::string("<body>").size();
     return report.substr(0, after) + "\n<p class=\"grid-coverage\">" + *line + "</p>" + report.substr(after);
   }

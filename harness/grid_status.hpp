@@ -73,7 +73,7 @@ std::optional<std::string> grid_coverage_line(const std::filesystem::path& dir);
 // `report` (a report of DIR in `format`) with that line at the top: a quoted
 // paragraph in Markdown, a paragraph after <body> in HTML. CSV stays pure
 // data: the line goes to `notes` instead (the caller prints it on stderr).
-std::string with_grid_coverage(const std::filesystem::path& dir, ReportFormat format, const std::string& report,
+std::string with_grid_coverage(const std::filesystem::path& dir, const std::string& format, const std::string& report,
                                std::vector<std::string>& notes);
 
 }  // namespace pebench

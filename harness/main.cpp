@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   pebench::add_sample_command(app);
   pebench::add_run_command(app);
   pebench::add_report_command(app);
+  pebench::add_compare_command(app);
   pebench::add_bench_command(app);
   pebench::add_eval_command(app);
   pebench::add_status_command(app);

@@ -55,15 +55,34 @@ json run_context(int threads) {
 // NaN (no such split) is written as null.
 static json number_or_null(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
 
-json scores_json(const EvalScores& scores) {
+// Schema 2: "sequences": {"correct": [...], "scored": [...] or one number
+// when every sequence has the same count}, in evaluation order.
+static json sequences_json(const LengthScore& point) {
+  const auto& scored = point.sequence_scored;
+  const bool uniform = !scored.empty() && std::all_of(scored.begin(), scored.end(),
+                                                      [&](int64_t s) { return s == scored.front(); });
+  return {{"correct", point.sequence_correct}, {"scored", uniform ? json(scored.front()) : json(scored)}};
+}
+
+// `detailed`: per-sequence counts and class histograms (the final evaluation
+// only; evaluations during training keep the schema-1 fields).
+json scores_json(const EvalScores& scores, bool detailed) {
   json splits = json::array();
   for (const auto& split : scores.splits) {
     json points = json::array();
-    for (const auto& p : split.points)
-      points.push_back({{"length", p.length}, {"accuracy", p.accuracy},
-                        {"sequence_accuracy", p.sequence_accuracy}, {"n", p.n}});
-    splits.push_back({{"name", split.name}, {"kind", to_string(split.kind)}, {"points", points},
-                      {"accuracy", split.accuracy}, {"sequence_accuracy", split.sequence_accuracy}});
+    for (const auto& p : split.points) {
+      json point = {{"length", p.length}, {"accuracy", p.accuracy}, {"sequence_accuracy", p.sequence_accuracy},
+                    {"n", p.n}};
+      if (detailed && !p.sequence_correct.empty()) point["sequences"] = sequences_json(p);
+      points.push_back(point);
+    }
+    json entry = {{"name", split.name}, {"kind", to_string(split.kind)}, {"points", points},
+                  {"accuracy", split.accuracy}, {"sequence_accuracy", split.sequence_accuracy}};
+    if (detailed) {
+      entry["predicted_classes"] = split.predicted_classes;
+      entry["target_classes"] = split.target_classes;
+    }
+    splits.push_back(entry);
   }
   return {{"splits", splits},
           {"id_accuracy", number_or_null(scores.id_accuracy)},
@@ -81,7 +100,7 @@ static json train_json(const CellOutcome& outcome) {
     curve.push_back({{"step", p.step}, {"loss", number_or_null(p.loss)}, {"accuracy", number_or_null(p.accuracy)}});
   json evals = json::array();
   for (const auto& e : outcome.training_evals) {
-    json entry = scores_json(e.scores);
+    json entry = scores_json(e.scores, false);
     entry["step"] = e.step;
     evals.push_back(entry);
   }
@@ -104,7 +123,7 @@ json result_json(const Cell& cell, const CellOutcome& outcome, const json& conte
   else if (outcome.status != CellStatus::ok)
     result["error"] = {{"message", outcome.message}, {"step", outcome.failed_step}};
   result["train"] = train_json(outcome);
-  result["eval"] = scores_json(outcome.eval);
+  result["eval"] = scores_json(outcome.eval, true);
   result["eval"]["wall_time_s"] = outcome.eval_wall_s;
   if (!outcome.weights.empty())  // train.save_model: the weights file beside this one
     result["weights"] = "seed" + std::to_string(cell.seed) + ".weights";
@@ -114,6 +133,10 @@ json result_json(const Cell& cell, const CellOutcome& outcome, const json& conte
 
 fs::path result_path(const fs::path& dir, const Cell& cell) {
   return dir / cell.task_label / cell.encoding_label / ("seed" + std::to_string(cell.seed) + ".json");
+}
+
+bool is_supported_schema(const json& version) {
+  return version.is_number_integer() && version.get<int>() >= 1 && version.get<int>() <= kResultSchemaVersion;
 }
 
 json result_identity(const json& result) {
@@ -159,7 +182,7 @@ static std::string type_problem(const json& object, const char* key, bool (json:
 std::string result_document_problem(const json& result) {
   if (!result.is_object()) return "not a JSON object";
   if (!result.contains("schema_version")) return "no \"schema_version\"";
-  if (result.at("schema_version") != kResultSchemaVersion)
+  if (!is_supported_schema(result.at("schema_version")))
     return "unsupported schema_version " + result.at("schema_version").dump();
   const std::pair<const char*, bool (json::*)() const> required[] = {
       {"task", &json::is_object}, {"encoding", &json::is_object}, {"seed", &json::is_number_integer},

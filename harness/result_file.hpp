@@ -1,5 +1,9 @@
 // The result file of one cell: DIR/<task label>/<encoding label>/seed<k>.json
-// (DESIGN §1.4, schema_version 1). Besides the minimum schema it records the
+// (DESIGN §1.4). schema_version 2 adds, to the final evaluation, per length
+// point "sequences": {"correct": [c_1..c_n], "scored": [s_1..s_n] or s} (per
+// sequence, in evaluation order) and per split "predicted_classes" and
+// "target_classes" (class histograms at scored positions). Version-1 files
+// (without them) are still read, and a rerun keeps them as finished cells. Besides the minimum schema it records the
 // task label and options, the encoding label, "error" {message, step} for
 // diverged/failed cells, per-split sequence accuracy, evaluations during
 // training, the parameter count, and "weights" (the weights file's name, in
@@ -21,15 +25,18 @@ namespace pebench {
 
 using json = nlohmann::json;
 
-constexpr int kResultSchemaVersion = 1;
+constexpr int kResultSchemaVersion = 2;
+// Versions this build reads: 1 and 2.
+bool is_supported_schema(const json& version);
 
 // date (UTC, ISO 8601), host, threads, compiler, git, version, build_type, and
 // "plugins" (name, file, sha256, what each registered) when plugins are loaded.
 json run_context(int threads);
 
 json result_json(const Cell& cell, const CellOutcome& outcome, const json& context);
-// The "eval" object of a result file (without wall_time_s).
-json scores_json(const EvalScores& scores);
+// The "eval" object of a result file (without wall_time_s); `detailed` adds the
+// per-sequence counts and class histograms (schema 2).
+json scores_json(const EvalScores& scores, bool detailed);
 std::filesystem::path result_path(const std::filesystem::path& dir, const Cell& cell);
 
 // What a rerun finds at a cell's result path.

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make git libeigen3-dev libomp-dev nlohmann-json3-dev libfmt-dev
-          libgtest-dev libgmock-dev libcli11-dev)
+          libgtest-dev libgmock-dev libcli11-dev
+          chromium)  # chromium: the HTML report's browser test (tests/html_in_browser.sh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

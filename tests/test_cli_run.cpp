@@ -78,7 +78,10 @@ TEST_F(CliRun, WritesOneValidResultFilePerCellAndAReport) {
   EXPECT_EQ(result_files(dir_ / "out"), kCells);
   for (const auto& file : kCells) {
     const json cell = read_json(dir_ / "out" / file);
-    EXPECT_EQ(cell["schema_version"], 1);
+    EXPECT_EQ(cell["schema_version"], 2);
+    const json& point = cell["eval"]["splits"][0]["points"][0];
+    EXPECT_EQ(point["sequences"]["correct"].size(), 16u);  // one count per evaluated sequence
+    EXPECT_TRUE(cell["eval"]["splits"][0]["predicted_classes"].is_array());
     EXPECT_EQ(cell["status"], "ok") << cell["error"];
     EXPECT_TRUE(cell["eval"]["id_accuracy"].is_number());
     EXPECT_TRUE(cell["eval"]["ood_accuracy"].is_number());
@@ -321,6 +324,59 @@ TEST_F(CliRun, ReportCommandWritesEveryFormat) {
   const CliResult html = run_pebench("report " + (dir_ / "out").string() + " --out " + (dir_ / "r.html").string());
   ASSERT_EQ(html.status, 0) << html.err;
   EXPECT_NE(read_text(dir_ / "r.html").find("<svg"), std::string::npos);
+}
+
+TEST_F(CliRun, ReportWritesCsvLongAndJsonAndRejectsUnknownExtensions) {
+  ASSERT_EQ(run("out").status, 0);
+  const std::string out = (dir_ / "out").string();
+  const CliResult csv = run_pebench("report " + out + " --format csv-long");
+  ASSERT_EQ(csv.status, 0) << csv.err;
+  EXPECT_EQ(csv.out.rfind("family,task,encoding,seed,", 0), 0u);
+  const CliResult js = run_pebench("report " + out + " --format json --aggregate median");
+  ASSERT_EQ(js.status, 0) << js.err;
+  EXPECT_EQ(json::parse(js.out)["options"]["aggregate"], "median");
+  const CliResult pdf = run_pebench("report " + out + " --out " + (dir_ / "x.pdf").string());
+  EXPECT_EQ(pdf.status, 2);
+  EXPECT_EQ(count_lines(pdf.err), 1) << pdf.err;
+  EXPECT_FALSE(fs::exists(dir_ / "x.pdf"));
+  EXPECT_EQ(run_pebench("report " + out + " --format md --out " + (dir_ / "x.pdf").string()).status, 0);
+  EXPECT_EQ(run_pebench("report " + out + " --aggregate mode").status, 2);
+}
+
+TEST_F(CliRun, CompareTwoDirectoriesOfTheSameRunFindsNoDifference) {
+  ASSERT_EQ(run("a").status, 0);
+  ASSERT_EQ(run("b").status, 0);
+  fs::remove_all(dir_ / "b" / "parity_check");  // flip_flop only in both; parity_check only in a
+  const CliResult result =
+      run_pebench("compare " + (dir_ / "a").string() + " " + (dir_ / "b").string() + " --format json");
+  ASSERT_EQ(result.status, 0) << result.err;
+  const json doc = json::parse(result.out);
+  EXPECT_EQ(doc["compare_schema"], 1);
+  EXPECT_EQ(doc["mode"], "directories");
+  EXPECT_EQ(doc["only_in_a"].size(), 2u);
+  ASSERT_EQ(doc["comparisons"].size(), 4u);  // 2 seeds × ood, id
+  for (const auto& row : doc["comparisons"]) {
+    EXPECT_EQ(row["difference"], 0.0);
+    EXPECT_EQ(row["p"], 1.0);
+    EXPECT_EQ(row["paired_by"], "sequence");
+    EXPECT_EQ(row["verdict"], "no_difference");
+  }
+}
+
+TEST_F(CliRun, CompareBadInputExitsTwoWithOneLine) {
+  ASSERT_EQ(run("a").status, 0);
+  const std::string a = (dir_ / "a").string();
+  for (const std::string& args : {"compare " + a + " --baseline nopee", "compare " + (dir_ / "none").string(),
+                                 "compare " + a + " --format pdf", "compare " + a + " " + a + " --baseline nope"}) {
+    const CliResult result = run_pebench(args);
+    EXPECT_EQ(result.status, 2) << args;
+    EXPECT_EQ(count_lines(result.err), 1) << args << ": " << result.err;
+  }
+  json foreign = read_json(dir_ / "a" / kCells[0]);  // a cell of another task: no overlap
+  foreign["task"]["label"] = "other_task";
+  fs::create_directories(dir_ / "other");
+  std::ofstream(dir_ / "other" / "x.json") << foreign.dump();
+  EXPECT_EQ(run_pebench("compare " + a + " " + (dir_ / "other").string()).status, 2);
 }
 
 TEST_F(CliRun, ReportWarnsAboutForeignJsonAndGoesOn) {

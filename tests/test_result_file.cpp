@@ -36,7 +36,7 @@ CellOutcome sample_outcome() {
 
 TEST(ResultFile, HasEverySchemaFieldWithItsType) {
   const json result = result_json(probe_cell(), sample_outcome(), run_context(2));
-  EXPECT_EQ(result["schema_version"], 1);
+  EXPECT_EQ(result["schema_version"], 2);
   EXPECT_TRUE(result["task"]["name"].is_string());
   EXPECT_EQ(result["task"]["family"], "regular");
   EXPECT_TRUE(result["task"]["version"].is_number_integer());
@@ -63,6 +63,41 @@ TEST(ResultFile, HasEverySchemaFieldWithItsType) {
   for (const char* key : {"date", "host", "compiler", "git", "version", "build_type"})
     EXPECT_TRUE(result["context"][key].is_string()) << key;
   EXPECT_EQ(result["context"]["threads"], 2);
+}
+
+TEST(ResultFile, SchemaTwoRecordsPerSequenceCountsAndClassHistograms) {
+  CellOutcome outcome = sample_outcome();
+  LengthScore& point = outcome.eval.splits[1].points[0];
+  point.sequence_correct = {3, 0, 2};
+  point.sequence_scored = {3, 3, 3};
+  point.predicted_classes = {5, 4};
+  point.target_classes = {6, 3};
+  LengthScore& other = outcome.eval.splits[1].points[1];
+  other.sequence_correct = {1, 2};
+  other.sequence_scored = {2, 4};
+  other.predicted_classes = {1, 1, 4};
+  aggregate_scores(outcome.eval);
+  const json result = result_json(probe_cell(), outcome, run_context(2));
+  const json& ood = result["eval"]["splits"][1];
+  EXPECT_EQ(ood["points"][0]["sequences"]["correct"], json({3, 0, 2}));
+  EXPECT_EQ(ood["points"][0]["sequences"]["scored"], 3);  // one number when every sequence has the same count
+  EXPECT_EQ(ood["points"][1]["sequences"]["scored"], json({2, 4}));
+  EXPECT_EQ(ood["predicted_classes"], json({6, 5, 4}));  // summed over the split's lengths
+  EXPECT_EQ(ood["target_classes"], json({6, 3}));
+  EXPECT_FALSE(result["eval"]["splits"][0]["points"][0].contains("sequences"));  // not recorded there
+}
+
+TEST(ResultFile, SchemaOneFilesAreStillFinishedCells) {
+  const Cell cell = probe_cell();
+  const fs::path dir = pebench::testing::fresh_temp_dir("result_v1");
+  json result = result_json(cell, sample_outcome(), run_context(2));
+  result["schema_version"] = 1;
+  std::ofstream(dir / "seed0.json") << result.dump();
+  EXPECT_EQ(check_existing_result(dir / "seed0.json", cell), ExistingResult::done);
+  result["schema_version"] = 3;
+  std::ofstream(dir / "seed0.json") << result.dump();
+  EXPECT_EQ(check_existing_result(dir / "seed0.json", cell), ExistingResult::unreadable);
+  fs::remove_all(dir);
 }
 
 TEST(ResultFile, OodAccuracyIsTheMeanOverOodSplitsOfTheirMeanOverLengths) {
