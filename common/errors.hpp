@@ -1,4 +1,4 @@
-// Error kinds that map to the CLI's exit statuses (DESIGN §1.2):
+// Error kinds that map to the CLI's exit statuses (docs/architecture.md#exit-statuses):
 //   UsageError   -> exit 2: a bad flag, name, value or config; one line on stderr.
 //   RuntimeError -> exit 1: something failed while running valid input.
 // Throw these from anywhere; only the CLI entry point turns them into exit codes.

@@ -41,7 +41,7 @@ struct SplitScore {
   std::string name;
   SplitKind kind = SplitKind::id;
   std::vector<LengthScore> points;
-  double accuracy = 0.0;           // unweighted mean over points (DESIGN §2)
+  double accuracy = 0.0;           // unweighted mean over points (docs/architecture.md#scores)
   double sequence_accuracy = 0.0;  // same for sequence accuracy
   // Sums of the points' class histograms (filled by aggregate_scores).
   std::vector<int64_t> predicted_classes{}, target_classes{};

@@ -1,4 +1,4 @@
-// The `pebench` subcommands (DESIGN §1.2). Each add_*_command registers one
+// The `pebench` subcommands (docs/architecture.md#command-line). Each add_*_command registers one
 // CLI11 subcommand whose callback does the work; callbacks report bad input by
 // throwing UsageError (exit 2) and runtime failures by RuntimeError (exit 1).
 #pragma once

@@ -6,7 +6,7 @@
 // Shapes (random data of the right vocabulary; the numbers do not depend on it):
 //   che       5 layers, d_model 64, 8 heads, d_ff 256, post-norm, ReLU, dropout 0.1,
 //             batch 128 × (40 input + 40 placeholder tokens), bidirectional
-//             (the CHE reference model, specs/tasks-chomsky.md §5);
+//             (the CHE reference model, docs/tasks.md#the-reference-model);
 //   flipflop  4 layers, d_model 256, 4 heads, d_ff 1024, pre-norm, GELU, no dropout,
 //             batch 16 × 512 tokens, causal (Liu et al.'s flip-flop setting);
 //   quick     2 layers, d_model 32, 4 heads, d_ff 64, pre-norm, ReLU, no dropout,

@@ -1,6 +1,6 @@
 // `pebench sample TASK [--split NAME] [--length N] [--count K] [--seed S] [--ids] [--options JSON]`
 //
-// Prints K examples of a task as JSON Lines (DESIGN §1.3), one object per line
+// Prints K examples of a task as JSON Lines (docs/tasks.md#sample-output), one object per line
 // with the keys in this order:
 //   {"task", "split", "length", "tokens", "targets", "scored"}
 // tokens and targets by token name (`--ids`: by integer id), `null` where a

@@ -1,4 +1,4 @@
-// Evaluation of a trained model on a cell's eval splits (DESIGN §1.4, §2):
+// Evaluation of a trained model on a cell's eval splits (docs/architecture.md#scores):
 // per split, per length, per-token accuracy over scored positions (pooled over
 // the length's sequences, as the CHE reference pools over a sub-batch) and
 // whole-sequence accuracy; split accuracy = unweighted mean over its lengths;
@@ -7,7 +7,7 @@
 // Why splits, not lengths, are averaged for ood_accuracy: memory tasks have
 // several OOD splits (sparse, dense, longer), each one kind of shift; a split
 // evaluated at many lengths must not outweigh one evaluated at a single
-// length. With one OOD split (every CHE task) this is exactly the DESIGN's
+// length. With one OOD split (every CHE task) this is exactly the benchmark's
 // mean over the OOD lengths. Per-split numbers stay in the result file.
 //
 // id_upper_accuracy: the same mean over the id points in the upper half of the

@@ -1,4 +1,4 @@
-// Progress of a run on stderr (DESIGN §1.2): cell i of n, task, encoding,
+// Progress of a run on stderr (docs/architecture.md#command-line): cell i of n, task, encoding,
 // seed, step, loss and ETA.
 //   - terminal: one live line rewritten with '\r' (at most ~5 times a second);
 //   - otherwise (logs, CI, Slurm): a plain line per cell at most every

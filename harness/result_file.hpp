@@ -1,5 +1,5 @@
 // The result file of one cell: DIR/<task label>/<encoding label>/seed<k>.json
-// (DESIGN §1.4). schema_version 2 adds, to the final evaluation, per length
+// (docs/architecture.md#result-file-schema). schema_version 2 adds, to the final evaluation, per length
 // point "sequences": {"correct": [c_1..c_n], "scored": [s_1..s_n] or s} (per
 // sequence, in evaluation order) and per split "predicted_classes" and
 // "target_classes" (class histograms at scored positions). Version-1 files

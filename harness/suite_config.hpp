@@ -1,4 +1,4 @@
-// Suite: a parsed and validated suite file (DESIGN §1.5), the grid it asks
+// Suite: a parsed and validated suite file (docs/architecture.md#suites), the grid it asks
 // for before expansion into cells (grid.hpp).
 //
 //   {

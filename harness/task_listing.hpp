@@ -1,5 +1,5 @@
 // What pebench says about a task: its JSON description (`pebench list tasks
-// --json`, DESIGN §1.3) and the split and length that `pebench sample` and the
+// --json`, docs/tasks.md#sample-output) and the split and length that `pebench sample` and the
 // data benchmark use when none is given.
 #pragma once
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// Training of one cell's model (DESIGN §3.3).
+// Training of one cell's model (docs/architecture.md#the-harness).
 //
 // Each step draws one length uniformly from the cell's train lengths and a
 // batch of that length (no padding, as in the CHE reference), takes a

@@ -2,7 +2,7 @@
 // Bias[a,i,j] (ALiBi, T5, KERPLE, FIRE, MEP, randomized ALiBi, BiPE-ALiBi):
 //   forward:  S[b,a,i,j] += Bias[a,i,j]            (or Bias[b,a,i,j] if per_example(ctx))
 //   backward: dS passes through unchanged; dBias[a,i,j] = Σ_b dS[b,a,i,j]
-//             (specs/encodings.md §0), handed to bias_backward() for the
+//             (docs/encodings.md#where-biases-go), handed to bias_backward() for the
 //             encoding's own parameters.
 // The batch sum runs in a fixed order with each thread owning rows (a,i), so
 // parameter gradients are bit-identical for any thread count.

@@ -2,7 +2,7 @@
 // "Two Stones Hit One Bird: Bilevel Positional Encoding for Better Length
 // Extrapolation"; zhenyuhe00/BiPE my_modeling_llama_bipe_rope.py /
 // my_modeling_llama_bipe_alibi.py: get_bilevel_ids, get_ape_embeddings;
-// specs/encodings.md §12).
+// docs/encodings.md#bipe).
 //
 // Segments come from EncodingContext::boundary (1 = the token ends its
 // segment, e.g. a sentence's full stop):

@@ -1,7 +1,7 @@
 // The DAPE V1 logit transform of one attention layer (Zheng et al. 2024,
 // "DAPE: Data-Adaptive Positional Encoding for Length Extrapolation";
 // chuanyang-Zheng/DAPE DAPE.py AliBi_DAPE / ParallelKerpleLog_DAPE / FIRE_DAPE;
-// specs/encodings.md §11). For every batch element b and kept entry (i, j):
+// docs/encodings.md#dape). For every batch element b and kept entry (i, j):
 //
 //   u   = [x[b,:,i,j] ; bias[:,i,j]]                       2h channels: logits, then biases
 //   hid = w1·u + b1                                        w1: [w,2h]

@@ -1,4 +1,4 @@
-// The positional-encoding plugin interface (DESIGN §3.2). The transformer
+// The positional-encoding plugin interface (docs/architecture.md#encoding-hook-points). The transformer
 // calls every hook at fixed points and never branches on the encoding:
 //
 //   x = embed(tokens)                 ; input_forward(x)            hook 1
@@ -83,7 +83,7 @@ class Encoding {
 
   // False for a causal-only encoding: the model refuses a bidirectional task
   // with a UsageError naming the encoding, and suites skip such pairs. Every
-  // shipped encoding serves both modes (DESIGN §2 gives the causal-only ones
+  // shipped encoding serves both modes (docs/encodings.md#bidirectional-attention gives the causal-only ones
   // a |i−j| version); the hook stays for encodings that cannot.
   virtual bool supports_bidirectional() const { return true; }
 

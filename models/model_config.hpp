@@ -1,4 +1,4 @@
-// ModelConfig: the size and shape of the transformer (DESIGN §3.2). Every field
+// ModelConfig: the size and shape of the transformer (docs/architecture.md#the-model). Every field
 // is settable from a suite's "model" object (harness/config.cpp validates).
 #pragma once
 #include <string>

@@ -6,7 +6,7 @@
 
 namespace pebench {
 
-// ALiBi head slopes for any head count (specs/encodings.md §5): for n = 2^k,
+// ALiBi head slopes for any head count (docs/encodings.md#alibi): for n = 2^k,
 // 2^(-8a/n), a = 1..n; otherwise slopes(c) ++ slopes(2c)[0::2][:n-c] with
 // c = 2^floor(log2 n). Used by alibi, rand_alibi, bipe_alibi, mep, dape_alibi.
 std::vector<double> alibi_slopes(int n_heads);
@@ -21,13 +21,13 @@ template <typename T>
 void alibi_bias(T* bias, const std::vector<double>& slopes, const int* distance, bool causal, int seq_len);
 
 // Sinusoid of one position, concatenated layout [sin(p·ω_0..ω_{D/2-1}) | cos(...)],
-// ω_i = 10000^(-2i/D) (specs/encodings.md §2, the CHE/RPE reference layout).
+// ω_i = 10000^(-2i/D) (docs/encodings.md#sinusoidal, the CHE/RPE reference layout).
 // out: [dim]; dim must be even.
 template <typename T>
 void sinusoid_row(T* out, double position, int dim);
 
 // RoPE on x: [B,h,T,d_h] in place, interleaved pairs (2k, 2k+1),
-// θ_k = base^(-2k/d_h) (specs/encodings.md §4, the CHE reference convention).
+// θ_k = base^(-2k/d_h) (docs/encodings.md#rope, the CHE reference convention).
 // positions: [T] shared by the batch, or [B,T] when per_example is true.
 // direction = +1 rotates by +pθ (forward); -1 by -pθ (the backward, Rᵀ).
 

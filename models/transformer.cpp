@@ -1,7 +1,7 @@
 // Transformer<T> (models/transformer.hpp), built from the layers in
 // models/layers.hpp. The data flow of one block, with N = B·T rows:
 //
-//   post-norm (CHE reference, specs/tasks-chomsky.md §5):
+//   post-norm (CHE reference, docs/tasks.md#the-reference-model):
 //     a  = Attn(x);            r1 = x + drop(a);   h1 = LN1(r1)
 //     f  = FFN(h1);            r2 = h1 + drop(f);  out = LN2(r2)
 //   pre-norm (GPT-2):

@@ -1,7 +1,7 @@
 // Transformer<T>: token embedding -> encoding hooks -> N blocks (multi-head
 // self-attention + feed-forward, LayerNorm, residuals; pre- or post-norm) ->
 // per-position linear head -> cross-entropy over targeted positions and
-// accuracy over scored positions (DESIGN §1.3 semantics).
+// accuracy over scored positions (docs/tasks.md#sample-output semantics).
 //
 // T is the scalar type: float for training, double for exact
 // finite-difference gradient checks. Forward and backward are written by hand

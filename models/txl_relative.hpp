@@ -3,7 +3,7 @@
 //
 // Source: Dai et al. 2019, "Transformer-XL" §3.3 (terms (b)-(d) of the
 // relative score), in the form the Chomsky-hierarchy benchmarks use as their
-// RELATIVE encoding (specs/tasks-chomsky.md §4):
+// RELATIVE encoding (docs/encodings.md#txl):
 // google-deepmind/randomized_positional_encodings
 // models/positional_encodings.py::compute_attention_with_relative_encodings.
 //

@@ -1,10 +1,10 @@
 // CheTask: the shared shape of the 15 Chomsky-hierarchy (CHE) tasks of
 // Delétang et al., "Neural Networks and the Chomsky Hierarchy" (ICLR 2023;
-// google-deepmind/neural_networks_chomsky_hierarchy, specs/tasks-chomsky.md).
+// google-deepmind/neural_networks_chomsky_hierarchy, docs/tasks.md#chomsky-hierarchy-tasks).
 //
 // Every CHE task is "read a string, write an answer", queried the way the
 // reference code does it (experiments/utils.py, make_model_with_empty_targets;
-// DESIGN §2):
+// docs/tasks.md#chomsky-hierarchy-tasks):
 //
 //   tokens : x_1 … x_N  _ … _        the N input symbols, then m placeholders `_`
 //   targets: null … null y_1 … y_m   the answer on the placeholder positions

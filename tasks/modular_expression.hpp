@@ -1,6 +1,6 @@
 // Evaluation of the arithmetic expressions of the CHE modular-arithmetic tasks
 // (modular_arithmetic, modular_arithmetic_brackets, solve_equation;
-// specs/tasks-chomsky.md §3.2, §3.7, §3.8).
+// docs/tasks.md#chomsky-hierarchy-tasks).
 //
 // Grammar (standard precedence: `*` binds tighter than `+`/`-`, all
 // left-associative; unary minus applies to the factor that follows it):

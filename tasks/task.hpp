@@ -1,4 +1,4 @@
-// The task interface (DESIGN §3.1). A task is a generator: it owns its
+// The task interface (docs/tasks.md#the-task-interface). A task is a generator: it owns its
 // vocabularies, attention mode, named splits and task options, and samples one
 // Example at a time. Nothing is read from disk: every example is drawn from an
 // Rng, so (seed, split, length) fully determines the data.

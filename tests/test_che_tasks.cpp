@@ -1,5 +1,5 @@
-// What the 15 Chomsky-hierarchy tasks share (tasks/che_task.hpp, DESIGN §1.3,
-// §2): names and families, exact vocabularies, output lengths m(N), the
+// What the 15 Chomsky-hierarchy tasks share (tasks/che_task.hpp, docs/tasks.md#chomsky-hierarchy-tasks):
+// names and families, exact vocabularies, output lengths m(N), the
 // placeholder query layout, scored masks, splits, length limits and
 // determinism. Per-task semantics are in test_tasks_{regular,dcf,cs}.cpp.
 #include <gtest/gtest.h>

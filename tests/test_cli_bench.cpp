@@ -42,7 +42,7 @@ TEST(CliBench, HelpDescribesEveryOption) {
 
 namespace {
 
-// xPos has a bidirectional extension (DESIGN §2), so the bidirectional CHE
+// xPos has a bidirectional extension (docs/encodings.md#xpos), so the bidirectional CHE
 // shape measures it like any other encoding (a causal-only encoding would be
 // listed as "causal only" instead of aborting the table).
 TEST(CliBench, XposIsMeasuredOnTheBidirectionalShape) {

@@ -1,4 +1,4 @@
-// `pebench sample`: end to end through the binary (DESIGN §1.3).
+// `pebench sample`: end to end through the binary (docs/tasks.md#sample-output).
 #include <gtest/gtest.h>
 
 #include <sstream>

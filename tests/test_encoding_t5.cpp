@@ -1,4 +1,4 @@
-// t5: bucket vectors from specs/encodings.md §6 (causal and bidirectional,
+// t5: bucket vectors from docs/encodings.md#t5 (causal and bidirectional,
 // boundaries included), the bias read from the table with gpt-neox's sqrt(d_h)
 // factor, option validation, and hook-level gradient checks.
 #include <gtest/gtest.h>

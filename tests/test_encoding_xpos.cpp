@@ -1,5 +1,5 @@
 // xpos: decay with distance, relative invariance, hook gradients, and the
-// bidirectional |i−j| extension (DESIGN §2) against a direct computation.
+// bidirectional |i−j| extension (docs/encodings.md#xpos) against a direct computation.
 #include <gtest/gtest.h>
 
 #include <cmath>

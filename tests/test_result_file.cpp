@@ -1,4 +1,4 @@
-// Result files (harness/result_file.hpp): the DESIGN §1.4 schema with typed
+// Result files (harness/result_file.hpp): the docs/architecture.md#result-file-schema schema with typed
 // fields, and atomic writes (harness/atomic_file.hpp).
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Conformance suite for every registered task (DESIGN §3.4): parameterised over
+// Conformance suite for every registered task (docs/architecture.md#tests): parameterised over
 // task_registry().names(), so a new task plugin is tested here without editing
 // this file. Semantics (is the label right?) live in each family's own suite;
 // this one checks the contract every task shares: determinism by seed, ids

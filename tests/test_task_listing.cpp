@@ -1,4 +1,4 @@
-// The task listing (`pebench list tasks`, DESIGN §1.3) and the defaults that
+// The task listing (`pebench list tasks`, docs/tasks.md#sample-output) and the defaults that
 // `pebench sample` and the data benchmark take from it.
 #include <gtest/gtest.h>
 

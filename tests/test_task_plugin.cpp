@@ -1,6 +1,6 @@
 // A task defined in a test source: one file with a Task subclass and
 // PEBENCH_TASK is all it takes for the task to register, sample, appear in the
-// task listing and join the conformance suite (DESIGN §3.1). The task is the
+// task listing and join the conformance suite (docs/extending.md#adding-a-task). The task is the
 // README's "Adding a task" example, under a test-only name.
 #include <gtest/gtest.h>
 

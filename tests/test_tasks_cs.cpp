@@ -1,5 +1,5 @@
-// Semantics of the context-sensitive CHE tasks (specs/tasks-chomsky.md
-// §3.9-3.15): each answer is recomputed by the test from the tokens alone, by
+// Semantics of the context-sensitive CHE tasks (docs/tasks.md#context-sensitive-tasks):
+// each answer is recomputed by the test from the tokens alone, by
 // a different method than the task's (big numbers in base-10^9 limbs instead of
 // bit vectors), over many samples at many lengths; plus the spec's worked
 // examples through solve().
@@ -94,7 +94,7 @@ TEST(OddsFirst, AnswerIsOddIndexedThenEvenIndexedSymbols) {
 TEST(OddsFirst, FollowsTheReferenceCodeOrder) {
   const auto task = make_che_task("odds_first");
   EXPECT_EQ(solve_text(*task, "1 1 0"), "1 1 0");
-  EXPECT_EQ(solve_text(*task, "0 0 1 1 0 1 0 1"), "0 1 1 1 0 1 0 0");  // specs §1.8.2: not 0100 0111
+  EXPECT_EQ(solve_text(*task, "0 0 1 1 0 1 0 1"), "0 1 1 1 0 1 0 0");  // docs/tasks.md#paper-versus-reference-code: not 0100 0111
   EXPECT_EQ(solve_text(*task, "1 0"), "0 1");
 }
 
@@ -154,7 +154,7 @@ TEST(BinaryAddition, WorkedExamplesFromTheSpecAndDesign) {
 }
 
 TEST(BinaryAddition, ReproducesTheSampleLineOfTheDesign) {
-  // DESIGN §1.3 shows length 5, tokens 1 0 + 1 1: find that input and compare every field.
+  // docs/tasks.md#sample-output shows length 5, tokens 1 0 + 1 1: find that input and compare every field.
   const auto task = make_che_task("binary_addition");
   Rng rng(0, "design");
   for (int i = 0; i < 2000; ++i) {
@@ -240,7 +240,7 @@ TEST(ComputeSqrt, AnswerIsTheIntegerSquareRootMostSignificantBitFirst) {
 
 TEST(ComputeSqrt, WorkedExamples) {
   const auto task = make_che_task("compute_sqrt");
-  EXPECT_EQ(solve_text(*task, "1 0 0 1 0 1"), "1 1 0");  // √37 -> 6 (specs §3.14)
+  EXPECT_EQ(solve_text(*task, "1 0 0 1 0 1"), "1 1 0");  // √37 -> 6 (docs/tasks.md#compute_sqrt)
   EXPECT_EQ(solve_text(*task, "1"), "1");
   EXPECT_EQ(solve_text(*task, "1 1"), "1");                    // √3 -> 1
   EXPECT_EQ(solve_text(*task, "0 0 1 0 0"), "0 1 0");          // √4 -> 2, padded at the front

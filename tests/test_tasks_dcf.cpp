@@ -1,5 +1,5 @@
-// Semantics of the deterministic context-free CHE tasks (specs/tasks-chomsky.md
-// §3.5-3.8): each answer is recomputed by the test from the tokens alone, by a
+// Semantics of the deterministic context-free CHE tasks (docs/tasks.md#deterministic-context-free-tasks):
+// each answer is recomputed by the test from the tokens alone, by a
 // different method than the task's, over many samples at many lengths; plus
 // the spec's worked examples through solve().
 #include <gtest/gtest.h>

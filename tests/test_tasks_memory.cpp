@@ -1,6 +1,6 @@
 // The memory tasks against independent oracles (the test re-derives every label
 // from the tokens) and against the statistics their sources publish
-// (specs/tasks-memory.md §1.2, §2.3, §2.4).
+// (docs/tasks.md#memory-tasks).
 #include <gtest/gtest.h>
 
 #include <algorithm>

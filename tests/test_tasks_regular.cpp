@@ -1,4 +1,4 @@
-// Semantics of the regular CHE tasks (specs/tasks-chomsky.md §3.1-3.4): each
+// Semantics of the regular CHE tasks (docs/tasks.md#regular-tasks): each
 // answer is recomputed by the test from the tokens alone, by a different
 // method than the task's, over many samples at many lengths; plus the
 // spec's worked examples through solve().
@@ -76,7 +76,7 @@ TEST(CycleNavigation, StepIsTokenIdMinusOneAsInTheReferenceCode) {
   const auto task = make_che_task("cycle_navigation");
   // Reference docstring: steps 1 -1 0 -1 -1 sum to -2, state 3.
   EXPECT_EQ(solve_text(*task, "+1 -1 0 -1 -1"), "3");
-  // The paper's example 010211 read with the code's mapping (ids 0,1,0,2,1,1) gives 4 (specs §1.8.3).
+  // The paper's example 010211 read with the code's mapping (ids 0,1,0,2,1,1) gives 4 (docs/tasks.md#paper-versus-reference-code).
   EXPECT_EQ(join_words(ids_to_names(task->solve({0, 1, 0, 2, 1, 1}), task->output_vocab())), "4");
   EXPECT_EQ(solve_text(*task, "0 0 0"), "0");
   EXPECT_EQ(solve_text(*task, "+1 +1 +1 +1 +1 +1"), "1");  // once round the cycle and one more

@@ -1,5 +1,5 @@
 // alibi: attention with linear biases (Press et al. 2022, "Train Short, Test
-// Long", §3; specs/encodings.md §5). A fixed per-head bias is added to the
+// Long", §3; docs/encodings.md#alibi). A fixed per-head bias is added to the
 // logits after the 1/sqrt(d_h) scaling, in every layer, with no input PE:
 //
 //   causal:        Bias[a,i,j] = −m_a·(i − j)                 (j <= i)
@@ -10,7 +10,7 @@
 // is the CHE/RPE reference's (google-deepmind/randomized_positional_encodings
 // models/positional_encodings.py compute_alibi_encodings_biases): symmetric
 // in distance plus 0.5 on the lower triangle so left and right differ
-// (DESIGN §2). Hook 3 only (via AdditiveBias). Parameters: none.
+// (docs/encodings.md#bidirectional-attention). Hook 3 only (via AdditiveBias). Parameters: none.
 // Identical at training and evaluation.
 #include <vector>
 

@@ -1,6 +1,6 @@
 // bipe_alibi: bilevel positional encoding with ALiBi between segments (He et
 // al. 2024, "Two Stones Hit One Bird: Bilevel Positional Encoding for Better
-// Length Extrapolation", ICML; specs/encodings.md §12).
+// Length Extrapolation", ICML; docs/encodings.md#bipe_alibi).
 //
 //   input:  x[b,t,:] += A[intra[b,t],:]        intra-segment learned table (models/bipe.hpp)
 //   logits: causal:        Bias[b,a,i,j] = −μ·m_a·(seg_i − seg_j)     (j ≤ i)

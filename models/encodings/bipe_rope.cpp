@@ -1,6 +1,6 @@
 // bipe_rope: bilevel positional encoding with RoPE between segments (He et
 // al. 2024, "Two Stones Hit One Bird: Bilevel Positional Encoding for Better
-// Length Extrapolation", ICML; specs/encodings.md §12).
+// Length Extrapolation", ICML; docs/encodings.md#bipe_rope).
 //
 //   input:  x[b,t,:] += A[intra[b,t],:]            intra-segment learned table (models/bipe.hpp)
 //   q/k:    q'_t = R(seg_t θ) q_t,  k'_t = R(seg_t θ) k_t

@@ -1,6 +1,5 @@
 // cope: Contextual Position Encoding (Golovneva et al. 2024, "Contextual
-// Position Encoding: Learning to Count What's Important"; specs/encodings.md
-// §10, specs/tasks-memory.md §2.1).
+// Position Encoding: Learning to Count What's Important"; docs/encodings.md#cope).
 //
 // Per layer and head, with s_ij = q_i·k_j/sqrt(d_h) the raw score:
 //   g_ij  = σ(s_ij)                                   gates (same q, k as attention)
@@ -9,7 +8,7 @@
 //   c_ij  = (1 − w)·z_i[⌊p⌋] + w·z_i[⌈p⌉],  w = p − ⌊p⌋
 //   S_ij  = s_ij + c_ij/sqrt(d_h)                     (RAM default; scale_position_logits = false
 //                                                      adds c_ij unscaled, RAM's --cope-nodiv)
-// Bidirectional extension (ours, DESIGN §2): a key j > i counts the gates
+// Bidirectional extension (ours, docs/encodings.md#bidirectional-attention): a key j > i counts the gates
 // between the query and the key on the right, p_ij = min(Σ_{t=i..j} g_it,
 // npos − 1), and reads a separate table e_right; keys j ≤ i (the query
 // itself included) use e_left, so a causal model is the paper's CoPE exactly.

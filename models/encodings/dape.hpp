@@ -1,6 +1,6 @@
 // Dape<T>: the DAPE V1 encodings' common part (Zheng et al. 2024, "DAPE:
 // Data-Adaptive Positional Encoding for Length Extrapolation";
-// chuanyang-Zheng/DAPE DAPE.py; specs/encodings.md §11): each layer owns a base
+// chuanyang-Zheng/DAPE DAPE.py; docs/encodings.md#dape): each layer owns a base
 // additive bias and an MLP over [logits; bias] across heads,
 //
 //   S = x + Bias + W2·LeakyReLU_0.01(W1·[x; Bias] + b1) + b2       (residual form of the code)

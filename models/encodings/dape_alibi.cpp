@@ -1,13 +1,13 @@
 // dape_alibi: DAPE V1 over an ALiBi base bias (Zheng et al. 2024, "DAPE:
 // Data-Adaptive Positional Encoding for Length Extrapolation";
 // chuanyang-Zheng/DAPE DAPE.py AliBi_DAPE, `alibi_c` in the megatron code;
-// specs/encodings.md §11 and §5).
+// docs/encodings.md#dape_alibi).
 //
 //   Bias[a,i,j] = −m_a·(i − j)                                  causal (j ≤ i)
-//   Bias[a,i,j] = m_a·(−|i − j| + 0.5·[j < i])                  bidirectional (DESIGN §2, CHE form)
+//   Bias[a,i,j] = m_a·(−|i − j| + 0.5·[j < i])                  bidirectional (docs/encodings.md#bidirectional-attention, CHE form)
 //   S = x + Bias + W2·LeakyReLU(W1·[x; Bias] + b1) + b2          per layer (dape.hpp)
 //
-// m_a the ALiBi slopes (specs §5). The reference builds the true distance
+// m_a the ALiBi slopes (docs/encodings.md#alibi). The reference builds the true distance
 // form −m·tril(i − j), not the key-only trick m·j, and so does this file: the
 // MLP sees the bias values, and only the true form is translation invariant.
 // Parameters: the per-layer DAPE MLP only (the slopes are fixed).

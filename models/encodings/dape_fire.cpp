@@ -1,7 +1,7 @@
 // dape_fire: DAPE V1 over a FIRE base bias (Zheng et al. 2024, "DAPE:
 // Data-Adaptive Positional Encoding for Length Extrapolation";
 // chuanyang-Zheng/DAPE DAPE.py FIRE_DAPE, `fire_c` in the megatron code;
-// specs/encodings.md §11 and §8).
+// docs/encodings.md#dape_fire).
 //
 //   Bias = FIRE(i, j) with a LeakyReLU MLP (as FIRE_DAPE; fire_bias.hpp)
 //   S = x + Bias + W2·LeakyReLU(W1·[x; Bias] + b1) + b2          per layer (dape.hpp)

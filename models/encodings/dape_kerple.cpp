@@ -1,14 +1,14 @@
 // dape_kerple: DAPE V1 over a KERPLE-log base bias (Zheng et al. 2024, "DAPE:
 // Data-Adaptive Positional Encoding for Length Extrapolation";
 // chuanyang-Zheng/DAPE DAPE.py ParallelKerpleLog_DAPE, `kerple_c` in the
-// megatron code; specs/encodings.md §11 and §7).
+// megatron code; docs/encodings.md#dape_kerple).
 //
 //   Bias[a,i,j] = −p_a·log(1 + r_a·d),  d = i − j causal, |i − j| bidirectional
 //                 (p, r of the key's side in the directional form)
 //   S = x + Bias + W2·LeakyReLU(W1·[x; Bias] + b1) + b2          per layer (dape.hpp)
 //
 // Parameters, per layer (the DAPE repo builds one KERPLE module per layer,
-// unlike chijames/KERPLE; DESIGN §2 keeps DAPE per layer): the DAPE MLP and
+// unlike chijames/KERPLE; docs/encodings.md#parameter-sharing keeps DAPE per layer): the DAPE MLP and
 // "encoding.dape.layer<l>.kerple.p", ".kerple.r" [h] with the KERPLE init
 // (p ~ 2·U(0,1), r ~ U(0,1)) and clamps p, r ≥ 0.01 after every optimizer
 // step and at init (kerple_kernel.hpp). dBias carries the MLP's gradient

@@ -2,7 +2,7 @@
 // "Functional Interpolation for Relative Positions Improves Long Context
 // Transformers", arXiv 2310.04418; no official code, the reference is
 // chuanyang-Zheng/DAPE DAPE.py FIRE and megatron/model/positional_embeddings.py
-// FIRE; specs/encodings.md §8).
+// FIRE; docs/encodings.md#fire).
 //
 //   S[b,a,i,j] = q_i·k_j/sqrt(d_h) + MLP_a( ψ(i − j) / (ψ(max(i, L)) + eps) )
 //   ψ(z) = log(|c|·z + 1),  L = |ℓ·L0|,  MLP: 1 → mlp_width → h, ReLU
@@ -10,7 +10,7 @@
 // added after the 1/sqrt(d_h) scaling. The math, the bidirectional extension
 // (signed input, normaliser max(i, T−1−i, L)), the choice L0 = 64 and the
 // evaluation strategy are documented in fire_bias.hpp.
-// Parameters, per layer (as the DAPE repo, DESIGN §2), e.g. for layer 2:
+// Parameters, per layer (as the DAPE repo, docs/encodings.md#parameter-sharing), e.g. for layer 2:
 //   encoding.fire.layer2.c (init init_c = 0.1), .L_multiplier ℓ (init 1),
 //   .w1 [w,1], .b1 [w], .w2 [h,w], .b2 [h] (PyTorch nn.Linear init U(±1/sqrt(fan_in))).
 // Options: mlp_width (32), L0 (64), init_c (0.1), eps (1e-6).

@@ -1,7 +1,7 @@
 // FireBias<T>: one layer's FIRE bias (Li et al. 2023, "Functional Interpolation
 // for Relative Positions Improves Long Context Transformers"; reference code
 // chuanyang-Zheng/DAPE DAPE.py FIRE / FIRE_DAPE and megatron/model/
-// positional_embeddings.py FIRE; specs/encodings.md §8). Used by `fire` (ReLU)
+// positional_embeddings.py FIRE; docs/encodings.md#fire). Used by `fire` (ReLU)
 // and `dape_fire` (LeakyReLU 0.01, as FIRE_DAPE), one instance per layer.
 //
 //   ψ(z)    = log(|c|·z + 1)                     c learnable scalar (init 0.1)
@@ -12,7 +12,7 @@
 //   Bias[a,i,j] = W2[a,:]·act(w1·x_ij + b1) + b2[a]      MLP 1 → w → h
 //
 // Causal (j ≤ i, s = +1) this is exactly the reference. Bidirectional is our
-// extension (the reference is causal only; specs §8 leaves it open): keys after
+// extension (the reference is causal only; docs/encodings.md#fire leaves it open): keys after
 // the query get a NEGATIVE input, so one MLP learns both sides and can tell
 // them apart without new parameters, and the normaliser becomes the row's
 // largest reach, keeping |x| ≤ 1 on both sides. L0: the DAPE repo's trained

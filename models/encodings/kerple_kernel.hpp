@@ -1,6 +1,6 @@
 // KERPLE kernels (Chi et al. 2022, "KERPLE: Kernelized Relative Positional
 // Embedding for Length Extrapolation"; chijames/KERPLE megatron/mpu/layers.py
-// ParallelKerpleLog / ParallelKerplePower; specs/encodings.md §7), one set of
+// ParallelKerpleLog / ParallelKerplePower; docs/encodings.md#kerple_log), one set of
 // per-head parameters (p, r) evaluated as a table over offsets:
 //
 //   log:   Bias(d) = −p_a·log(1 + r_a·d)

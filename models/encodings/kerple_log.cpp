@@ -1,7 +1,7 @@
 // kerple_log: KERPLE with the logarithmic kernel (Chi et al. 2022, "KERPLE:
 // Kernelized Relative Positional Embedding for Length Extrapolation", eq. for
 // the log variant; chijames/KERPLE megatron/mpu/layers.py ParallelKerpleLog;
-// specs/encodings.md §7).
+// docs/encodings.md#kerple_log).
 //
 //   S[b,a,i,j] = q_i·k_j/sqrt(d_h) − p_a·log(1 + r_a·d)
 //

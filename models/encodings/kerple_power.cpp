@@ -1,7 +1,7 @@
 // kerple_power: KERPLE with the power kernel (Chi et al. 2022, "KERPLE:
 // Kernelized Relative Positional Embedding for Length Extrapolation", the power
 // variant; chijames/KERPLE megatron/mpu/layers.py ParallelKerplePower, the
-// `kerple_power_ap_` configuration used in train.sh; specs/encodings.md §7).
+// `kerple_power_ap_` configuration used in train.sh; docs/encodings.md#kerple_power).
 //
 //   S[b,a,i,j] = q_i·k_j/sqrt(d_h) − r_a·d^{p_a}
 //

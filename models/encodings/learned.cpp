@@ -1,5 +1,5 @@
 // learned: a trained absolute position table added to the token embeddings
-// (GPT-2 / BERT; specs/encodings.md §3; the RPE reference's LEARNT encoding,
+// (GPT-2 / BERT; docs/encodings.md#learned; the RPE reference's LEARNT encoding,
 // google-deepmind/randomized_positional_encodings models/transformer.py).
 //
 //   x[b,p,:] += P[p],  P ∈ R^{L×D},  L = the model's max_seq_len,

@@ -1,6 +1,6 @@
 // log((1/n)·Σ_k exp(ℓ_k)) computed stably as max + log Σ exp(ℓ_k − max) − log n:
 // MEP's bias is the log of a mean of kernels whose Gaussian member
-// exp(−m·d²) underflows long before the others (specs/encodings.md §13), so
+// exp(−m·d²) underflows long before the others (docs/encodings.md#mep), so
 // the kernels are kept as log-kernels ℓ_k and never exponentiated raw.
 // Shared by mep and mep_param.
 #pragma once

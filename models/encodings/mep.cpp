@@ -2,11 +2,11 @@
 // Relative Positional Encoding Length Extrapolation", arXiv 2403.17698;
 // vangogh0318/MEP
 // megatron/mpu/layers.py ParallelSNOPE.kernel_merge, config
-// ali_ali05_gaussian_all003_fp32; specs/encodings.md §13).
+// ali_ali05_gaussian_all003_fp32; docs/encodings.md#mep).
 //
 //   Bias[a,i,j] = log( (exp(−m_a d) + exp(−0.5·m_a d) + exp(−m_a d²)) / 3 )
 //
-// m_a the ALiBi slopes (specs §5), added after the 1/sqrt(d_h) scaling. Since
+// m_a the ALiBi slopes (docs/encodings.md#alibi), added after the 1/sqrt(d_h) scaling. Since
 // softmax(S + log K) ∝ K ⊙ exp(S), this is the paper's post-softmax
 // reweighting by a mixture of kernels. Computed as a log-mean-exp of the three
 // log-kernels (exp(−m d²) underflows first). Bias(0) = 0; for large d it tends

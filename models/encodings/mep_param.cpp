@@ -2,7 +2,7 @@
 // Enhancing Relative Positional Encoding Length Extrapolation", arXiv
 // 2403.17698; vangogh0318/MEP megatron/mpu/layers.py
 // ParallelSNOPEKerpleLog.kernel_merge, config t5_kerplelog_gau_alibi;
-// specs/encodings.md §13).
+// docs/encodings.md#mep_param).
 //
 //   K_gauss = exp(−m_a d²)            K_exp  = exp(−m_a d)
 //   K_t5    = exp(sqrt(d_h)·W[bucket(j − i), a])

@@ -1,4 +1,4 @@
-// nope: no positional encoding (specs/encodings.md §1; Kazemnejad et al. 2023).
+// nope: no positional encoding (docs/encodings.md#nope; Kazemnejad et al. 2023).
 //
 // Nothing is added anywhere: S = q·kᵀ/sqrt(d_h) + mask. Under causal attention
 // position reaches the model only through the mask (token i sees i+1 keys);

@@ -1,6 +1,6 @@
 // rand_alibi: randomized ALiBi (Ruoss et al. 2023, "Randomized Positional
 // Encodings Boost Length Generalization of Transformers", NOISY_ALIBI;
-// specs/encodings.md §5 and §9, tasks-chomsky.md §4).
+// docs/encodings.md#rand_alibi).
 //
 // ALiBi with the distance |i − j| replaced by a sampled distance r_|i−j|:
 //   causal:        Bias[a,i,j] = −m_a · r_{i−j}                        (j ≤ i)

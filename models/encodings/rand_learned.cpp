@@ -1,6 +1,6 @@
 // rand_learned: randomized learned absolute encoding (Ruoss et al. 2023,
 // "Randomized Positional Encodings Boost Length Generalization of
-// Transformers", NOISY_LEARNT; specs/encodings.md §3 and §9).
+// Transformers", NOISY_LEARNT; docs/encodings.md#rand_learned).
 //
 //   x[b,t,:] += P[p_t,:],  P ∈ R^{L×D} learned
 // where p_0 < ... < p_{T−1} are T distinct integers drawn uniformly from

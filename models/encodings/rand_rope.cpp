@@ -1,6 +1,6 @@
 // rand_rope: randomized rotary encoding (Ruoss et al. 2023, "Randomized
 // Positional Encodings Boost Length Generalization of Transformers",
-// NOISY_ROTARY; specs/encodings.md §4 and §9).
+// NOISY_ROTARY; docs/encodings.md#rand_rope).
 //
 // RoPE (interleaved pairs (2c, 2c+1), θ_c = 10000^(−2c/d_h), the base `rope`
 // encoding's position_math.hpp::rope_apply) with position p_t instead of t:

@@ -1,6 +1,6 @@
 // rand_sinusoidal: randomized sinusoidal absolute encoding (Ruoss et al.
 // 2023, "Randomized Positional Encodings Boost Length Generalization of
-// Transformers", NOISY_SIN_COS; specs/encodings.md §2 and §9).
+// Transformers", NOISY_SIN_COS; docs/encodings.md#rand_sinusoidal).
 //
 //   x[b,t,:] += R(p_t),  R(p) = [sin(p·ω_0..ω_{D/2−1}) | cos(...)], ω_c = 10000^(−2c/D)
 // where p_0 < p_1 < ... < p_{T−1} are T distinct integers drawn uniformly from

@@ -1,6 +1,6 @@
 // rand_txl: randomized Transformer-XL relative encoding (Ruoss et al. 2023,
 // "Randomized Positional Encodings Boost Length Generalization of
-// Transformers", NOISY_RELATIVE; specs/encodings.md §9, tasks-chomsky.md §4).
+// Transformers", NOISY_RELATIVE; docs/encodings.md#rand_txl).
 //
 // As txl (models/txl_relative.hpp):
 //   S[a,i,j] = ( (q_i + u_a)·k_j + (q_i + v_a)·(W_R R(ρ(j − i)))_a ) / sqrt(d_h)
@@ -18,7 +18,7 @@
 // models/positional_encodings.py::compute_attention_with_noisy_relative_encodings.
 // We implement the *intended* meaning, the sinusoid of the signed sampled
 // offset; the reference indexes its [0, L) table with offset + L and so
-// clamps every offset to a wrong row (RPE issue #2, tasks-chomsky.md §1.8.8).
+// clamps every offset to a wrong row (RPE issue #2, docs/encodings.md#rand_txl).
 //
 // Parameters: as txl (per layer u, v [h, d_h] ~ N(0, 0.02), W_R [D, D]).
 // Options: max_length (L, default 2048); L < T is a UsageError.

@@ -1,5 +1,5 @@
 // rope: rotary position embedding (Su et al. 2021, "RoFormer", eq. 34;
-// specs/encodings.md §4). In every layer and head, q and k are rotated pair by
+// docs/encodings.md#rope). In every layer and head, q and k are rotated pair by
 // pair before the dot product; v is not:
 //
 //   (y_2k, y_2k+1) = R(p·θ_k)·(x_2k, x_2k+1),  θ_k = base^(−2k/d_h),  p = 0 … T−1,

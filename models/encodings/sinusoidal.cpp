@@ -1,5 +1,5 @@
 // sinusoidal: fixed sinusoids added to the token embeddings (Vaswani et al.
-// 2017, "Attention Is All You Need", §3.5; specs/encodings.md §2).
+// 2017, "Attention Is All You Need", §3.5; docs/encodings.md#sinusoidal).
 //
 //   x[b,p,:] += PE[p],  PE[p] = [sin(p·ω_0) … sin(p·ω_{D/2−1}) | cos(p·ω_0) … cos(p·ω_{D/2−1})],
 //   ω_i = 10000^(−2i/D),  p = 0 … T−1.

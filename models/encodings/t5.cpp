@@ -1,6 +1,6 @@
 // t5: the T5 bucketed relative-position bias (Raffel et al. 2020, "Exploring the
 // Limits of Transfer Learning with a Unified Text-to-Text Transformer", §2.1;
-// specs/encodings.md §6).
+// docs/encodings.md#t5).
 //
 //   S[b,a,i,j] = q_i·k_j/sqrt(d_h) + sqrt(d_h)·W[bucket(j − i), a]
 //
@@ -8,7 +8,7 @@
 // (T5Attention._relative_position_bucket, compute_bias) for the buckets;
 // gpt-neox ParallelRelativePositionBias (chijames/KERPLE megatron/mpu/layers.py)
 // for the scaling and init, because pebench, like gpt-neox, adds biases after
-// the 1/sqrt(d_h) scaling (DESIGN §2) while T5 never scales: gpt-neox
+// the 1/sqrt(d_h) scaling (docs/encodings.md#where-biases-go) while T5 never scales: gpt-neox
 // multiplies the bias by sqrt(d_h) so that bias and logits keep T5's ratio.
 // The bucket function and the table live in t5_table.hpp (mep_param reuses them).
 //

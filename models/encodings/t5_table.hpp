@@ -1,7 +1,7 @@
 // The T5 bucketed relative-position table, shared by `t5` (the bias itself)
 // and `mep_param` (one of its kernels, as a log-kernel).
 //
-// Buckets (specs/encodings.md §6; huggingface/transformers
+// Buckets (docs/encodings.md#t5; huggingface/transformers
 // models/t5/modeling_t5.py T5Attention._relative_position_bucket, the same
 // function as gpt-neox ParallelRelativePositionBias in chijames/KERPLE
 // megatron/mpu/layers.py): rel = j − i;
@@ -14,7 +14,7 @@
 //
 // Table value: sqrt(d_h)·W[bucket(j − i), a], W: [num_buckets, h]. The
 // sqrt(d_h) factor is gpt-neox's: T5 itself never scales logits by
-// 1/sqrt(d_h), but pebench adds every bias after that scaling (DESIGN §2), so
+// 1/sqrt(d_h), but pebench adds every bias after that scaling (docs/encodings.md#where-biases-go), so
 // gpt-neox multiplies the bias back by sqrt(d_h) to keep T5's bias-to-logit
 // ratio. W is xavier-normal [num_buckets, h] as in gpt-neox.
 #pragma once
@@ -52,7 +52,7 @@ inline int t5_bucket(int relative_position, bool bidirectional, int num_buckets,
 
 // How a bidirectional pass maps offsets to buckets (a causal pass always uses
 // the causal buckets): T5's own two-sided buckets, or the causal buckets of
-// |i − j| (symmetric; MEP's bidirectional rule, DESIGN §2).
+// |i − j| (symmetric; MEP's bidirectional rule, docs/encodings.md#bidirectional-attention).
 enum class T5Sides { two_sided, symmetric };
 
 template <typename T>

@@ -1,6 +1,6 @@
 // txl: Transformer-XL relative positional encoding, the "relative" baseline
 // of the Chomsky-hierarchy benchmark (Delétang et al. 2023, NNCH, and Ruoss et
-// al. 2023, RPE; specs/tasks-chomsky.md §4).
+// al. 2023, RPE; docs/encodings.md#txl).
 //
 // Per layer, head a, query i, key j:
 //   S[a,i,j] = ( (q_i + u_a)·k_j + (q_i + v_a)·(W_R R(j − i))_a ) / sqrt(d_h)

@@ -1,5 +1,5 @@
 // xpos: RoPE with an exponential decay per frequency (Sun et al. 2022, "A
-// Length-Extrapolatable Transformer"; specs/encodings.md §4b).
+// Length-Extrapolatable Transformer"; docs/encodings.md#xpos).
 //
 // For head-dimension pair c = 0..d_h/2−1 (interleaved (2c, 2c+1), θ_c =
 // base^(−2c/d_h), the base `rope` rotation position_math.hpp::rope_apply),
@@ -16,7 +16,7 @@
 // only keeps the powers in range.
 // Backward: the scale commutes with the pair rotation, so dx = R(−pθ)(s ⊙ dy).
 //
-// Bidirectional extension (ours, DESIGN §2: causal-only encodings use |i−j|):
+// Bidirectional extension (ours, docs/encodings.md#xpos: causal-only encodings use |i−j|):
 //   S_ij = Σ_c ζ_c^{|i−j|/γ}·pairdot_c(i,j)/sqrt(d_h),   all i, j,
 // damped with distance on both sides (for j > i the causal scales would give
 // ζ^{−(j−i)/γ}, which grows without bound; x-transformers asserts xpos is not

@@ -1,7 +1,7 @@
 // binary_addition (CS): add two binary numbers, least significant bit first.
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
-// 2023, §A.3; reference tasks/cs/binary_addition.py (specs/tasks-chomsky.md §3.12).
+// 2023, §A.3; reference tasks/cs/binary_addition.py (docs/tasks.md#binary_addition).
 // Input:  "n + m" of tasks/cs/binary_operands.hpp: for N >= 3 an a-bit n >= 1
 //         and a b-bit m >= 1 (a ~ U{1..N-2}, b = N-1-a), LSB first, high zeros
 //         allowed; for N <= 2 a single number u ~ U{0..2^N-2} and no "+".

@@ -1,7 +1,7 @@
 // binary_multiplication (CS): multiply two binary numbers, least significant bit first.
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
-// 2023, §A.3; reference tasks/cs/binary_multiplication.py (specs/tasks-chomsky.md §3.13).
+// 2023, §A.3; reference tasks/cs/binary_multiplication.py (docs/tasks.md#binary_multiplication).
 // Input:  "n * m" of tasks/cs/binary_operands.hpp: for N >= 3 an a-bit n >= 1
 //         and a b-bit m >= 1 (a ~ U{1..N-2}, b = N-1-a), LSB first, high zeros
 //         allowed; for N <= 2 a random number u ~ U{0..2^N-2} and no "*".

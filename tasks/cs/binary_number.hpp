@@ -1,6 +1,6 @@
 // BinaryNumber: an exact non-negative integer of any size, as 64-bit words,
 // for the CHE binary tasks (binary_addition, binary_multiplication,
-// compute_sqrt; specs/tasks-chomsky.md §3.12-3.14). Their operands have up to
+// compute_sqrt; docs/tasks.md#context-sensitive-tasks). Their operands have up to
 // N-1 ≈ 500 bits (and up to kMaxLength bits), far past any machine integer,
 // and doubles would silently round, so every result here is exact.
 //

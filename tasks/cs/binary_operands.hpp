@@ -1,6 +1,6 @@
 // The "n SEP m" inputs of binary_addition and binary_multiplication
 // (reference tasks/cs/binary_addition.py and binary_multiplication.py,
-// _sample_expressions_and_results; specs/tasks-chomsky.md §3.12-3.13).
+// _sample_expressions_and_results; docs/tasks.md#context-sensitive-tasks).
 //
 // Bits are little-endian (LSB first) with ids 0 and 1; SEP is the task's
 // operator symbol ("+" or "*").

@@ -2,7 +2,7 @@
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
 // 2023, §A.3; reference tasks/cs/bucket_sort.py with vocab_size 5
-// (specs/tasks-chomsky.md §3.15).
+// (docs/tasks.md#bucket_sort).
 // Input:  N tokens i.i.d. uniform over "0".."4", then the placeholder "_".
 // Output: m = N, the same tokens in ascending order; output vocabulary "0".."4".
 //         Example: 4 2 1 3 0 2 2 1 4 -> 0 1 1 2 2 2 3 4 4.

@@ -1,7 +1,7 @@
 // compute_sqrt (CS): the integer square root of a binary number.
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
-// 2023, §A.3; reference tasks/cs/compute_sqrt.py (specs/tasks-chomsky.md §3.14).
+// 2023, §A.3; reference tasks/cs/compute_sqrt.py (docs/tasks.md#compute_sqrt).
 // Input:  v ~ U{1..2^N-1} as exactly N bits, most significant bit first
 //         (leading zeros allowed); alphabet {"0", "1"}, then the placeholder "_".
 // Output: m = ceil(N/2): floor(sqrt(v)) as exactly ceil(N/2) bits, most
@@ -10,7 +10,7 @@
 // Scored: every output position (no terminator).
 // Example: 1 0 0 1 0 1 (37) -> 1 1 0 (6).
 // Paper vs code: the paper says little-endian; the code is big-endian
-// (little_endian=False), and we follow the code (DESIGN §2, specs §1.8.4).
+// (little_endian=False), and we follow the code (docs/tasks.md#paper-versus-reference-code).
 #include "tasks/che_task.hpp"
 #include "tasks/cs/binary_number.hpp"
 

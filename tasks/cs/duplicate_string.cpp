@@ -1,7 +1,7 @@
 // duplicate_string (CS): write a bit string twice.
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
-// 2023, §A.3; reference tasks/cs/duplicate_string.py (specs/tasks-chomsky.md §3.9).
+// 2023, §A.3; reference tasks/cs/duplicate_string.py (docs/tasks.md#duplicate_string).
 // Input:  N i.i.d. uniform bits; alphabet {"0", "1"}, then the placeholder "_".
 // Output: m = 2N, x x with no separator; output vocabulary {"0", "1"}. The
 //         model sequence is 3N long (1,500 at N = 500).

@@ -2,7 +2,7 @@
 // bit is hidden?
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
-// 2023, §A.3; reference tasks/cs/missing_duplicate_string.py (specs/tasks-chomsky.md §3.10).
+// 2023, §A.3; reference tasks/cs/missing_duplicate_string.py (docs/tasks.md#missing_duplicate_string).
 // Input:  for N >= 2: h = N/2 (rounded down) uniform bits w; s = w w; one
 //         position j ~ U{0..2h-1} of s is replaced by "?"; an odd N appends
 //         one "<pad>". For N = 1 the reference emits "1" with answer "1"; so do

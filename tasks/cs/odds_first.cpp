@@ -2,14 +2,14 @@
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
 // 2023, §A.3; reference tasks/cs/odds_first.py, class OddsFirst
-// (specs/tasks-chomsky.md §3.11).
+// (docs/tasks.md#odds_first).
 // Input:  N i.i.d. uniform bits; alphabet {"0", "1"}, then the placeholder "_".
 // Output: m = N: x[1::2] then x[0::2] in 0-based indexing, i.e. (1-based)
 //         t2 t4 t6 … then t1 t3 t5 …; output vocabulary {"0", "1"}.
 //         Example: 1 1 0 -> 1 1 0; 0 0 1 1 0 1 0 1 -> 0 1 1 1 0 1 0 0.
 // Scored: every output position.
 // Paper vs code: the paper (and the code's docstring) put t1 t3 t5 … first; we
-// follow the code's actual order (DESIGN §2, specs §1.8.2).
+// follow the code's actual order (docs/tasks.md#paper-versus-reference-code).
 #include "tasks/che_task.hpp"
 
 namespace pebench {

@@ -1,6 +1,6 @@
 // The random bracketed-expression generator shared by modular_arithmetic_brackets
 // and solve_equation: generate_one_expression_and_result() of the reference
-// (tasks/dcf/modular_arithmetic_brackets.py; specs/tasks-chomsky.md §3.7).
+// (tasks/dcf/modular_arithmetic_brackets.py; docs/tasks.md#modular_arithmetic_brackets).
 //
 // gen(L) returns a string of exactly L characters over single digits
 // 0..modulus-1, the operators and brackets:

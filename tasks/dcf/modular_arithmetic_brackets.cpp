@@ -3,7 +3,7 @@
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
 // 2023, §A.3; reference tasks/dcf/modular_arithmetic_brackets.py with
-// modulus 5 and mult=True as in experiments/constants.py (specs/tasks-chomsky.md §3.7).
+// modulus 5 and mult=True as in experiments/constants.py (docs/tasks.md#modular_arithmetic_brackets).
 // Input:  gen(N) of tasks/dcf/bracket_expression.hpp: exactly N symbols, any
 //         N >= 1 (1: d, 2: -d, 3: (d), 4: (-d), >= 5: (gen(a) op gen(N-3-a))),
 //         operators {+, -, *}. Alphabet "0".."4", "+", "-", "*", "(", ")", then

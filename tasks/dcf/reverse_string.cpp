@@ -1,7 +1,7 @@
 // reverse_string (DCF): write a bit string backwards.
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
-// 2023, §A.3; reference tasks/dcf/reverse_string.py (specs/tasks-chomsky.md §3.6).
+// 2023, §A.3; reference tasks/dcf/reverse_string.py (docs/tasks.md#reverse_string).
 // Input:  N i.i.d. uniform bits; alphabet {"0", "1"}, then the placeholder "_".
 // Output: m = N, x_N … x_1; output vocabulary {"0", "1"}.
 // Scored: every output position. Paper and code agree.

@@ -3,7 +3,7 @@
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
 // 2023, §A.3; reference tasks/dcf/solve_equation.py with modulus 5
-// (specs/tasks-chomsky.md §3.8).
+// (docs/tasks.md#solve_equation).
 // Input:  for N >= 3: E = gen(N-2) of tasks/dcf/bracket_expression.hpp with
 //         operators {+, -} only, value v; an index ~ U{0..N-3} moved right
 //         (wrapping) to the first digit, which is replaced by "x"; then "=" v.
@@ -16,7 +16,7 @@
 // Scored: the single output position.
 // Segment boundary (BiPE): "=" ends the left-hand side.
 // Paper vs code: the paper also allows *; the code removed it (commit ed7e055:
-// x*0 has no unique solution). We follow the code: {+, -} (DESIGN §2). The
+// x*0 has no unique solution). We follow the code: {+, -} (docs/tasks.md#paper-versus-reference-code). The
 // reference alphabet also holds an unused "*" (input_size 11); it is left out.
 #include <algorithm>
 

@@ -2,7 +2,7 @@
 // out the final stack, top first.
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
-// 2023, §A.3; reference tasks/dcf/stack_manipulation.py (specs/tasks-chomsky.md §3.5).
+// 2023, §A.3; reference tasks/dcf/stack_manipulation.py (docs/tasks.md#stack_manipulation).
 // Input:  for N >= 2: k ~ U{1..N-1} uniform bits (the initial stack, bottom to
 //         top), then N-k actions uniform over {POP, PUSH0, PUSH1}. For N = 1 a
 //         single random bit (a stack, no action).

@@ -3,7 +3,7 @@
 // Position Encoding: Learning to Count What's Important", arXiv 2405.18719,
 // §5.3, Tables 3, 4) and its official generator and data pipeline,
 // facebookresearch/RAM `projects/cope/scripts/count_data_gen.py`,
-// `src/data/tokenizer.py`, `src/data/data_collator.py`. See specs/tasks-memory.md §2.4.
+// `src/data/tokenizer.py`, `src/data/data_collator.py`. See docs/tasks.md#counting.
 //
 // Generator (RAM's, statement by statement). Ops are drawn with weights
 // set 1 / increment 7 / pass 50 (the split changes the pass weight):

@@ -4,7 +4,7 @@
 // FFL(T, p)), §4 and App. B.2 (T = 512, p_i = 0.8 / 0.98 / 0.1, clean loss); the
 // official data card `synthseq/flipflop` (token ids). The CoPE paper's flip-flop
 // task (Golovneva et al. 2024, arXiv 2405.18719, §5.1) replicates it.
-// See specs/tasks-memory.md §1.
+// See docs/tasks.md#flip_flop.
 //
 // Layout. `length` = the number of symbols T = the model's sequence length.
 //   w b  x b  x b ... x b  r b        ⌈T/2⌉ instruction/bit pairs
@@ -23,7 +23,7 @@
 // Splits. train and id: p_i = 0.8; ood_sparse: p_i = 0.98 (long write→read
 //   gaps); ood_dense: p_i = 0.1 (many writes and reads); all at T = `length`.
 //   ood_length: p_i = 0.8 at T = `ood_length` (longer than trained; our
-//   addition, DESIGN §2). "sparse"/"dense" follow Liu23's naming.
+//   addition, docs/tasks.md#flip_flop). "sparse"/"dense" follow Liu23's naming.
 // Options. length (T of train/id/sparse/dense; 512 as in Liu23 and CoPE),
 //   ood_length (T of ood_length; 1024 = twice the default).
 // Segment boundaries (BiPE). The bits `0` `1`: each instruction/bit pair is one

@@ -5,7 +5,7 @@
 // train/in-distribution, 128 for "OOD dense", 512 for "OOD sparse". The paper
 // gives no input format; ours follows the variable-spacing copy generator of
 // S4/Mamba (state-spaces/s4 `torch_copying_data`, Gu & Dao 2023 §4.1.1): data
-// symbols at uniformly chosen slots, in order. See specs/tasks-memory.md §2.3, §3.
+// symbols at uniformly chosen slots, in order. See docs/tasks.md#selective_copy.
 //
 // Layout. `length` = the model's sequence length T = 2n + b + 1, with n symbols
 // to copy and b blanks:

@@ -2,14 +2,14 @@
 // states after a sequence of moves?
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
-// 2023, §A.3; reference tasks/regular/cycle_navigation.py (specs/tasks-chomsky.md §3.4).
+// 2023, §A.3; reference tasks/regular/cycle_navigation.py (docs/tasks.md#cycle_navigation).
 // Input:  N moves, i.i.d. uniform; alphabet {"-1", "0", "+1"} (ids 0, 1, 2:
 //         step back, stay, step forward), then the placeholder "_".
 // Output: m = 1 class, the final state (Σ step_i) mod 5, starting from state 0;
 //         output vocabulary "0".."4".
 // Scored: the single output position.
 // Paper vs code: the paper names the tokens STAY, INCREASE, DECREASE; we follow
-// the code (DESIGN §2): step = token id - 1. So "+1 -1 +1 +1" ends in state 2.
+// the code (docs/tasks.md#paper-versus-reference-code): step = token id - 1. So "+1 -1 +1 +1" ends in state 2.
 #include "tasks/che_task.hpp"
 
 namespace pebench {

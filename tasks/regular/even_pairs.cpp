@@ -1,7 +1,7 @@
 // even_pairs (regular): is the number of "01" and "10" pairs in a bit string even?
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
-// 2023, §A.3; reference tasks/regular/even_pairs.py (specs/tasks-chomsky.md §3.1).
+// 2023, §A.3; reference tasks/regular/even_pairs.py (docs/tasks.md#even_pairs).
 // Input:  N i.i.d. uniform bits; alphabet {"0", "1"}, then the placeholder "_".
 // Output: m = 1 class, (#{i : x_i != x_{i+1}}) mod 2 as "0" (even) or "1" (odd).
 //         It equals [x_1 != x_N]: a regular language that needs only the first

@@ -2,19 +2,19 @@
 // of a bracket-free expression such as 1+2*3-4.
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
-// 2023, §A.3; reference tasks/regular/modular_arithmetic.py (specs/tasks-chomsky.md §3.2).
+// 2023, §A.3; reference tasks/regular/modular_arithmetic.py (docs/tasks.md#modular_arithmetic).
 // Input:  digits ~ U{0..4} at even positions (0-based) and operators uniform
 //         over {+, *, -} at odd positions: N//2 + 1 digits, N//2 operators.
 //         Alphabet "0".."4", "+", "-", "*", then the placeholder "_".
 // Output: m = 1 class, the value mod 5 with standard precedence (* before +/-,
 //         left to right; a-b*c = a-(b*c)); output vocabulary "0".."4".
 // Scored: the single output position.
-// Paper vs code, as the code does (DESIGN §2):
+// Paper vs code, as the code does (docs/tasks.md#paper-versus-reference-code):
 //   - an even N is lowered to N-1 (the paper says N+1), so the model reads
 //     N-1 symbols and input_length(N) = sequence_length(N) - 1 = N-1 for even N;
 //     N = 1 and N = 2 both give a single digit;
 //   - operators are drawn from the list {+, *, -} (RPE's list semantics; the
-//     NNCH HEAD's one-shot generator is a bug, specs §1.8.6).
+//     NNCH HEAD's one-shot generator is a bug, docs/tasks.md#paper-versus-reference-code).
 // The reference's alphabet also holds an unused blank "_" (input_size 9);
 // here "_" is the placeholder itself, so the model vocabulary is 9, not 10.
 #include "tasks/che_task.hpp"

@@ -1,7 +1,7 @@
 // parity_check (regular): is the number of 1s in a bit string odd?
 //
 // Source: Delétang et al., "Neural Networks and the Chomsky Hierarchy", ICLR
-// 2023, §A.3; reference tasks/regular/parity_check.py (specs/tasks-chomsky.md §3.3).
+// 2023, §A.3; reference tasks/regular/parity_check.py (docs/tasks.md#parity_check).
 // Input:  N i.i.d. uniform bits; alphabet {"0", "1"}, then the placeholder "_".
 // Output: m = 1 class, (Σ x_i) mod 2, named "0" (even) and "1" (odd).
 // Scored: the single output position. Paper and code agree.
