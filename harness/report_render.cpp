@@ -13,8 +13,8 @@ Registry<ReportPrinter>& report_printers() {
   return registry;
 }
 
-ReportPrinterRegistrar::ReportPrinterRegistrar(const std::string& name, ReportPrinter printer) {
-  report_printers().add(name, std::move(printer));
+ReportPrinterRegistrar::ReportPrinterRegistrar(const std::string& name, ReportPrinter printer, const char* abi_tag) {
+  report_printers().add(name, std::move(printer), abi_tag);
 }
 
 std::string choose_report_format(const std::string& format, const std::string& out) {

@@ -23,7 +23,8 @@ struct ReportPrinter {
 Registry<ReportPrinter>& report_printers();
 
 struct ReportPrinterRegistrar {
-  ReportPrinterRegistrar(const std::string& name, ReportPrinter printer);
+  // abi_tag: see common/plugin_abi.hpp (checked only while a plugin loads).
+  ReportPrinterRegistrar(const std::string& name, ReportPrinter printer, const char* abi_tag = PEBENCH_PLUGIN_ABI_TAG);
 };
 
 #define PEBENCH_REPORT_PRINTER_CONCAT_INNER(a, b) a##b

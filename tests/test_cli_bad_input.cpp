@@ -103,8 +103,8 @@ const BadCommand kBadCommands[] = {
     {"report ''", "dir: must not be empty"},
     {"report adir --format ''", "--format: must not be empty"},
     {"report adir --out ''", "--out: must not be empty"},
-    {"report adir --out x.pdf", "--out: cannot tell the report format from 'x.pdf'"},
-    {"report adir --format pdf", "--format: unknown format 'pdf'"},
+    {"report adir --out x.pdf", "--out: cannot tell the format of 'x.pdf' from its extension"},
+    {"report adir --format pdf", "unknown report format 'pdf'"},
     {"report \"$(printf 'no\\nsuch')\"", "no such directory 'no\\nsuch'"},
     {"report adir", "no pebench result files"},
     // sample
@@ -117,7 +117,7 @@ const BadCommand kBadCommands[] = {
     {"sample flip_flop --seed -1", "--seed"},
     // bench
     {"bench --encoding ''", "--encoding: must not be empty"},
-    {"bench --shape ''", "--shape:  not in {che,flipflop,all}"},
+    {"bench --shape ''", "--shape:  not in {che,flipflop,quick,all}"},
     {"bench --steps ''", "--steps: must not be empty"},
     {"bench --threads ''", "--threads: must not be empty"},
     // list
