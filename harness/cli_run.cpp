@@ -51,21 +51,6 @@ namespace {
 
 constexpr int kUnset = RunFlags::kUnset;
 
-Suite load_selected_suite(const RunFlags& flags) {
-  Suite suite = flags.config.empty() ? load_suite_file(shipped_suite_path(flags.suite.empty() ? "quick" : flags.suite))
-                                     : load_suite_file(flags.config);
-  SuiteOverrides overrides;
-  if (!flags.tasks.empty()) overrides.tasks = parse_name_list(flags.tasks, "--tasks");
-  if (!flags.encodings.empty()) overrides.encodings = parse_name_list(flags.encodings, "--encodings");
-  if (!flags.seeds.empty()) overrides.seeds = parse_seed_list(flags.seeds, "--seeds");
-  if (flags.steps != kUnset) {
-    check_range("--steps", flags.steps, 1, INT_MAX);
-    overrides.steps = flags.steps;
-  }
-  apply_overrides(suite, overrides);
-  return suite;
-}
-
 // The report over everything in the output directory (all shards so far).
 // A run whose cells were all claimed by another run may find no result yet.
 void write_run_report(const std::filesystem::path& dir) {

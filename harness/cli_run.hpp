@@ -13,13 +13,15 @@
 #include "harness/grid.hpp"
 #include "harness/selection.hpp"
 #include "harness/suite_config.hpp"
+#include "harness/suite_selection.hpp"
 
 namespace pebench {
 
-struct RunFlags {
+// The grid selection (--suite/--config, --tasks, --encodings, --seeds, --steps,
+// --shard), shared with `pebench status`, plus run's own flags.
+struct RunFlags : SuiteSelection {
   static constexpr int kUnset = INT_MIN;  // a numeric flag not given
-  std::string suite, config, tasks, encodings, seeds, out, shard;
-  int steps = kUnset;
+  std::string out;
   int threads = kUnset;
   int jobs = 1;
   bool force = false;
