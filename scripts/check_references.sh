@@ -25,7 +25,7 @@ cd "$root"
 
 # The scripts that must spell forbidden or broken references out to do their job:
 # the check, its tests (their made-up trees) and the one-off rewrite.
-skip_files=(scripts/check_references.sh scripts/test_check_references.sh scripts/rewrite_references.sh)
+skip_files=(scripts/check_references.sh scripts/test_check_references.sh)
 
 mapfile -t files < <(
   {
