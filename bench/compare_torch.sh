@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side speed of pebench and PyTorch eager on the shapes of
-# `pebench bench` (harness/cli_bench.cpp; bench/torch_reference.py builds the
+# `pebench bench` (harness/bench/cli_bench.cpp; bench/torch_reference.py builds the
 # same models and steps in PyTorch).
 #
 #   bench/compare_torch.sh [--pairs N] [--threads N] [--steps N] [--shape che|flipflop|quick|all]

@@ -6,7 +6,7 @@ step), so the C++ engine's tokens/s can be compared side by side.
 
     python3 bench/torch_reference.py [--shape che|flipflop|quick|all] [--steps N] [--threads N]
 
-Shapes (see harness/cli_bench.cpp):
+Shapes (see harness/bench/cli_bench.cpp):
   che       5 layers, d_model 64, 8 heads, d_ff 256, post-norm, ReLU, dropout 0.1,
             batch 128 x 80 tokens, bidirectional
   flipflop  4 layers, d_model 256, 4 heads, d_ff 1024, pre-norm, GELU (tanh),
@@ -86,7 +86,7 @@ class Model(nn.Module):
 
 
 def forward_flops(s, batch, seq_len):
-    """Same count as forward_flops() in harness/cli_bench.cpp."""
+    """Same count as forward_flops() in harness/bench/cli_bench.cpp."""
     d, f = s["d_model"], s["d_ff"]
     keys = (seq_len + 1) / 2 if s["causal"] else seq_len
     per_token_layer = 2 * (4 * d * d + 2 * d * f) + 2 * 2 * keys * d

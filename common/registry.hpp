@@ -6,7 +6,7 @@
 // error, found by the first test run); an unknown name is a UsageError that
 // suggests the closest registered names by edit distance.
 //
-// Out-of-tree plugins (harness/plugin_loader.hpp) register through the same
+// Out-of-tree plugins (harness/config/plugin_loader.hpp) register through the same
 // registrars while their library loads. During that load a PluginLoadScope is
 // active and registrations are checked rather than trusted: a wrong ABI tag or
 // a name that exists is recorded as a problem (the loader turns it into exit

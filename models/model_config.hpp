@@ -1,5 +1,5 @@
 // ModelConfig: the size and shape of the transformer (docs/architecture.md#the-model). Every field
-// is settable from a suite's "model" object (harness/config.cpp validates).
+// is settable from a suite's "model" object (harness/config/suite_config.cpp validates).
 #pragma once
 #include <string>
 

@@ -17,7 +17,7 @@
 #include "models/encoding.hpp"
 #include "models/model_config.hpp"
 #include "models/params.hpp"
-#include "tasks/batch.hpp"
+#include "models/batch.hpp"
 
 namespace pebench {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "tasks/batch.hpp"
+#include "models/batch.hpp"
 
 namespace pebench {
 

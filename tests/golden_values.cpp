@@ -6,9 +6,9 @@
 #include <map>
 #include <stdexcept>
 
-#include "harness/checkpoint.hpp"
+#include "harness/run/checkpoint.hpp"
 #include "models/transformer.hpp"
-#include "tasks/batch.hpp"
+#include "models/batch.hpp"
 
 namespace pebench::testing {
 

@@ -19,7 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/model_config.hpp"
-#include "tasks/batch.hpp"
+#include "models/batch.hpp"
 
 namespace pebench::testing {
 

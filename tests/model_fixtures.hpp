@@ -6,7 +6,7 @@
 
 #include "common/rng.hpp"
 #include "models/model_config.hpp"
-#include "tasks/batch.hpp"
+#include "models/batch.hpp"
 
 namespace pebench::testing {
 

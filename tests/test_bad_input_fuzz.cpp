@@ -18,8 +18,8 @@
 
 #include "common/errors.hpp"
 #include "common/rng.hpp"
-#include "harness/cli_run.hpp"
-#include "harness/suites.hpp"
+#include "harness/cli/cli_run.hpp"
+#include "harness/config/suites.hpp"
 #include "tests/cli_runner.hpp"
 #include "tests/harness_fixtures.hpp"
 

@@ -1,12 +1,12 @@
-// Cell cost estimates (harness/cell_cost.hpp): counted in the engine's own
+// Cell cost estimates (harness/run/cell_cost.hpp): counted in the engine's own
 // terms, so the parameter count must equal the built model's, and the
 // estimates must grow with what drives them.
 #include <gtest/gtest.h>
 
 #include "common/errors.hpp"
-#include "harness/cell_cost.hpp"
-#include "harness/grid.hpp"
-#include "harness/suite_config.hpp"
+#include "harness/run/cell_cost.hpp"
+#include "harness/config/grid.hpp"
+#include "harness/config/suite_config.hpp"
 #include "models/transformer.hpp"
 #include "tests/harness_fixtures.hpp"
 

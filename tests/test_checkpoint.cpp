@@ -1,4 +1,4 @@
-// Weights files (harness/checkpoint.hpp): a saved model loads back bit for bit
+// Weights files (harness/run/checkpoint.hpp): a saved model loads back bit for bit
 // and computes the same logits; the header is one JSON line naming the format,
 // version, scalar type, model config and encoding; loading refuses a file of
 // another model, encoding, encoding option or version, and a truncated one,
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/errors.hpp"
-#include "harness/checkpoint.hpp"
+#include "harness/run/checkpoint.hpp"
 #include "tests/cli_runner.hpp"
 #include "tests/model_fixtures.hpp"
 

@@ -1,4 +1,4 @@
-// Reading suite files strictly (harness/config_reader.hpp): every problem of
+// Reading suite files strictly (harness/config/config_reader.hpp): every problem of
 // the file itself is a one-line UsageError naming the file and, where the
 // parser knows it, the line and column, or the path of the bad key.
 #include <gtest/gtest.h>
@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "common/errors.hpp"
-#include "harness/config_reader.hpp"
-#include "harness/selection.hpp"
+#include "harness/config/config_reader.hpp"
+#include "harness/config/selection.hpp"
 #include "tests/cli_runner.hpp"
 
 using namespace pebench;

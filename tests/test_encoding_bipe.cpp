@@ -6,8 +6,8 @@
 
 #include "common/errors.hpp"
 #include "encoding_hooks.hpp"
-#include "models/bipe.hpp"
-#include "models/position_math.hpp"
+#include "models/encodings/support/bipe.hpp"
+#include "models/encodings/support/position_math.hpp"
 
 using namespace pebench;
 using namespace pebench::testing;

@@ -7,7 +7,7 @@
 
 #include "common/errors.hpp"
 #include "encoding_hooks.hpp"
-#include "models/cope_positions.hpp"
+#include "models/encodings/support/cope_positions.hpp"
 
 using namespace pebench;
 using namespace pebench::testing;

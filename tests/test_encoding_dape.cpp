@@ -15,8 +15,8 @@
 #include "common/rng.hpp"
 #include "encoding_hooks.hpp"
 #include "small_fire.hpp"
-#include "models/dape_mlp.hpp"
-#include "models/position_math.hpp"
+#include "models/encodings/support/dape_mlp.hpp"
+#include "models/encodings/support/position_math.hpp"
 
 using namespace pebench;
 using pebench::testing::HookHarness;

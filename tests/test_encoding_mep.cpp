@@ -9,9 +9,9 @@
 
 #include "common/errors.hpp"
 #include "encoding_hooks.hpp"
-#include "models/encodings/log_mean_exp.hpp"
-#include "models/encodings/t5_table.hpp"
-#include "models/position_math.hpp"
+#include "models/encodings/support/log_mean_exp.hpp"
+#include "models/encodings/support/t5_table.hpp"
+#include "models/encodings/support/position_math.hpp"
 
 using namespace pebench;
 using pebench::testing::HookHarness;

@@ -8,8 +8,8 @@
 
 #include "common/errors.hpp"
 #include "encoding_hooks.hpp"
-#include "models/position_math.hpp"
-#include "models/random_positions.hpp"
+#include "models/encodings/support/position_math.hpp"
+#include "models/encodings/support/random_positions.hpp"
 
 using namespace pebench;
 using namespace pebench::testing;

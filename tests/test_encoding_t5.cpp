@@ -9,7 +9,7 @@
 
 #include "common/errors.hpp"
 #include "encoding_hooks.hpp"
-#include "models/encodings/t5_table.hpp"
+#include "models/encodings/support/t5_table.hpp"
 
 using namespace pebench;
 using pebench::testing::HookHarness;

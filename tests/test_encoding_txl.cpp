@@ -6,7 +6,7 @@
 
 #include "common/errors.hpp"
 #include "encoding_hooks.hpp"
-#include "models/random_positions.hpp"
+#include "models/encodings/support/random_positions.hpp"
 
 using namespace pebench;
 using namespace pebench::testing;

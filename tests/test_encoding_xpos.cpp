@@ -7,7 +7,7 @@
 #include "common/errors.hpp"
 #include "common/rng.hpp"
 #include "encoding_hooks.hpp"
-#include "models/position_math.hpp"
+#include "models/encodings/support/position_math.hpp"
 
 using namespace pebench;
 using namespace pebench::testing;

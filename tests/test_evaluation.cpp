@@ -1,4 +1,4 @@
-// Evaluation fidelity (harness/evaluator.hpp, cell_executor.hpp): randomized
+// Evaluation fidelity (harness/run/evaluator.hpp, cell_executor.hpp): randomized
 // encodings scored on one position draw per sequence, independent of the
 // sub-batch size and thread count; the id_upper score; cells whose encoding
 // does not apply to their task end as not_applicable without training, and
@@ -10,12 +10,12 @@
 #include <cmath>
 #include <type_traits>
 
-#include "harness/cell_executor.hpp"
-#include "harness/suite_config.hpp"
-#include "harness/evaluator.hpp"
-#include "harness/report_data.hpp"
-#include "harness/report_render.hpp"
-#include "harness/result_file.hpp"
+#include "harness/run/cell_executor.hpp"
+#include "harness/config/suite_config.hpp"
+#include "harness/run/evaluator.hpp"
+#include "harness/report/report_data.hpp"
+#include "harness/report/report_render.hpp"
+#include "harness/run/result_file.hpp"
 #include "models/transformer.hpp"
 #include "tests/cli_runner.hpp"
 #include "tests/harness_fixtures.hpp"

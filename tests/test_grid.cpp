@@ -1,10 +1,10 @@
-// Grid expansion and sharding (harness/grid.hpp).
+// Grid expansion and sharding (harness/config/grid.hpp).
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "common/errors.hpp"
-#include "harness/grid.hpp"
+#include "harness/config/grid.hpp"
 #include "tests/harness_fixtures.hpp"
 
 using namespace pebench;

@@ -1,8 +1,8 @@
-// LengthSpec (harness/length_spec.hpp): the forms a suite uses to pick lengths.
+// LengthSpec (harness/config/length_spec.hpp): the forms a suite uses to pick lengths.
 #include <gtest/gtest.h>
 
 #include "common/errors.hpp"
-#include "harness/length_spec.hpp"
+#include "harness/config/length_spec.hpp"
 
 using namespace pebench;
 

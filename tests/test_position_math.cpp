@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "models/position_math.hpp"
+#include "models/encodings/support/position_math.hpp"
 
 using namespace pebench;
 

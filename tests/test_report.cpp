@@ -1,5 +1,5 @@
-// `pebench report` data and printers (harness/report_data.hpp,
-// report_render.hpp, harness/reports/) over result files written by the test:
+// `pebench report` data and printers (harness/report/report_data.hpp,
+// report_render.hpp, harness/report/printers/) over result files written by the test:
 // schema-1 files (no per-sequence counts) and schema-2 files with constructed
 // per-sequence counts and class histograms.
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include <fmt/core.h>
 
 #include "common/errors.hpp"
-#include "harness/report_render.hpp"
+#include "harness/report/report_render.hpp"
 #include "tests/cli_runner.hpp"
 
 using namespace pebench;

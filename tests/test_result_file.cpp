@@ -1,14 +1,14 @@
-// Result files (harness/result_file.hpp): the docs/architecture.md#result-file-schema schema with typed
-// fields, and atomic writes (harness/atomic_file.hpp).
+// Result files (harness/run/result_file.hpp): the docs/architecture.md#result-file-schema schema with typed
+// fields, and atomic writes (common/atomic_file.hpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
 
 #include "common/errors.hpp"
-#include "harness/atomic_file.hpp"
-#include "harness/evaluator.hpp"
-#include "harness/result_file.hpp"
+#include "common/atomic_file.hpp"
+#include "harness/run/evaluator.hpp"
+#include "harness/run/result_file.hpp"
 #include "tests/cli_runner.hpp"
 #include "tests/harness_fixtures.hpp"
 

@@ -26,8 +26,8 @@
 #include <regex>
 #include <vector>
 
-#include "harness/atomic_file.hpp"
-#include "harness/result_file.hpp"
+#include "common/atomic_file.hpp"
+#include "harness/run/result_file.hpp"
 #include "tests/cli_runner.hpp"
 #include "tests/harness_fixtures.hpp"
 

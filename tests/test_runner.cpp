@@ -1,4 +1,4 @@
-// The runner (harness/runner.hpp) with a scripted executor: result files,
+// The runner (harness/run/runner.hpp) with a scripted executor: result files,
 // resume, --force, failed and diverged cells. Training itself is covered by
 // test_training.cpp and the CLI tests.
 #include <gtest/gtest.h>
@@ -8,9 +8,9 @@
 #include <map>
 #include <mutex>
 
-#include "harness/evaluator.hpp"
-#include "harness/result_file.hpp"
-#include "harness/runner.hpp"
+#include "harness/run/evaluator.hpp"
+#include "harness/run/result_file.hpp"
+#include "harness/run/runner.hpp"
 #include "tests/cli_runner.hpp"
 #include "tests/harness_fixtures.hpp"
 

@@ -1,8 +1,8 @@
-// Grid-selection syntax (harness/selection.hpp): --tasks, --seeds, --shard.
+// Grid-selection syntax (harness/config/selection.hpp): --tasks, --seeds, --shard.
 #include <gtest/gtest.h>
 
 #include "common/errors.hpp"
-#include "harness/selection.hpp"
+#include "harness/config/selection.hpp"
 
 using namespace pebench;
 

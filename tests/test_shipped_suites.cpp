@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "harness/grid.hpp"
-#include "harness/suite_config.hpp"
-#include "harness/suites.hpp"
+#include "harness/config/grid.hpp"
+#include "harness/config/suite_config.hpp"
+#include "harness/config/suites.hpp"
 #include "models/encoding.hpp"
 #include "tasks/task.hpp"
 

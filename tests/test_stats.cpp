@@ -3,8 +3,8 @@
 
 #include <cmath>
 
-#include "harness/stats.hpp"
-#include "harness/stats_distributions.hpp"
+#include "harness/report/stats.hpp"
+#include "harness/report/stats_distributions.hpp"
 
 namespace pebench::stats {
 namespace {

@@ -1,4 +1,4 @@
-// Suite parsing and validation (harness/suite_config.hpp, cell_settings.hpp):
+// Suite parsing and validation (harness/config/suite_config.hpp, cell_settings.hpp):
 // every bad value is a one-line UsageError naming the file and the field path.
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <functional>
 
 #include "common/errors.hpp"
-#include "harness/suite_config.hpp"
+#include "harness/config/suite_config.hpp"
 #include "tasks/task.hpp"
 #include "tests/harness_fixtures.hpp"
 

@@ -1,4 +1,4 @@
-// Where `--suite NAME` looks (harness/suites.hpp): --suite-dir, then
+// Where `--suite NAME` looks (harness/config/suites.hpp): --suite-dir, then
 // PEBENCH_SUITES, then the installed share/pebench/suites beside the binary,
 // then the source tree. Through the binary, since the search depends on its
 // flags and environment.

@@ -11,7 +11,7 @@
 #include <set>
 
 #include "common/errors.hpp"
-#include "tasks/batch.hpp"
+#include "models/batch.hpp"
 #include "tasks/task.hpp"
 #include "tests/task_sampling.hpp"
 

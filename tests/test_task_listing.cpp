@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/bench_data.hpp"
-#include "harness/task_listing.hpp"
+#include "harness/bench/bench_data.hpp"
+#include "harness/cli/task_listing.hpp"
 #include "tasks/task.hpp"
 #include "tests/cli_runner.hpp"
 

@@ -4,7 +4,7 @@
 // README's "Adding a task" example, under a test-only name.
 #include <gtest/gtest.h>
 
-#include "harness/task_listing.hpp"
+#include "harness/cli/task_listing.hpp"
 #include "tasks/task.hpp"
 
 namespace pebench {

@@ -1,11 +1,11 @@
-// Training and evaluation of one cell in process (harness/trainer.hpp,
+// Training and evaluation of one cell in process (harness/run/trainer.hpp,
 // evaluator.hpp, cell_executor.hpp) on the probe task.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "harness/cell_executor.hpp"
-#include "harness/trainer.hpp"
+#include "harness/run/cell_executor.hpp"
+#include "harness/run/trainer.hpp"
 #include "tests/harness_fixtures.hpp"
 
 using namespace pebench;

@@ -8,7 +8,7 @@
 //   bidirectional: Bias[a,i,j] = −m_a·sqrt(|i − j|) + 0.5·m_a·[j < i]
 //
 // Slopes m_a: ALiBi's geometric sequence (Press et al. 2022, §3;
-// models/position_math.hpp alibi_slopes). The bidirectional left/right offset
+// models/encodings/support/position_math.hpp alibi_slopes). The bidirectional left/right offset
 // is ALiBi's CHE form (models/encodings/alibi.cpp), so the model can tell left
 // from right. Hook 3 only, through AdditiveBias, which also passes the
 // gradient through (the bias has no parameters). Identical at training and
@@ -19,8 +19,8 @@
 #include <cmath>
 #include <vector>
 
-#include "models/additive_bias.hpp"
-#include "models/position_math.hpp"
+#include "models/encodings/support/additive_bias.hpp"
+#include "models/encodings/support/position_math.hpp"
 
 namespace pebench {
 

@@ -14,8 +14,8 @@
 // Identical at training and evaluation.
 #include <vector>
 
-#include "models/additive_bias.hpp"
-#include "models/position_math.hpp"
+#include "models/encodings/support/additive_bias.hpp"
+#include "models/encodings/support/position_math.hpp"
 
 namespace pebench {
 

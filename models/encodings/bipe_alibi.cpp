@@ -2,7 +2,7 @@
 // al. 2024, "Two Stones Hit One Bird: Bilevel Positional Encoding for Better
 // Length Extrapolation", ICML; docs/encodings.md#bipe_alibi).
 //
-//   input:  x[b,t,:] += A[intra[b,t],:]        intra-segment learned table (models/bipe.hpp)
+//   input:  x[b,t,:] += A[intra[b,t],:]        intra-segment learned table (models/encodings/support/bipe.hpp)
 //   logits: causal:        Bias[b,a,i,j] = −μ·m_a·(seg_i − seg_j)     (j ≤ i)
 //           bidirectional: Bias[b,a,i,j] = −μ·m_a·(|seg_i − seg_j| − ½·[seg_j < seg_i])
 //                          ("directional", default) or −μ·m_a·|seg_i − seg_j| ("symmetric")
@@ -25,13 +25,13 @@
 // Parameters: encoding.bipe_alibi.table [table_size, D] ~ N(0, 0.02).
 // Options: table_size (default 1024), slope_multiplier (μ, default 96),
 // bidirectional (above).
-// Applies only to tasks with segment-boundary tokens (models/bipe.hpp lists
+// Applies only to tasks with segment-boundary tokens (models/encodings/support/bipe.hpp lists
 // them and what a segment is in each); elsewhere the cell is not_applicable.
 #include <cmath>
 
-#include "models/additive_bias.hpp"
-#include "models/bipe.hpp"
-#include "models/position_math.hpp"
+#include "models/encodings/support/additive_bias.hpp"
+#include "models/encodings/support/bipe.hpp"
+#include "models/encodings/support/position_math.hpp"
 
 namespace pebench {
 

@@ -2,7 +2,7 @@
 // al. 2024, "Two Stones Hit One Bird: Bilevel Positional Encoding for Better
 // Length Extrapolation", ICML; docs/encodings.md#bipe_rope).
 //
-//   input:  x[b,t,:] += A[intra[b,t],:]            intra-segment learned table (models/bipe.hpp)
+//   input:  x[b,t,:] += A[intra[b,t],:]            intra-segment learned table (models/encodings/support/bipe.hpp)
 //   q/k:    q'_t = R(seg_t θ) q_t,  k'_t = R(seg_t θ) k_t
 // RoPE (position_math.hpp::rope_apply, base 10000) with the segment index as
 // the position, so attention depends on seg_i − seg_j and every token of one
@@ -20,13 +20,13 @@
 // Causal and bidirectional: both (RoPE on segment ids needs no mask trick,
 // and its rotation is signed, so it tells a segment on the left from one on
 // the right).
-// Applies only to tasks with segment-boundary tokens (models/bipe.hpp lists
+// Applies only to tasks with segment-boundary tokens (models/encodings/support/bipe.hpp lists
 // them and what a segment is in each); elsewhere the cell is not_applicable.
 #include <fmt/format.h>
 
 #include "common/errors.hpp"
-#include "models/bipe.hpp"
-#include "models/position_math.hpp"
+#include "models/encodings/support/bipe.hpp"
+#include "models/encodings/support/position_math.hpp"
 
 namespace pebench {
 

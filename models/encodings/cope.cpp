@@ -3,7 +3,7 @@
 //
 // Per layer and head, with s_ij = q_i·k_j/sqrt(d_h) the raw score:
 //   g_ij  = σ(s_ij)                                   gates (same q, k as attention)
-//   p_ij  = min(Σ_{t=j..i} g_it, npos − 1)            contextual position (models/cope_positions.hpp)
+//   p_ij  = min(Σ_{t=j..i} g_it, npos − 1)            contextual position (models/encodings/support/cope_positions.hpp)
 //   z_i[r] = q_i·e[r],  r = 0..npos−1                 e: [npos, d_h], shared by the layer's heads
 //   c_ij  = (1 − w)·z_i[⌊p⌋] + w·z_i[⌈p⌉],  w = p − ⌊p⌋
 //   S_ij  = s_ij + c_ij/sqrt(d_h)                     (RAM default; scale_position_logits = false
@@ -53,7 +53,7 @@
 
 #include <fmt/format.h>
 
-#include "models/cope_positions.hpp"
+#include "models/encodings/support/cope_positions.hpp"
 #include "models/encoding.hpp"
 #include "models/encoding_options.hpp"
 #include "models/matrix.hpp"

@@ -14,9 +14,9 @@
 // Options: mlp_width (32).
 #include <vector>
 
-#include "models/encodings/dape.hpp"
-#include "models/position_math.hpp"
-#include "models/relative_bias.hpp"
+#include "models/encodings/support/dape.hpp"
+#include "models/encodings/support/position_math.hpp"
+#include "models/encodings/support/relative_bias.hpp"
 
 namespace pebench {
 

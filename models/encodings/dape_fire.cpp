@@ -15,8 +15,8 @@
 // (fire_bias.hpp); the DAPE MLP is point-wise and needs none.
 #include <vector>
 
-#include "models/encodings/dape.hpp"
-#include "models/encodings/fire_bias.hpp"
+#include "models/encodings/support/dape.hpp"
+#include "models/encodings/support/fire_bias.hpp"
 
 namespace pebench {
 

@@ -21,9 +21,9 @@
 // could only learn order from content.
 #include <vector>
 
-#include "models/encodings/dape.hpp"
-#include "models/encodings/kerple_kernel.hpp"
-#include "models/relative_bias.hpp"
+#include "models/encodings/support/dape.hpp"
+#include "models/encodings/support/kerple_kernel.hpp"
+#include "models/encodings/support/relative_bias.hpp"
 
 namespace pebench {
 

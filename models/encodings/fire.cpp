@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "models/additive_bias.hpp"
-#include "models/encodings/fire_bias.hpp"
+#include "models/encodings/support/additive_bias.hpp"
+#include "models/encodings/support/fire_bias.hpp"
 
 namespace pebench {
 

@@ -19,7 +19,7 @@
 // so the bias tells left from right (why: kerple_kernel.hpp); "symmetric"
 // d = |i − j| with one (p, r) for both sides, order-blind (the form of the
 // paper's kernel on |m − n|).
-#include "models/encodings/kerple_kernel.hpp"
+#include "models/encodings/support/kerple_kernel.hpp"
 
 namespace pebench {
 

@@ -25,9 +25,9 @@
 #include <array>
 
 #include "models/encoding_options.hpp"
-#include "models/encodings/log_mean_exp.hpp"
-#include "models/position_math.hpp"
-#include "models/relative_bias.hpp"
+#include "models/encodings/support/log_mean_exp.hpp"
+#include "models/encodings/support/position_math.hpp"
+#include "models/encodings/support/relative_bias.hpp"
 
 namespace pebench {
 

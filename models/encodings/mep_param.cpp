@@ -31,11 +31,11 @@
 //     buckets of |i − j|: order-blind.
 #include <array>
 
-#include "models/encodings/kerple_kernel.hpp"
-#include "models/encodings/log_mean_exp.hpp"
-#include "models/encodings/t5_table.hpp"
-#include "models/position_math.hpp"
-#include "models/relative_bias.hpp"
+#include "models/encodings/support/kerple_kernel.hpp"
+#include "models/encodings/support/log_mean_exp.hpp"
+#include "models/encodings/support/t5_table.hpp"
+#include "models/encodings/support/position_math.hpp"
+#include "models/encodings/support/relative_bias.hpp"
 
 namespace pebench {
 

@@ -10,21 +10,21 @@
 // alibi_bias). m_a are the standard ALiBi slopes (alibi_slopes); r_0 = 0 and r_1 < ... < r_{T−1} are
 // distinct integers drawn uniformly from [1, L), afresh in every layer from
 // Rng(seed, layer), at training and at evaluation
-// (models/random_positions.hpp), the same on both sides and for every head.
+// (models/encodings/support/random_positions.hpp), the same on both sides and for every head.
 // The bias is added after the 1/sqrt(d_h) scaling.
 // Training: one draw for the whole batch (the reference's behaviour).
 // Evaluation: one draw per sequence (EncodingContext::sequence_seeds), so a
 // score averages over draws and does not depend on the sub-batch size
-// (models/random_positions.hpp says why).
+// (models/encodings/support/random_positions.hpp says why).
 //
 // Source: google-deepmind/randomized_positional_encodings
 // models/positional_encodings.py::compute_noisy_alibi_encodings_biases
 // (randomize_both_sides = False).
 // Parameters: none. Options: max_length (L, default 2048); L < T is a
 // UsageError. Causal and bidirectional as above.
-#include "models/additive_bias.hpp"
-#include "models/position_math.hpp"
-#include "models/random_positions.hpp"
+#include "models/encodings/support/additive_bias.hpp"
+#include "models/encodings/support/position_math.hpp"
+#include "models/encodings/support/random_positions.hpp"
 
 namespace pebench {
 

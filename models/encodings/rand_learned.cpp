@@ -5,11 +5,11 @@
 //   x[b,t,:] += P[p_t,:],  P ∈ R^{L×D} learned
 // where p_0 < ... < p_{T−1} are T distinct integers drawn uniformly from
 // [0, L), sorted, once per forward pass from Rng(seed, input stream), at
-// training and at evaluation (models/random_positions.hpp).
+// training and at evaluation (models/encodings/support/random_positions.hpp).
 // Training: one draw for the whole batch (the reference's behaviour).
 // Evaluation: one draw per sequence (EncodingContext::sequence_seeds), so a
 // score averages over draws and does not depend on the sub-batch size
-// (models/random_positions.hpp says why).
+// (models/encodings/support/random_positions.hpp says why).
 // Backward: dP[p_t] += Σ_b dx[b,t] (rows never drawn get no
 // gradient).
 //
@@ -22,9 +22,9 @@
 // the two differ only in the positions.
 // Options: max_length (L, default 2048; it sizes the table), init; L < T is a
 // UsageError. Causal and bidirectional alike.
-#include "models/random_positions.hpp"
+#include "models/encodings/support/random_positions.hpp"
 #include "models/layers.hpp"
-#include "models/table_lookup.hpp"
+#include "models/encodings/support/table_lookup.hpp"
 
 namespace pebench {
 

@@ -7,12 +7,12 @@
 //   q'_t = R(p_t θ) q_t,  k'_t = R(p_t θ) k_t;  backward: rotate by −p_t θ.
 // p_0 < ... < p_{T−1} are T distinct integers drawn uniformly from [0, L),
 // sorted, afresh in every layer from Rng(seed, layer), at training and at
-// evaluation (models/random_positions.hpp); q and k and every head share the
+// evaluation (models/encodings/support/random_positions.hpp); q and k and every head share the
 // layer's draw.
 // Training: one draw for the whole batch (the reference's behaviour).
 // Evaluation: one draw per sequence (EncodingContext::sequence_seeds), so a
 // score averages over draws and does not depend on the sub-batch size
-// (models/random_positions.hpp says why).
+// (models/encodings/support/random_positions.hpp says why).
 //
 // Source: google-deepmind/randomized_positional_encodings
 // models/transformer.py (NOISY_ROTARY: one hk.next_rng_key() per attention
@@ -22,8 +22,8 @@
 #include <fmt/format.h>
 
 #include "common/errors.hpp"
-#include "models/position_math.hpp"
-#include "models/random_positions.hpp"
+#include "models/encodings/support/position_math.hpp"
+#include "models/encodings/support/random_positions.hpp"
 
 namespace pebench {
 

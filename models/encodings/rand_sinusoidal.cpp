@@ -5,11 +5,11 @@
 //   x[b,t,:] += R(p_t),  R(p) = [sin(p·ω_0..ω_{D/2−1}) | cos(...)], ω_c = 10000^(−2c/D)
 // where p_0 < p_1 < ... < p_{T−1} are T distinct integers drawn uniformly from
 // [0, L), sorted, once per forward pass from Rng(seed, input stream), at
-// training and at evaluation (models/random_positions.hpp).
+// training and at evaluation (models/encodings/support/random_positions.hpp).
 // Training: one draw for the whole batch (the reference's behaviour).
 // Evaluation: one draw per sequence (EncodingContext::sequence_seeds), so a
 // score averages over draws and does not depend on the sub-batch size
-// (models/random_positions.hpp says why).
+// (models/encodings/support/random_positions.hpp says why).
 // The sinusoid is the base `sinusoidal` encoding's
 // (position_math.hpp::sinusoid_row, the reference's concatenated layout).
 //
@@ -21,8 +21,8 @@
 #include <fmt/format.h>
 
 #include "common/errors.hpp"
-#include "models/position_math.hpp"
-#include "models/random_positions.hpp"
+#include "models/encodings/support/position_math.hpp"
+#include "models/encodings/support/random_positions.hpp"
 
 namespace pebench {
 

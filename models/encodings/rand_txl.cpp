@@ -2,17 +2,17 @@
 // "Randomized Positional Encodings Boost Length Generalization of
 // Transformers", NOISY_RELATIVE; docs/encodings.md#rand_txl).
 //
-// As txl (models/txl_relative.hpp):
+// As txl (models/encodings/support/txl_relative.hpp):
 //   S[a,i,j] = ( (q_i + u_a)·k_j + (q_i + v_a)·(W_R R(ρ(j − i)))_a ) / sqrt(d_h)
 // but the sinusoid sees a sampled signed distance ρ(δ) = sign(δ)·r_|δ|, where
 // r_0 = 0 and r_1 < ... < r_{T−1} are distinct integers drawn uniformly from
 // [1, L), afresh in every layer from Rng(seed, layer), at training and at
-// evaluation (models/random_positions.hpp). The same draw serves both sides
+// evaluation (models/encodings/support/random_positions.hpp). The same draw serves both sides
 // (the reference's randomize_both_sides = False) and every head.
 // Training: one draw for the whole batch (the reference's behaviour).
 // Evaluation: one draw per sequence (EncodingContext::sequence_seeds), so a
 // score averages over draws and does not depend on the sub-batch size
-// (models/random_positions.hpp says why).
+// (models/encodings/support/random_positions.hpp says why).
 //
 // Source: google-deepmind/randomized_positional_encodings
 // models/positional_encodings.py::compute_attention_with_noisy_relative_encodings.
@@ -24,8 +24,8 @@
 // Options: max_length (L, default 2048); L < T is a UsageError.
 // Causal: δ ≤ 0 only (the reference raises NotImplementedError there; the
 // signed definition extends to it without change). Bidirectional: both sides.
-#include "models/random_positions.hpp"
-#include "models/txl_relative.hpp"
+#include "models/encodings/support/random_positions.hpp"
+#include "models/encodings/support/txl_relative.hpp"
 
 namespace pebench {
 

@@ -16,7 +16,7 @@
 
 #include "common/errors.hpp"
 #include "models/encoding.hpp"
-#include "models/position_math.hpp"
+#include "models/encodings/support/position_math.hpp"
 
 namespace pebench {
 

@@ -19,8 +19,8 @@
 // Causal: causal buckets, n = max(i − j, 0) (future keys fall in bucket 0 and
 // are masked). Bidirectional: T5's own two-sided buckets (half the buckets per
 // side, keys after the query in the upper half), the encoder form of T5.
-#include "models/encodings/t5_table.hpp"
-#include "models/relative_bias.hpp"
+#include "models/encodings/support/t5_table.hpp"
+#include "models/encodings/support/relative_bias.hpp"
 
 namespace pebench {
 

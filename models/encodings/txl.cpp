@@ -6,7 +6,7 @@
 //   S[a,i,j] = ( (q_i + u_a)·k_j + (q_i + v_a)·(W_R R(j − i))_a ) / sqrt(d_h)
 // with R the concatenated [sin | cos] sinusoid of the signed offset δ = j − i
 // (D = h·d_h channels, timescale 10000). Math, parameters and backward live in
-// models/txl_relative.hpp (shared with rand_txl).
+// models/encodings/support/txl_relative.hpp (shared with rand_txl).
 //
 // Source: Dai et al. 2019, "Transformer-XL: Attentive Language Models Beyond a
 // Fixed-Length Context" §3.3; reference code
@@ -18,7 +18,7 @@
 // Parameters, per layer: u, v [h, d_h] ~ N(0, 0.02); W_R [D, D] ~ truncated
 // normal(1/sqrt(D)). No options.
 // Causal: offsets δ ≤ 0 only. Bidirectional: both signs, as in the reference.
-#include "models/txl_relative.hpp"
+#include "models/encodings/support/txl_relative.hpp"
 
 namespace pebench {
 

@@ -56,7 +56,7 @@
 #include "models/encoding.hpp"
 #include "models/encoding_options.hpp"
 #include "models/matrix.hpp"
-#include "models/position_math.hpp"
+#include "models/encodings/support/position_math.hpp"
 
 namespace pebench {
 
