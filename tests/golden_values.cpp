@@ -6,6 +6,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "common/build_info.hpp"
 #include "harness/run/checkpoint.hpp"
 #include "models/transformer.hpp"
 #include "models/batch.hpp"
@@ -73,7 +74,7 @@ const json& golden_fixture(const std::string& encoding) {
   static std::map<std::string, json> cache;
   auto found = cache.find(encoding);
   if (found != cache.end()) return found->second;
-  const std::string path = std::string(PEBENCH_SOURCE_DIR) + "/tests/data/golden/" + encoding + ".json";
+  const std::string path = std::string(build_source_dir()) + "/tests/data/golden/" + encoding + ".json";
   std::ifstream in(path);
   if (!in) throw std::runtime_error("missing golden fixture " + path + " (bench/golden_values.py writes it)");
   return cache.emplace(encoding, json::parse(in)).first->second;

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/build_info.hpp"
 #include "tests/cli_runner.hpp"
 
 using namespace pebench;
@@ -25,7 +26,7 @@ using pebench::testing::run_pebench;
 namespace {
 
 std::string docs_page(const std::string& name) {
-  return read_text(std::filesystem::path(PEBENCH_SOURCE_DIR) / "docs" / name);
+  return read_text(std::filesystem::path(build_source_dir()) / "docs" / name);
 }
 
 // The names of `### name` headings that look like plugin names (lower case,

@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/build_info.hpp"
 #include "common/errors.hpp"
 #include "common/quote.hpp"
 #include "harness/cli/cli.hpp"
@@ -20,7 +21,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"pebench: a CPU benchmark suite for positional encodings and length generalization"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", PEBENCH_VERSION);
+  app.set_version_flag("--version", pebench::build_version());
   // Options of every subcommand (given before or after it): fallthrough lets a
   // subcommand pass them up, and they take effect before its callback runs.
   app.fallthrough();

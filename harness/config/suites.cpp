@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "common/build_info.hpp"
 #include "common/errors.hpp"
 #include "common/registry.hpp"
 
@@ -62,7 +63,7 @@ std::vector<std::string> suite_search_dirs() {
   const fs::path installed = exe_dir / ".." / "share" / "pebench" / "suites";
   if (!exe_dir.empty() && fs::is_directory(installed, error))
     dirs.push_back(fs::weakly_canonical(installed, error).string());
-  const fs::path source = fs::path(PEBENCH_SOURCE_DIR) / "harness" / "suites";
+  const fs::path source = fs::path(build_source_dir()) / "harness" / "suites";
   if (fs::is_directory(source, error)) dirs.push_back(source.string());
   return dirs;
 }

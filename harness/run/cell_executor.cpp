@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/build_info.hpp"
 #include "harness/run/checkpoint.hpp"
 #include "harness/run/evaluator.hpp"
 #include "harness/run/trainer.hpp"
@@ -13,7 +14,7 @@ namespace pebench {
 // What a weights file says about where it came from (its header's "source"):
 // the cell's identity, which `pebench eval` matches against the result file.
 static json weights_source(const Cell& cell) {
-  return {{"cell", cell.name()}, {"identity", cell.identity_json()}, {"git", PEBENCH_GIT}};
+  return {{"cell", cell.name()}, {"identity", cell.identity_json()}, {"git", build_git()}};
 }
 
 CellOutcome execute_cell(const Cell& cell, const CellHooks& hooks) {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/build_info.hpp"
 #include "common/errors.hpp"
 
 #include "harness/config/plugin_loader.hpp"
@@ -46,8 +47,8 @@ static std::string host_name() {
 
 json run_context(int threads) {
   json context = {{"date", utc_now_iso8601()}, {"host", host_name()},       {"threads", threads},
-                  {"compiler", PEBENCH_COMPILER}, {"git", PEBENCH_GIT},     {"version", PEBENCH_VERSION},
-                  {"build_type", PEBENCH_BUILD_TYPE}};
+                  {"compiler", build_compiler()}, {"git", build_git()},     {"version", build_version()},
+                  {"build_type", build_type()}};
   if (!loaded_plugins().empty()) context["plugins"] = loaded_plugins_json();
   return context;
 }
