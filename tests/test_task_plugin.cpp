@@ -1,7 +1,7 @@
 // A task defined in a test source: one file with a Task subclass and
 // PEBENCH_TASK is all it takes for the task to register, sample, appear in the
 // task listing and join the conformance suite (docs/extending.md#adding-a-task). The task is the
-// README's "Adding a task" example, under a test-only name.
+// docs/extending.md's complete task example, under a test-only name.
 #include <gtest/gtest.h>
 
 #include "harness/cli/task_listing.hpp"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The README's Slurm recipe, tested on a real single-node Slurm.
+# The Slurm recipe of docs/running.md, tested on a real single-node Slurm.
 #
 # Brings up munged, slurmctld and slurmd by hand (no systemd) with a generated
 # slurm.conf on 127.0.0.1 and all state under a temporary directory; submits
-# the sbatch script *extracted from the README* (so the docs cannot drift from
+# the sbatch script *extracted from docs/running.md* (so the docs cannot drift from
 # what is tested) through scripts/slurm/submit.sh as a 3-shard array over a
 # 6-cell grid; cancels one array task mid-run; checks that `pebench status`
 # says incomplete and the chained report job said so; resubmits; then checks
@@ -105,14 +105,14 @@ node_idle() { [ "$(sinfo -h -n pebenchnode -o %T 2>/dev/null)" = idle ]; }
 wait_for 60 node_idle || fail "the node did not become idle: $(sinfo -h -o '%T %E' 2>&1)"
 say "single-node Slurm up ($cpus CPUs, ports $port-$((port + 1)))"
 
-# --- the README's sbatch script, and the grid ---------------------------------
-# The first ``` block of the README that starts with #!/bin/bash and #SBATCH lines.
+# --- docs/running.md's sbatch script, and the grid ---------------------------------
+# The first ``` block of docs/running.md that starts with #!/bin/bash and #SBATCH lines.
 awk '/^```/ { if (taking) exit; fenced = !fenced; first = fenced; next }
      first { first = 0; taking = ($0 == "#!/bin/bash") }
-     taking { print }' "$repo/README.md" > "$work/readme.sbatch"
-grep -q '^#SBATCH --array=' "$work/readme.sbatch" || fail "no sbatch script found in README.md"
+     taking { print }' "$repo/docs/running.md" > "$work/readme.sbatch"
+grep -q '^#SBATCH --array=' "$work/readme.sbatch" || fail "no sbatch script found in docs/running.md"
 cmp -s "$work/readme.sbatch" "$repo/scripts/slurm/pebench.sbatch" ||
-  fail "README's sbatch script differs from scripts/slurm/pebench.sbatch: $(diff "$work/readme.sbatch" "$repo/scripts/slurm/pebench.sbatch")"
+  fail "docs/running.md's sbatch script differs from scripts/slurm/pebench.sbatch: $(diff "$work/readme.sbatch" "$repo/scripts/slurm/pebench.sbatch")"
 
 steps=${PEBENCH_SLURM_TEST_STEPS:-1500}
 cat > "$work/grid.json" <<JSON
