@@ -281,7 +281,7 @@ void Transformer<T>::Impl::validate(const Batch& batch) const {
       throw UsageError("model: token id " + std::to_string(token) + " is outside the input vocabulary [0, " +
                        std::to_string(config.input_vocab) + ")");
   for (int target : batch.targets)
-    if (target < Example::kNoTarget || target >= config.output_vocab)
+    if (target < Batch::kNoTarget || target >= config.output_vocab)
       throw UsageError("model: target id " + std::to_string(target) + " is outside the output vocabulary [0, " +
                        std::to_string(config.output_vocab) + ")");
   if (!batch.causal && !encoding->supports_bidirectional())

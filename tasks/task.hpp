@@ -26,6 +26,7 @@
 
 #include "common/registry.hpp"
 #include "common/rng.hpp"
+#include "models/batch.hpp"
 
 namespace pebench {
 
@@ -42,7 +43,7 @@ struct Example {
   std::vector<int> tokens;      // [T] input-vocabulary ids, placeholders included
   std::vector<int> targets;     // [T] output-vocabulary id, or kNoTarget where there is no loss
   std::vector<uint8_t> scored;  // [T] 1 where the prediction counts towards accuracy (⊆ targeted)
-  static constexpr int kNoTarget = -1;
+  static constexpr int kNoTarget = Batch::kNoTarget;
 };
 
 // A named split: what kind it is and which lengths it uses by default.
@@ -103,6 +104,14 @@ Registry<TaskFactory>& task_registry();
 // Creates a registered task by name (UsageError with suggestions if unknown)
 // and applies `options` (may be null/empty).
 std::unique_ptr<Task> make_task(const std::string& name, const json& options = json());
+
+// Samples `batch_size` examples of `split` at `length` from `rng`, in order,
+// into the model's input format.
+Batch make_batch(const Task& task, const std::string& split, int length, int batch_size,
+                 Rng& rng);
+
+// Ids of the task's segment-boundary tokens in its input vocabulary.
+std::vector<int> boundary_ids(const Task& task);
 
 struct TaskRegistrar {
   // abi_tag: see common/plugin_abi.hpp (checked only while a plugin loads).

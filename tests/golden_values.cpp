@@ -43,9 +43,9 @@ Batch golden_batch(const json& golden) {
   for (size_t b = 0; b < tokens.size(); ++b)
     for (size_t t = 0; t < tokens[b].size(); ++t) {
       batch.tokens.push_back(tokens[b][t]);
-      const int target = targets.at(b).at(t) < 0 ? Example::kNoTarget : targets[b][t];
+      const int target = targets.at(b).at(t) < 0 ? Batch::kNoTarget : targets[b][t];
       batch.targets.push_back(target);
-      batch.scored.push_back(target != Example::kNoTarget);
+      batch.scored.push_back(target != Batch::kNoTarget);
     }
   return batch;
 }

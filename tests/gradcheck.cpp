@@ -90,7 +90,7 @@ Batch gradient_check_batch(const ModelConfig& config, bool causal, uint64_t seed
   for (int i = 0; i < batch.batch_size * batch.seq_len; ++i) {
     batch.tokens.push_back(static_cast<int>(rng.below(config.input_vocab)));
     const bool targeted = rng.uniform() < 0.75;
-    batch.targets.push_back(targeted ? static_cast<int>(rng.below(config.output_vocab)) : Example::kNoTarget);
+    batch.targets.push_back(targeted ? static_cast<int>(rng.below(config.output_vocab)) : Batch::kNoTarget);
     batch.scored.push_back(targeted && rng.uniform() < 0.7);
     batch.boundary.push_back(rng.uniform() < 0.3);
   }

@@ -25,7 +25,7 @@ inline ModelConfig small_model_config(int input_vocab, int output_vocab) {
 }
 
 // Random tokens in [0, vocab) and, per sequence, targets from `label`
-// (tokens of one sequence, position) -> target id or Example::kNoTarget.
+// (tokens of one sequence, position) -> target id or Batch::kNoTarget.
 // Every targeted position is scored; no segment boundaries.
 using Labeler = std::function<int(const int* sequence, int position)>;
 
@@ -40,7 +40,7 @@ inline Batch random_batch(Rng& rng, int batch_size, int seq_len, int vocab, bool
     for (int t = 0; t < seq_len; ++t) {
       const int target = label(batch.tokens.data() + static_cast<size_t>(b) * seq_len, t);
       batch.targets.push_back(target);
-      batch.scored.push_back(target != Example::kNoTarget);
+      batch.scored.push_back(target != Batch::kNoTarget);
     }
   batch.boundary.assign(n, 0);
   return batch;
@@ -48,7 +48,7 @@ inline Batch random_batch(Rng& rng, int batch_size, int seq_len, int vocab, bool
 
 // Causal toy task: predict the previous token (none at position 0).
 inline Labeler previous_token() {
-  return [](const int* sequence, int t) { return t == 0 ? Example::kNoTarget : sequence[t - 1]; };
+  return [](const int* sequence, int t) { return t == 0 ? Batch::kNoTarget : sequence[t - 1]; };
 }
 
 }  // namespace pebench::testing

@@ -44,7 +44,7 @@ Batch query_batch(Rng& rng, int batch_size, Mapping mapping) {
     for (int& s : symbols) s = static_cast<int>(rng.below(kSymbols));
     for (int t = 0; t < kLength; ++t) {
       batch.tokens.push_back(symbols[t]);
-      batch.targets.push_back(Example::kNoTarget);
+      batch.targets.push_back(Batch::kNoTarget);
       batch.scored.push_back(0);
     }
     for (int t = 0; t < kLength; ++t) {
