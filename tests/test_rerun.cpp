@@ -123,11 +123,18 @@ TEST(Rerun, BadRecordedSettingsAreUsageErrorsNamingThem) {
   ResultRecord record = record_of(detailed_probe_cell());
   record.config["train"]["lr"] = 20;
   const std::string error = usage_error([&] { suite_from_result(record, "result r.json"); });
-  EXPECT_EQ(error.rfind("result r.json: train.lr: must be ", 0), 0u) << error;
+  EXPECT_EQ(error.rfind("result r.json: config.train.lr: must be ", 0), 0u) << error;
   EXPECT_TRUE(contains(error, ", got 20")) << error;
   record = record_of(detailed_probe_cell());
   record.encoding_name = "no_such_encoding";
-  EXPECT_TRUE(contains(usage_error([&] { suite_from_result(record, "result r.json"); }), "no_such_encoding"));
+  EXPECT_EQ(usage_error([&] { suite_from_result(record, "result r.json"); })
+                .rfind("result r.json: encoding: unknown encoding 'no_such_encoding'", 0),
+            0u);
+  record = record_of(detailed_probe_cell());
+  record.config["train"]["shuffle"] = true;
+  EXPECT_EQ(usage_error([&] { suite_from_result(record, "result r.json"); })
+                .rfind("result r.json: config.train.shuffle: unknown key", 0),
+            0u);
   record = record_of(detailed_probe_cell());
   record.task_label = "../escape";
   EXPECT_TRUE(contains(usage_error([&] { suite_from_result(record, "result r.json"); }), "tasks[0].label"));

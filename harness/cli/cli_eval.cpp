@@ -12,8 +12,11 @@
 // --lengths: comma list of lengths and ranges, "100,200", "41-60", "100-500:100"
 // (from 100 to 500 in steps of 100); every length is checked against the task's
 // limits and the model's max_seq_len. --splits: split names or kinds (id, ood).
-// Bad input (no such file, not an ok result, no weights, weights of another
-// run, a length the model cannot take): one line, exit 2, nothing written.
+// The cell is the one the result records, resolved as `pebench run --config
+// RESULT.json` resolves it (harness/run/rerun.hpp). Bad input (no such file,
+// not an ok result, no weights, weights of another run, a cell this build
+// resolves differently, a length the model cannot take): one line, exit 2,
+// nothing written.
 #include <unistd.h>
 
 #include <algorithm>
@@ -202,17 +205,14 @@ void eval_command(const EvalFlags& flags) {
   print_scores(cell, scores, weights);
   if (flags.out.empty()) return;
 
-  json splits = json::array();
-  for (const SplitPlan& split : cell.eval_splits)
-    splits.push_back({{"name", split.name}, {"kind", to_string(split.kind)}, {"lengths", split.lengths}});
+  const json source_document = result.to_json();
   json document = {{"kind", "pebench-eval"},
                    {"result", result_path.string()},
                    {"weights", weights.string()},
-                   {"task", result.to_json()["task"]},
-                   {"encoding", result.to_json()["encoding"]},
+                   {"task", source_document.at("task")},
+                   {"encoding", source_document.at("encoding")},
                    {"seed", cell.seed},
-                   {"eval_config", {{"seed", cell.settings.eval.seed}, {"sequences", cell.settings.eval.sequences},
-                                    {"sub_batch", cell.settings.eval.sub_batch}, {"splits", splits}}},
+                   {"eval_config", cell_config(cell).at("eval")},  // as a result file's config.eval
                    {"eval", scores_json(scores, true)},
                    {"context", run_context(omp_get_max_threads())}};
   document["eval"]["wall_time_s"] = seconds;

@@ -10,6 +10,10 @@
 
 #include "common/errors.hpp"
 #include "common/quote.hpp"
+#include "common/registry.hpp"
+#include "harness/config/config_reader.hpp"
+#include "models/encoding.hpp"
+#include "tasks/task.hpp"
 #include "harness/run/result_file.hpp"
 
 namespace pebench {
@@ -47,6 +51,18 @@ void collect_differences(const json& a, const json& b, const std::string& path, 
   if (a != b) out.push_back(path + ": " + shown(a) + " vs " + shown(b));
 }
 
+// Runs a plugin's own checks (its name, its options) and names `path` of the result in their message.
+template <typename Make>
+void check_plugin(Make make, const std::string& origin, const std::string& path) {
+  try {
+    make();
+  } catch (const UsageError& error) {
+    fail_config(origin, path, printable(error.what(), 300));
+  } catch (const json::exception& error) {  // a plugin reading its options with a wrong type
+    fail_config(origin, path, printable(error.what(), 200));
+  }
+}
+
 // What a rerun cannot repeat: how long it took, and where and when it ran.
 json comparable(const ResultRecord& record) {
   json document = record.to_json();
@@ -68,21 +84,27 @@ bool is_result_file(const std::string& path) {
 }
 
 Suite suite_from_result(const ResultRecord& record, const std::string& origin) {
-  json document;
+  json sections;
   try {
-    document = record.suite_sections();
+    sections = record.suite_sections();
   } catch (const ResultFileError& error) {
     throw UsageError(origin + ": it is not a complete pebench result file (" + error.what() + ")");
   }
-  document["tasks"] = json::array(
-      {{{"name", record.task_name}, {"label", record.task_label}, {"options", record.task_options}}});
-  document["encodings"] = json::array(
-      {{{"name", record.encoding_name}, {"label", record.encoding_label}, {"options", record.encoding_params}}});
-  document["seeds"] = json::array({record.seed});
+  // The plugins first, so that a message names the result's own field.
+  check_plugin([&] { make_task(record.task_name, record.task_options); }, origin, "task");
+  check_plugin([&] { make_encoding<float>(record.encoding_name, record.encoding_params); }, origin, "encoding");
+  const json document = {
+      {"tasks", {{{"name", record.task_name}, {"label", record.task_label}, {"options", record.task_options}}}},
+      {"encodings",
+       {{{"name", record.encoding_name}, {"label", record.encoding_label}, {"options", record.encoding_params}}}},
+      {"seeds", {record.seed}}};
   Suite suite;
   std::vector<Cell> cells;
   try {
-    suite = parse_suite(document, "rerun", origin);
+    suite = parse_suite(document, "rerun", origin);  // the labels are checked as a suite's
+    ObjectReader config(sections, origin, "config");
+    apply_sections(config, suite.base);
+    config.finish();
     cells = expand_grid(suite);  // explicit entries: a pair that cannot run is a UsageError, never dropped
   } catch (const json::exception& error) {  // a safety net, as for suite files: the readers check every type
     throw UsageError(origin + ": " + printable(error.what(), 200));

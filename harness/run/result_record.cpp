@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstdint>
 #include <ctime>
 
 #include "common/build_info.hpp"
@@ -269,13 +270,13 @@ class Fields {
     fail("no " + in_quotes(path_of(key)));
   }
 
-  Fields object(const char* key) const { return Fields(required(key), path_of(key)); }
-  json object_or_empty(const char* key) const {
-    const json* value = find(key);
-    if (!value) return json::object();
-    if (!value->is_object()) fail(in_quotes(path_of(key)) + " is not an object");
-    return *value;
+  const json& required_object(const char* key) const {
+    const json& value = required(key);
+    if (!value.is_object()) fail(in_quotes(path_of(key)) + " is not an object");
+    return value;
   }
+  Fields object(const char* key) const { return Fields(required_object(key), path_of(key)); }
+  json object_or_empty(const char* key) const { return find(key) ? required_object(key) : json::object(); }
   // An absent list reads as empty.
   const json& list(const char* key) const {
     static const json empty = json::array();
@@ -307,6 +308,8 @@ class Fields {
 
   static int64_t as_integer(const json& value, const std::string& path) {
     if (!value.is_number_integer()) fail(in_quotes(path) + " is not an integer");
+    if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+      fail(in_quotes(path) + " is out of range");
     return value.get<int64_t>();
   }
   static std::vector<int64_t> as_counts(const json& list, const std::string& path) {
@@ -432,8 +435,7 @@ ResultRecord ResultRecord::from_json(const json& document) {
   record.encoding_params = encoding.object_or_empty("params");
 
   record.seed = fields.int_required("seed");
-  fields.object("config");  // required, whatever it holds (suite_sections() reads it)
-  record.config = fields.required("config");
+  record.config = fields.required_object("config");  // kept as written; suite_sections() reads it
 
   read_status(fields, record.outcome);
   // A cell the encoding cannot serve may be recorded without train/eval sections.
