@@ -186,7 +186,7 @@ TEST(IdUpper, IsWrittenNextToTheIdScoreOfEveryResult) {
   for (const auto& point : outcome.eval.splits.at(0).points)
     if (point.length >= 5) sum += point.accuracy;
   EXPECT_DOUBLE_EQ(outcome.eval.id_upper_accuracy, sum / 4);
-  const json result = result_json(cell, outcome, json::object());
+  const json result = ResultRecord::of(cell, outcome, json::object()).to_json();
   EXPECT_DOUBLE_EQ(result["eval"]["id_upper_accuracy"].get<double>(), outcome.eval.id_upper_accuracy);
   EXPECT_EQ(result["eval"]["id_upper_from"], 5);
 }
@@ -204,7 +204,7 @@ TEST(NotApplicable, ABipeCellOnATaskWithoutBoundariesEndsWithAReasonWithoutTrain
   EXPECT_EQ(steps, 0);
   EXPECT_EQ(outcome.steps_done, 0);
   EXPECT_TRUE(outcome.eval.splits.empty());
-  const json result = result_json(cell, outcome, json::object());
+  const json result = ResultRecord::of(cell, outcome, json::object()).to_json();
   EXPECT_EQ(result["status"], "not_applicable");
   EXPECT_EQ(result["reason"], outcome.message);
   EXPECT_FALSE(result.contains("error"));
@@ -215,9 +215,9 @@ TEST(NotApplicable, ReportsShowNaAndLeaveItOutOfTheRanking) {
   const Cell nope = cell_of({{"train", {{"steps", 2}}}});
   LoadedResults loaded;
   loaded.records.push_back(
-      parse_result_record(result_json(bipe, execute_cell(bipe, CellHooks{}), json::object()), "bipe.json"));
+      seed_result(ResultRecord::of(bipe, execute_cell(bipe, CellHooks{}), json::object()), "bipe.json"));
   loaded.records.push_back(
-      parse_result_record(result_json(nope, execute_cell(nope, CellHooks{}), json::object()), "nope.json"));
+      seed_result(ResultRecord::of(nope, execute_cell(nope, CellHooks{}), json::object()), "nope.json"));
   const Report report = build_report(loaded, "test");
   const Entry& entry = report.entry("harness_probe", "bipe_rope");
   EXPECT_FALSE(entry.missing());

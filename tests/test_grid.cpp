@@ -5,6 +5,7 @@
 
 #include "common/errors.hpp"
 #include "harness/config/grid.hpp"
+#include "harness/run/result_record.hpp"
 #include "tests/harness_fixtures.hpp"
 
 using namespace pebench;
@@ -154,11 +155,11 @@ TEST(Grid, CausalOnlyEncodingNamedWithABidirectionalTaskIsAUsageError) {
 
 TEST(Grid, ConfigRecordsResolvedLengthsAndIdentityRecordsResolvedOptions) {
   const Cell cell = expand(probe_suite()).at(0);
-  const json config = cell.config_json();
+  const json config = cell_config(cell);
   EXPECT_EQ(config["train"]["lengths"], range(1, 8));
   EXPECT_EQ(config["eval"]["splits"][2]["lengths"], json({20, 30}));
   EXPECT_EQ(config["model"]["input_vocab"], 3);
-  const json identity = cell.identity_json();
+  const json identity = cell_identity(cell);
   EXPECT_EQ(identity["task"]["options"]["bias"], 0.5);  // the default, resolved
   EXPECT_EQ(identity["seed"], 0);
 }

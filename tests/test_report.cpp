@@ -221,7 +221,7 @@ TEST_F(ReportTest, ForeignAndMalformedJsonAreWarningsAndTheRestGoesOn) {
   EXPECT_TRUE(contains(loaded.warnings[0], "notes.json: not a pebench result (results are named seed<k>.json)"))
       << loaded.warnings[0];
   EXPECT_TRUE(contains(loaded.warnings[1], "seed0.json: not a pebench result (malformed JSON)")) << loaded.warnings[1];
-  EXPECT_TRUE(contains(loaded.warnings[2], "seed1.json: not a pebench result (no \"schema_version\" field)"))
+  EXPECT_TRUE(contains(loaded.warnings[2], "seed1.json: not a pebench result (no \"schema_version\")"))
       << loaded.warnings[2];
 }
 

@@ -3,6 +3,7 @@
 // test_training.cpp and the CLI tests.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -112,6 +113,20 @@ TEST_F(RunnerTest, RerunKeepsFinishedCellsWithoutRunningOrRewritingThem) {
   EXPECT_TRUE(second.calls.empty());
   EXPECT_EQ(summary.kept, 3);
   EXPECT_EQ(fs::last_write_time(path_of(1)), mtime);
+}
+
+TEST_F(RunnerTest, KeptCellsAreSummarisedFromTheirResultFiles) {
+  ScriptedExecutor first;
+  first.diverge_for = "harness_probe/nope/seed0";
+  run(first);
+  ScriptedExecutor second;
+  const RunSummary summary = run(second);
+  ASSERT_EQ(summary.rows.size(), 3u);
+  EXPECT_EQ(summary.rows[0].status, "kept diverged");
+  EXPECT_TRUE(std::isnan(summary.rows[0].id_accuracy));
+  EXPECT_EQ(summary.rows[2].status, "kept ok");
+  EXPECT_DOUBLE_EQ(summary.rows[2].id_accuracy, 0.7);
+  EXPECT_DOUBLE_EQ(summary.rows[2].ood_accuracy, 0.5);
 }
 
 TEST_F(RunnerTest, ForceRedoesFinishedCells) {

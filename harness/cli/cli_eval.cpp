@@ -12,8 +12,11 @@
 // --lengths: comma list of lengths and ranges, "100,200", "41-60", "100-500:100"
 // (from 100 to 500 in steps of 100); every length is checked against the task's
 // limits and the model's max_seq_len. --splits: split names or kinds (id, ood).
-// Bad input (no such file, not an ok result, no weights, weights of another
-// run, a length the model cannot take): one line, exit 2, nothing written.
+// The cell is the one the result records, resolved as `pebench run --config
+// RESULT.json` resolves it (harness/run/rerun.hpp). Bad input (no such file,
+// not an ok result, no weights, weights of another run, a cell this build
+// resolves differently, a length the model cannot take): one line, exit 2,
+// nothing written.
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,11 +33,11 @@
 
 #include "common/errors.hpp"
 #include "common/atomic_file.hpp"
-#include "harness/config/cell_settings.hpp"
 #include "harness/run/checkpoint.hpp"
 #include "harness/cli/cli.hpp"
 #include "harness/run/evaluator.hpp"
 #include "harness/config/grid.hpp"
+#include "harness/run/rerun.hpp"
 #include "harness/run/result_file.hpp"
 #include "harness/config/selection.hpp"
 #include "models/encoding.hpp"
@@ -99,81 +102,56 @@ std::vector<int> parse_lengths(const std::string& text) {
   return lengths;
 }
 
-json read_result(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError("eval: cannot read result file '" + path.string() + "'");
-  json result = json::parse(in, nullptr, false);
-  const bool is_result = result.is_object() && result.contains("schema_version") && result.contains("task") &&
-                         result.contains("encoding") && result.contains("config") && result.contains("status");
-  if (!is_result) throw UsageError("eval: '" + path.string() + "' is not a pebench result file");
-  if (result["schema_version"] != kResultSchemaVersion)
-    throw UsageError("eval: '" + path.string() + "' has result schema " + result["schema_version"].dump() +
-                     "; this build reads " + std::to_string(kResultSchemaVersion));
-  if (result["status"] != "ok")
-    throw UsageError("eval: '" + path.string() + "' has status " + result["status"].dump() +
-                     ": there is no trained model to evaluate");
-  if (!result.contains("weights") || !result["weights"].is_string())
+// The record of an ok cell that kept its weights.
+ResultRecord read_result(const fs::path& path) {
+  std::error_code error;
+  if (!fs::exists(path, error)) throw UsageError("eval: cannot read result file '" + path.string() + "'");
+  ResultRecord record;
+  try {
+    record = read_result_record(path);
+  } catch (const ResultFileError& problem) {
+    throw UsageError("eval: '" + path.string() + "' is not a pebench result file (" + problem.what() + ")");
+  }
+  if (record.outcome.status != CellStatus::ok)
+    throw UsageError("eval: '" + path.string() + "' has status \"" + status_name(record.outcome.status) +
+                     "\": there is no trained model to evaluate");
+  if (record.weights.empty())
     throw UsageError("eval: '" + path.string() +
                      "' has no saved weights (run its suite with \"train\": {\"save_model\": true})");
-  return result;
+  return record;
 }
 
 // The weights beside the result, checked to come from this very run of the cell.
-fs::path weights_of(const fs::path& result_path, const json& result) {
-  const fs::path path = result_path.parent_path() / result["weights"].get<std::string>();
+fs::path weights_of(const fs::path& result_path, const ResultRecord& record) {
+  const fs::path path = result_path.parent_path() / record.weights;
   const json header = read_weights_header(path);
   const json source = header.value("source", json::object());
-  if (!source.contains("identity") || source["identity"] != result_identity(result))
+  if (!source.contains("identity") || source["identity"] != record.identity())
     throw UsageError("eval: weights file '" + path.string() + "' was written by another run of this cell than '" +
                      result_path.string() + "'");
   return path;
 }
 
-ModelConfig model_config_of(const json& result, const Task& task) {
-  json section = result.at("config").at("model");
-  ModelConfig model;
-  model.dropout = section.value("dropout", 0.0);
-  for (const char* key : {"dropout", "input_vocab", "output_vocab"}) section.erase(key);
-  apply_model_section(section, "eval: result file", "config.model", model);
-  model.input_vocab = static_cast<int>(task.input_vocab().size());
-  model.output_vocab = static_cast<int>(task.output_vocab().size());
-  return model;
-}
-
-// The cell as the result file describes it, with the evaluation the flags ask for.
-Cell cell_of(const json& result, const Task& task, const EvalFlags& flags) {
-  Cell cell;
-  cell.task_name = result["task"].at("name").get<std::string>();
-  cell.task_label = result["task"].value("label", cell.task_name);
-  cell.task_options = result["task"].value("options", json::object());
-  cell.encoding_name = result["encoding"].at("name").get<std::string>();
-  cell.encoding_label = result["encoding"].value("label", cell.encoding_name);
-  cell.encoding_params = result["encoding"].value("params", json::object());
-  cell.seed = result.at("seed");
-  cell.settings.model = model_config_of(result, task);
-  const json& eval = result["config"].at("eval");
-  cell.settings.eval.seed = eval.at("seed");
-  cell.settings.eval.sequences = flags.sequences != kUnset ? flags.sequences : eval.at("sequences").get<int>();
-  cell.settings.eval.sub_batch = eval.at("sub_batch");
-
+// The cell as the result file records it, with the evaluation the flags ask for.
+Cell cell_of(const ResultRecord& record, const fs::path& result_path, const EvalFlags& flags) {
+  Cell cell = cell_from_result(record, "eval: '" + result_path.string() + "'");
+  if (flags.sequences != kUnset) cell.settings.eval.sequences = flags.sequences;
   const auto wanted = flags.splits.empty() ? std::vector<std::string>{} : parse_name_list(flags.splits, "--splits");
   const auto lengths = flags.lengths.empty() ? std::vector<int>{} : parse_lengths(flags.lengths);
-  std::vector<std::string> unmatched = wanted;
-  for (const json& split : eval.at("splits")) {
-    SplitPlan plan{split.at("name").get<std::string>(), split.at("kind") == "ood" ? SplitKind::ood : SplitKind::id,
-                   split.at("lengths").get<std::vector<int>>()};
-    const std::string kind = split.at("kind").get<std::string>();
-    const bool chosen = wanted.empty() || std::count(wanted.begin(), wanted.end(), plan.name) ||
-                        std::count(wanted.begin(), wanted.end(), kind);
-    unmatched.erase(std::remove_if(unmatched.begin(), unmatched.end(),
-                                   [&](const std::string& w) { return w == plan.name || w == kind; }),
-                    unmatched.end());
-    if (!chosen) continue;
-    if (!lengths.empty()) plan.lengths = lengths;
-    cell.eval_splits.push_back(plan);
+  for (const std::string& selector : wanted)
+    if (std::none_of(cell.eval_splits.begin(), cell.eval_splits.end(), [&](const SplitPlan& split) {
+          return selector == split.name || selector == to_string(split.kind);
+        }))
+      throw UsageError("--splits: the cell was not evaluated on split '" + selector + "'");
+  std::vector<SplitPlan> chosen;
+  for (SplitPlan split : cell.eval_splits) {
+    const bool selected = wanted.empty() || std::count(wanted.begin(), wanted.end(), split.name) ||
+                          std::count(wanted.begin(), wanted.end(), to_string(split.kind));
+    if (!selected) continue;
+    if (!lengths.empty()) split.lengths = lengths;
+    chosen.push_back(split);
   }
-  if (!unmatched.empty())
-    throw UsageError("--splits: the cell was not evaluated on split '" + unmatched.front() + "'");
+  cell.eval_splits = chosen;
   return cell;
 }
 
@@ -211,18 +189,10 @@ void eval_command(const EvalFlags& flags) {
   if (!flags.out.empty() && fs::is_directory(flags.out))
     throw UsageError("--out: '" + flags.out + "' is a directory; give a file name");
   const fs::path result_path = flags.result;
-  const json result = read_result(result_path);
-  std::unique_ptr<Task> task;
-  Cell cell;
-  fs::path weights;
-  try {
-    task = make_task(result["task"].at("name").get<std::string>(), result["task"].value("options", json::object()));
-    cell = cell_of(result, *task, flags);
-    weights = weights_of(result_path, result);
-  } catch (const json::exception& error) {  // a hand-edited or truncated result
-    throw UsageError("eval: '" + result_path.string() + "' is not a complete pebench result file (" +
-                     error.what() + ")");
-  }
+  const ResultRecord result = read_result(result_path);
+  const Cell cell = cell_of(result, result_path, flags);
+  const fs::path weights = weights_of(result_path, result);
+  const std::unique_ptr<Task> task = make_task(cell.task_name, cell.task_options);
   check_lengths(cell, *task);
 
   if (flags.threads != kUnset) set_num_threads(flags.threads);
@@ -235,17 +205,14 @@ void eval_command(const EvalFlags& flags) {
   print_scores(cell, scores, weights);
   if (flags.out.empty()) return;
 
-  json splits = json::array();
-  for (const SplitPlan& split : cell.eval_splits)
-    splits.push_back({{"name", split.name}, {"kind", to_string(split.kind)}, {"lengths", split.lengths}});
+  const json source_document = result.to_json();
   json document = {{"kind", "pebench-eval"},
                    {"result", result_path.string()},
                    {"weights", weights.string()},
-                   {"task", result["task"]},
-                   {"encoding", result["encoding"]},
+                   {"task", source_document.at("task")},
+                   {"encoding", source_document.at("encoding")},
                    {"seed", cell.seed},
-                   {"eval_config", {{"seed", cell.settings.eval.seed}, {"sequences", cell.settings.eval.sequences},
-                                    {"sub_batch", cell.settings.eval.sub_batch}, {"splits", splits}}},
+                   {"eval_config", cell_config(cell).at("eval")},  // as a result file's config.eval
                    {"eval", scores_json(scores, true)},
                    {"context", run_context(omp_get_max_threads())}};
   document["eval"]["wall_time_s"] = seconds;

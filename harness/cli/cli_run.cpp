@@ -9,7 +9,8 @@
 // the same configuration are kept), prints a summary, and writes
 // DIR/report.md over everything in DIR. Exit 1 if any cell failed.
 // --dry-run prints the grid with each cell's memory and time estimate and
-// trains and writes nothing.
+// trains and writes nothing. --config RESULT.json reruns the cell a result
+// file records and says whether it reproduced it (harness/run/rerun.hpp).
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +34,7 @@
 #include "harness/config/grid.hpp"
 #include "harness/run/grid_status.hpp"
 #include "harness/report/report_render.hpp"
+#include "harness/run/rerun.hpp"
 #include "harness/run/result_file.hpp"
 #include "harness/run/runner.hpp"
 #include "harness/config/suite_config.hpp"
@@ -143,7 +145,7 @@ void print_dry_run(const std::vector<Cell>& cells, const std::vector<CellCost>& 
   for (size_t i = 0; i < cells.size(); ++i) {
     const Cell& cell = cells[i];
     const bool causal = tasks.get(cell).attention() == Attention::causal;
-    const std::string key = model_to_json(cell.settings.model).dump() + cell.encoding_name +
+    const std::string key = model_config_json(cell.settings.model).dump() + cell.encoding_name +
                             cell.encoding_params.dump() + (causal ? "causal" : "bidirectional");
     auto rate = rates.find(key);
     if (rate == rates.end()) rate = rates.emplace(key, measure_flops_per_second(cell, tasks.get(cell))).first;
@@ -201,6 +203,9 @@ void run_command(const RunFlags& flags) {
     print_dry_run(cells, costs, tasks, flags, out_dir);
     return;
   }
+  // --config RESULT.json: the source, read before a --force run into its own directory replaces it.
+  std::optional<ResultRecord> source;
+  if (is_result_file(flags.config)) source = read_result_record(flags.config);
   prepare_output_directory(out_dir);
   record_grid_manifest(out_dir, suite.name, grid);  // the whole grid, for `pebench status` and the report
   if (!skipped.empty())
@@ -221,6 +226,7 @@ void run_command(const RunFlags& flags) {
                summary.elsewhere > 0 ? fmt::format(", {} left to another run on this directory", summary.elsewhere).c_str()
                                      : "");
   if (!cells.empty()) write_run_report(out_dir);
+  if (source) check_reproduction(*source, flags.config, out_dir, cells, flags.force);
   if (summary.failed > 0)
     throw RuntimeError(fmt::format("{} of {} cells failed (see the summary above)", summary.failed, cells.size()));
 }
@@ -231,7 +237,7 @@ void add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Train and evaluate a grid of (task, encoding, seed) cells");
   auto flags = std::make_shared<RunFlags>();
   auto* suite = cmd->add_option("--suite", flags->suite, "Shipped suite: smoke | quick | full (default: quick)");
-  auto* config = cmd->add_option("--config", flags->config, "A suite file of your own");
+  auto* config = cmd->add_option("--config", flags->config, "A suite file of your own, or a result file (seed<k>.json) to rerun its cell");
   suite->excludes(config);
   cmd->add_option("--tasks", flags->tasks, "Comma list of task labels or registered names");
   cmd->add_option("--encodings", flags->encodings, "Comma list of encoding labels or registered names");

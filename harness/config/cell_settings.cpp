@@ -133,13 +133,4 @@ void apply_sections(ObjectReader& reader, CellSettings& settings) {
     apply_eval_section(*eval, reader.origin(), reader.path_of("eval"), settings.eval);
 }
 
-json model_to_json(const ModelConfig& model) {
-  return {{"input_vocab", model.input_vocab}, {"output_vocab", model.output_vocab},
-          {"d_model", model.d_model},         {"n_layers", model.n_layers},
-          {"n_heads", model.n_heads},         {"d_ff", model.d_ff},
-          {"norm", norm_name(model.norm)},    {"activation", activation_name(model.activation)},
-          {"dropout", model.dropout},         {"embed_scale", model.embed_scale},
-          {"max_seq_len", model.max_seq_len}};
-}
-
 }  // namespace pebench

@@ -81,7 +81,4 @@ const char* norm_name(NormPlacement norm);
 const char* activation_name(Activation activation);
 const char* schedule_name(Schedule schedule);
 
-// JSON of every ModelConfig field (vocabularies included).
-json model_to_json(const ModelConfig& model);
-
 }  // namespace pebench

@@ -208,31 +208,6 @@ void check_sampled_positions_fit(const Suite& suite, const TaskPlan& task, const
 
 std::string Cell::name() const { return task_label + "/" + encoding_label + "/seed" + std::to_string(seed); }
 
-json Cell::config_json() const {
-  const TrainConfig& train = settings.train;
-  const OptimizerConfig& opt = train.optimizer;
-  json splits = json::array();
-  for (const auto& split : eval_splits)
-    splits.push_back({{"name", split.name}, {"kind", to_string(split.kind)}, {"lengths", split.lengths}});
-  return {
-      {"model", model_to_json(settings.model)},
-      {"train", {{"steps", train.steps}, {"batch_size", train.batch_size}, {"lr", opt.lr},
-                 {"schedule", schedule_name(opt.schedule)}, {"warmup_steps", opt.warmup_steps},
-                 {"min_lr_ratio", opt.min_lr_ratio}, {"clip_norm", opt.clip_norm},
-                 {"weight_decay", opt.weight_decay}, {"beta1", opt.beta1}, {"beta2", opt.beta2},
-                 {"eps", opt.eps}, {"split", train_split}, {"lengths", train_lengths},
-                 {"curve_points", train.curve_points}, {"eval_every", train.eval_every}}},
-      {"eval", {{"seed", settings.eval.seed}, {"sequences", settings.eval.sequences},
-                {"sub_batch", settings.eval.sub_batch}, {"splits", splits}}}};
-}
-
-json Cell::identity_json() const {
-  return {{"task", {{"name", task_name}, {"label", task_label}, {"version", task_version}, {"options", task_options}}},
-          {"encoding", {{"name", encoding_name}, {"label", encoding_label}, {"params", encoding_params}}},
-          {"seed", seed},
-          {"config", config_json()}};
-}
-
 std::vector<Cell> expand_grid(const Suite& suite, std::vector<std::string>* skipped) {
   if (suite.tasks.empty() || suite.encodings.empty() || suite.seeds.empty())
     throw UsageError(suite.origin + ": the grid is empty (no tasks, encodings or seeds)");

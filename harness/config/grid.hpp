@@ -41,11 +41,9 @@ struct Cell {
   std::vector<SplitPlan> eval_splits;
 
   // "<task label>/<encoding label>/seed<k>": the result file's path under DIR.
+  // (Its JSON forms, the result file's "config" and the identity a rerun
+  // compares, are written by harness/run/result_record.hpp.)
   std::string name() const;
-  // Resolved {"model", "train", "eval"}: the result file's "config".
-  json config_json() const;
-  // Everything a result file must match for a rerun to skip this cell.
-  json identity_json() const;
 };
 
 // The most cells one grid may have (the full suite has about 1,500): each

@@ -3,6 +3,7 @@
 #include "harness/cli/cli.hpp"
 #include "harness/config/selection.hpp"
 #include "harness/config/suites.hpp"
+#include "harness/run/rerun.hpp"
 
 namespace pebench {
 
@@ -13,7 +14,7 @@ bool SuiteSelection::any() const {
 
 void add_suite_selection_options(CLI::App& cmd, SuiteSelection& selection) {
   auto* suite = cmd.add_option("--suite", selection.suite, "Shipped suite: smoke | quick | full (default: quick)");
-  auto* config = cmd.add_option("--config", selection.config, "A suite file of your own");
+  auto* config = cmd.add_option("--config", selection.config, "A suite file of your own, or a result file (seed<k>.json) to rerun its cell");
   suite->excludes(config);
   cmd.add_option("--tasks", selection.tasks, "Comma list of task labels or registered names");
   cmd.add_option("--encodings", selection.encodings, "Comma list of encoding labels or registered names");
@@ -25,7 +26,7 @@ void add_suite_selection_options(CLI::App& cmd, SuiteSelection& selection) {
 Suite load_selected_suite(const SuiteSelection& selection) {
   Suite suite = selection.config.empty()
                     ? load_suite_file(shipped_suite_path(selection.suite.empty() ? "quick" : selection.suite))
-                    : load_suite_file(selection.config);
+                    : load_suite_or_result_file(selection.config);  // a suite, or a result to rerun
   SuiteOverrides overrides;
   if (!selection.tasks.empty()) overrides.tasks = parse_name_list(selection.tasks, "--tasks");
   if (!selection.encodings.empty()) overrides.encodings = parse_name_list(selection.encodings, "--encodings");

@@ -138,7 +138,7 @@ Comparison compare_directories(const fs::path& a, const fs::path& b, const Compa
   comparison.warnings = loaded_a.warnings;
   comparison.warnings.insert(comparison.warnings.end(), loaded_b.warnings.begin(), loaded_b.warnings.end());
   using Key = std::tuple<std::string, std::string, int>;
-  std::map<Key, const ResultRecord*> cells_a, cells_b;
+  std::map<Key, const SeedResult*> cells_a, cells_b;
   for (const auto& r : loaded_a.records)
     if (selected(options.tasks, r.task) && selected(options.encodings, r.encoding)) cells_a[{r.task, r.encoding, r.seed}] = &r;
   for (const auto& r : loaded_b.records)
@@ -152,7 +152,7 @@ Comparison compare_directories(const fs::path& a, const fs::path& b, const Compa
       comparison.only_in_a.push_back(name(key));
       continue;
     }
-    const ResultRecord* rb = other->second;
+    const SeedResult* rb = other->second;
     if (record->config.value("eval", json()) != rb->config.value("eval", json()))
       comparison.warnings.push_back("warning: " + name(key) +
                                     ": the two cells were evaluated with different eval settings; paired by length");

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <set>
-#include <stdexcept>
 #include <tuple>
 
 #include <fmt/core.h>
@@ -21,40 +19,6 @@ namespace {
 
 constexpr double kZ95 = 1.959963984540054;
 constexpr double kTieTolerance = 1e-9;
-
-double number_or_nan(const json& value) { return value.is_number() ? value.get<double>() : std::nan(""); }
-
-const json& field(const json& object, const char* key) {
-  if (!object.is_object() || !object.contains(key)) throw std::runtime_error(std::string("no \"") + key + "\" field");
-  return object.at(key);
-}
-
-std::string string_field(const json& object, const char* key) {
-  const json& value = field(object, key);
-  if (!value.is_string()) throw std::runtime_error(std::string("\"") + key + "\" is not a string");
-  return value.get<std::string>();
-}
-
-std::vector<int64_t> count_array(const json& value) {
-  std::vector<int64_t> counts;
-  if (!value.is_array()) return counts;
-  for (const auto& v : value) {
-    if (!v.is_number_integer()) return {};
-    counts.push_back(v.get<int64_t>());
-  }
-  return counts;
-}
-
-// Schema 2 "sequences": {"correct": [...], "scored": [...] | number}.
-void parse_sequences(const json& point, LengthPoint& out) {
-  if (!point.contains("sequences") || !point.at("sequences").is_object()) return;
-  const json& sequences = point.at("sequences");
-  out.correct = count_array(sequences.value("correct", json()));
-  const json scored = sequences.value("scored", json());
-  out.scored = scored.is_number_integer() ? std::vector<int64_t>(out.correct.size(), scored.get<int64_t>())
-                                          : count_array(scored);
-  if (out.scored.size() != out.correct.size()) out.correct.clear(), out.scored.clear();
-}
 
 // Interval and standard error of one point: clustered over sequences when the
 // counts are there, else Wilson with one trial per sequence.
@@ -85,28 +49,28 @@ double majority_share(const std::vector<int64_t>& histogram) {
   return total > 0 ? static_cast<double>(top) / static_cast<double>(total) : std::nan("");
 }
 
-SplitResult parse_split(const json& split) {
+SplitResult split_result(const SplitScore& split) {
   SplitResult out;
-  out.name = split.value("name", "");
-  out.kind = split.value("kind", "");
-  out.accuracy = number_or_nan(split.value("accuracy", json()));
-  out.sequence_accuracy = number_or_nan(split.value("sequence_accuracy", json()));
+  out.name = split.name;
+  out.kind = to_string(split.kind);
+  out.accuracy = split.accuracy;
+  out.sequence_accuracy = split.sequence_accuracy;
   std::vector<double> errors;
-  for (const auto& point : split.value("points", json::array())) {
-    if (!point.is_object() || !point.contains("length") || !point.at("length").is_number_integer()) continue;
+  for (const auto& score : split.points) {
     LengthPoint p;
-    p.length = point.at("length").get<int>();
-    p.accuracy = number_or_nan(point.value("accuracy", json()));
-    p.sequence_accuracy = number_or_nan(point.value("sequence_accuracy", json()));
-    p.n = point.value("n", json(0)).is_number_integer() ? point.at("n").get<int64_t>() : 0;
-    parse_sequences(point, p);
+    p.length = score.length;
+    p.accuracy = score.accuracy;
+    p.sequence_accuracy = score.sequence_accuracy;
+    p.n = score.n;
+    p.correct = score.sequence_correct;
+    p.scored = score.sequence_scored;
     point_interval(p);
     if (std::isfinite(p.accuracy)) errors.push_back(p.std_error);
     out.points.push_back(std::move(p));
   }
   out.std_error = mean_std_error(errors);
-  out.predicted_classes = count_array(split.value("predicted_classes", json()));
-  out.target_classes = count_array(split.value("target_classes", json()));
+  out.predicted_classes = split.predicted_classes;
+  out.target_classes = split.target_classes;
   out.chance = majority_share(out.target_classes);
   out.top_prediction = majority_share(out.predicted_classes);
   return out;
@@ -121,7 +85,7 @@ double kind_std_error(const std::vector<SplitResult>& splits, const std::string&
 
 }  // namespace
 
-bool is_collapsed(const ResultRecord& record, double share) {
+bool is_collapsed(const SeedResult& record, double share) {
   bool seen = false;
   for (const auto& split : record.splits) {
     if (split.kind != "id") continue;
@@ -159,7 +123,7 @@ stats::Interval interval_of(const Entry& entry, const stats::SeedSummary& summar
   if (!std::isfinite(value)) return {std::nan(""), std::nan("")};
   if (aggregate == Aggregate::mean && summary.n >= 2)  // an accuracy: the t interval clipped to [0, 1]
     return {std::max(0.0, summary.interval.lo), std::min(1.0, summary.interval.hi)};
-  const ResultRecord* nearest = nullptr;
+  const SeedResult* nearest = nullptr;
   for (const auto* record : entry.seeds) {
     const double v = ood ? record->ood_accuracy : record->id_accuracy;
     if (!std::isfinite(v)) continue;
@@ -192,9 +156,9 @@ std::string join(const std::set<std::string>& items) {
 
 // Seeds of one entry grouped by configuration; the largest group (first file
 // on ties) is pooled, the others are counted as left out.
-std::vector<const ResultRecord*> pooled_seeds(const std::vector<const ResultRecord*>& records, Entry& entry,
+std::vector<const SeedResult*> pooled_seeds(const std::vector<const SeedResult*>& records, Entry& entry,
                                               std::vector<std::string>& warnings, const std::string& name) {
-  std::vector<std::vector<const ResultRecord*>> groups;
+  std::vector<std::vector<const SeedResult*>> groups;
   for (const auto* record : records) {
     auto it = std::find_if(groups.begin(), groups.end(),
                            [&](const auto& group) { return group.front()->config == record->config; });
@@ -215,10 +179,10 @@ std::vector<const ResultRecord*> pooled_seeds(const std::vector<const ResultReco
   return *largest;
 }
 
-Entry summarize_entry(const std::vector<const ResultRecord*>& records, const ReportOptions& options,
+Entry summarize_entry(const std::vector<const SeedResult*>& records, const ReportOptions& options,
                       std::vector<std::string>& warnings, const std::string& name) {
   Entry entry;
-  std::vector<const ResultRecord*> all;
+  std::vector<const SeedResult*> all;
   for (const auto* record : records) {
     if (record->status == "diverged") ++entry.diverged;
     else if (record->status == "failed") ++entry.failed;
@@ -254,7 +218,7 @@ Entry summarize_entry(const std::vector<const ResultRecord*>& records, const Rep
   return entry;
 }
 
-using Groups = std::map<std::pair<std::string, std::string>, std::vector<const ResultRecord*>>;
+using Groups = std::map<std::pair<std::string, std::string>, std::vector<const SeedResult*>>;
 
 bool rankable(const Entry& entry, const ReportOptions& options) {
   return entry.has_value() && (options.include_degenerate || !entry.degenerate());
@@ -381,7 +345,7 @@ void set_chance_levels(Report& report, const Groups& groups) {
 // size or budget makes the comparison unfair. One warning per task and key.
 void warn_mixed_configs(Report& report, const Groups& groups) {
   for (const auto& [task, info] : report.tasks) {
-    const ResultRecord* first = nullptr;
+    const SeedResult* first = nullptr;
     std::set<std::string> keys;
     std::string example;
     for (const auto& [key, records] : groups) {
@@ -405,7 +369,7 @@ void warn_mixed_configs(Report& report, const Groups& groups) {
 
 }  // namespace
 
-bool ResultRecord::has_sequences() const {
+bool SeedResult::has_sequences() const {
   bool any = false;
   for (const auto& split : splits)
     for (const auto& point : split.points) {
@@ -415,7 +379,7 @@ bool ResultRecord::has_sequences() const {
   return any;
 }
 
-double ResultRecord::learned_accuracy() const {
+double SeedResult::learned_accuracy() const {
   return std::isfinite(id_upper_accuracy) ? id_upper_accuracy : id_accuracy;
 }
 
@@ -450,47 +414,28 @@ const Entry& Report::entry(const std::string& task, const std::string& encoding)
   return entries.at({task, encoding});
 }
 
-ResultRecord parse_result_record(const json& result, const std::string& file) {
-  if (!result.is_object()) throw std::runtime_error("not a JSON object");
-  const json& version = field(result, "schema_version");
-  if (!is_supported_schema(version)) throw std::runtime_error("unsupported schema_version " + version.dump());
-  ResultRecord record;
-  record.file = file;
-  record.schema = version.get<int>();
-  const json& task = field(result, "task");
-  record.task = task.contains("label") ? string_field(task, "label") : string_field(task, "name");
-  record.family = task.contains("family") ? string_field(task, "family") : "other";
-  const json& encoding = field(result, "encoding");
-  record.encoding_name = string_field(encoding, "name");
-  record.encoding = encoding.contains("label") ? string_field(encoding, "label") : record.encoding_name;
-  const json& seed = field(result, "seed");
-  if (!seed.is_number_integer()) throw std::runtime_error("\"seed\" is not an integer");
-  record.seed = seed.get<int>();
-  record.status = string_field(result, "status");
-  if (record.status != "ok" && record.status != "diverged" && record.status != "failed" &&
-      record.status != "not_applicable")
-    throw std::runtime_error("unknown status '" + record.status + "'");
-  const json eval = result.value("eval", json::object());
-  if (record.status == "ok" && !eval.is_object()) throw std::runtime_error("\"eval\" is not an object");
-  record.id_accuracy = number_or_nan(eval.value("id_accuracy", json()));
-  record.ood_accuracy = number_or_nan(eval.value("ood_accuracy", json()));
-  record.id_upper_accuracy = number_or_nan(eval.value("id_upper_accuracy", json()));
-  if (eval.contains("splits") && eval.at("splits").is_array())
-    for (const auto& split : eval.at("splits"))
-      if (split.is_object()) record.splits.push_back(parse_split(split));
-  record.id_std_error = kind_std_error(record.splits, "id");
-  record.ood_std_error = kind_std_error(record.splits, "ood");
-  const json train = result.value("train", json::object());
-  if (train.is_object()) {
-    for (const auto& point : train.value("curve", json::array()))
-      if (point.is_object() && point.value("step", json()).is_number_integer())
-        record.loss_curve.emplace_back(point.at("step").get<int>(), number_or_nan(point.value("loss", json())));
-    const json parameters = train.value("num_parameters", json());
-    record.num_parameters = parameters.is_number_integer() ? parameters.get<int64_t>() : 0;
-    record.tokens_per_s = number_or_nan(train.value("tokens_per_s", json()));
-  }
-  record.config = result.value("config", json());
-  return record;
+SeedResult seed_result(const ResultRecord& record, const std::string& file) {
+  const CellOutcome& outcome = record.outcome;
+  SeedResult result;
+  result.file = file;
+  result.schema = record.schema_version;
+  result.task = record.task_label;
+  result.family = record.family.empty() ? "other" : record.family;
+  result.encoding = record.encoding_label;
+  result.encoding_name = record.encoding_name;
+  result.seed = record.seed;
+  result.status = status_name(outcome.status);
+  result.id_accuracy = outcome.eval.id_accuracy;
+  result.ood_accuracy = outcome.eval.ood_accuracy;
+  result.id_upper_accuracy = outcome.eval.id_upper_accuracy;
+  for (const auto& split : outcome.eval.splits) result.splits.push_back(split_result(split));
+  result.id_std_error = kind_std_error(result.splits, "id");
+  result.ood_std_error = kind_std_error(result.splits, "ood");
+  for (const auto& point : outcome.curve) result.loss_curve.emplace_back(point.step, point.loss);
+  result.num_parameters = static_cast<int64_t>(outcome.num_parameters);
+  result.tokens_per_s = outcome.tokens_per_s;
+  result.config = record.config;
+  return result;
 }
 
 LoadedResults load_results(const fs::path& dir) {
@@ -499,8 +444,7 @@ LoadedResults load_results(const fs::path& dir) {
   std::map<std::tuple<std::string, std::string, int>, std::string> seen;  // (task, encoding, seed) -> file
   for (const auto& path : files) {
     try {
-      std::ifstream in(path);
-      ResultRecord record = parse_result_record(json::parse(in), path.string());
+      SeedResult record = seed_result(read_result_record(path), path.string());
       // A copy of a result (another directory, a backup) must not count as a second seed.
       const auto [first, fresh] = seen.emplace(std::make_tuple(record.task, record.encoding, record.seed), record.file);
       if (!fresh) {
@@ -510,19 +454,17 @@ LoadedResults load_results(const fs::path& dir) {
         continue;
       }
       loaded.records.push_back(std::move(record));
-    } catch (const std::exception& error) {
-      std::string why = error.what();
-      if (dynamic_cast<const json::parse_error*>(&error)) why = "malformed JSON";
-      loaded.warnings.push_back("warning: skipping " + path.string() + ": not a pebench result (" + why + ")");
+    } catch (const ResultFileError& error) {
+      loaded.warnings.push_back("warning: skipping " + path.string() + ": not a pebench result (" + error.what() + ")");
     }
   }
   return loaded;
 }
 
-PairedComparison compare_seeds(const std::vector<const ResultRecord*>& a, const std::vector<const ResultRecord*>& b,
+PairedComparison compare_seeds(const std::vector<const SeedResult*>& a, const std::vector<const SeedResult*>& b,
                                const std::string& kind) {
   PairedComparison comparison;
-  std::vector<std::pair<const ResultRecord*, const ResultRecord*>> pairs;
+  std::vector<std::pair<const SeedResult*, const SeedResult*>> pairs;
   for (const auto* x : a)
     for (const auto* y : b)
       if (x->seed == y->seed) pairs.emplace_back(x, y);
@@ -571,7 +513,7 @@ PairedComparison compare_seeds(const std::vector<const ResultRecord*>& a, const 
 
 Report build_report(LoadedResults loaded, const std::string& source, const ReportOptions& options) {
   Report report;
-  report.records = std::make_shared<const std::vector<ResultRecord>>(std::move(loaded.records));
+  report.records = std::make_shared<const std::vector<SeedResult>>(std::move(loaded.records));
   report.source = source;
   report.options = options;
   report.files = static_cast<int>(report.records->size());

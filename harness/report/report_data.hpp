@@ -4,8 +4,9 @@
 // comparison over tasks (harness/report/stats.hpp has the statistics themselves).
 // Renderers (report_render.hpp) only format what is computed here.
 //
-// - Every *.json under DIR is read; a file that is not valid JSON or not a
-//   schema-1/2 pebench result yields one warning naming it, the rest goes on.
+// - Every seed<k>.json under DIR is read into a ResultRecord
+//   (harness/run/result_record.hpp); a file that is not a schema-1/2 pebench
+//   result yields one warning naming it, the rest goes on.
 // - Per result (one seed) and length: accuracy with a 95% interval over
 //   sequences. Schema 2 (per-sequence counts): Wilson with the clustered
 //   effective sample size (stats::clustered_accuracy). Schema 1 (no counts):
@@ -38,6 +39,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/report/stats.hpp"
+#include "harness/run/result_record.hpp"
 
 namespace pebench {
 
@@ -64,8 +66,9 @@ struct SplitResult {
   double std_error = 0.0;
 };
 
-// The fields of one result file the report uses.
-struct ResultRecord {
+// One result file as the report sees it: the record's scores with their
+// intervals, and what the report groups and labels it by.
+struct SeedResult {
   std::string file;
   std::string task, family, encoding, encoding_name;  // labels; encoding_name = registry name
   int seed = 0;
@@ -84,13 +87,13 @@ struct ResultRecord {
 };
 
 struct LoadedResults {
-  std::vector<ResultRecord> records;
+  std::vector<SeedResult> records;
   std::vector<std::string> warnings;  // one line each, naming the file
 };
 
 LoadedResults load_results(const std::filesystem::path& dir);
-// Parses one result document; throws std::runtime_error saying why it is not one.
-ResultRecord parse_result_record(const json& result, const std::string& file);
+// The report's view of one record read from `file` (a family the file does not name reads "other").
+SeedResult seed_result(const ResultRecord& record, const std::string& file);
 
 enum class Aggregate { mean, median, max };
 const char* aggregate_name(Aggregate aggregate);
@@ -107,7 +110,7 @@ struct ReportOptions {
 // One task × encoding entry over its seeds.
 struct Entry {
   int ok = 0, diverged = 0, failed = 0, not_applicable = 0, left_out = 0;  // left_out: other configuration
-  std::vector<const ResultRecord*> seeds;  // ok seeds pooled, by seed
+  std::vector<const SeedResult*> seeds;  // ok seeds pooled, by seed
   stats::SeedSummary id, ood;              // over those seeds
   double id_value = std::numeric_limits<double>::quiet_NaN();   // the chosen aggregate (NaN: none)
   double ood_value = std::numeric_limits<double>::quiet_NaN();
@@ -150,7 +153,7 @@ struct RankComparison {
 
 struct Report {
   // The records every Entry::seeds points into (shared: copies of a Report stay valid).
-  std::shared_ptr<const std::vector<ResultRecord>> records;
+  std::shared_ptr<const std::vector<SeedResult>> records;
   std::string source;  // the directory read
   ReportOptions options;
   int files = 0;
@@ -179,12 +182,12 @@ struct PairedComparison {
   bool by_sequence = false;
   int seeds = 0;  // seeds present in both
 };
-PairedComparison compare_seeds(const std::vector<const ResultRecord*>& a, const std::vector<const ResultRecord*>& b,
+PairedComparison compare_seeds(const std::vector<const SeedResult*>& a, const std::vector<const SeedResult*>& b,
                                const std::string& kind);
 
 // On the ID splits, one predicted class covers >= `share` of the scored
 // positions although the ID targets are less unbalanced (schema 2 only).
-bool is_collapsed(const ResultRecord& record, double share);
+bool is_collapsed(const SeedResult& record, double share);
 
 // Chance-normalised accuracy (acc − chance) / (1 − chance); NaN when chance is unknown or 1.
 double chance_normalized(double accuracy, double chance);

@@ -5,6 +5,7 @@
 #include "common/build_info.hpp"
 #include "harness/run/checkpoint.hpp"
 #include "harness/run/evaluator.hpp"
+#include "harness/run/result_record.hpp"
 #include "harness/run/trainer.hpp"
 #include "models/encoding.hpp"
 #include "models/transformer.hpp"
@@ -14,7 +15,7 @@ namespace pebench {
 // What a weights file says about where it came from (its header's "source"):
 // the cell's identity, which `pebench eval` matches against the result file.
 static json weights_source(const Cell& cell) {
-  return {{"cell", cell.name()}, {"identity", cell.identity_json()}, {"git", build_git()}};
+  return {{"cell", cell.name()}, {"identity", cell_identity(cell)}, {"git", build_git()}};
 }
 
 CellOutcome execute_cell(const Cell& cell, const CellHooks& hooks) {

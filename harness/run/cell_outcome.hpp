@@ -1,5 +1,5 @@
 // CellOutcome: what training and evaluating one cell produced, before it is
-// written as a result file (result_file.hpp). Filled by trainer.cpp and
+// written as a result file (harness/run/result_record.hpp). Filled by trainer.cpp and
 // evaluator.cpp; the runner only moves it around.
 #pragma once
 #include <cstdint>

@@ -9,6 +9,7 @@
 #include "common/errors.hpp"
 #include "common/atomic_file.hpp"
 #include "harness/config/cell_settings.hpp"
+#include "harness/run/result_record.hpp"
 
 namespace pebench {
 
@@ -108,7 +109,7 @@ json weights_header(Transformer<T>& model) {
           {"version", kWeightsFormatVersion},
           {"scalar", scalar_name<T>()},
           {"byte_order", "little"},
-          {"model", model_to_json(model.config())},
+          {"model", model_config_json(model.config())},
           {"encoding", {{"name", model.encoding().name()}, {"params", model.encoding().options()}}},
           {"num_parameters", model.num_parameters()},
           {"tensors", tensor_table(model.layout())}};

@@ -38,7 +38,7 @@ std::vector<std::string>* state_list(GridStatus& status, CellState state) {
 
 std::vector<ExpectedCell> expected_cells(const std::vector<Cell>& cells) {
   std::vector<ExpectedCell> expected;
-  for (const auto& cell : cells) expected.push_back({cell.name(), cell.identity_json()});
+  for (const auto& cell : cells) expected.push_back({cell.name(), cell_identity(cell)});
   return expected;
 }
 
@@ -54,18 +54,20 @@ const char* cell_state_name(CellState state) {
   return "?";
 }
 
-// Mirrors check_existing_result (result_file.cpp), which decides what a rerun keeps.
+// The states check_existing_result (result_file.hpp) gives a rerun, with ok
+// and diverged told apart.
 CellState cell_state(const fs::path& file, const json& identity) {
   std::error_code error;
   if (!fs::exists(file, error)) return CellState::missing;
   try {
-    const json result = read_json_file(file);
-    if (!result_document_problem(result).empty()) return CellState::unreadable;  // the run's own test
-    if (result_identity(result) != identity) return CellState::differs;
-    const std::string status = result.at("status");
-    if (status == "failed") return CellState::failed;
-    return status == "diverged" ? CellState::diverged : CellState::ok;
-  } catch (const json::exception&) {
+    const ResultRecord record = read_result_record(file);
+    if (record.identity() != identity) return CellState::differs;
+    switch (record.outcome.status) {
+      case CellStatus::failed: return CellState::failed;
+      case CellStatus::diverged: return CellState::diverged;
+      default: return CellState::ok;
+    }
+  } catch (const ResultFileError&) {
     return CellState::unreadable;
   }
 }
@@ -95,7 +97,7 @@ void record_grid_manifest(const fs::path& dir, const std::string& suite_name, co
   }
   auto& suites = manifest["suites"];
   if (std::find(suites.begin(), suites.end(), suite_name) == suites.end()) suites.push_back(suite_name);
-  for (const auto& cell : cells) manifest["cells"][cell.name()] = cell.identity_json();
+  for (const auto& cell : cells) manifest["cells"][cell.name()] = cell_identity(cell);
   write_file_atomically(grid_manifest_path(dir), manifest.dump() + "\n");
 }
 

@@ -34,7 +34,7 @@ namespace pebench {
 using json = nlohmann::json;
 
 // One expected cell: its name ("task/encoding/seedK") and the identity its
-// result must record (Cell::identity_json()).
+// result must record (cell_identity() in harness/run/result_record.hpp).
 struct ExpectedCell {
   std::string name;
   json identity;

@@ -5,153 +5,21 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <sstream>
 
-#include "common/build_info.hpp"
 #include "common/errors.hpp"
-
-#include "harness/config/plugin_loader.hpp"
 
 namespace pebench {
 
 namespace fs = std::filesystem;
 
-const char* status_name(CellStatus status) {
-  switch (status) {
-    case CellStatus::ok: return "ok";
-    case CellStatus::diverged: return "diverged";
-    case CellStatus::failed: return "failed";
-    case CellStatus::not_applicable: return "not_applicable";
-  }
-  return "?";
-}
-
-static std::string utc_now_iso8601() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-static std::string host_name() {
-  char name[256] = {0};
-  if (::gethostname(name, sizeof name - 1) != 0) return "unknown";
-  return name;
-}
-
-json run_context(int threads) {
-  json context = {{"date", utc_now_iso8601()}, {"host", host_name()},       {"threads", threads},
-                  {"compiler", build_compiler()}, {"git", build_git()},     {"version", build_version()},
-                  {"build_type", build_type()}};
-  if (!loaded_plugins().empty()) context["plugins"] = loaded_plugins_json();
-  return context;
-}
-
-// NaN (no such split) is written as null.
-static json number_or_null(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
-
-// Schema 2: "sequences": {"correct": [...], "scored": [...] or one number
-// when every sequence has the same count}, in evaluation order.
-static json sequences_json(const LengthScore& point) {
-  const auto& scored = point.sequence_scored;
-  const bool uniform = !scored.empty() && std::all_of(scored.begin(), scored.end(),
-                                                      [&](int64_t s) { return s == scored.front(); });
-  return {{"correct", point.sequence_correct}, {"scored", uniform ? json(scored.front()) : json(scored)}};
-}
-
-// `detailed`: per-sequence counts and class histograms (the final evaluation
-// only; evaluations during training keep the schema-1 fields).
-json scores_json(const EvalScores& scores, bool detailed) {
-  json splits = json::array();
-  for (const auto& split : scores.splits) {
-    json points = json::array();
-    for (const auto& p : split.points) {
-      json point = {{"length", p.length}, {"accuracy", p.accuracy}, {"sequence_accuracy", p.sequence_accuracy},
-                    {"n", p.n}};
-      if (detailed && !p.sequence_correct.empty()) point["sequences"] = sequences_json(p);
-      points.push_back(point);
-    }
-    json entry = {{"name", split.name}, {"kind", to_string(split.kind)}, {"points", points},
-                  {"accuracy", split.accuracy}, {"sequence_accuracy", split.sequence_accuracy}};
-    if (detailed) {
-      entry["predicted_classes"] = split.predicted_classes;
-      entry["target_classes"] = split.target_classes;
-    }
-    splits.push_back(entry);
-  }
-  return {{"splits", splits},
-          {"id_accuracy", number_or_null(scores.id_accuracy)},
-          {"id_upper_accuracy", number_or_null(scores.id_upper_accuracy)},
-          {"id_upper_from", scores.id_upper_from},
-          {"ood_accuracy", number_or_null(scores.ood_accuracy)},
-          {"aggregation", "split accuracy = mean over its lengths; id/ood accuracy = mean over splits of that kind; "
-                          "id_upper accuracy = id accuracy over the lengths >= id_upper_from (upper half of the "
-                          "training range)"}};
-}
-
-static json train_json(const CellOutcome& outcome) {
-  json curve = json::array();
-  for (const auto& p : outcome.curve)
-    curve.push_back({{"step", p.step}, {"loss", number_or_null(p.loss)}, {"accuracy", number_or_null(p.accuracy)}});
-  json evals = json::array();
-  for (const auto& e : outcome.training_evals) {
-    json entry = scores_json(e.scores, false);
-    entry["step"] = e.step;
-    evals.push_back(entry);
-  }
-  return {{"steps", outcome.steps_done}, {"curve", curve}, {"evals", evals},
-          {"wall_time_s", outcome.train_wall_s}, {"tokens_per_s", outcome.tokens_per_s},
-          {"num_parameters", outcome.num_parameters}};
-}
-
-json result_json(const Cell& cell, const CellOutcome& outcome, const json& context) {
-  const json identity = cell.identity_json();
-  json task = identity["task"];
-  task["family"] = cell.family;
-  json result = {{"schema_version", kResultSchemaVersion},
-                 {"task", task},
-                 {"encoding", identity["encoding"]},
-                 {"seed", cell.seed},
-                 {"config", identity["config"]},
-                 {"status", status_name(outcome.status)}};
-  if (outcome.status == CellStatus::not_applicable) result["reason"] = outcome.message;
-  else if (outcome.status != CellStatus::ok)
-    result["error"] = {{"message", outcome.message}, {"step", outcome.failed_step}};
-  result["train"] = train_json(outcome);
-  result["eval"] = scores_json(outcome.eval, true);
-  result["eval"]["wall_time_s"] = outcome.eval_wall_s;
-  if (!outcome.weights.empty())  // train.save_model: the weights file beside this one
-    result["weights"] = "seed" + std::to_string(cell.seed) + ".weights";
-  result["context"] = context;
-  return result;
-}
-
 fs::path result_path(const fs::path& dir, const Cell& cell) {
   return dir / cell.task_label / cell.encoding_label / ("seed" + std::to_string(cell.seed) + ".json");
 }
 
-bool is_supported_schema(const json& version) {
-  return version.is_number_integer() && version.get<int>() >= 1 && version.get<int>() <= kResultSchemaVersion;
-}
-
-json result_identity(const json& result) {
-  const json& task = result.at("task");
-  const json& encoding = result.at("encoding");
-  return {{"task", {{"name", task.at("name")}, {"label", task.at("label")}, {"version", task.at("version")},
-                    {"options", task.at("options")}}},
-          {"encoding", {{"name", encoding.at("name")}, {"label", encoding.at("label")},
-                        {"params", encoding.at("params")}}},
-          {"seed", result.at("seed")},
-          {"config", result.at("config")}};
-}
-
-// Reads a regular file of at most `limit` bytes; false with `why` otherwise.
+// Reads a regular file of at most 256 MiB; false with `why` otherwise.
 static bool read_regular_file(const fs::path& path, std::string& text, std::string& why) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
@@ -173,61 +41,33 @@ static bool read_regular_file(const fs::path& path, std::string& text, std::stri
   return true;
 }
 
-static std::string type_problem(const json& object, const char* key, bool (json::*is_type)() const,
-                                const char* type) {
-  if (!object.contains(key)) return std::string("no \"") + key + "\"";
-  if (!(object.at(key).*is_type)()) return std::string("\"") + key + "\" is not " + type;
-  return "";
-}
-
-std::string result_document_problem(const json& result) {
-  if (!result.is_object()) return "not a JSON object";
-  if (!result.contains("schema_version")) return "no \"schema_version\"";
-  if (!is_supported_schema(result.at("schema_version")))
-    return "unsupported schema_version " + result.at("schema_version").dump();
-  const std::pair<const char*, bool (json::*)() const> required[] = {
-      {"task", &json::is_object}, {"encoding", &json::is_object}, {"seed", &json::is_number_integer},
-      {"config", &json::is_object}, {"status", &json::is_string}, {"train", &json::is_object},
-      {"eval", &json::is_object}};
-  // A cell the encoding cannot serve may be recorded without train/eval sections.
-  const bool not_applicable = result.contains("status") && result.at("status") == "not_applicable";
-  for (const auto& [key, is_type] : required) {
-    if (not_applicable && (std::string(key) == "train" || std::string(key) == "eval")) continue;
-    const char* type = is_type == &json::is_object ? "an object" : is_type == &json::is_string ? "a string" : "an integer";
-    const std::string problem = type_problem(result, key, is_type, type);
-    if (!problem.empty()) return problem;
+ResultRecord read_result_record(const fs::path& path) {
+  std::string text, why;
+  if (!read_regular_file(path, text, why)) throw ResultFileError(why);
+  json document;
+  try {
+    document = json::parse(text);
+  } catch (const json::parse_error&) {
+    throw ResultFileError("malformed JSON");
   }
-  for (const char* key : {"name", "label"})
-    for (const char* owner : {"task", "encoding"})
-      if (!result.at(owner).contains(key) || !result.at(owner).at(key).is_string())
-        return std::string("\"") + owner + "." + key + "\" is missing or not a string";
-  if (!result.contains("eval")) return "";
-  const json& eval = result.at("eval");
-  for (const char* key : {"id_accuracy", "ood_accuracy"})
-    if (eval.contains(key) && !eval.at(key).is_number() && !eval.at(key).is_null())
-      return std::string("\"eval.") + key + "\" is not a number";
-  if (eval.contains("splits") && !eval.at("splits").is_array()) return "\"eval.splits\" is not a list";
-  return "";
+  try {
+    return ResultRecord::from_json(document);
+  } catch (const json::exception&) {  // a safety net: from_json checks every type it reads
+    throw ResultFileError("not a complete result");
+  }
 }
 
 ExistingResult check_existing_result(const fs::path& path, const Cell& cell, std::string* damage) {
   struct stat info {};
   if (::lstat(path.c_str(), &info) != 0 && errno == ENOENT) return ExistingResult::none;
-  std::string text, why;
-  if (read_regular_file(path, text, why)) {
-    try {
-      const json result = json::parse(text);
-      why = result_document_problem(result);
-      if (why.empty()) {
-        if (result_identity(result) != cell.identity_json()) return ExistingResult::different;
-        return result.at("status") == "failed" ? ExistingResult::failed : ExistingResult::done;
-      }
-    } catch (const json::exception& error) {
-      why = dynamic_cast<const json::parse_error*>(&error) ? "malformed JSON" : "not a complete result";
-    }
+  try {
+    const ResultRecord record = read_result_record(path);
+    if (record.identity() != cell_identity(cell)) return ExistingResult::different;
+    return record.outcome.status == CellStatus::failed ? ExistingResult::failed : ExistingResult::done;
+  } catch (const ResultFileError& error) {
+    if (damage) *damage = error.what();
+    return ExistingResult::unreadable;
   }
-  if (damage) *damage = why;
-  return ExistingResult::unreadable;
 }
 
 fs::path move_damaged_result_aside(const fs::path& path) {

@@ -1,16 +1,9 @@
-// The result file of one cell: DIR/<task label>/<encoding label>/seed<k>.json
-// (docs/architecture.md#result-file-schema). schema_version 2 adds, to the final evaluation, per length
-// point "sequences": {"correct": [c_1..c_n], "scored": [s_1..s_n] or s} (per
-// sequence, in evaluation order) and per split "predicted_classes" and
-// "target_classes" (class histograms at scored positions). Version-1 files
-// (without them) are still read, and a rerun keeps them as finished cells. Besides the minimum schema it records the
-// task label and options, the encoding label, "error" {message, step} for
-// diverged/failed cells, per-split sequence accuracy, evaluations during
-// training, the parameter count, and "weights" (the weights file's name, in
-// the same directory) when train.save_model kept them. Readers ignore unknown fields.
-//
-// A file alone reproduces its cell: "config" is the fully resolved
-// configuration (lengths listed explicitly), and task/encoding/seed complete it.
+// Result files on disk: one per cell at DIR/<task label>/<encoding label>/seed<k>.json,
+// holding a ResultRecord (harness/run/result_record.hpp, which owns the schema).
+// Here: where a cell's file lives, reading a file into a record (only a
+// regular file is ever opened: a FIFO would block for ever), what a rerun
+// finds at a cell's path, moving a damaged path aside, and finding the result
+// files under a directory.
 #pragma once
 #include <filesystem>
 #include <string>
@@ -18,26 +11,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/run/cell_outcome.hpp"
 #include "harness/config/grid.hpp"
+#include "harness/run/result_record.hpp"
 
 namespace pebench {
 
 using json = nlohmann::json;
 
-constexpr int kResultSchemaVersion = 2;
-// Versions this build reads: 1 and 2.
-bool is_supported_schema(const json& version);
-
-// date (UTC, ISO 8601), host, threads, compiler, git, version, build_type, and
-// "plugins" (name, file, sha256, what each registered) when plugins are loaded.
-json run_context(int threads);
-
-json result_json(const Cell& cell, const CellOutcome& outcome, const json& context);
-// The "eval" object of a result file (without wall_time_s); `detailed` adds the
-// per-sequence counts and class histograms (schema 2).
-json scores_json(const EvalScores& scores, bool detailed);
 std::filesystem::path result_path(const std::filesystem::path& dir, const Cell& cell);
+
+// The record in a result file; ResultFileError saying why the path holds none
+// (a directory, a FIFO, a symlink loop, unreadable, malformed JSON, a missing
+// or mistyped field).
+ResultRecord read_result_record(const std::filesystem::path& path);
 
 // What a rerun finds at a cell's result path.
 enum class ExistingResult {
@@ -47,15 +33,10 @@ enum class ExistingResult {
   different,  // a result for another configuration: redo and replace
   unreadable  // not a pebench result: redo and replace
 };
-// `damage` (if given) receives why an `unreadable` path is not a result: a
-// directory, a FIFO, a symlink loop, malformed JSON, a missing or mistyped
-// field. Only a regular file is ever opened (a FIFO would block for ever).
+// `damage` (if given) receives why an `unreadable` path is not a result
+// (read_result_record's reason).
 ExistingResult check_existing_result(const std::filesystem::path& path, const Cell& cell,
                                      std::string* damage = nullptr);
-
-// Why `result` is not a complete result document ("" if it is one): the
-// fields the runner and the report read, with their types.
-std::string result_document_problem(const json& result);
 
 // Makes room for a new result at `path` when something that is not a file
 // sits there (a directory is renamed aside to "<name>.damaged[.k]", never
@@ -69,8 +50,5 @@ std::filesystem::path move_damaged_result_aside(const std::filesystem::path& pat
 std::vector<std::filesystem::path> find_result_files(const std::filesystem::path& dir,
                                                      std::vector<std::string>& warnings);
 bool is_result_file_name(const std::string& name);
-
-// The identity part of a result document, comparable with Cell::identity_json().
-json result_identity(const json& result);
 
 }  // namespace pebench

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -19,26 +18,17 @@ namespace pebench {
 
 namespace fs = std::filesystem;
 
-static double json_number_or_nan(const json& value) {
-  return value.is_number() ? value.get<double>() : std::nan("");
-}
-
-// The summary row of a result file a previous run left (for kept cells);
-// check_existing_result() has checked the fields read here.
+// The summary row of a result file a previous run left (for kept cells).
 static SummaryRow row_from_file(const fs::path& path, const std::string& cell) {
-  SummaryRow row;
-  row.cell = cell;
-  row.status = "kept";
+  SummaryRow row{cell, "kept", std::nan(""), std::nan(""), std::nan(""), ""};
   try {
-    std::ifstream in(path);
-    const json result = json::parse(in);
-    row.status = "kept " + result.at("status").get<std::string>();
-    row.id_accuracy = json_number_or_nan(result.at("eval").value("id_accuracy", json()));
-    row.ood_accuracy = json_number_or_nan(result.at("eval").value("ood_accuracy", json()));
-    row.seconds = json_number_or_nan(result.at("train").value("wall_time_s", json())) +
-                  json_number_or_nan(result.at("eval").value("wall_time_s", json()));
-  } catch (const json::exception&) {
-    row.id_accuracy = row.ood_accuracy = row.seconds = std::nan("");  // replaced meanwhile; the row is only a summary
+    const ResultRecord record = read_result_record(path);
+    row.status = std::string("kept ") + status_name(record.outcome.status);
+    row.id_accuracy = record.outcome.eval.id_accuracy;
+    row.ood_accuracy = record.outcome.eval.ood_accuracy;
+    row.seconds = record.outcome.train_wall_s + record.outcome.eval_wall_s;
+  } catch (const ResultFileError&) {
+    // replaced meanwhile; the row is only a summary
   }
   return row;
 }
@@ -47,8 +37,7 @@ static SummaryRow row_from_file(const fs::path& path, const std::string& cell) {
 // (the suite was first run without it, or the file was deleted): redo the cell.
 static bool weights_missing(const fs::path& path, const Cell& cell) {
   if (!cell.settings.train.save_model || fs::exists(weights_path_for(path))) return false;
-  std::ifstream in(path);
-  return json::parse(in).at("status") == "ok";
+  return read_result_record(path).outcome.status == CellStatus::ok;
 }
 
 // Whether the cell still needs running; warns once about a damaged result path.
@@ -147,7 +136,7 @@ class CellQueue {
     std::error_code ignored;
     if (!outcome.weights.empty()) write_file_atomically(weights_path_for(path), outcome.weights);
     else fs::remove(weights_path_for(path), ignored);
-    write_file_atomically(path, result_json(cell, outcome, context_).dump(1) + "\n");
+    write_file_atomically(path, ResultRecord::of(cell, outcome, context_).to_text());
     const SummaryRow row{cell.name(), status_name(outcome.status), outcome.eval.id_accuracy,
                          outcome.eval.ood_accuracy,
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
