@@ -5,18 +5,22 @@
 //   per layer: q, k, v = projections  ; qk_forward(q, k, layer)     hook 2
 //              S = q·kᵀ / sqrt(d_head); logits_forward(S, q, k)     hook 3
 //              P = softmax(S + mask)  ; out = P·v
+//   after each optimizer step         ; project_parameters()        (Transformer::apply_update)
 //
 // and the matching *_backward in reverse order. A hook an encoding does not
 // override is the identity (forward) and passes gradients through (backward).
 // Backward hooks accumulate (+=) into the encoding's own parameter gradients,
 // which live in the model's flat gradient buffer (declared through
-// declare_parameters, bound with bind()).
+// declare_parameters, bound with bind()). Every hook sees the attention mode
+// (EncodingContext::causal): an encoding serves both modes, or declares the
+// tasks of a mode it cannot serve not applicable (applicable() below).
 //
 // Adding an encoding = one .cpp in models/encodings/ with a class template
 // `template <typename T> class X : public Encoding<T>` and, at the end,
-// PEBENCH_ENCODING(X, "name"). The header comment of that file states what it
-// computes, its source (paper + reference code), its parameters and init,
-// and its causal and bidirectional behaviour.
+// PEBENCH_ENCODING(X, "name", kind, "citation", "one-line summary") (the
+// metadata: models/encoding_info.hpp). The header comment of that file states
+// what it computes, its source (paper + reference code), its parameters and
+// init, and its causal and bidirectional behaviour.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -27,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/registry.hpp"
+#include "models/encoding_info.hpp"
 #include "models/model_config.hpp"
 #include "models/params.hpp"
 
@@ -81,16 +86,13 @@ class Encoding {
   virtual void configure(const json& options);
   virtual json options() const { return json::object(); }
 
-  // False for a causal-only encoding: the model refuses a bidirectional task
-  // with a UsageError naming the encoding, and suites skip such pairs. Every
-  // shipped encoding serves both modes (docs/encodings.md#bidirectional-attention gives the causal-only ones
-  // a |i−j| version); the hook stays for encodings that cannot.
-  virtual bool supports_bidirectional() const { return true; }
-
   // Whether this encoding is what it claims to be on `task`. A cell whose
   // encoding is not applicable does not train: it ends with status
   // not_applicable and this reason (e.g. BiPE on a task without segment
   // boundaries would be a plain learned absolute encoding under another name).
+  // It is also how an encoding that serves one attention mode only would say
+  // so (`task.attention()`); every shipped encoding serves both
+  // (docs/encodings.md#bidirectional-attention).
   virtual Applicability applicable(const Task& task) const { (void)task; return Applicability::yes(); }
 
   // Called once when the model is built, before parameters are allocated.
@@ -101,7 +103,7 @@ class Encoding {
   // Called once the flat buffers exist (and again if they move).
   virtual void bind(T* params, T* grads) { (void)params; (void)grads; }
   // Projections applied at init (by the model, after bind) and after every
-  // optimizer step (by the trainer): KERPLE/MEP clamps.
+  // optimizer step (by Transformer::apply_update): KERPLE/MEP clamps.
   virtual void project_parameters() {}
 
   // Called at the start of every forward pass, before any hook.
@@ -142,10 +144,12 @@ class Encoding {
   std::string name_;
 };
 
-// Registry entry: one factory per scalar type, plus a one-line description.
+// Registry entry: one factory per scalar type, and what `pebench list
+// encodings` says about the encoding.
 struct EncodingFactory {
   std::function<std::unique_ptr<Encoding<float>>()> make_float;
   std::function<std::unique_ptr<Encoding<double>>()> make_double;
+  EncodingInfo info;
 };
 Registry<EncodingFactory>& encoding_registry();
 
@@ -161,12 +165,15 @@ struct EncodingRegistrar {
 
 #define PEBENCH_ENCODING_CONCAT_INNER(a, b) a##b
 #define PEBENCH_ENCODING_CONCAT(a, b) PEBENCH_ENCODING_CONCAT_INNER(a, b)
-#define PEBENCH_ENCODING(ClassTemplate, encoding_name)                                      \
+// PEBENCH_ENCODING(Class, "name", EncodingKind::k, "citation", "summary"):
+// everything after the name is the EncodingInfo, all of it required.
+#define PEBENCH_ENCODING(ClassTemplate, encoding_name, ...)                                  \
   static ::pebench::EncodingRegistrar PEBENCH_ENCODING_CONCAT(pebench_encoding_registrar_, \
                                                               __LINE__)(                    \
       encoding_name,                                                                        \
       ::pebench::EncodingFactory{                                                           \
           [] { return std::unique_ptr<::pebench::Encoding<float>>(new ClassTemplate<float>()); }, \
-          [] { return std::unique_ptr<::pebench::Encoding<double>>(new ClassTemplate<double>()); }})
+          [] { return std::unique_ptr<::pebench::Encoding<double>>(new ClassTemplate<double>()); }, \
+          ::pebench::EncodingInfo(__VA_ARGS__)})
 
 }  // namespace pebench

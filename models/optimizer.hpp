@@ -2,9 +2,9 @@
 // the flat parameter/gradient buffers (one loop each).
 //
 // The optimizer knows nothing about encodings: it never calls
-// Encoding::project_parameters(). The caller (the harness's trainer) calls
-// `model.encoding().project_parameters()` after every step(), so clamps such
-// as KERPLE's p, r >= 0.01 hold before the next forward pass.
+// Encoding::project_parameters(). Models are updated through
+// Transformer::apply_update, which steps the optimizer and then projects, so
+// clamps such as KERPLE's p, r >= 0.01 hold before the next forward pass.
 //
 // Schedules: `constant` ignores warmup_steps. `warmup_linear` and
 // `warmup_cosine` ramp linearly from lr/warmup_steps to lr over the first

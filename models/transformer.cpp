@@ -284,9 +284,6 @@ void Transformer<T>::Impl::validate(const Batch& batch) const {
     if (target < Batch::kNoTarget || target >= config.output_vocab)
       throw UsageError("model: target id " + std::to_string(target) + " is outside the output vocabulary [0, " +
                        std::to_string(config.output_vocab) + ")");
-  if (!batch.causal && !encoding->supports_bidirectional())
-    throw UsageError("encoding '" + encoding->name() +
-                     "' supports causal attention only, but the task is bidirectional");
 }
 
 template <typename T>
@@ -684,6 +681,13 @@ ForwardResult Transformer<T>::train_step(const Batch& batch, uint64_t position_s
   const ForwardResult result = forward(batch, options);
   backward();
   return result;
+}
+
+template <typename T>
+double Transformer<T>::apply_update(AdamW<T>& optimizer) {
+  const double gradient_norm = optimizer.step(parameters(), gradients());
+  if (std::isfinite(gradient_norm)) impl_->encoding->project_parameters();
+  return gradient_norm;
 }
 
 template <typename T>

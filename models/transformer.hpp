@@ -14,10 +14,11 @@
 #include <memory>
 #include <vector>
 
+#include "models/batch.hpp"
 #include "models/encoding.hpp"
 #include "models/model_config.hpp"
+#include "models/optimizer.hpp"
 #include "models/params.hpp"
-#include "models/batch.hpp"
 
 namespace pebench {
 
@@ -46,8 +47,7 @@ class Transformer {
  public:
   // Builds the model, lets the encoding declare its parameters, allocates the
   // flat buffers and initialises them from Rng(init_seed, "init").
-  // UsageError if the config is invalid or the encoding cannot serve the
-  // attention mode (checked at forward time against Batch::causal).
+  // UsageError if the config is invalid.
   Transformer(const ModelConfig& config, std::unique_ptr<Encoding<T>> encoding, uint64_t init_seed);
   ~Transformer();
   Transformer(const Transformer&) = delete;
@@ -67,6 +67,12 @@ class Transformer {
   void backward();
   // zero_grad + forward(training=true) + backward.
   ForwardResult train_step(const Batch& batch, uint64_t position_seed, uint64_t dropout_seed);
+  // Everything that follows a backward(): one optimizer step on gradients(),
+  // then the encoding's projection (Encoding::project_parameters, e.g.
+  // KERPLE's clamps), so its constraints hold at the next forward. Returns
+  // the gradient norm before clipping; when that is not finite the optimizer
+  // has updated nothing, nothing is projected and the caller should stop.
+  double apply_update(AdamW<T>& optimizer);
   // Forward without dropout or backward, in sub-batches so that activation
   // memory stays bounded at any length; results summed over the sub-batches.
   // Sampling encodings draw once for the whole batch from position_seed.

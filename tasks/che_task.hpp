@@ -19,7 +19,7 @@
 //   generate_input(N, rng) -> the input symbols (the task's distribution);
 //   solve(input)           -> the answer (the task's semantics).
 // sample() composes them. `solve` is public so that tests (and tools) can ask
-// for the answer to any well-formed input, e.g. the worked examples of the spec.
+// for the answer to any well-formed input, e.g. the worked examples of docs/tasks.md.
 //
 // The placeholder `_` is the last input-vocabulary id, appended to the task's
 // own alphabet. Splits: train (lengths 1..40, drawn uniformly per step), id

@@ -62,12 +62,6 @@ class CausalProbeTask : public ProbeTask {
   Attention attention() const override { return Attention::causal; }
 };
 
-template <typename T>
-class CausalOnly : public Encoding<T> {
- public:
-  bool supports_bidirectional() const override { return false; }
-};
-
 // NoPE, except that with option "poison_after" = k > 0 the k-th and every
 // later forward pass adds NaN to the embeddings: a way to make training
 // diverge at a known step. Without the option it is a plain NoPE.
@@ -98,8 +92,8 @@ class Poison : public Encoding<T> {
 
 PEBENCH_TASK(ProbeTask, "harness_probe");
 PEBENCH_TASK(CausalProbeTask, "harness_causal_probe");
-PEBENCH_ENCODING(CausalOnly, "harness_causal_only");
-PEBENCH_ENCODING(Poison, "harness_poison");
+PEBENCH_ENCODING(Poison, "harness_poison", EncodingKind::none, "pebench test fixture",
+                 "NoPE that turns the embeddings to NaN from a given forward pass on");
 
 json probe_suite() {
   return {{"model", {{"d_model", 8}, {"n_layers", 1}, {"n_heads", 2}, {"d_ff", 16}, {"max_seq_len", 64}}},

@@ -1,5 +1,5 @@
-// Fixtures for the harness tests: a tiny task and a causal-only encoding
-// registered by the test binary itself (tests/harness_fixtures.cpp), so the
+// Fixtures for the harness tests: a tiny task and an encoding that can be
+// made to diverge, registered by the test binary itself (tests/harness_fixtures.cpp), so the
 // harness is tested independently of the real task and encoding plugins, and
 // fast. Helpers write suite files and read result files.
 //
@@ -9,8 +9,6 @@
 //                        sequence_length(N) = N + 1. Option "bias" in [0, 1]:
 //                        probability of a 1 bit (default 0.5).
 //   harness_causal_probe the same task with causal attention.
-//   harness_causal_only  an encoding that adds nothing and refuses
-//                        bidirectional attention.
 //   harness_poison       NoPE; with option {"poison_after": k} the k-th and
 //                        later forward passes produce NaN (forced divergence).
 #pragma once

@@ -37,12 +37,10 @@ std::unique_ptr<Encoding<double>> prepared(const std::string& name, const ModelC
   return encoding;
 }
 
-TEST(BaselineEncodings, AreRegisteredAndServeBothAttentionModes) {
+TEST(BaselineEncodings, AreRegistered) {
   const auto names = encoding_registry().names();
-  for (const char* name : {"nope", "sinusoidal", "learned", "rope", "alibi"}) {
-    ASSERT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
-    EXPECT_TRUE(make_encoding<float>(name)->supports_bidirectional()) << name;
-  }
+  for (const char* name : {"nope", "sinusoidal", "learned", "rope", "alibi"})
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
 }
 
 // ------------------------------------------------------------------ rope

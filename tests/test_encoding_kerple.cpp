@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -214,8 +215,10 @@ ModelConfig tiny_config() {
 }  // namespace
 
 // An AdamW step of ~lr against a positive gradient takes p from 0.011 and r
-// from 0.05 below zero; the projection the trainer applies next brings them back.
-TEST(KerpleLog, AnOptimizerStepOutOfRangeIsClampedByTheProjection) {
+// from 0.05 below zero (shown on a copy of the parameters, stepped alone);
+// Transformer::apply_update projects right after its step, so the model's
+// p and r end on the floor.
+TEST(KerpleLog, AnOptimizerStepOutOfRangeIsClampedByApplyUpdate) {
   Transformer<float> model(tiny_config(), make_encoding<float>("kerple_log"), 3);
   const ParamTensor& p = model.layout().find("encoding.kerple.p");
   const ParamTensor& r = model.layout().find("encoding.kerple.r");
@@ -226,13 +229,32 @@ TEST(KerpleLog, AnOptimizerStepOutOfRangeIsClampedByTheProjection) {
   model.gradients()[r.offset + 1] = 1.0f;
   OptimizerConfig config;
   config.lr = 0.1;
+  std::vector<float> stepped(model.parameters(), model.parameters() + model.num_parameters());
+  std::vector<float> gradients(model.gradients(), model.gradients() + model.num_parameters());
+  AdamW<float>(config, model.layout()).step(stepped.data(), gradients.data());
+  ASSERT_LT(stepped[p.offset], 0.0f);
+  ASSERT_LT(stepped[r.offset + 1], 0.0f);
   AdamW<float> optimizer(config, model.layout());
-  optimizer.step(model.parameters(), model.gradients());
-  ASSERT_LT(model.parameters()[p.offset], 0.0f);
-  ASSERT_LT(model.parameters()[r.offset + 1], 0.0f);
-  model.encoding().project_parameters();
+  model.apply_update(optimizer);
   EXPECT_FLOAT_EQ(model.parameters()[p.offset], 0.01f);
   EXPECT_FLOAT_EQ(model.parameters()[r.offset + 1], 0.01f);
+  // Every other parameter is exactly where the plain step put it.
+  for (size_t e = 0; e < stepped.size(); ++e)
+    if (e != p.offset && e != r.offset + 1) EXPECT_EQ(model.parameters()[e], stepped[e]) << e;
+}
+
+// A step whose gradient norm is not finite changes nothing: the optimizer
+// refuses it and apply_update does not project either (the trainer stops there).
+TEST(KerpleLog, ApplyUpdateWithANonFiniteGradientChangesNothing) {
+  Transformer<float> model(tiny_config(), make_encoding<float>("kerple_log"), 3);
+  const ParamTensor& p = model.layout().find("encoding.kerple.p");
+  model.parameters()[p.offset] = -0.5f;  // below the floor: a projection would show
+  const std::vector<float> before(model.parameters(), model.parameters() + model.num_parameters());
+  model.zero_grad();
+  model.gradients()[p.offset + 1] = std::numeric_limits<float>::quiet_NaN();
+  AdamW<float> optimizer(OptimizerConfig{}, model.layout());
+  EXPECT_TRUE(std::isnan(model.apply_update(optimizer)));
+  EXPECT_EQ(std::vector<float>(model.parameters(), model.parameters() + model.num_parameters()), before);
 }
 
 // The reference clamps before its first forward pass: a model whose init draw

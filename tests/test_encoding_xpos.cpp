@@ -122,10 +122,6 @@ std::vector<double> naive_bidirectional_logits(const HookHarness& f, const std::
 
 }  // namespace
 
-TEST(XPos, ServesBidirectionalAttention) {
-  EXPECT_TRUE(make_encoding<float>("xpos")->supports_bidirectional());
-}
-
 TEST(XPos, BidirectionalLogitsMatchTheFormulaComputedDirectly) {
   const double gamma = 3.0, base = 50.0;  // strong decay, visible rotation
   HookHarness f("xpos", json{{"scale_base", gamma}, {"base", base}}, HookShape{2, 2, 6, 1, 9}, false, kSingleHookSeed);

@@ -13,8 +13,8 @@ using pebench::testing::probe_suite;
 
 namespace {
 
-std::vector<Cell> expand(const json& document, std::vector<std::string>* skipped = nullptr) {
-  return expand_grid(parse_suite(document, "probe", "suite probe.json"), skipped);
+std::vector<Cell> expand(const json& document) {
+  return expand_grid(parse_suite(document, "probe", "suite probe.json"));
 }
 
 std::string expand_error(const json& document) {
@@ -129,28 +129,6 @@ TEST(Grid, LengthOutsideTheTasksRangeIsAUsageError) {
   document["model"]["max_seq_len"] = 5000;
   document["eval"]["lengths"] = {{"ood", {2000}}};
   EXPECT_NE(expand_error(document).find("length 2000 is outside [1, 1000]"), std::string::npos);
-}
-
-TEST(Grid, CausalOnlyEncodingsSkipBidirectionalTasksFromAWildcard) {
-  json document = probe_suite();
-  document["tasks"] = {"harness_probe", "harness_causal_probe"};
-  document["encodings"] = {"*"};
-  std::vector<std::string> skipped;
-  const auto cells = expand(document, &skipped);
-  EXPECT_NE(std::find(skipped.begin(), skipped.end(), "harness_probe/harness_causal_only"), skipped.end());
-  for (const auto& cell : cells)
-    EXPECT_FALSE(cell.task_label == "harness_probe" && cell.encoding_label == "harness_causal_only");
-  EXPECT_TRUE(std::any_of(cells.begin(), cells.end(), [](const Cell& c) {
-    return c.task_label == "harness_causal_probe" && c.encoding_label == "harness_causal_only";
-  }));
-}
-
-TEST(Grid, CausalOnlyEncodingNamedWithABidirectionalTaskIsAUsageError) {
-  json document = probe_suite();
-  document["encodings"] = {"harness_causal_only"};
-  EXPECT_EQ(expand_error(document),
-            "suite probe.json: encoding harness_causal_only is causal-only and cannot serve task harness_probe "
-            "(bidirectional)");
 }
 
 TEST(Grid, ConfigRecordsResolvedLengthsAndIdentityRecordsResolvedOptions) {

@@ -72,8 +72,7 @@ double trained_accuracy(const std::string& encoding, Mapping mapping) {
   Rng data(1, "learning-train");
   for (int step = 0; step < kSteps; ++step) {
     model.train_step(make_batch(data, kBatch, mapping), step, step);
-    optimizer.step(model.parameters(), model.gradients());
-    model.encoding().project_parameters();
+    model.apply_update(optimizer);
   }
   Rng held_out(2, "learning-eval");
   const ForwardResult result = model.evaluate(make_batch(held_out, 512, mapping), 0);

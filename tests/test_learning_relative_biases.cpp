@@ -41,8 +41,7 @@ Training train(const std::string& encoding, bool causal, int steps) {
   for (int step = 0; step < steps; ++step) {
     const Batch batch = random_batch(data, kBatch, kLength, kVocab, causal, previous_token());
     out.losses.push_back(model.train_step(batch, step, step).loss);
-    optimizer.step(model.parameters(), model.gradients());
-    model.encoding().project_parameters();
+    model.apply_update(optimizer);
   }
   Rng held_out(2, "relative-bias-learning-eval");
   const ForwardResult result =

@@ -59,6 +59,9 @@ TEST_F(Plugins, ListShowsThePluginTaskAndEncoding) {
   const CliResult encodings = run_pebench("list encodings " + plugin_flag(kExample));  // after the subcommand too
   ASSERT_EQ(encodings.status, 0) << encodings.err;
   EXPECT_NE(encodings.out.find("sqrt_alibi"), std::string::npos);
+  // with the kind and citation its registration gives
+  EXPECT_NE(encodings.out.find("Chi et al. 2022 (KERPLE power kernel)"), std::string::npos)
+      << encodings.out;
   const CliResult without = run_pebench("list tasks");
   EXPECT_EQ(without.out.find("majority"), std::string::npos);
 }

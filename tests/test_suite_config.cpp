@@ -139,7 +139,6 @@ TEST(SuiteConfig, WildcardTasksAreEveryRegisteredTask) {
   document["tasks"] = "*";
   const Suite suite = parse(document);
   EXPECT_EQ(suite.tasks.size(), task_registry().names().size());
-  for (const auto& entry : suite.tasks) EXPECT_TRUE(entry.from_wildcard) << entry.label;
 }
 
 TEST(SuiteConfig, AnExplicitEntryReplacesTheWildcardsEntryOfTheSameLabel) {
@@ -150,7 +149,6 @@ TEST(SuiteConfig, AnExplicitEntryReplacesTheWildcardsEntryOfTheSameLabel) {
   for (const auto& entry : suite.tasks)
     if (entry.label == "harness_probe") {
       ++probes;
-      EXPECT_FALSE(entry.from_wildcard);
       EXPECT_EQ(entry.overrides["train"]["steps"], 2);
     }
   EXPECT_EQ(probes, 1);

@@ -23,13 +23,6 @@ Batch previous_token_batch(uint64_t seed, int batch_size, int seq_len, bool caus
   return random_batch(rng, batch_size, seq_len, 6, causal, previous_token());
 }
 
-// A causal-only encoding that changes nothing.
-template <typename T>
-class CausalOnly : public Encoding<T> {
- public:
-  bool supports_bidirectional() const override { return false; }
-};
-
 // Records the order of hook calls and checks the values each hook receives.
 template <typename T>
 class RecordingEncoding : public Encoding<T> {
@@ -236,19 +229,6 @@ TEST(Transformer, RejectsBatchesItCannotReadWithUsageErrors) {
   EXPECT_THROW(model.forward(short_buffers, {}), UsageError);
 }
 
-TEST(Transformer, RefusesABidirectionalBatchForACausalOnlyEncoding) {
-  auto encoding = std::make_unique<CausalOnly<float>>();
-  encoding->set_name("causal_only_for_test");
-  Transformer<float> model(small_model_config(6, 6), std::move(encoding), 1);
-  EXPECT_NO_THROW(model.forward(previous_token_batch(9, 2, 5, true), {}));
-  try {
-    model.forward(previous_token_batch(9, 2, 5, false), {});
-    FAIL() << "no UsageError";
-  } catch (const UsageError& error) {
-    EXPECT_NE(std::string(error.what()).find("causal_only_for_test"), std::string::npos) << error.what();
-  }
-}
-
 TEST(Transformer, BackwardNeedsAPrecedingForward) {
   Transformer<float> model(small_model_config(6, 6), nope(), 1);
   EXPECT_THROW(model.backward(), RuntimeError);
@@ -362,7 +342,7 @@ std::vector<float> train(const ModelConfig& config, uint64_t init_seed, int step
     const Batch batch = previous_token_batch(100 + step, 12, 66, causal);
     const ForwardResult result = model.train_step(batch, step, 1000 + step);
     if (losses) losses->push_back(result.loss);
-    optimizer.step(model.parameters(), model.gradients());
+    model.apply_update(optimizer);
   }
   return std::vector<float>(model.parameters(), model.parameters() + model.num_parameters());
 }

@@ -42,6 +42,7 @@ class SqrtAlibi : public AdditiveBias<T> {
   }
 };
 
-PEBENCH_ENCODING(SqrtAlibi, "sqrt_alibi");
+PEBENCH_ENCODING(SqrtAlibi, "sqrt_alibi", EncodingKind::additive_bias, "Chi et al. 2022 (KERPLE power kernel)",
+                 "a fixed per-head penalty in the square root of the distance, ALiBi's slopes");
 
 }  // namespace pebench

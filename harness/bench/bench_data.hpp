@@ -1,4 +1,4 @@
-// Data-generation benchmark (issue: task generators): the time to sample a
+// Data-generation benchmark of the task generators: the time to sample a
 // batch of 512 sequences at length 500 for every registered task, printed as
 // a table. Called by `pebench bench --data`.
 #pragma once

@@ -33,19 +33,34 @@ static void list_tasks(bool as_json) {
   }
 }
 
+// name, kind, citation, summary and params (the options with their defaults).
+static json encoding_json(const std::string& name) {
+  const EncodingInfo& info = encoding_registry().get(name).info;
+  return {{"name", name},
+          {"kind", to_string(info.kind)},
+          {"citation", info.citation},
+          {"summary", info.summary},
+          {"params", make_encoding<float>(name)->options()}};
+}
+
+// "base=10000.0 scale_base=512.0", or "-" for an encoding without options.
+static std::string params_text(const json& params) {
+  std::string text;
+  for (const auto& [key, value] : params.items())
+    text += (text.empty() ? "" : " ") + key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+  return text.empty() ? "-" : text;
+}
+
 static void list_encodings(bool as_json) {
   json all = json::array();
-  for (const auto& name : encoding_registry().names()) {
-    auto encoding = make_encoding<float>(name);
-    if (as_json) {
-      all.push_back({{"name", name},
-                     {"bidirectional", encoding->supports_bidirectional()},
-                     {"params", encoding->options()}});
-    } else {
-      fmt::print("{:<16} {}\n", name, encoding->supports_bidirectional() ? "causal+bidirectional" : "causal only");
-    }
+  for (const auto& name : encoding_registry().names()) all.push_back(encoding_json(name));
+  if (as_json) {
+    std::cout << all.dump(2) << "\n";
+    return;
   }
-  if (as_json) std::cout << all.dump(2) << "\n";
+  for (const auto& encoding : all)
+    fmt::print("{:<16} {:<18} {:<36} {}\n", encoding["name"].get<std::string>(), encoding["kind"].get<std::string>(),
+               encoding["citation"].get<std::string>(), params_text(encoding["params"]));
 }
 
 static void list_suites(bool as_json) {

@@ -172,7 +172,7 @@ RunPlan plan_run(const RunFlags& flags, TaskCache& tasks) {
   RunPlan plan;
   plan.shard = flags.shard.empty() ? Shard{} : parse_shard(flags.shard, "--shard");
   plan.suite = load_selected_suite(flags);
-  plan.grid = expand_grid(plan.suite, &plan.skipped);
+  plan.grid = expand_grid(plan.suite);
   plan.cells = shard_cells(plan.grid, plan.shard);
   plan.out_dir = flags.out.empty() ? "results/" + plan.suite.name : flags.out;
   check_path_lengths(plan.cells, plan.out_dir);
@@ -192,7 +192,6 @@ void run_command(const RunFlags& flags) {
   const Shard shard = plan.shard;
   const Suite& suite = plan.suite;
   const std::vector<Cell>& grid = plan.grid;
-  const std::vector<std::string>& skipped = plan.skipped;
   const int threads = threads_per_cell(flags);
   set_num_threads(threads);
   if (flags.dry_run) {
@@ -208,9 +207,6 @@ void run_command(const RunFlags& flags) {
   if (is_result_file(flags.config)) source = read_result_record(flags.config);
   prepare_output_directory(out_dir);
   record_grid_manifest(out_dir, suite.name, grid);  // the whole grid, for `pebench status` and the report
-  if (!skipped.empty())
-    std::fprintf(stderr, "pebench: skipping %zu task/encoding pairs whose attention mode the encoding cannot serve "
-                 "(first: %s)\n", skipped.size(), skipped.front().c_str());
   std::fprintf(stderr, "pebench run: suite %s, %zu cells%s, %d at a time with %d threads each, results in %s\n",
                suite.name.c_str(), cells.size(),
                shard.count > 1 ? fmt::format(" (shard {}/{} of {})", shard.index, shard.count, grid.size()).c_str() : "",

@@ -43,7 +43,6 @@ struct RunPlan {
   Shard shard;
   std::vector<Cell> grid;               // every cell of the suite and selection
   std::vector<Cell> cells;              // this shard's
-  std::vector<std::string> skipped;     // task/encoding pairs dropped (attention mode)
   std::vector<CellCost> costs;          // per cell of `cells`
   std::filesystem::path out_dir;
 };

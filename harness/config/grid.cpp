@@ -30,7 +30,6 @@ struct TaskPlan {
 struct EncodingPlan {
   const EncodingEntry* entry = nullptr;
   json params;
-  bool bidirectional = true;
 };
 
 [[noreturn]] void fail_task(const Suite& suite, const TaskEntry& entry, const std::string& problem) {
@@ -139,7 +138,6 @@ EncodingPlan plan_encoding(const Suite& suite, const EncodingEntry& entry) {
   try {
     const auto encoding = make_encoding<float>(entry.name, entry.options);
     plan.params = encoding->options();
-    plan.bidirectional = encoding->supports_bidirectional();
   } catch (const UsageError& error) {
     throw UsageError(suite.origin + ": encoding " + entry.label + ": " + error.what());
   }
@@ -162,16 +160,6 @@ Cell make_cell(const TaskPlan& task, const EncodingPlan& encoding, int seed) {
   cell.train_lengths = task.train_lengths;
   cell.eval_splits = task.eval_splits;
   return cell;
-}
-
-// False if the encoding cannot serve the task's attention mode; a UsageError
-// when the user named both explicitly (that request cannot be met).
-bool pair_is_servable(const Suite& suite, const TaskPlan& task, const EncodingPlan& encoding) {
-  if (encoding.bidirectional || task.task->attention() == Attention::causal) return true;
-  if (!task.entry->from_wildcard && !encoding.entry->from_wildcard)
-    throw UsageError(suite.origin + ": encoding " + encoding.entry->label + " is causal-only and cannot serve task " +
-                     task.entry->label + " (bidirectional)");
-  return false;
 }
 
 // The encoding's own requirements on the model (an even head dimension for
@@ -208,7 +196,7 @@ void check_sampled_positions_fit(const Suite& suite, const TaskPlan& task, const
 
 std::string Cell::name() const { return task_label + "/" + encoding_label + "/seed" + std::to_string(seed); }
 
-std::vector<Cell> expand_grid(const Suite& suite, std::vector<std::string>* skipped) {
+std::vector<Cell> expand_grid(const Suite& suite) {
   if (suite.tasks.empty() || suite.encodings.empty() || suite.seeds.empty())
     throw UsageError(suite.origin + ": the grid is empty (no tasks, encodings or seeds)");
   const size_t size = suite.tasks.size() * suite.encodings.size() * suite.seeds.size();
@@ -227,10 +215,6 @@ std::vector<Cell> expand_grid(const Suite& suite, std::vector<std::string>* skip
   std::vector<Cell> cells;
   for (const auto& task : tasks)
     for (const auto& encoding : encodings) {
-      if (!pair_is_servable(suite, task, encoding)) {
-        if (skipped) skipped->push_back(task.entry->label + "/" + encoding.entry->label);
-        continue;
-      }
       check_encoding_fits_model(suite, task, encoding);
       check_sampled_positions_fit(suite, task, encoding);
       for (int seed : suite.seeds) cells.push_back(make_cell(task, encoding, seed));

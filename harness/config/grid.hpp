@@ -51,10 +51,9 @@ struct Cell {
 constexpr size_t kMaxGridCells = 20000;
 
 // Every cell of the suite, ordered by (task label, encoding label, seed).
-// Pairs that an encoding cannot serve (causal-only encoding, bidirectional
-// task) are dropped when either side came from "*", and are a UsageError when
-// both were named explicitly; `skipped` receives "task/encoding" for each drop.
-std::vector<Cell> expand_grid(const Suite& suite, std::vector<std::string>* skipped = nullptr);
+// Every task/encoding pair is a cell; one whose encoding does not apply to the
+// task (Encoding::applicable) ends as not_applicable when it runs.
+std::vector<Cell> expand_grid(const Suite& suite);
 
 // The cells of shard `shard`, in grid order. Cells are dealt round-robin in
 // the order of a stable hash of their names (FNV-1a, the same on every

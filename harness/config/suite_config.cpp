@@ -136,7 +136,6 @@ std::vector<Entry> parse_entry_list(const json* value, const std::string& key, c
     Entry entry;
     entry.name = entry.label = name;
     entry.path = key + "[*]";
-    entry.from_wildcard = true;
     entries.push_back(entry);
   }
   if (entries.empty()) fail_config(origin, key, "\"*\" matched nothing: no " + key + " are registered");
@@ -242,7 +241,6 @@ static std::vector<Entry> select_entries(const std::vector<Entry>& suite_entries
     auto it = std::find_if(suite_entries.begin(), suite_entries.end(), [&](const Entry& e) { return e.label == name; });
     if (it != suite_entries.end()) {
       selected.push_back(*it);
-      selected.back().from_wildcard = false;
       continue;
     }
     std::vector<std::string> candidates = registered;

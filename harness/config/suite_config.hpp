@@ -40,7 +40,6 @@ struct TaskEntry {
   json options = json::object();    // task options as written
   json overrides = json::object();  // {"model", "train", "eval"} as written
   std::string path;          // where the suite wrote it ("tasks[2]"), for messages
-  bool from_wildcard = false;
 };
 
 struct EncodingEntry {
@@ -48,7 +47,6 @@ struct EncodingEntry {
   std::string name;
   json options = json::object();
   std::string path;
-  bool from_wildcard = false;
 };
 
 struct Suite {

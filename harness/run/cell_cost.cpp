@@ -159,7 +159,7 @@ double measure_flops_per_second(const Cell& cell, const Task& task) {
   const Batch data = make_batch(task, cell.train_split, length, batch, rng);
   auto step = [&](int k) {
     model.train_step(data, k, k);
-    optimizer.step(model.parameters(), model.gradients());
+    model.apply_update(optimizer);
   };
   step(0);  // warm-up: buffers are allocated on the first step
   // CPU time over the threads, not wall time: on a busy machine wall time

@@ -54,12 +54,11 @@ void train_model(Transformer<float>& model, const Task& task, const Cell& cell, 
       mark_diverged(outcome, step, "the loss", result.loss);
       break;
     }
-    const double gradient_norm = optimizer.step(model.parameters(), model.gradients());
+    const double gradient_norm = model.apply_update(optimizer);
     if (!std::isfinite(gradient_norm)) {
       mark_diverged(outcome, step, "the gradient norm", gradient_norm);
       break;
     }
-    model.encoding().project_parameters();
     tokens += static_cast<double>(batch.batch_size) * batch.seq_len;
     hooks.on_step(step, result.loss);
     if (train.eval_every > 0 && step % train.eval_every == 0 && step < train.steps)

@@ -75,6 +75,7 @@ class BipeAlibi : public BipeEncoding<T, AdditiveBias> {
   BidirectionalForm bidirectional_ = BidirectionalForm::directional;
 };
 
-PEBENCH_ENCODING(BipeAlibi, "bipe_alibi");
+PEBENCH_ENCODING(BipeAlibi, "bipe_alibi", EncodingKind::hybrid, "He et al. 2024 (BiPE)",
+                 "a learned position within each segment, ALiBi on the segment index");
 
 }  // namespace pebench

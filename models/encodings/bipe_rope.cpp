@@ -60,6 +60,7 @@ class BipeRope : public BipeEncoding<T, Encoding> {
   std::vector<double> positions_;  // [B,T] segment index as RoPE position
 };
 
-PEBENCH_ENCODING(BipeRope, "bipe_rope");
+PEBENCH_ENCODING(BipeRope, "bipe_rope", EncodingKind::hybrid, "He et al. 2024 (BiPE)",
+                 "a learned position within each segment, RoPE on the segment index");
 
 }  // namespace pebench

@@ -287,6 +287,7 @@ class CoPE : public Encoding<T> {
   T* grads_ = nullptr;
 };
 
-PEBENCH_ENCODING(CoPE, "cope");
+PEBENCH_ENCODING(CoPE, "cope", EncodingKind::contextual, "Golovneva et al. 2024 (CoPE)",
+                 "positions counted by sigmoid gates on the attention scores, interpolated embeddings");
 
 }  // namespace pebench

@@ -12,34 +12,21 @@
 // MLP sees the bias values, and only the true form is translation invariant.
 // Parameters: the per-layer DAPE MLP only (the slopes are fixed).
 // Options: mlp_width (32).
-#include <vector>
-
 #include "models/encodings/support/dape.hpp"
 #include "models/encodings/support/position_math.hpp"
-#include "models/encodings/support/relative_bias.hpp"
 
 namespace pebench {
 
 template <typename T>
 class DapeAlibi : public Dape<T> {
  protected:
+  // bias: [h,T,T], zero on entry; ALiBi's own formula (position_math.hpp alibi_bias).
   void compute_bias(T* bias, int, const EncodingContext& ctx) override {
-    const std::vector<double> slopes = alibi_slopes(ctx.n_heads);
-    const int width = relative_table_size(ctx.seq_len);
-    table_.assign(static_cast<size_t>(ctx.n_heads) * width, T(0));
-    for (int a = 0; a < ctx.n_heads; ++a)
-      for (int o = ctx.causal ? ctx.seq_len - 1 : 0; o < width; ++o) {
-        const int d = offset_of(o, ctx.seq_len);  // i − j
-        const double value = ctx.causal ? -d : -std::abs(d) + (d > 0 ? 0.5 : 0.0);
-        table_[static_cast<size_t>(a) * width + o] = static_cast<T>(slopes[a] * value);
-      }
-    relative_bias_expand(bias, table_.data(), ctx.n_heads, ctx.seq_len, ctx.causal);
+    alibi_bias(bias, alibi_slopes(ctx.n_heads), ctx.causal, ctx.seq_len);
   }
-
- private:
-  std::vector<T> table_;  // [h,2T−1]
 };
 
-PEBENCH_ENCODING(DapeAlibi, "dape_alibi");
+PEBENCH_ENCODING(DapeAlibi, "dape_alibi", EncodingKind::contextual, "Zheng et al. 2024 (DAPE)",
+                 "the ALiBi bias corrected by a per-layer MLP of the logits and the bias");
 
 }  // namespace pebench

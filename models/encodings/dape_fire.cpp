@@ -46,6 +46,7 @@ class DapeFire : public Dape<T> {
   std::vector<FireBias<T>> layers_;  // one per layer
 };
 
-PEBENCH_ENCODING(DapeFire, "dape_fire");
+PEBENCH_ENCODING(DapeFire, "dape_fire", EncodingKind::contextual, "Zheng et al. 2024 (DAPE)",
+                 "a FIRE bias corrected by a per-layer MLP of the logits and the bias");
 
 }  // namespace pebench

@@ -68,6 +68,7 @@ class DapeKerple : public Dape<T> {
   std::vector<T> table_;                  // [h,2T−1] kernel table or its gradient
 };
 
-PEBENCH_ENCODING(DapeKerple, "dape_kerple");
+PEBENCH_ENCODING(DapeKerple, "dape_kerple", EncodingKind::contextual, "Zheng et al. 2024 (DAPE)",
+                 "a KERPLE-log bias corrected by a per-layer MLP of the logits and the bias");
 
 }  // namespace pebench

@@ -56,6 +56,7 @@ class Fire : public AdditiveBias<T> {
   std::vector<FireBias<T>> layers_;
 };
 
-PEBENCH_ENCODING(Fire, "fire");
+PEBENCH_ENCODING(Fire, "fire", EncodingKind::additive_bias, "Li et al. 2023 (FIRE)",
+                 "a per-layer MLP of the log-scaled distance, normalised by the query position");
 
 }  // namespace pebench

@@ -27,6 +27,7 @@ class KerpleLog : public KerpleBias<T> {
   KerpleLog() : KerpleBias<T>(KerpleForm::log) {}
 };
 
-PEBENCH_ENCODING(KerpleLog, "kerple_log");
+PEBENCH_ENCODING(KerpleLog, "kerple_log", EncodingKind::additive_bias, "Chi et al. 2022 (KERPLE)",
+                 "a learned logarithmic kernel of the distance per head, shared by the layers");
 
 }  // namespace pebench

@@ -29,6 +29,7 @@ class KerplePower : public KerpleBias<T> {
   KerplePower() : KerpleBias<T>(KerpleForm::power) {}
 };
 
-PEBENCH_ENCODING(KerplePower, "kerple_power");
+PEBENCH_ENCODING(KerplePower, "kerple_power", EncodingKind::additive_bias, "Chi et al. 2022 (KERPLE)",
+                 "a learned power kernel of the distance per head, shared by the layers");
 
 }  // namespace pebench

@@ -78,6 +78,7 @@ class Learned : public Encoding<T> {
   T* table_grad_ = nullptr;  // [L, D]
 };
 
-PEBENCH_ENCODING(Learned, "learned");
+PEBENCH_ENCODING(Learned, "learned", EncodingKind::absolute, "Radford et al. 2019 (GPT-2)",
+                 "a trained vector per position added to the token embeddings");
 
 }  // namespace pebench

@@ -59,6 +59,7 @@ class Mep : public RelativeBias<T> {
   BidirectionalForm bidirectional_ = BidirectionalForm::directional;
 };
 
-PEBENCH_ENCODING(Mep, "mep");
+PEBENCH_ENCODING(Mep, "mep", EncodingKind::additive_bias, "Gao 2024 (MEP)",
+                 "the log of a mean of three fixed kernels of the distance");
 
 }  // namespace pebench

@@ -123,6 +123,7 @@ class MepParam : public RelativeBias<T> {
   std::vector<T> t5_grad_, kerple_grad_;    // [h,2T−1] their gradients
 };
 
-PEBENCH_ENCODING(MepParam, "mep_param");
+PEBENCH_ENCODING(MepParam, "mep_param", EncodingKind::additive_bias, "Gao 2024 (MEP)",
+                 "the log of a mean of four kernels of the distance (T5 and KERPLE learned)");
 
 }  // namespace pebench

@@ -12,6 +12,7 @@ namespace pebench {
 template <typename T>
 class NoPE : public Encoding<T> {};
 
-PEBENCH_ENCODING(NoPE, "nope");
+PEBENCH_ENCODING(NoPE, "nope", EncodingKind::none, "Kazemnejad et al. 2023 (NoPE)",
+                 "no positional encoding: order reaches the model only through the causal mask");
 
 }  // namespace pebench

@@ -43,6 +43,7 @@ class RandAlibi : public Randomized<AdditiveBias<T>> {
   }
 };
 
-PEBENCH_ENCODING(RandAlibi, "rand_alibi");
+PEBENCH_ENCODING(RandAlibi, "rand_alibi", EncodingKind::randomized, "Ruoss et al. 2023 (randomized PE)",
+                 "ALiBi on distances sampled from [1, max_length), per layer");
 
 }  // namespace pebench

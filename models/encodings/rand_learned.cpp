@@ -73,6 +73,7 @@ class RandLearned : public Randomized<Encoding<T>> {
   std::vector<int> rows_;     // [B, T] rows drawn by the last forward pass
 };
 
-PEBENCH_ENCODING(RandLearned, "rand_learned");
+PEBENCH_ENCODING(RandLearned, "rand_learned", EncodingKind::randomized, "Ruoss et al. 2023 (randomized PE)",
+                 "learned table rows at sorted positions sampled from [0, max_length)");
 
 }  // namespace pebench

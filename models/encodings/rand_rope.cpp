@@ -60,6 +60,7 @@ class RandRope : public Randomized<Encoding<T>> {
   bool per_sequence_ = false;                   // P = B (evaluation) rather than 1
 };
 
-PEBENCH_ENCODING(RandRope, "rand_rope");
+PEBENCH_ENCODING(RandRope, "rand_rope", EncodingKind::randomized, "Ruoss et al. 2023 (randomized PE)",
+                 "RoPE at sorted positions sampled from [0, max_length), per layer");
 
 }  // namespace pebench

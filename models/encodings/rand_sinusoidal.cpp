@@ -49,6 +49,7 @@ class RandSinusoidal : public Randomized<Encoding<T>> {
   }
 };
 
-PEBENCH_ENCODING(RandSinusoidal, "rand_sinusoidal");
+PEBENCH_ENCODING(RandSinusoidal, "rand_sinusoidal", EncodingKind::randomized, "Ruoss et al. 2023 (randomized PE)",
+                 "sinusoidal at sorted positions sampled from [0, max_length)");
 
 }  // namespace pebench

@@ -48,6 +48,7 @@ class RandTxl : public Randomized<TxlRelative<T>> {
   }
 };
 
-PEBENCH_ENCODING(RandTxl, "rand_txl");
+PEBENCH_ENCODING(RandTxl, "rand_txl", EncodingKind::randomized, "Ruoss et al. 2023 (randomized PE)",
+                 "Transformer-XL on offsets sampled from [1, max_length), per layer");
 
 }  // namespace pebench

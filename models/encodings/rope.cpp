@@ -62,6 +62,7 @@ class Rope : public Encoding<T> {
   std::vector<double> positions_;  // [T]
 };
 
-PEBENCH_ENCODING(Rope, "rope");
+PEBENCH_ENCODING(Rope, "rope", EncodingKind::rotary, "Su et al. 2021 (RoFormer)",
+                 "q and k rotated by angles proportional to the position, in every layer");
 
 }  // namespace pebench

@@ -54,6 +54,7 @@ class Sinusoidal : public Encoding<T> {
   int rows_ = 0;
 };
 
-PEBENCH_ENCODING(Sinusoidal, "sinusoidal");
+PEBENCH_ENCODING(Sinusoidal, "sinusoidal", EncodingKind::absolute, "Vaswani et al. 2017 (Transformer)",
+                 "fixed sinusoids of the position added to the token embeddings");
 
 }  // namespace pebench

@@ -52,6 +52,7 @@ class T5Bias : public RelativeBias<T> {
   T5Table<T> table_;
 };
 
-PEBENCH_ENCODING(T5Bias, "t5");
+PEBENCH_ENCODING(T5Bias, "t5", EncodingKind::additive_bias, "Raffel et al. 2020 (T5)",
+                 "a learned bias per head and log-spaced distance bucket, shared by the layers");
 
 }  // namespace pebench

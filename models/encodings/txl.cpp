@@ -31,6 +31,7 @@ class Txl : public TxlRelative<T> {
   }
 };
 
-PEBENCH_ENCODING(Txl, "txl");
+PEBENCH_ENCODING(Txl, "txl", EncodingKind::relative_embedding, "Dai et al. 2019 (Transformer-XL)",
+                 "sinusoids of the offset, projected per layer and scored against the query");
 
 }  // namespace pebench

@@ -16,7 +16,7 @@
 // only keeps the powers in range.
 // Backward: the scale commutes with the pair rotation, so dx = R(−pθ)(s ⊙ dy).
 //
-// Bidirectional extension (ours, docs/encodings.md#xpos: causal-only encodings use |i−j|):
+// Bidirectional extension (ours; docs/encodings.md#bidirectional-attention: |i−j| on both sides):
 //   S_ij = Σ_c ζ_c^{|i−j|/γ}·pairdot_c(i,j)/sqrt(d_h),   all i, j,
 // damped with distance on both sides (for j > i the causal scales would give
 // ζ^{−(j−i)/γ}, which grows without bound; x-transformers asserts xpos is not
@@ -238,6 +238,7 @@ class XPos : public Encoding<T> {
   std::vector<T> decay_;           // bidirectional: [d_h/2, 2T − 1] ζ_c^{|j−i|/γ} − 1
 };
 
-PEBENCH_ENCODING(XPos, "xpos");
+PEBENCH_ENCODING(XPos, "xpos", EncodingKind::rotary, "Sun et al. 2022 (xPos)",
+                 "RoPE whose scores decay exponentially with the distance, per frequency");
 
 }  // namespace pebench

@@ -37,6 +37,13 @@ void alibi_bias(T* bias, const std::vector<double>& slopes, const int* distance,
 }
 
 template <typename T>
+void alibi_bias(T* bias, const std::vector<double>& slopes, bool causal, int seq_len) {
+  std::vector<int> distance(seq_len);  // [T] r_d = d
+  for (int d = 0; d < seq_len; ++d) distance[d] = d;
+  alibi_bias(bias, slopes, distance.data(), causal, seq_len);
+}
+
+template <typename T>
 void sinusoid_row(T* out, double position, int dim) {
   const int half = dim / 2;
   for (int i = 0; i < half; ++i) {
@@ -95,6 +102,8 @@ void rope_apply(T* x, const double* positions, bool per_example, int batch, int 
 
 template void alibi_bias<float>(float*, const std::vector<double>&, const int*, bool, int);
 template void alibi_bias<double>(double*, const std::vector<double>&, const int*, bool, int);
+template void alibi_bias<float>(float*, const std::vector<double>&, bool, int);
+template void alibi_bias<double>(double*, const std::vector<double>&, bool, int);
 template void sinusoid_row<float>(float*, double, int);
 template void sinusoid_row<double>(double*, double, int);
 template void rope_apply<float>(float*, const double*, bool, int, int, int, int, int, double);

@@ -15,10 +15,13 @@ std::vector<double> alibi_slopes(int n_heads);
 // untouched when causal):
 //   causal:        Bias[a,i,j] = −m_a·r_{i−j}                        (j <= i)
 //   bidirectional: Bias[a,i,j] =  m_a·(−r_{|i−j|} + 0.5·[j < i])     (CHE/RPE reference)
-// distance: [T], r_d = the distance used for offset d: d itself for alibi, a
-// sampled distance for rand_alibi. slopes: [h] (alibi_slopes).
+// distance: [T], r_d = the distance used for offset d: a sampled distance for
+// rand_alibi. slopes: [h] (alibi_slopes). The one place this formula is written.
 template <typename T>
 void alibi_bias(T* bias, const std::vector<double>& slopes, const int* distance, bool causal, int seq_len);
+// The same with the true distance r_d = d (alibi, dape_alibi).
+template <typename T>
+void alibi_bias(T* bias, const std::vector<double>& slopes, bool causal, int seq_len);
 
 // Sinusoid of one position, concatenated layout [sin(p·ω_0..ω_{D/2-1}) | cos(...)],
 // ω_i = 10000^(-2i/D) (docs/encodings.md#sinusoidal, the CHE/RPE reference layout).
@@ -30,8 +33,6 @@ void sinusoid_row(T* out, double position, int dim);
 // θ_k = base^(-2k/d_h) (docs/encodings.md#rope, the CHE reference convention).
 // positions: [T] shared by the batch, or [B,T] when per_example is true.
 // direction = +1 rotates by +pθ (forward); -1 by -pθ (the backward, Rᵀ).
-
-
 template <typename T>
 void rope_apply(T* x, const double* positions, bool per_example, int batch, int heads, int seq_len,
                 int d_head, int direction, double base = 10000.0);

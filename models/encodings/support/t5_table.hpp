@@ -9,7 +9,7 @@
 //   causal:        ret = 0;                     n = max(−rel, 0)
 //   max_exact = NB/2; b = n if n < max_exact, else
 //   min(NB−1, max_exact + trunc(log(n/max_exact)/log(MD/max_exact)·(NB − max_exact)))
-// computed in double (the spec's boundary vectors, e.g. bidirectional 16 → 26
+// computed in double (so the boundary values, e.g. bidirectional 16 → 26
 // and 64 → 30, land exactly; tests/test_encoding_t5.cpp checks them).
 //
 // Table value: sqrt(d_h)·W[bucket(j − i), a], W: [num_buckets, h]. The
