@@ -144,10 +144,13 @@ INSTANTIATE_TEST_SUITE_P(
                       BadSample{"HugeCount", "flip_flop --count 100001", "--count 100001"},
                       BadSample{"TooManyTokens", "flip_flop --count 100000 --length 100000", "tokens"},
                       BadSample{"NegativeSeed", "flip_flop --seed -1", "--seed: '-1' is not an integer in [0, "},
-                      BadSample{"MalformedOptions", "flip_flop --options '{bad'", "--options is not valid JSON"},
-                      BadSample{"NonObjectOptions", "flip_flop --options '[1]'", "options must be a JSON object"},
-                      BadSample{"UnknownOption", "flip_flop --options '{\"lenght\": 8}'", "unknown option 'lenght'"},
-                      BadSample{"BadOptionValue", "flip_flop --options '{\"length\": 1}'", "option 'length'"},
+                      BadSample{"MalformedOptions", "flip_flop --options '{bad'", "--options: malformed JSON: parse error at line 1, column 2"},
+                      BadSample{"NonObjectOptions", "flip_flop --options '[1]'",
+                                "task 'flip_flop': options: must be a JSON object, got an array"},
+                      BadSample{"UnknownOption", "flip_flop --options '{\"lenght\": 8}'",
+                                "task 'flip_flop': options.lenght: unknown key (closest: length, ood_length)"},
+                      BadSample{"BadOptionValue", "flip_flop --options '{\"length\": 1}'",
+                                "task 'flip_flop': options.length: must be an integer in [3, 100000], got 1"},
                       BadSample{"UnknownFlag", "flip_flop --frobnicate", "frobnicate"}),
     [](const ::testing::TestParamInfo<BadSample>& info) { return info.param.name; });
 

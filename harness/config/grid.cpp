@@ -217,7 +217,7 @@ json Cell::config_json() const {
   return {
       {"model", model_to_json(settings.model)},
       {"train", {{"steps", train.steps}, {"batch_size", train.batch_size}, {"lr", opt.lr},
-                 {"schedule", schedule_name(opt.schedule)}, {"warmup_steps", opt.warmup_steps},
+                 {"schedule", to_string(opt.schedule)}, {"warmup_steps", opt.warmup_steps},
                  {"min_lr_ratio", opt.min_lr_ratio}, {"clip_norm", opt.clip_norm},
                  {"weight_decay", opt.weight_decay}, {"beta1", opt.beta1}, {"beta2", opt.beta2},
                  {"eps", opt.eps}, {"split", train_split}, {"lengths", train_lengths},

@@ -419,20 +419,9 @@ double ResultRecord::learned_accuracy() const {
   return std::isfinite(id_upper_accuracy) ? id_upper_accuracy : id_accuracy;
 }
 
-const char* aggregate_name(Aggregate aggregate) {
-  switch (aggregate) {
-    case Aggregate::mean: return "mean";
-    case Aggregate::median: return "median";
-    case Aggregate::max: return "max";
-  }
-  return "mean";
-}
-
 Aggregate parse_aggregate(const std::string& text) {
-  if (text == "mean") return Aggregate::mean;
-  if (text == "median") return Aggregate::median;
-  if (text == "max") return Aggregate::max;
-  throw UsageError("--aggregate: " + unknown_name_message("aggregate", text, {"mean", "median", "max"}));
+  if (const auto aggregate = enum_from_name<Aggregate>(text)) return *aggregate;
+  throw UsageError("--aggregate: " + unknown_name_message("aggregate", text, enum_name_list<Aggregate>()));
 }
 
 double chance_normalized(double accuracy, double chance) {

@@ -37,6 +37,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/enum_names.hpp"
 #include "harness/report/stats.hpp"
 
 namespace pebench {
@@ -93,8 +94,10 @@ LoadedResults load_results(const std::filesystem::path& dir);
 ResultRecord parse_result_record(const json& result, const std::string& file);
 
 enum class Aggregate { mean, median, max };
-const char* aggregate_name(Aggregate aggregate);
-Aggregate parse_aggregate(const std::string& text);  // UsageError if unknown
+constexpr EnumName<Aggregate> kAggregateNames[] = {
+    {Aggregate::mean, "mean"}, {Aggregate::median, "median"}, {Aggregate::max, "max"}};
+constexpr const auto& enum_names(Aggregate) { return kAggregateNames; }
+Aggregate parse_aggregate(const std::string& text);  // the --aggregate flag; UsageError if unknown
 
 struct ReportOptions {
   Aggregate aggregate = Aggregate::mean;

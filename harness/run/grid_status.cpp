@@ -42,18 +42,6 @@ std::vector<ExpectedCell> expected_cells(const std::vector<Cell>& cells) {
   return expected;
 }
 
-const char* cell_state_name(CellState state) {
-  switch (state) {
-    case CellState::ok: return "ok";
-    case CellState::diverged: return "diverged";
-    case CellState::failed: return "failed";
-    case CellState::differs: return "differs";
-    case CellState::unreadable: return "unreadable";
-    case CellState::missing: return "missing";
-  }
-  return "?";
-}
-
 // Mirrors check_existing_result (result_file.cpp), which decides what a rerun keeps.
 CellState cell_state(const fs::path& file, const json& identity) {
   std::error_code error;

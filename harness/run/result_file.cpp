@@ -20,16 +20,6 @@ namespace pebench {
 
 namespace fs = std::filesystem;
 
-const char* status_name(CellStatus status) {
-  switch (status) {
-    case CellStatus::ok: return "ok";
-    case CellStatus::diverged: return "diverged";
-    case CellStatus::failed: return "failed";
-    case CellStatus::not_applicable: return "not_applicable";
-  }
-  return "?";
-}
-
 static std::string utc_now_iso8601() {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -119,7 +109,7 @@ json result_json(const Cell& cell, const CellOutcome& outcome, const json& conte
                  {"encoding", identity["encoding"]},
                  {"seed", cell.seed},
                  {"config", identity["config"]},
-                 {"status", status_name(outcome.status)}};
+                 {"status", to_string(outcome.status)}};
   if (outcome.status == CellStatus::not_applicable) result["reason"] = outcome.message;
   else if (outcome.status != CellStatus::ok)
     result["error"] = {{"message", outcome.message}, {"step", outcome.failed_step}};

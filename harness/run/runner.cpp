@@ -148,7 +148,7 @@ class CellQueue {
     if (!outcome.weights.empty()) write_file_atomically(weights_path_for(path), outcome.weights);
     else fs::remove(weights_path_for(path), ignored);
     write_file_atomically(path, result_json(cell, outcome, context_).dump(1) + "\n");
-    const SummaryRow row{cell.name(), status_name(outcome.status), outcome.eval.id_accuracy,
+    const SummaryRow row{cell.name(), to_string(outcome.status), outcome.eval.id_accuracy,
                          outcome.eval.ood_accuracy,
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
                          outcome.message};
