@@ -185,7 +185,7 @@ void OptionsReader::finish(const std::vector<std::pair<std::string, std::string>
     for (const auto& [misplaced, hint] : hints)
       if (misplaced == key) fail(key, "unknown key (" + hint + ")");
     const std::string shown = printable(key, 80);  // a key may hold anything; the message stays one line
-    const auto close = closest_names(key, std::vector<std::string>(known_.begin(), known_.end()));
+    const auto close = nearest_names(key, std::vector<std::string>(known_.begin(), known_.end()));
     if (close.empty()) fail(shown, "unknown key (none are accepted here)");
     std::string list;
     for (const auto& name : close) list += (list.empty() ? "" : ", ") + name;

@@ -4,7 +4,7 @@
 // from and what was wrong with it:
 //
 //   suite quick.json: train.steps: must be a positive integer, got -5
-//   suite quick.json: train.stepz: unknown key (closest: steps, eps, lr)
+//   suite quick.json: train.stepz: unknown key (closest: steps)
 //   encoding 'rope': options.base: must be a number > 1, got 'x'
 //   suite quick.json: encodings[3].options.base: must be a number > 1, got 'x'
 //
@@ -25,7 +25,8 @@
 // Values are strict: an integer is a JSON number with no fractional part (5,
 // 5.0 and 1e3 are integers, 2.5 and "5" are not), a number is never a string
 // or a boolean, and every range is checked. finish() rejects each key that no
-// read asked for and suggests the closest known ones: a typo is never ignored.
+// read asked for and suggests the known keys nearest to it (common/registry.hpp
+// nearest_names): a typo is never ignored.
 #pragma once
 #include <cstdint>
 #include <set>

@@ -272,7 +272,7 @@ const BadRunCase kBadRuns[] = {
     {"batch too large for memory", [](json& s) { s["train"]["batch_size"] = 100000; }, "", "train.batch_size:"},
     {"unknown split", [](json& s) { s["eval"]["splits"] = {"ood_spare"}; }, "", "unknown split 'ood_spare'"},
     {"bad task option", [](json& s) { s["tasks"][1]["options"]["lenght"] = 3; }, "",
-     "suite bad.json: tasks[1].options.lenght: unknown key (closest: length, ood_length)"},
+     "suite bad.json: tasks[1].options.lenght: unknown key (closest: length)"},
     {"bad task option value", [](json& s) { s["tasks"][1]["options"]["length"] = "x"; }, "",
      "suite bad.json: tasks[1].options.length: must be an integer in [3, 100000], got 'x'"},
     {"bad --shard", [](json&) {}, "--shard 4/3", "--shard: bad shard '4/3'"},

@@ -148,7 +148,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadSample{"NonObjectOptions", "flip_flop --options '[1]'",
                                 "task 'flip_flop': options: must be a JSON object, got an array"},
                       BadSample{"UnknownOption", "flip_flop --options '{\"lenght\": 8}'",
-                                "task 'flip_flop': options.lenght: unknown key (closest: length, ood_length)"},
+                                "task 'flip_flop': options.lenght: unknown key (closest: length)"},
                       BadSample{"BadOptionValue", "flip_flop --options '{\"length\": 1}'",
                                 "task 'flip_flop': options.length: must be an integer in [3, 100000], got 1"},
                       BadSample{"UnknownFlag", "flip_flop --frobnicate", "frobnicate"}),

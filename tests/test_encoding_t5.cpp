@@ -90,7 +90,7 @@ TEST(T5Bias, BadOptionsAreUsageErrorsNamingKeyAndValue) {
             "encoding 't5': options.max_distance: must be an integer in [17, 16777216], got 16");
   EXPECT_EQ(message(json{{"max_distance", "far"}}),
             "encoding 't5': options.max_distance: must be an integer in [17, 16777216], got 'far'");
-  EXPECT_EQ(message(json{{"buckets", 8}}), "encoding 't5': options.buckets: unknown key (closest: num_buckets, max_distance)");
+  EXPECT_EQ(message(json{{"buckets", 8}}), "encoding 't5': options.buckets: unknown key (closest: num_buckets)");
   EXPECT_EQ(message(json::array()), "encoding 't5': options: must be a JSON object, got an array");
 }
 

@@ -142,12 +142,21 @@ TEST(OptionsReader, AnEnumChoiceReadsTheValueOfItsName) {
   EXPECT_EQ(reader.choice("init", TableInit::truncated_normal), TableInit::normal_0_02);
 }
 
-TEST(OptionsReader, AnUnknownKeySuggestsTheClosestKnownKeys) {
+TEST(OptionsReader, AnUnknownKeySuggestsTheClosestKnownKey) {
   const json options = {{"stepz", 3}};
   OptionsReader reader(options, "suite s.json", "train");
   reader.integer("steps", 1, 1, 10);
   reader.number("lr", 0.1, 0.0, 1.0);
-  EXPECT_EQ(error_of([&] { reader.finish(); }), "suite s.json: train.stepz: unknown key (closest: steps, lr)");
+  EXPECT_EQ(error_of([&] { reader.finish(); }), "suite s.json: train.stepz: unknown key (closest: steps)");
+}
+
+TEST(OptionsReader, AnUnknownKeySuggestsEveryKnownKeyAsCloseAsTheClosest) {
+  const json options = {{"t", 3}};
+  OptionsReader reader(options, "suite s.json", "lengths");
+  reader.integer("from", 1, 1, 10);
+  reader.integer("to", 1, 1, 10);
+  reader.integer("step", 1, 1, 10);
+  EXPECT_EQ(error_of([&] { reader.finish(); }), "suite s.json: lengths.t: unknown key (closest: step, to)");
 }
 
 TEST(OptionsReader, AnUnknownKeyWhereNoKeyIsAcceptedSaysSo) {
