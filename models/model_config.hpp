@@ -1,5 +1,5 @@
 // ModelConfig: the size and shape of the transformer (docs/architecture.md#the-model). Every field
-// is settable from a suite's "model" object (harness/config/suite_config.cpp validates).
+// is settable from a suite's "model" object (harness/config/cell_settings.cpp reads and validates it).
 #pragma once
 #include <string>
 

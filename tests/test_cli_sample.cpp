@@ -145,6 +145,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadSample{"TooManyTokens", "flip_flop --count 100000 --length 100000", "tokens"},
                       BadSample{"NegativeSeed", "flip_flop --seed -1", "--seed: '-1' is not an integer in [0, "},
                       BadSample{"MalformedOptions", "flip_flop --options '{bad'", "--options: malformed JSON: parse error at line 1, column 2"},
+                      BadSample{"DuplicateOptionKey", "flip_flop --options '{\"length\": 8, \"length\": 9}'",
+                                "--options: length: duplicate key"},
                       BadSample{"NonObjectOptions", "flip_flop --options '[1]'",
                                 "task 'flip_flop': options: must be a JSON object, got an array"},
                       BadSample{"UnknownOption", "flip_flop --options '{\"lenght\": 8}'",
