@@ -1,6 +1,7 @@
 #include "common/registry.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/quote.hpp"
 
@@ -26,9 +27,9 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-std::vector<std::string> closest_names(const std::string& name,
-                                       const std::vector<std::string>& candidates,
-                                       size_t max_count) {
+// Candidates with their distance to `name`, nearest first (ties alphabetically).
+static std::vector<std::pair<size_t, std::string>> by_distance(const std::string& name,
+                                                               const std::vector<std::string>& candidates) {
   std::vector<std::pair<size_t, std::string>> scored;
   for (const auto& candidate : candidates) {
     size_t distance = edit_distance(name, candidate);
@@ -38,13 +39,30 @@ std::vector<std::string> closest_names(const std::string& name,
     scored.emplace_back(distance, candidate);
   }
   std::sort(scored.begin(), scored.end());
+  return scored;
+}
+
+static std::vector<std::string> first_names(const std::vector<std::pair<size_t, std::string>>& scored,
+                                            size_t max_count, size_t max_distance) {
   std::vector<std::string> out;
   for (const auto& [distance, candidate] : scored) {
-    if (out.size() == max_count) break;
+    if (out.size() == max_count || distance > max_distance) break;
     // Callers may pass a name twice (a registered name and a suite label).
     if (std::find(out.begin(), out.end(), candidate) == out.end()) out.push_back(candidate);
   }
   return out;
+}
+
+std::vector<std::string> closest_names(const std::string& name,
+                                       const std::vector<std::string>& candidates,
+                                       size_t max_count) {
+  return first_names(by_distance(name, candidates), max_count, SIZE_MAX);
+}
+
+std::vector<std::string> nearest_names(const std::string& name, const std::vector<std::string>& candidates,
+                                       size_t max_count) {
+  const auto scored = by_distance(name, candidates);
+  return scored.empty() ? std::vector<std::string>{} : first_names(scored, max_count, scored.front().first);
 }
 
 std::string unknown_name_message(const std::string& kind, const std::string& name,

@@ -32,6 +32,11 @@ std::vector<std::string> closest_names(const std::string& name,
                                        const std::vector<std::string>& candidates,
                                        size_t max_count = 3);
 
+// The names tied at the smallest distance to `name` (at most `max_count`):
+// "stepz" among {steps, eps, lr} is {steps} alone.
+std::vector<std::string> nearest_names(const std::string& name, const std::vector<std::string>& candidates,
+                                       size_t max_count = 3);
+
 // "unknown task 'revers_string' (closest: reverse_string, ...)"
 std::string unknown_name_message(const std::string& kind, const std::string& name,
                                  const std::vector<std::string>& candidates);

@@ -4,9 +4,12 @@ namespace pebench {
 
 template <typename T>
 void Encoding<T>::configure(const json& options) {
-  if (options.is_null() || (options.is_object() && options.empty())) return;
-  if (!options.is_object()) throw UsageError("encoding '" + name() + "': options must be a JSON object");
-  throw UsageError("encoding '" + name() + "' has no option '" + options.begin().key() + "'");
+  options_reader(options).finish();
+}
+
+template <typename T>
+OptionsReader Encoding<T>::options_reader(const json& options) const {
+  return OptionsReader::plugin_options(options, "encoding '" + name() + "'");
 }
 
 Registry<EncodingFactory>& encoding_registry() {

@@ -30,6 +30,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/options_reader.hpp"
 #include "common/registry.hpp"
 #include "models/encoding_info.hpp"
 #include "models/model_config.hpp"
@@ -80,11 +81,16 @@ class Encoding {
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
 
-  // Hyperparameters (npos, widths, L, ...) from a suite's encoding options.
-  // UsageError on unknown keys or bad values. options() returns all resolved
-  // values, defaults included (recorded as encoding.params in result files).
+  // Hyperparameters (npos, widths, L, ...) from a suite's encoding options,
+  // read with options_reader(options) so that an unknown key or a bad value is
+  // the same one-line UsageError everywhere (common/options_reader.hpp).
+  // options() returns all resolved values, defaults included (recorded as
+  // encoding.params in result files). Encodings without options keep these.
   virtual void configure(const json& options);
   virtual json options() const { return json::object(); }
+  // A reader of this encoding's options: errors read "encoding 'NAME': options.KEY: ...".
+  OptionsReader options_reader(const json& options) const;
+  OptionsReader options_reader(json&&) const = delete;  // the reader keeps a reference
 
   // Whether this encoding is what it claims to be on `task`. A cell whose
   // encoding is not applicable does not train: it ends with status

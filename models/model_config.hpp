@@ -1,12 +1,19 @@
 // ModelConfig: the size and shape of the transformer (docs/architecture.md#the-model). Every field
-// is settable from a suite's "model" object (harness/config/suite_config.cpp validates).
+// is settable from a suite's "model" object (harness/config/cell_settings.cpp reads and validates it).
 #pragma once
 #include <string>
+
+#include "common/enum_names.hpp"
 
 namespace pebench {
 
 enum class NormPlacement { pre, post };
+constexpr EnumName<NormPlacement> kNormPlacementNames[] = {{NormPlacement::pre, "pre"}, {NormPlacement::post, "post"}};
+constexpr const auto& enum_names(NormPlacement) { return kNormPlacementNames; }
+
 enum class Activation { relu, gelu };
+constexpr EnumName<Activation> kActivationNames[] = {{Activation::relu, "relu"}, {Activation::gelu, "gelu"}};
+constexpr const auto& enum_names(Activation) { return kActivationNames; }
 
 struct ModelConfig {
   int input_vocab = 0;      // token ids in [0, input_vocab)
@@ -23,8 +30,5 @@ struct ModelConfig {
 
   int d_head() const { return d_model / n_heads; }
 };
-
-const char* to_string(NormPlacement norm);
-const char* to_string(Activation activation);
 
 }  // namespace pebench

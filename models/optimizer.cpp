@@ -45,15 +45,6 @@ double global_norm(const T* grads, size_t n) {
 }
 }  // namespace
 
-const char* to_string(Schedule schedule) {
-  switch (schedule) {
-    case Schedule::constant: return "constant";
-    case Schedule::warmup_linear: return "warmup_linear";
-    case Schedule::warmup_cosine: return "warmup_cosine";
-  }
-  return "?";
-}
-
 double learning_rate(const OptimizerConfig& config, int step) {
   if (config.schedule == Schedule::constant) return config.lr;
   if (step < config.warmup_steps) return config.lr * (step + 1) / config.warmup_steps;

@@ -16,12 +16,16 @@
 #include <string>
 #include <vector>
 
+#include "common/enum_names.hpp"
 #include "models/params.hpp"
 
 namespace pebench {
 
 enum class Schedule { constant, warmup_linear, warmup_cosine };
-const char* to_string(Schedule schedule);
+constexpr EnumName<Schedule> kScheduleNames[] = {{Schedule::constant, "constant"},
+                                                 {Schedule::warmup_linear, "warmup_linear"},
+                                                 {Schedule::warmup_cosine, "warmup_cosine"}};
+constexpr const auto& enum_names(Schedule) { return kScheduleNames; }
 
 struct OptimizerConfig {
   double lr = 1e-3;

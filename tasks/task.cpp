@@ -6,23 +6,10 @@
 
 namespace pebench {
 
-const char* to_string(Attention attention) {
-  return attention == Attention::causal ? "causal" : "bidirectional";
-}
+void Task::configure(const json& options) { options_reader(options).finish(); }
 
-const char* to_string(SplitKind kind) {
-  switch (kind) {
-    case SplitKind::train: return "train";
-    case SplitKind::id: return "id";
-    case SplitKind::ood: return "ood";
-  }
-  return "?";
-}
-
-void Task::configure(const json& options) {
-  if (options.is_null() || (options.is_object() && options.empty())) return;
-  if (!options.is_object()) throw UsageError("task '" + name() + "': options must be a JSON object");
-  throw UsageError("task '" + name() + "' has no option '" + options.begin().key() + "'");
+OptionsReader Task::options_reader(const json& options) const {
+  return OptionsReader::plugin_options(options, "task '" + name() + "'");
 }
 
 Split Task::find_split(const std::string& split) const {

@@ -24,6 +24,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/enum_names.hpp"
+#include "common/options_reader.hpp"
 #include "common/registry.hpp"
 #include "common/rng.hpp"
 #include "models/batch.hpp"
@@ -33,10 +35,13 @@ namespace pebench {
 using json = nlohmann::json;
 
 enum class Attention { causal, bidirectional };
-enum class SplitKind { train, id, ood };
+constexpr EnumName<Attention> kAttentionNames[] = {{Attention::causal, "causal"},
+                                                   {Attention::bidirectional, "bidirectional"}};
+constexpr const auto& enum_names(Attention) { return kAttentionNames; }
 
-const char* to_string(Attention attention);
-const char* to_string(SplitKind kind);
+enum class SplitKind { train, id, ood };
+constexpr EnumName<SplitKind> kSplitKindNames[] = {{SplitKind::train, "train"}, {SplitKind::id, "id"}, {SplitKind::ood, "ood"}};
+constexpr const auto& enum_names(SplitKind) { return kSplitKindNames; }
 
 // One labelled sequence. All three vectors have the model's sequence length.
 struct Example {
@@ -73,8 +78,10 @@ class Task {
   virtual std::vector<std::string> segment_boundaries() const { return {}; }
 
   // Task options (sizes, variables, ...). configure() validates and applies a
-  // JSON object (UsageError naming the bad key/value); options() returns the
-  // fully resolved options, defaults included. Tasks without options keep these.
+  // JSON object, reading it with options_reader(options) so that every bad key
+  // or value is the same one-line UsageError (common/options_reader.hpp);
+  // options() returns the fully resolved options, defaults included. Tasks
+  // without options keep these (any key is an error).
   virtual void configure(const json& options);
   virtual json options() const { return json::object(); }
 
@@ -93,6 +100,9 @@ class Task {
   void check_length(int length) const;                      // UsageError if out of range
   int input_id(const std::string& token) const;             // id in input_vocab()
   int output_id(const std::string& token) const;            // id in output_vocab()
+  // A reader of this task's options: errors read "task 'NAME': options.KEY: ...".
+  OptionsReader options_reader(const json& options) const;
+  OptionsReader options_reader(json&&) const = delete;  // the reader keeps a reference
 
  private:
   std::string name_;

@@ -1,5 +1,6 @@
 #include "tests/harness_fixtures.hpp"
 
+#include <climits>
 #include <fstream>
 #include <limits>
 
@@ -24,13 +25,9 @@ class ProbeTask : public Task {
             {"ood_far", SplitKind::ood, {20, 30}, "much longer"}};
   }
   void configure(const json& options) override {
-    if (options.is_null() || options.empty()) return;
-    for (const auto& [key, value] : options.items()) {
-      if (key != "bias") throw UsageError("task '" + name() + "' has no option '" + key + "'");
-      if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1)
-        throw UsageError("task '" + name() + "': option 'bias' must be a number in [0, 1]");
-      bias_ = value.get<double>();
-    }
+    OptionsReader reader = options_reader(options);
+    bias_ = reader.number("bias", bias_, 0.0, 1.0);
+    reader.finish();
   }
   json options() const override { return {{"bias", bias_}}; }
   int sequence_length(int length) const override { return length + 1; }
@@ -69,13 +66,9 @@ template <typename T>
 class Poison : public Encoding<T> {
  public:
   void configure(const json& options) override {
-    if (options.is_null() || options.empty()) return;
-    for (auto it = options.begin(); it != options.end(); ++it) {
-      const json& value = it.value();
-      if (it.key() != "poison_after" || !value.is_number_integer() || value.template get<int>() < 0)
-        throw UsageError("encoding '" + this->name() + "': bad option '" + it.key() + "'");
-      poison_after_ = value.template get<int>();
-    }
+    OptionsReader reader = this->options_reader(options);
+    poison_after_ = reader.integer("poison_after", poison_after_, 0, INT_MAX);
+    reader.finish();
   }
   json options() const override { return {{"poison_after", poison_after_}}; }
   void begin_forward(const EncodingContext& ctx) override { ++passes_; }

@@ -1,4 +1,4 @@
-// Reading suite files strictly (harness/config/config_reader.hpp): every problem of
+// Reading suite files strictly (common/strict_json.hpp): every problem of
 // the file itself is a one-line UsageError naming the file and, where the
 // parser knows it, the line and column, or the path of the bad key.
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "common/errors.hpp"
-#include "harness/config/config_reader.hpp"
+#include "common/strict_json.hpp"
 #include "harness/config/selection.hpp"
 #include "tests/cli_runner.hpp"
 
@@ -96,13 +96,6 @@ TEST(ConfigFile, ADirectoryOrAFifoIsNotAConfigFile) {
   std::ofstream(dir / "ok.json") << "{\"a\": 1}";
   EXPECT_EQ(read_error_of(dir / "ok.json"), "");
   fs::remove_all(dir);
-}
-
-TEST(ConfigFile, AValueIsQuotedWithControlCharactersEscapedAndShortened) {
-  EXPECT_EQ(describe_json(json("pre\npost")), "'pre\\npost'");
-  const std::string described = describe_json(json(std::string(100000, 'x')));
-  EXPECT_LT(described.size(), 120u);
-  EXPECT_NE(described.find("(100000 bytes)"), std::string::npos);
 }
 
 TEST(Selection, ASeedListOverTheCapIsRejectedBeforeAnySeedIsListed) {

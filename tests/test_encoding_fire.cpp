@@ -83,7 +83,7 @@ TEST(Fire, OptionsDefaultToTheReferenceAndAreValidated) {
     make_encoding<float>("fire", json{{"L0", 0}});
     FAIL() << "L0 = 0 accepted";
   } catch (const UsageError& e) {
-    EXPECT_STREQ(e.what(), "encoding 'fire': option 'L0' must be a number in (0, 1000000000], got 0");
+    EXPECT_STREQ(e.what(), "encoding 'fire': options.L0: must be a number in (0, 1000000000], got 0");
   }
   EXPECT_THROW(make_encoding<float>("fire", json{{"mlp_width", 0}}), UsageError);
   EXPECT_THROW(make_encoding<float>("fire", json{{"init_c", -1}}), UsageError);

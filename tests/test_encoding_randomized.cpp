@@ -18,7 +18,8 @@ namespace {
 
 PositionSampler sampler_with(int max_length) {
   PositionSampler sampler;
-  EncodingOptions reader("test", json{{"max_length", max_length}});
+  const json options = {{"max_length", max_length}};
+  OptionsReader reader(options, "test");
   sampler.configure(reader);
   return sampler;
 }

@@ -83,15 +83,15 @@ TEST(T5Bias, BadOptionsAreUsageErrorsNamingKeyAndValue) {
     return std::string("no error");
   };
   EXPECT_EQ(message(json{{"num_buckets", 31}}),
-            "encoding 't5': option 'num_buckets' must be an even integer (T5 halves it per side), got 31");
+            "encoding 't5': options.num_buckets: must be an even integer (T5 halves it per side), got 31");
   EXPECT_EQ(message(json{{"num_buckets", 2}}),
-            "encoding 't5': option 'num_buckets' must be an integer in [4, 4096], got 2");
+            "encoding 't5': options.num_buckets: must be an integer in [4, 4096], got 2");
   EXPECT_EQ(message(json{{"max_distance", 16}}),
-            "encoding 't5': option 'max_distance' must be an integer in [17, 16777216], got 16");
+            "encoding 't5': options.max_distance: must be an integer in [17, 16777216], got 16");
   EXPECT_EQ(message(json{{"max_distance", "far"}}),
-            "encoding 't5': option 'max_distance' must be an integer in [17, 16777216], got \"far\"");
-  EXPECT_EQ(message(json{{"buckets", 8}}), "encoding 't5' has no option 'buckets' (options: num_buckets, max_distance)");
-  EXPECT_EQ(message(json::array()), "encoding 't5': options must be a JSON object, got []");
+            "encoding 't5': options.max_distance: must be an integer in [17, 16777216], got 'far'");
+  EXPECT_EQ(message(json{{"buckets", 8}}), "encoding 't5': options.buckets: unknown key (closest: num_buckets)");
+  EXPECT_EQ(message(json::array()), "encoding 't5': options: must be a JSON object, got an array");
 }
 
 TEST(T5Bias, GradientsMatchFiniteDifferencesCausal) {

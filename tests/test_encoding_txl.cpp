@@ -127,7 +127,8 @@ TEST(RandTxl, LogitsUseTheSampledSignedDistancesOfTheLayer) {
   Rng rng(8);
   const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
   PositionSampler sampler;
-  EncodingOptions reader("test", json{{"max_length", 50}});
+  const json options = {{"max_length", 50}};
+  OptionsReader reader(options, "test");
   sampler.configure(reader);
   const auto r = sampler.distances(f.context().position_seed, 1, f.context().seq_len);
   auto rho = [&](int d) { return d >= 0 ? double(r[d]) : -double(r[-d]); };

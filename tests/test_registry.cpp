@@ -32,6 +32,12 @@ TEST(Registry, SuggestionsNameEachCandidateOnce) {
             (std::vector<std::string>{"rope", "cope", "alibi"}));
 }
 
+TEST(Registry, NearestNamesAreTheNamesTiedAtTheSmallestDistance) {
+  EXPECT_EQ(nearest_names("stepz", {"eps", "steps", "lr"}), (std::vector<std::string>{"steps"}));
+  EXPECT_EQ(nearest_names("rop", {"rope", "prop", "alibi"}), (std::vector<std::string>{"prop", "rope"}));
+  EXPECT_EQ(nearest_names("x", {}), (std::vector<std::string>{}));
+}
+
 TEST(Registry, UnknownEncodingThrowsUsageErrorNamingIt) {
   try {
     make_encoding<float>("nopee");

@@ -37,6 +37,7 @@
 #include "common/errors.hpp"
 #include "harness/bench/bench_data.hpp"
 #include "harness/cli/cli.hpp"
+#include "harness/config/selection.hpp"
 #include "models/optimizer.hpp"
 #include "models/transformer.hpp"
 
@@ -242,19 +243,6 @@ EvalMeasurement measure_evaluation(const BenchShape& shape, const std::string& e
   return result;
 }
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = std::min(text.find(',', start), text.size());
-    const std::string item = text.substr(start, comma - start);
-    if (item.empty()) throw UsageError("--encoding: empty name in '" + text + "'");
-    items.push_back(item);
-    start = comma + 1;
-  }
-  return items;
-}
-
 void bench_shape(const BenchShape& shape, const std::vector<std::string>& encodings, int steps) {
   constexpr int kLongLength = 1000, kLongBatch = 16;
   fmt::print("\n{}: {}\n", shape.name, shape.description);
@@ -305,7 +293,7 @@ void add_bench_command(CLI::App& app) {
     check_range("--steps", options->steps, 1, 100000);
     if (threads->count() > 0) check_range("--threads", options->threads, 1, 1024);
     const std::vector<std::string> encodings =
-        options->encodings.empty() ? std::vector<std::string>{} : split_list(options->encodings);
+        options->encodings.empty() ? std::vector<std::string>{} : parse_name_list(options->encodings, "--encoding");
     for (const auto& name : encodings) make_encoding<float>(name);  // UsageError before any timing
     if (options->data) {
       run_data_benchmark();

@@ -113,7 +113,7 @@ ResultRecord read_result(const fs::path& path) {
     throw UsageError("eval: '" + path.string() + "' is not a pebench result file (" + problem.what() + ")");
   }
   if (record.outcome.status != CellStatus::ok)
-    throw UsageError("eval: '" + path.string() + "' has status \"" + status_name(record.outcome.status) +
+    throw UsageError("eval: '" + path.string() + "' has status \"" + to_string(record.outcome.status) +
                      "\": there is no trained model to evaluate");
   if (record.weights.empty())
     throw UsageError("eval: '" + path.string() +

@@ -10,7 +10,6 @@
 // Example k is the k-th draw from Rng(seed, "sample"), so a longer --count
 // only appends lines. Every input is checked before the first line is printed:
 // bad input gives exit 2, one line on stderr and nothing on stdout.
-#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <iostream>
@@ -21,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/errors.hpp"
+#include "common/strict_json.hpp"
 #include "harness/cli/cli.hpp"
 #include "harness/cli/task_listing.hpp"
 #include "tasks/task.hpp"
@@ -43,15 +43,9 @@ struct SampleRequest {
   std::string options_text;  // a JSON object, or empty
 };
 
+// Parsed as strictly as a suite file (no duplicate keys; one-line errors).
 nlohmann::json parse_options(const std::string& text) {
-  if (text.empty()) return nlohmann::json();
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string message = e.what();
-    std::replace(message.begin(), message.end(), '\n', ' ');  // the error quotes the input; keep one line
-    throw UsageError("--options is not valid JSON: " + message);
-  }
+  return text.empty() ? nlohmann::json() : parse_json_text(text, "--options");
 }
 
 // The length to sample, checked against the task's range.

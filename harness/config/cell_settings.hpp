@@ -23,7 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/config/config_reader.hpp"
+#include "common/options_reader.hpp"
 #include "harness/config/length_spec.hpp"
 #include "models/model_config.hpp"
 #include "models/optimizer.hpp"
@@ -74,11 +74,6 @@ void apply_train_section(const json& section, const std::string& origin, const s
 void apply_eval_section(const json& section, const std::string& origin, const std::string& path,
                         EvalConfig& eval);
 // Reads the keys "model", "train", "eval" of `reader` (each optional) onto `settings`.
-void apply_sections(ObjectReader& reader, CellSettings& settings);
-
-// Name tables shared by parsing and result files.
-const char* norm_name(NormPlacement norm);
-const char* activation_name(Activation activation);
-const char* schedule_name(Schedule schedule);
+void apply_sections(OptionsReader& reader, CellSettings& settings);
 
 }  // namespace pebench

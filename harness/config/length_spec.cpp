@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <climits>
 
-#include "harness/config/config_reader.hpp"
+#include "common/options_reader.hpp"
 
 namespace pebench {
 
@@ -14,33 +14,29 @@ static void sort_unique(std::vector<int>& lengths) {
   lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
 }
 
-static LengthSpec parse_length_list(const json& value, const std::string& origin, const std::string& path) {
-  if (value.empty()) fail_config(origin, path, "must not be an empty list");
+static LengthSpec parse_length_list(const OptionValue& value) {
+  if (value.json_value().empty()) value.fail("must not be an empty list");
   LengthSpec spec;
   spec.kind = LengthSpec::Kind::list;
-  for (size_t i = 0; i < value.size(); ++i) {
-    const json& item = value[i];
-    if (!item.is_number_integer() || item.get<long long>() < 1 || item.get<long long>() > kMaxLength)
-      fail_config(origin, path + "[" + std::to_string(i) + "]",
-                  "must be " + integer_range_phrase(1, kMaxLength) + ", got " + describe_json(item));
-    spec.values.push_back(item.get<int>());
-  }
+  for (size_t i = 0; i < value.json_value().size(); ++i) spec.values.push_back(value.item(i).integer(1, kMaxLength));
   sort_unique(spec.values);
   return spec;
 }
 
-static LengthSpec parse_length_object(const json& value, const std::string& origin, const std::string& path) {
-  ObjectReader reader(value, origin, path);
+static LengthSpec parse_length_object(const OptionValue& value) {
+  OptionsReader reader(value.json_value(), value.origin(), value.path());
   LengthSpec spec;
-  const bool has_from = reader.read_int("from", spec.from, 1, kMaxLength);
-  const bool has_to = reader.read_int("to", spec.to, 1, kMaxLength);
-  const bool has_step = reader.read_int("step", spec.step, 1, kMaxLength);
-  const bool has_count = reader.read_int("count", spec.count, 1, kMaxLength);
+  const bool has_from = reader.has("from"), has_to = reader.has("to");
+  const bool has_step = reader.has("step"), has_count = reader.has("count");
+  spec.from = reader.integer("from", spec.from, 1, kMaxLength);
+  spec.to = reader.integer("to", spec.to, 1, kMaxLength);
+  spec.step = reader.integer("step", spec.step, 1, kMaxLength);
+  spec.count = reader.integer("count", spec.count, 1, kMaxLength);
   reader.finish();
   if (has_from != has_to) reader.fail(has_from ? "to" : "from", "is required together with '" +
                                                                      std::string(has_from ? "from" : "to") + "'");
   if (!has_from) {
-    if (!has_count) fail_config(origin, path, "needs 'from' and 'to', or 'count'");
+    if (!has_count) reader.fail("needs 'from' and 'to', or 'count'");
     if (has_step) reader.fail("step", "needs 'from' and 'to'");
     spec.kind = LengthSpec::Kind::sample_defaults;
     return spec;
@@ -53,12 +49,11 @@ static LengthSpec parse_length_object(const json& value, const std::string& orig
 }
 
 LengthSpec parse_length_spec(const json& value, const std::string& origin, const std::string& path) {
+  const OptionValue spec(value, origin, path);
   if (value.is_string() && value.get<std::string>() == "default") return LengthSpec{};
-  if (value.is_array()) return parse_length_list(value, origin, path);
-  if (value.is_object()) return parse_length_object(value, origin, path);
-  fail_config(origin, path,
-              "must be \"default\", a list of lengths, or an object {from, to[, step | count]} / {count}; got " +
-                  describe_json(value));
+  if (value.is_array()) return parse_length_list(spec);
+  if (value.is_object()) return parse_length_object(spec);
+  spec.expected("\"default\", a list of lengths, or an object {from, to[, step | count]} / {count}");
 }
 
 std::vector<int> evenly_spaced_picks(const std::vector<int>& sorted, int count) {

@@ -1,12 +1,14 @@
 #include "harness/config/suite_config.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <set>
 
 #include "common/quote.hpp"
 #include "common/registry.hpp"
+#include "common/strict_json.hpp"
 #include "harness/config/selection.hpp"
 #include "models/encoding.hpp"
 #include "tasks/task.hpp"
@@ -44,11 +46,16 @@ void check_labels_differ_in_more_than_case(const std::vector<Entry>& entries, co
 }
 
 // Runs a plugin's own validation (name lookup, configure(options)) and
-// prefixes its UsageError with where the suite wrote the entry.
+// re-roots its error at where the suite wrote the entry: an option the
+// plugin's OptionsReader rejected at "options.base" is reported at
+// "encodings[3].options.base" of this file; any other UsageError is prefixed
+// with `path`.
 template <typename Make>
-void validate_plugin(Make make, const std::string& origin, const std::string& path) {
+void validate_plugin(Make make, const std::string& origin, const std::string& entry_path, const std::string& path) {
   try {
     make();
+  } catch (const ConfigError& error) {
+    fail_config(origin, join_path(entry_path, error.path()), error.problem());
   } catch (const UsageError& error) {
     // A plugin's message may quote a huge option value whole: keep the line readable.
     fail_config(origin, path, printable(error.what(), 300));
@@ -59,12 +66,13 @@ void validate_plugin(Make make, const std::string& origin, const std::string& pa
 
 // The fields an entry object shares: name, label, options.
 template <typename Entry>
-Entry read_entry_object(ObjectReader& reader) {
+Entry read_entry_object(OptionsReader& reader) {
   Entry entry;
   entry.path = reader.path();
-  if (!reader.read_string("name", entry.name)) fail_config(reader.origin(), reader.path(), "needs a \"name\"");
-  entry.label = entry.name;
-  if (reader.read_string("label", entry.label)) check_label(entry.label, reader.origin(), reader.path_of("label"));
+  if (!reader.has("name")) reader.fail("needs a \"name\"");
+  entry.name = reader.string("name", "");
+  entry.label = reader.string("label", entry.name);
+  if (reader.has("label")) check_label(entry.label, reader.origin(), reader.path_of("label"));
   if (const json* options = reader.get("options")) {
     if (!options->is_object())
       reader.fail("options", "must be a JSON object, got " + describe_json(*options));
@@ -75,9 +83,9 @@ Entry read_entry_object(ObjectReader& reader) {
 
 TaskEntry parse_task_object(const json& value, const std::string& origin, const std::string& path,
                             const CellSettings& base) {
-  ObjectReader reader(value, origin, path);
+  OptionsReader reader(value, origin, path);
   TaskEntry entry = read_entry_object<TaskEntry>(reader);
-  validate_plugin([&] { make_task(entry.name, entry.options); }, origin,
+  validate_plugin([&] { make_task(entry.name, entry.options); }, origin, path,
                   reader.has("options") ? reader.path_of("options") : reader.path_of("name"));
   CellSettings probe = base;  // checks types and keys now; resolution happens per cell
   apply_sections(reader, probe);
@@ -88,10 +96,10 @@ TaskEntry parse_task_object(const json& value, const std::string& origin, const 
 }
 
 EncodingEntry parse_encoding_object(const json& value, const std::string& origin, const std::string& path) {
-  ObjectReader reader(value, origin, path);
+  OptionsReader reader(value, origin, path);
   EncodingEntry entry = read_entry_object<EncodingEntry>(reader);
   reader.finish();
-  validate_plugin([&] { make_encoding<float>(entry.name, entry.options); }, origin,
+  validate_plugin([&] { make_encoding<float>(entry.name, entry.options); }, origin, path,
                   reader.has("options") ? reader.path_of("options") : reader.path_of("name"));
   return entry;
 }
@@ -110,7 +118,7 @@ std::vector<Entry> parse_entry_list(const json* value, const std::string& key, c
   std::vector<Entry> entries;
   bool wildcard = false;
   for (size_t i = 0; i < list.size(); ++i) {
-    const std::string path = key + "[" + std::to_string(i) + "]";
+    const std::string path = index_path(key, i);
     const json& item = list[i];
     if (item.is_string() && item.get<std::string>() == "*") {
       wildcard = true;
@@ -118,7 +126,7 @@ std::vector<Entry> parse_entry_list(const json* value, const std::string& key, c
       Entry entry;
       entry.name = entry.label = item.get<std::string>();
       entry.path = path;
-      validate_plugin([&] { validate_name(entry.name); }, origin, path);
+      validate_plugin([&] { validate_name(entry.name); }, origin, path, path);
       entries.push_back(entry);
     } else if (item.is_object()) {
       entries.push_back(parse_object(item, path));
@@ -151,12 +159,12 @@ std::vector<std::string> known_families() {
 std::map<std::string, json> parse_families(const json* value, const std::string& origin, const CellSettings& base) {
   std::map<std::string, json> overrides;
   if (!value) return overrides;
-  ObjectReader families(*value, origin, "families");
+  OptionsReader families(*value, origin, "families");
   const auto known = known_families();
   for (const auto& [family, sections] : value->items()) {
     if (std::find(known.begin(), known.end(), family) == known.end())
       fail_config(origin, "families", unknown_name_message("family", family, known));
-    ObjectReader reader(sections, origin, families.path_of(family));
+    OptionsReader reader(sections, origin, families.path_of(family));
     CellSettings probe = base;
     apply_sections(reader, probe);
     reader.finish();
@@ -174,19 +182,13 @@ std::vector<int> parse_seeds(const json* value, const std::string& origin) {
       fail_config(origin, "", error.what());
     }
   }
-  if (!value->is_array() || value->empty())
-    fail_config(origin, "seeds", "must be a non-empty list of seeds or a range string like \"0-2\", got " +
-                                     describe_json(*value));
+  const OptionValue list(*value, origin, "seeds");
+  if (!value->is_array() || value->empty()) list.expected("a non-empty list of seeds or a range string like \"0-2\"");
   if (value->size() > static_cast<size_t>(kMaxSeeds))
-    fail_config(origin, "seeds", "lists " + std::to_string(value->size()) + " seeds, more than a run may have (" +
-                                     std::to_string(kMaxSeeds) + ")");
+    list.fail("lists " + std::to_string(value->size()) + " seeds, more than a run may have (" +
+              std::to_string(kMaxSeeds) + ")");
   std::vector<int> seeds;
-  for (size_t i = 0; i < value->size(); ++i) {
-    const json& seed = (*value)[i];
-    if (!seed.is_number_integer() || seed.get<long long>() < 0 || seed.get<long long>() > INT32_MAX)
-      fail_config(origin, "seeds[" + std::to_string(i) + "]", "must be a non-negative integer, got " + describe_json(seed));
-    seeds.push_back(seed.get<int>());
-  }
+  for (size_t i = 0; i < value->size(); ++i) seeds.push_back(list.item(i).integer(0, INT_MAX));
   std::sort(seeds.begin(), seeds.end());
   seeds.erase(std::unique(seeds.begin(), seeds.end()), seeds.end());
   return seeds;
@@ -198,7 +200,7 @@ void require_registered_encoding(const std::string& name) { encoding_registry().
 }  // namespace
 
 Suite parse_suite(const json& document, const std::string& name, const std::string& origin) {
-  ObjectReader reader(document, origin, "");
+  OptionsReader reader(document, origin);
   Suite suite;
   suite.name = name;
   suite.origin = origin;
@@ -271,10 +273,10 @@ CellSettings resolve_task_settings(const Suite& suite, const TaskEntry& entry, c
   CellSettings settings = suite.base;
   auto family_override = suite.family_overrides.find(family);
   if (family_override != suite.family_overrides.end()) {
-    ObjectReader reader(family_override->second, suite.origin, "families." + family);
+    OptionsReader reader(family_override->second, suite.origin, join_path("families", family));
     apply_sections(reader, settings);
   }
-  ObjectReader reader(entry.overrides, suite.origin, entry.path);
+  OptionsReader reader(entry.overrides, suite.origin, entry.path);
   apply_sections(reader, settings);
   if (suite.steps_override) {
     // A shorter budget from --steps keeps a valid warmup by capping it.

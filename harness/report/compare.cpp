@@ -211,7 +211,7 @@ std::string render_json(const Comparison& c) {
     rows.push_back(row);
   }
   json document = {{"compare_schema", 1}, {"mode", c.mode}, {"alpha", c.alpha},
-                   {"aggregate", aggregate_name(c.aggregate)}, {"comparisons", rows}, {"warnings", c.warnings}};
+                   {"aggregate", to_string(c.aggregate)}, {"comparisons", rows}, {"warnings", c.warnings}};
   if (c.mode == "baseline") {
     document["source"] = c.source_a;
     document["baseline"] = c.baseline;
@@ -266,7 +266,7 @@ std::string render_markdown(const Comparison& c) {
   if (c.mode == "baseline") {
     text += fmt::format("Source `{}`; baseline **{}** (chosen by {}); values: {} over seeds. A = {}, B = the "
                         "encoding. ",
-                        c.source_a, c.baseline, c.baseline_reason, aggregate_name(c.aggregate), c.baseline) +
+                        c.source_a, c.baseline, c.baseline_reason, to_string(c.aggregate), c.baseline) +
             note + "## Summary (OOD accuracy)\n\n";
     for (const auto& t : c.tallies)
       text += fmt::format("- {} better than {} on {} task{}, worse on {}, no difference on {}{}.\n", t.encoding,

@@ -383,20 +383,9 @@ double SeedResult::learned_accuracy() const {
   return std::isfinite(id_upper_accuracy) ? id_upper_accuracy : id_accuracy;
 }
 
-const char* aggregate_name(Aggregate aggregate) {
-  switch (aggregate) {
-    case Aggregate::mean: return "mean";
-    case Aggregate::median: return "median";
-    case Aggregate::max: return "max";
-  }
-  return "mean";
-}
-
 Aggregate parse_aggregate(const std::string& text) {
-  if (text == "mean") return Aggregate::mean;
-  if (text == "median") return Aggregate::median;
-  if (text == "max") return Aggregate::max;
-  throw UsageError("--aggregate: " + unknown_name_message("aggregate", text, {"mean", "median", "max"}));
+  if (const auto aggregate = enum_from_name<Aggregate>(text)) return *aggregate;
+  throw UsageError("--aggregate: " + unknown_name_message("aggregate", text, enum_name_list<Aggregate>()));
 }
 
 double chance_normalized(double accuracy, double chance) {
@@ -424,7 +413,7 @@ SeedResult seed_result(const ResultRecord& record, const std::string& file) {
   result.encoding = record.encoding_label;
   result.encoding_name = record.encoding_name;
   result.seed = record.seed;
-  result.status = status_name(outcome.status);
+  result.status = to_string(outcome.status);
   result.id_accuracy = outcome.eval.id_accuracy;
   result.ood_accuracy = outcome.eval.ood_accuracy;
   result.id_upper_accuracy = outcome.eval.id_upper_accuracy;

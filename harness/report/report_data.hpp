@@ -38,6 +38,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/enum_names.hpp"
 #include "harness/report/stats.hpp"
 #include "harness/run/result_record.hpp"
 
@@ -96,8 +97,10 @@ LoadedResults load_results(const std::filesystem::path& dir);
 SeedResult seed_result(const ResultRecord& record, const std::string& file);
 
 enum class Aggregate { mean, median, max };
-const char* aggregate_name(Aggregate aggregate);
-Aggregate parse_aggregate(const std::string& text);  // UsageError if unknown
+constexpr EnumName<Aggregate> kAggregateNames[] = {
+    {Aggregate::mean, "mean"}, {Aggregate::median, "median"}, {Aggregate::max, "max"}};
+constexpr const auto& enum_names(Aggregate) { return kAggregateNames; }
+Aggregate parse_aggregate(const std::string& text);  // the --aggregate flag; UsageError if unknown
 
 struct ReportOptions {
   Aggregate aggregate = Aggregate::mean;

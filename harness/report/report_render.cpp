@@ -106,7 +106,7 @@ std::string interval_explanation(const Report& report) {
   std::string text = fmt::format(
       "Values are the **{}** over seeds of each cell's accuracy. ± is a 95% interval: over seeds (Student t) for the "
       "mean of two or more seeds; otherwise over the evaluation sequences of the seed shown",
-      aggregate_name(report.options.aggregate));
+      to_string(report.options.aggregate));
   if (report.schema_max >= 2)
     text += " (schema-2 files: Wilson interval with the effective sample size of sequences clustered by position)";
   if (report.schema_min < 2)

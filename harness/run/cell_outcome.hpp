@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/enum_names.hpp"
 #include "tasks/task.hpp"
 
 namespace pebench {
@@ -14,7 +15,11 @@ namespace pebench {
 // not_applicable: the encoding does not apply to the task (Encoding::applicable);
 // the cell neither trains nor evaluates.
 enum class CellStatus { ok, diverged, failed, not_applicable };
-const char* status_name(CellStatus status);
+constexpr EnumName<CellStatus> kCellStatusNames[] = {{CellStatus::ok, "ok"},
+                                                     {CellStatus::diverged, "diverged"},
+                                                     {CellStatus::failed, "failed"},
+                                                     {CellStatus::not_applicable, "not_applicable"}};
+constexpr const auto& enum_names(CellStatus) { return kCellStatusNames; }
 
 // One sample of the training curve: means over the steps since the previous sample.
 struct CurvePoint {

@@ -42,18 +42,6 @@ std::vector<ExpectedCell> expected_cells(const std::vector<Cell>& cells) {
   return expected;
 }
 
-const char* cell_state_name(CellState state) {
-  switch (state) {
-    case CellState::ok: return "ok";
-    case CellState::diverged: return "diverged";
-    case CellState::failed: return "failed";
-    case CellState::differs: return "differs";
-    case CellState::unreadable: return "unreadable";
-    case CellState::missing: return "missing";
-  }
-  return "?";
-}
-
 // The states check_existing_result (result_file.hpp) gives a rerun, with ok
 // and diverged told apart.
 CellState cell_state(const fs::path& file, const json& identity) {

@@ -42,7 +42,6 @@ struct ExpectedCell {
 std::vector<ExpectedCell> expected_cells(const std::vector<Cell>& cells);
 
 enum class CellState { ok, diverged, failed, differs, unreadable, missing };
-const char* cell_state_name(CellState state);
 
 // The state of `file` as the result of a cell with `identity`.
 CellState cell_state(const std::filesystem::path& file, const json& identity);

@@ -11,7 +11,8 @@
 #include "common/errors.hpp"
 #include "common/quote.hpp"
 #include "common/registry.hpp"
-#include "harness/config/config_reader.hpp"
+#include "common/options_reader.hpp"
+#include "harness/config/cell_settings.hpp"
 #include "models/encoding.hpp"
 #include "tasks/task.hpp"
 #include "harness/run/result_file.hpp"
@@ -102,7 +103,7 @@ Suite suite_from_result(const ResultRecord& record, const std::string& origin) {
   std::vector<Cell> cells;
   try {
     suite = parse_suite(document, "rerun", origin);  // the labels are checked as a suite's
-    ObjectReader config(sections, origin, "config");
+    OptionsReader config(sections, origin, "config");
     apply_sections(config, suite.base);
     config.finish();
     cells = expand_grid(suite);  // explicit entries: a pair that cannot run is a UsageError, never dropped

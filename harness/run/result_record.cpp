@@ -98,19 +98,8 @@ json train_json(const CellOutcome& outcome, int schema) {
 
 }  // namespace
 
-const char* status_name(CellStatus status) {
-  switch (status) {
-    case CellStatus::ok: return "ok";
-    case CellStatus::diverged: return "diverged";
-    case CellStatus::failed: return "failed";
-    case CellStatus::not_applicable: return "not_applicable";
-  }
-  return "?";
-}
-
 CellStatus parse_cell_status(const std::string& name) {
-  for (CellStatus status : {CellStatus::ok, CellStatus::diverged, CellStatus::failed, CellStatus::not_applicable})
-    if (name == status_name(status)) return status;
+  if (const auto status = enum_from_name<CellStatus>(name)) return *status;
   throw ResultFileError("unknown status '" + name + "'");
 }
 
@@ -134,7 +123,7 @@ json model_config_json(const ModelConfig& model) {
   return {{"input_vocab", model.input_vocab}, {"output_vocab", model.output_vocab},
           {"d_model", model.d_model},         {"n_layers", model.n_layers},
           {"n_heads", model.n_heads},         {"d_ff", model.d_ff},
-          {"norm", norm_name(model.norm)},    {"activation", activation_name(model.activation)},
+          {"norm", to_string(model.norm)},    {"activation", to_string(model.activation)},
           {"dropout", model.dropout},         {"embed_scale", model.embed_scale},
           {"max_seq_len", model.max_seq_len}};
 }
@@ -149,7 +138,7 @@ json cell_config(const Cell& cell) {
   return {
       {"model", model_config_json(cell.settings.model)},
       {"train", {{"steps", train.steps}, {"batch_size", train.batch_size}, {"lr", opt.lr},
-                 {"schedule", schedule_name(opt.schedule)}, {"warmup_steps", opt.warmup_steps},
+                 {"schedule", to_string(opt.schedule)}, {"warmup_steps", opt.warmup_steps},
                  {"min_lr_ratio", opt.min_lr_ratio}, {"clip_norm", opt.clip_norm},
                  {"weight_decay", opt.weight_decay}, {"beta1", opt.beta1}, {"beta2", opt.beta2},
                  {"eps", opt.eps}, {"split", cell.train_split}, {"lengths", cell.train_lengths},
@@ -201,7 +190,7 @@ json ResultRecord::to_json() const {
                    {"encoding", {{"name", encoding_name}, {"label", encoding_label}, {"params", encoding_params}}},
                    {"seed", seed},
                    {"config", config},
-                   {"status", status_name(outcome.status)},
+                   {"status", to_string(outcome.status)},
                    {"train", train_json(outcome, schema_version)},
                    {"eval", scores_json_of_schema(outcome.eval, true, schema_version)},
                    {"context", context}};

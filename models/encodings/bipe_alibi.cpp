@@ -32,15 +32,16 @@
 #include "models/encodings/support/additive_bias.hpp"
 #include "models/encodings/support/bipe.hpp"
 #include "models/encodings/support/position_math.hpp"
+#include "models/encodings/support/shared_options.hpp"
 
 namespace pebench {
 
 template <typename T>
 class BipeAlibi : public BipeEncoding<T, AdditiveBias> {
  protected:
-  void configure_inter_segment(EncodingOptions& reader) override {
+  void configure_inter_segment(OptionsReader& reader) override {
     slope_multiplier_ = reader.number("slope_multiplier", 96.0, 0.0, 1e6);
-    bidirectional_ = reader.bidirectional_form();
+    bidirectional_ = read_bidirectional_form(reader);
   }
   json inter_segment_options() const override {
     return {{"slope_multiplier", slope_multiplier_}, {"bidirectional", to_string(bidirectional_)}};

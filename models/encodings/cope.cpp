@@ -55,7 +55,7 @@
 
 #include "models/encodings/support/cope_positions.hpp"
 #include "models/encoding.hpp"
-#include "models/encoding_options.hpp"
+#include "common/options_reader.hpp"
 #include "models/matrix.hpp"
 #include "models/vector_math.hpp"
 
@@ -83,8 +83,9 @@ template <typename T>
 class CoPE : public Encoding<T> {
  public:
   void configure(const json& options) override {
-    EncodingOptions reader(this->name(), options);
-    const bool from_model = !options.is_object() || !options.contains("npos") || options.at("npos").is_string();
+    OptionsReader reader = this->options_reader(options);
+    const json* npos = reader.get("npos");
+    const bool from_model = !npos || npos->is_string();
     if (from_model) reader.choice("npos", kNposFromModel, {kNposFromModel});  // the one string it takes
     npos_option_ = from_model ? 0 : reader.integer("npos", 64, 2, 1 << 16);
     scale_position_logits_ = reader.boolean("scale_position_logits", true);

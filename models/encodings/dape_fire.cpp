@@ -23,7 +23,7 @@ namespace pebench {
 template <typename T>
 class DapeFire : public Dape<T> {
  protected:
-  void configure_base(EncodingOptions& reader) override { fire_options_.read(reader); }
+  void configure_base(OptionsReader& reader) override { fire_options_.read(reader); }
   json base_options() const override { return fire_options_.to_json(); }
 
   void declare_base(ParamLayout& layout, const ModelConfig& config, int layer, const std::string& prefix) override {

@@ -35,7 +35,7 @@ class DapeKerple : public Dape<T> {
   }
 
  protected:
-  void configure_base(EncodingOptions& reader) override { bidirectional_ = reader.bidirectional_form(); }
+  void configure_base(OptionsReader& reader) override { bidirectional_ = read_bidirectional_form(reader); }
   json base_options() const override { return {{"bidirectional", to_string(bidirectional_)}}; }
 
   void declare_base(ParamLayout& layout, const ModelConfig& config, int layer, const std::string& prefix) override {

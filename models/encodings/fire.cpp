@@ -27,7 +27,7 @@ template <typename T>
 class Fire : public AdditiveBias<T> {
  public:
   void configure(const json& options) override {
-    EncodingOptions reader(this->name(), options);
+    OptionsReader reader = this->options_reader(options);
     options_.read(reader);
     reader.finish();
   }

@@ -5,7 +5,7 @@
 //   x[b,p,:] += P[p],  P ∈ R^{L×D},  L = the model's max_seq_len,
 //   dP[p] += Σ_b dx[b,p,:]          (rows p >= T get no gradient).
 //
-// Init (option "init", models/encoding_options.hpp TableInit): by default the
+// Init (option "init", models/encodings/support/shared_options.hpp TableInit): by default the
 // Chomsky-hierarchy reference's, a truncated normal with stddev 1 (Haiku's
 // hk.Embed default) next to sqrt(D)-scaled token embeddings, so position and
 // token signals start at comparable sizes; "normal_0.02" gives GPT-2/BERT's
@@ -18,7 +18,7 @@
 
 #include "common/errors.hpp"
 #include "models/encoding.hpp"
-#include "models/encoding_options.hpp"
+#include "models/encodings/support/shared_options.hpp"
 
 namespace pebench {
 
@@ -26,15 +26,15 @@ template <typename T>
 class Learned : public Encoding<T> {
  public:
   void configure(const json& options) override {
-    EncodingOptions reader(this->name(), options);
-    init_ = reader.table_init();
+    OptionsReader reader = this->options_reader(options);
+    init_ = read_table_init(reader);
     reader.finish();
   }
-  json options() const override { return {{"init", init_.name}}; }
+  json options() const override { return {{"init", to_string(init_)}}; }
 
   void declare_parameters(ParamLayout& layout, const ModelConfig& config) override {
     rows_ = config.max_seq_len;
-    offset_ = layout.add("encoding.learned.table", {rows_, config.d_model}, init_.init());
+    offset_ = layout.add("encoding.learned.table", {rows_, config.d_model}, table_initializer(init_));
   }
   void bind(T* params, T* grads) override {
     table_ = params + offset_;

@@ -24,7 +24,7 @@
 //   "symmetric": d = |i − j| on both sides.
 #include <array>
 
-#include "models/encoding_options.hpp"
+#include "models/encodings/support/shared_options.hpp"
 #include "models/encodings/support/log_mean_exp.hpp"
 #include "models/encodings/support/position_math.hpp"
 #include "models/encodings/support/relative_bias.hpp"
@@ -35,8 +35,8 @@ template <typename T>
 class Mep : public RelativeBias<T> {
  public:
   void configure(const json& options) override {
-    EncodingOptions reader(this->name(), options);
-    bidirectional_ = reader.bidirectional_form();
+    OptionsReader reader = this->options_reader(options);
+    bidirectional_ = read_bidirectional_form(reader);
     reader.finish();
   }
   json options() const override { return {{"bidirectional", to_string(bidirectional_)}}; }

@@ -43,9 +43,9 @@ template <typename T>
 class MepParam : public RelativeBias<T> {
  public:
   void configure(const json& options) override {
-    EncodingOptions reader(this->name(), options);
+    OptionsReader reader = this->options_reader(options);
     t5_.configure(reader);
-    kerple_.set_bidirectional_form(reader.bidirectional_form());
+    kerple_.set_bidirectional_form(read_bidirectional_form(reader));
     reader.finish();
   }
   json options() const override {

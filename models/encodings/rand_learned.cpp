@@ -23,6 +23,7 @@
 // Options: max_length (L, default 2048; it sizes the table), init; L < T is a
 // UsageError. Causal and bidirectional alike.
 #include "models/encodings/support/random_positions.hpp"
+#include "models/encodings/support/shared_options.hpp"
 #include "models/layers.hpp"
 #include "models/encodings/support/table_lookup.hpp"
 
@@ -32,20 +33,20 @@ template <typename T>
 class RandLearned : public Randomized<Encoding<T>> {
  public:
   void configure(const json& options) override {
-    EncodingOptions reader(this->name(), options);
+    OptionsReader reader = this->options_reader(options);
     this->sampler_.configure(reader);
-    init_ = reader.table_init();
+    init_ = read_table_init(reader);
     reader.finish();
   }
   json options() const override {
     json out = Randomized<Encoding<T>>::options();
-    out["init"] = init_.name;
+    out["init"] = to_string(init_);
     return out;
   }
 
   void declare_parameters(ParamLayout& layout, const ModelConfig& config) override {
     table_offset_ = layout.add("encoding." + this->name() + ".table", {this->sampler_.max_length(), config.d_model},
-                               init_.init());
+                               table_initializer(init_));
   }
   void bind(T* params, T* grads) override {
     table_ = params + table_offset_;

@@ -11,6 +11,7 @@
 // Hook 2 only. Parameters: none. Option: "base" (default 10000, > 1).
 // Causal and bidirectional alike; identical at training and evaluation.
 // Requires an even head dimension.
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -20,23 +21,14 @@
 
 namespace pebench {
 
-// The "base" option (θ_k = base^(−2k/d_h)); UsageError on anything else.
-static double parse_base(const json& options, double base) {
-  if (options.is_null()) return base;
-  if (!options.is_object()) throw UsageError("encoding 'rope': options must be a JSON object");
-  for (const auto& [key, value] : options.items()) {
-    if (key != "base") throw UsageError("encoding 'rope' has no option '" + key + "' (options: base)");
-    if (!value.is_number() || value.get<double>() <= 1.0)
-      throw UsageError("encoding 'rope': base must be a number greater than 1, got " + value.dump());
-    base = value.get<double>();
-  }
-  return base;
-}
-
 template <typename T>
 class Rope : public Encoding<T> {
  public:
-  void configure(const json& options) override { base_ = parse_base(options, base_); }
+  void configure(const json& options) override {
+    OptionsReader reader = this->options_reader(options);
+    base_ = reader.number("base", base_, 1.0, std::numeric_limits<double>::infinity(), Bound::open);
+    reader.finish();
+  }
   json options() const override { return {{"base", base_}}; }
 
   void declare_parameters(ParamLayout&, const ModelConfig& config) override {

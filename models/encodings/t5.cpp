@@ -28,7 +28,7 @@ template <typename T>
 class T5Bias : public RelativeBias<T> {
  public:
   void configure(const json& options) override {
-    EncodingOptions reader(this->name(), options);
+    OptionsReader reader = this->options_reader(options);
     table_.configure(reader);
     reader.finish();
   }

@@ -54,7 +54,7 @@
 
 #include "common/errors.hpp"
 #include "models/encoding.hpp"
-#include "models/encoding_options.hpp"
+#include "common/options_reader.hpp"
 #include "models/matrix.hpp"
 #include "models/encodings/support/position_math.hpp"
 
@@ -64,9 +64,9 @@ template <typename T>
 class XPos : public Encoding<T> {
  public:
   void configure(const json& options) override {
-    EncodingOptions reader(this->name(), options);
-    scale_base_ = reader.number("scale_base", 512.0, 0.0, 1e9, true);
-    base_ = reader.number("base", 10000.0, 1.0, 1e12, true);
+    OptionsReader reader = this->options_reader(options);
+    scale_base_ = reader.number("scale_base", 512.0, 0.0, 1e9, Bound::open);
+    base_ = reader.number("base", 10000.0, 1.0, 1e12, Bound::open);
     reader.finish();
   }
   json options() const override { return {{"scale_base", scale_base_}, {"base", base_}}; }

@@ -48,7 +48,6 @@
 
 #include "tasks/split_table.hpp"
 #include "tasks/task.hpp"
-#include "tasks/task_options.hpp"
 
 namespace pebench {
 namespace {
@@ -127,13 +126,13 @@ class Counting final : public Task {
   }
 
   void configure(const json& options) override {
-    check_option_keys(name(), options, {"variables", "length", "ood_length"});
-    const int variables = read_int_option(name(), options, "variables", variables_, 1, 26);
-    const int length = read_int_option(name(), options, "length", length_, min_length(), max_length());
-    const int ood_length = read_int_option(name(), options, "ood_length", ood_length_, min_length(), max_length());
+    OptionsReader reader = options_reader(options);
+    const int variables = reader.integer("variables", variables_, 1, 26);
+    const int length = reader.integer("length", length_, min_length(), max_length());
+    const int ood_length = reader.integer("ood_length", ood_length_, min_length(), max_length());
+    reader.finish();
     if (ood_length <= length)
-      throw_option_error(name(), fmt::format("option 'ood_length' ({}) must be larger than 'length' ({})",
-                                             ood_length, length));
+      reader.fail("ood_length", fmt::format("must be larger than length ({}), got {}", length, ood_length));
     variables_ = variables;
     length_ = length;
     ood_length_ = ood_length;

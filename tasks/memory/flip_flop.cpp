@@ -34,7 +34,6 @@
 
 #include "tasks/split_table.hpp"
 #include "tasks/task.hpp"
-#include "tasks/task_options.hpp"
 
 namespace pebench {
 namespace {
@@ -76,12 +75,13 @@ class FlipFlop final : public Task {
   }
 
   void configure(const json& options) override {
-    check_option_keys(name(), options, {"length", "ood_length"});
-    const int length = read_int_option(name(), options, "length", length_, min_length(), max_length());
-    const int ood_length = read_int_option(name(), options, "ood_length", ood_length_, min_length(), max_length());
+    OptionsReader reader = options_reader(options);
+    const int length = reader.integer("length", length_, min_length(), max_length());
+    const int ood_length = reader.integer("ood_length", ood_length_, min_length(), max_length());
+    reader.finish();
     if (ood_length <= length)
-      throw_option_error(name(), "option 'ood_length' (" + std::to_string(ood_length) +
-                                     ") must be larger than 'length' (" + std::to_string(length) + ")");
+      reader.fail("ood_length", "must be larger than length (" + std::to_string(length) + "), got " +
+                                    std::to_string(ood_length));
     length_ = length;
     ood_length_ = ood_length;
   }

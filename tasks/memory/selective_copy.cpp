@@ -45,7 +45,6 @@
 
 #include "tasks/split_table.hpp"
 #include "tasks/task.hpp"
-#include "tasks/task_options.hpp"
 
 namespace pebench {
 namespace {
@@ -110,20 +109,20 @@ class SelectiveCopy final : public Task {
   }
 
   void configure(const json& options) override {
-    check_option_keys(name(), options, {"tokens", "blanks", "dense_blanks", "sparse_blanks", "ood_tokens"});
+    OptionsReader reader = options_reader(options);
     SelectiveCopy next = *this;
-    next.tokens_ = read_int_option(name(), options, "tokens", tokens_, 1, kMaxOption);
-    next.blanks_ = read_int_option(name(), options, "blanks", blanks_, 0, kMaxOption);
-    next.dense_blanks_ = read_int_option(name(), options, "dense_blanks", dense_blanks_, 0, kMaxOption);
-    next.sparse_blanks_ = read_int_option(name(), options, "sparse_blanks", sparse_blanks_, 0, kMaxOption);
-    next.ood_tokens_ = read_int_option(name(), options, "ood_tokens", ood_tokens_, 1, kMaxOption);
+    next.tokens_ = reader.integer("tokens", tokens_, 1, kMaxOption);
+    next.blanks_ = reader.integer("blanks", blanks_, 0, kMaxOption);
+    next.dense_blanks_ = reader.integer("dense_blanks", dense_blanks_, 0, kMaxOption);
+    next.sparse_blanks_ = reader.integer("sparse_blanks", sparse_blanks_, 0, kMaxOption);
+    next.ood_tokens_ = reader.integer("ood_tokens", ood_tokens_, 1, kMaxOption);
+    reader.finish();
     if (next.ood_tokens_ <= next.tokens_)
-      throw_option_error(name(), fmt::format("option 'ood_tokens' ({}) must be larger than 'tokens' ({})",
-                                             next.ood_tokens_, next.tokens_));
+      reader.fail("ood_tokens", fmt::format("must be larger than tokens ({}), got {}", next.tokens_, next.ood_tokens_));
     for (const auto& split : kSplits)
       if (next.default_length(split) > max_length())
-        throw_option_error(name(), fmt::format("split '{}' would need {} tokens, more than the {} allowed",
-                                               split.name, next.default_length(split), max_length()));
+        reader.fail(fmt::format("split '{}' would need {} tokens, more than the {} allowed", split.name,
+                                next.default_length(split), max_length()));
     *this = next;
   }
   json options() const override {

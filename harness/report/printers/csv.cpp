@@ -34,7 +34,7 @@ std::string render_wide(const Report& report) {
         const TaskInfo& info = report.tasks.at(task);
         text += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", family.family, task, encoding,
                             encoding_kind(report.encoding_names.at(encoding)), entry_status(e),
-                            aggregate_name(report.options.aggregate), e.ok, e.diverged, e.failed, e.not_applicable,
+                            to_string(report.options.aggregate), e.ok, e.diverged, e.failed, e.not_applicable,
                             stat_columns(e, e.id, e.id_value, e.id_interval),
                             stat_columns(e, e.ood, e.ood_value, e.ood_interval),
                             num(chance_normalized(e.ood_value, info.chance_ood)), num(info.chance_ood),

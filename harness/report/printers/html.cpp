@@ -294,7 +294,7 @@ std::string task_section(const Report& report, const std::string& task,
   if (info.split_names.size() > 2 || multi_length.empty()) {
     svg::BarChart bars;
     bars.title = fmt::format("{} · accuracy per split ({} over seeds; whisker = 95% interval)", task,
-                             aggregate_name(report.options.aggregate));
+                             to_string(report.options.aggregate));
     bars.groups = info.split_names;
     for (const auto& encoding : report.encodings) {
       const Entry& e = report.entry(task, encoding);
@@ -386,7 +386,7 @@ std::string render_html(const Report& report) {
   html += fmt::format("<p class='note'>Source <code>{}</code>: {} result files, {} tasks, {} encodings. Aggregate over "
                       "seeds: <b>{}</b>.</p>\n",
                       escape(report.source), report.files, report.total_tasks, report.encodings.size(),
-                      aggregate_name(report.options.aggregate));
+                      to_string(report.options.aggregate));
   html += "<nav class='toc'><a href='#summary'>Summary and ranking</a><a href='#heatmap'>Heatmap</a>"
           "<a href='#tables'>Tables</a>";
   for (const auto& family : report.families)

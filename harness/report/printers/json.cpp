@@ -69,7 +69,7 @@ std::string render_json(const Report& report) {
                    {"source", report.source},
                    {"files", report.files},
                    {"result_schemas", {report.schema_min, report.schema_max}},
-                   {"options", {{"aggregate", aggregate_name(o.aggregate)}, {"learned_threshold", o.learned_threshold},
+                   {"options", {{"aggregate", to_string(o.aggregate)}, {"learned_threshold", o.learned_threshold},
                                 {"collapse_share", o.collapse_share}, {"include_degenerate", o.include_degenerate},
                                 {"alpha", o.alpha}}},
                    {"learned_tasks", report.learned_tasks()},

@@ -173,7 +173,7 @@ std::string render_markdown(const Report& report) {
                       report.source, report.files,
                       report.schema_min == report.schema_max ? std::to_string(report.schema_min)
                                                              : fmt::format("{}–{}", report.schema_min, report.schema_max),
-                      report.total_tasks, report.encodings.size(), aggregate_name(report.options.aggregate));
+                      report.total_tasks, report.encodings.size(), to_string(report.options.aggregate));
   text += ranking_section(report);
   text += "\n## How to read the tables\n\n" + interval_explanation(report) + "\n\n";
   text += "**Bold** = best encoding of the task: the top value beats the runner-up in a paired test over the same "

@@ -46,7 +46,7 @@
 #include <vector>
 
 #include "models/encoding.hpp"
-#include "models/encoding_options.hpp"
+#include "common/options_reader.hpp"
 #include "models/layers.hpp"
 #include "models/encodings/support/table_lookup.hpp"
 #include "tasks/task.hpp"
@@ -63,7 +63,7 @@ class BipeEncoding : public Base<T> {
   static constexpr int kDefaultTableSize = 1024;
 
   void configure(const json& options) override {
-    EncodingOptions reader(this->name(), options);
+    OptionsReader reader = this->options_reader(options);
     table_size_ = reader.integer("table_size", kDefaultTableSize, 1, 1 << 20);
     configure_inter_segment(reader);
     reader.finish();
@@ -108,7 +108,7 @@ class BipeEncoding : public Base<T> {
 
  protected:
   // Options and resolved values of the inter-segment half.
-  virtual void configure_inter_segment(EncodingOptions& reader) { (void)reader; }
+  virtual void configure_inter_segment(OptionsReader& reader) { (void)reader; }
   virtual json inter_segment_options() const { return json::object(); }
   // [B,T] segment index of every token in this pass.
   const std::vector<int>& segments() const { return segments_; }

@@ -22,7 +22,7 @@
 
 #include "models/encodings/support/dape_mlp.hpp"
 #include "models/encoding.hpp"
-#include "models/encoding_options.hpp"
+#include "common/options_reader.hpp"
 #include "models/params.hpp"
 
 namespace pebench {
@@ -31,7 +31,7 @@ template <typename T>
 class Dape : public Encoding<T> {
  public:
   void configure(const json& options) override {
-    EncodingOptions reader(this->name(), options);
+    OptionsReader reader = this->options_reader(options);
     width_ = reader.integer("mlp_width", width_, 1, 4096);
     configure_base(reader);
     reader.finish();
@@ -81,7 +81,7 @@ class Dape : public Encoding<T> {
  protected:
   // Base-bias hooks. compute_bias fills bias [h,T,T] (zeroed on entry) on the
   // kept entries; bias_backward accumulates its parameters' gradients from dbias [h,T,T].
-  virtual void configure_base(EncodingOptions& reader) { (void)reader; }
+  virtual void configure_base(OptionsReader& reader) { (void)reader; }
   virtual json base_options() const { return json::object(); }
   virtual void declare_base(ParamLayout& layout, const ModelConfig& config, int layer, const std::string& prefix) {
     (void)layout; (void)config; (void)layer; (void)prefix;

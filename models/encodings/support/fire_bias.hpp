@@ -42,7 +42,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/encoding.hpp"
-#include "models/encoding_options.hpp"
+#include "common/options_reader.hpp"
 #include "models/params.hpp"
 #include "models/encodings/support/relative_bias.hpp"
 #include "models/vector_math.hpp"
@@ -55,11 +55,11 @@ struct FireOptions {
   double init_c = 0.1;
   double eps = 1e-6;
 
-  void read(EncodingOptions& reader) {
+  void read(OptionsReader& reader) {
     mlp_width = reader.integer("mlp_width", mlp_width, 1, 4096);
-    L0 = reader.number("L0", L0, 0.0, 1e9, /*min_exclusive=*/true);
-    init_c = reader.number("init_c", init_c, 0.0, 1e6, /*min_exclusive=*/true);
-    eps = reader.number("eps", eps, 0.0, 1.0, /*min_exclusive=*/true);
+    L0 = reader.number("L0", L0, 0.0, 1e9, Bound::open);
+    init_c = reader.number("init_c", init_c, 0.0, 1e6, Bound::open);
+    eps = reader.number("eps", eps, 0.0, 1.0, Bound::open);
   }
   nlohmann::json to_json() const {
     return {{"mlp_width", mlp_width}, {"L0", L0}, {"init_c", init_c}, {"eps", eps}};

@@ -38,7 +38,7 @@
 #include <string>
 
 #include "models/encoding.hpp"
-#include "models/encoding_options.hpp"
+#include "models/encodings/support/shared_options.hpp"
 #include "models/params.hpp"
 #include "models/encodings/support/relative_bias.hpp"
 
@@ -162,8 +162,8 @@ class KerpleBias : public RelativeBias<T> {
   explicit KerpleBias(KerpleForm form) : kernel_(form) {}
 
   void configure(const json& options) override {
-    EncodingOptions reader(this->name(), options);
-    kernel_.set_bidirectional_form(reader.bidirectional_form());
+    OptionsReader reader = this->options_reader(options);
+    kernel_.set_bidirectional_form(read_bidirectional_form(reader));
     reader.finish();
   }
   json options() const override { return {{"bidirectional", to_string(kernel_.bidirectional_form())}}; }

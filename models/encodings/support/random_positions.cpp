@@ -26,7 +26,7 @@ std::vector<int> sample_sorted_distinct(Rng& rng, int count, int low, int high) 
   return out;
 }
 
-void PositionSampler::configure(EncodingOptions& options) {
+void PositionSampler::configure(OptionsReader& options) {
   max_length_ = options.integer("max_length", kDefaultMaxLength, 1, 1 << 24);
 }
 

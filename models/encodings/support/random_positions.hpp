@@ -36,7 +36,7 @@
 
 #include "common/rng.hpp"
 #include "models/encoding.hpp"
-#include "models/encoding_options.hpp"
+#include "common/options_reader.hpp"
 
 namespace pebench {
 
@@ -50,7 +50,7 @@ class PositionSampler {
   static constexpr uint64_t kInputStream = 0x696e707574ull;  // "input": apart from layers 0..N-1
 
   // Reads option "max_length" (L, default 2048).
-  void configure(EncodingOptions& options);
+  void configure(OptionsReader& options);
   int max_length() const { return max_length_; }
 
   // UsageError unless L >= seq_len (T positions, or T-1 distances, must fit).
@@ -80,7 +80,7 @@ template <typename Base>
 class Randomized : public Base {
  public:
   void configure(const json& options) override {
-    EncodingOptions reader(this->name(), options);
+    OptionsReader reader = this->options_reader(options);
     sampler_.configure(reader);
     reader.finish();
   }

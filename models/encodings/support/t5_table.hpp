@@ -26,7 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/encoding.hpp"
-#include "models/encoding_options.hpp"
+#include "common/options_reader.hpp"
 #include "models/params.hpp"
 #include "models/encodings/support/relative_bias.hpp"
 
@@ -58,9 +58,10 @@ enum class T5Sides { two_sided, symmetric };
 template <typename T>
 class T5Table {
  public:
-  void configure(EncodingOptions& reader) {
+  void configure(OptionsReader& reader) {
     num_buckets_ = reader.integer("num_buckets", 32, 4, 4096);
-    if (num_buckets_ % 2 != 0) reader.reject("num_buckets", "an even integer (T5 halves it per side)");
+    if (num_buckets_ % 2 != 0)
+      reader.fail("num_buckets", "must be an even integer (T5 halves it per side), got " + std::to_string(num_buckets_));
     // The log branch needs max_distance > max_exact (= num_buckets/2 causal, /4 bidirectional).
     max_distance_ = reader.integer("max_distance", 128, num_buckets_ / 2 + 1, 1 << 24);
   }

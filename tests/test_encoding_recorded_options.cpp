@@ -1,6 +1,6 @@
-// The options every part-A encoding records (encoding.params in result files)
-// configure an identical encoding again, so a result file alone reproduces it;
-// non-default values survive the round trip.
+// The options an encoding records (encoding.params in result files) configure
+// an identical encoding again, so a result file alone reproduces it; values
+// set away from their defaults survive the round trip.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -21,8 +21,9 @@ TEST_P(RecordedOptions, ReconfigureTheSameEncoding) {
   EXPECT_EQ(make_encoding<double>(name, recorded)->options(), recorded);
 }
 
+// Numeric options (sizes, widths, thresholds) set away from their defaults.
 INSTANTIATE_TEST_SUITE_P(
-    PartA, RecordedOptions,
+    NumericOptions, RecordedOptions,
     ::testing::Values(Case{"t5", {{"num_buckets", 16}, {"max_distance", 64}}}, Case{"kerple_log", json::object()},
                       Case{"kerple_power", json::object()},
                       Case{"fire", {{"mlp_width", 8}, {"L0", 40.5}, {"init_c", 0.2}, {"eps", 1e-5}}},
@@ -30,9 +31,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"dape_alibi", {{"mlp_width", 16}}}, Case{"dape_kerple", {{"mlp_width", 16}}},
                       Case{"dape_fire", {{"mlp_width", 16}, {"L0", 40}}}));
 
-// The choices of the fidelity issue: bidirectional forms, table inits, CoPE's npos.
+// Named choices: bidirectional forms, table inits, CoPE's npos from the model.
 INSTANTIATE_TEST_SUITE_P(
-    FidelityChoices, RecordedOptions,
+    ChoiceOptions, RecordedOptions,
     ::testing::Values(Case{"kerple_log", {{"bidirectional", "symmetric"}}},
                       Case{"kerple_power", {{"bidirectional", "directional"}}},
                       Case{"mep", {{"bidirectional", "symmetric"}}},
