@@ -75,7 +75,8 @@ template <typename T>
 class Poison : public Encoding<T> {
  public:
   void configure(const json& options) override {
-    if (options.is_null() || options.empty()) return;
+    if (options.is_null()) return;
+    if (!options.is_object()) throw UsageError("encoding '" + this->name() + "': options must be a JSON object");
     for (auto it = options.begin(); it != options.end(); ++it) {
       const json& value = it.value();
       if (it.key() != "poison_after" || !value.is_number_integer() || value.template get<int>() < 0)

@@ -1,12 +1,16 @@
 // Small models and hand-built batches shared by the model tests (the task
 // generators live elsewhere; these batches are built directly).
 #pragma once
+#include <omp.h>
+
 #include <functional>
 #include <string>
+#include <type_traits>
 
 #include "common/rng.hpp"
-#include "models/model_config.hpp"
 #include "models/batch.hpp"
+#include "models/model_config.hpp"
+#include "models/transformer.hpp"
 
 namespace pebench::testing {
 
@@ -49,6 +53,54 @@ inline Batch random_batch(Rng& rng, int batch_size, int seq_len, int vocab, bool
 // Causal toy task: predict the previous token (none at position 0).
 inline Labeler previous_token() {
   return [](const int* sequence, int t) { return t == 0 ? Example::kNoTarget : sequence[t - 1]; };
+}
+
+// random_batch with previous-token targets and segment boundaries at about a
+// quarter of the positions (BiPE sees several segments).
+inline Batch segmented_batch(Rng& rng, int batch_size, int seq_len, int vocab, bool causal) {
+  Batch batch = random_batch(rng, batch_size, seq_len, vocab, causal, previous_token());
+  for (auto& b : batch.boundary) b = rng.uniform() < 0.25;
+  return batch;
+}
+inline Batch segmented_batch(uint64_t seed, int batch_size, int seq_len, int vocab, bool causal) {
+  Rng rng(seed, "segmented-batch");
+  return segmented_batch(rng, batch_size, seq_len, vocab, causal);
+}
+
+// Sequence b of `batch` as a batch of one.
+inline Batch sequence_of(const Batch& batch, int b) {
+  Batch out = batch;
+  out.batch_size = 1;
+  const auto rows = [&](const auto& v) {
+    using V = std::decay_t<decltype(v)>;
+    return v.empty() ? V{} : V(v.begin() + b * batch.seq_len, v.begin() + (b + 1) * batch.seq_len);
+  };
+  out.tokens = rows(batch.tokens);
+  out.targets = rows(batch.targets);
+  out.scored = rows(batch.scored);
+  out.boundary = rows(batch.boundary);
+  return out;
+}
+
+// Moves every parameter by scale·N(0, 1), then applies the encoding's
+// projections: tensors initialised to zero (CoPE's tables, the output layers
+// of FIRE's and DAPE's MLPs) no longer hide the paths they gate.
+template <typename T>
+void perturb_parameters(Transformer<T>& model, double scale, uint64_t seed) {
+  Rng noise(seed, "parameter-perturbation");
+  T* params = model.parameters();
+  for (size_t i = 0; i < model.num_parameters(); ++i) params[i] += static_cast<T>(scale * noise.normal());
+  model.encoding().project_parameters();
+}
+
+// run() with `threads` OpenMP threads, then the previous count again.
+template <typename Run>
+auto with_threads(int threads, Run run) {
+  const int saved = omp_get_max_threads();
+  set_num_threads(threads);
+  auto result = run();
+  set_num_threads(saved);
+  return result;
 }
 
 }  // namespace pebench::testing
