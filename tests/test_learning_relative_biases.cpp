@@ -71,7 +71,7 @@ TEST_P(RelativeBiasLearning, TrainsBidirectionallyWithoutDiverging) {
   EXPECT_LT(mean_of_last(run.losses, 10), 0.85 * run.losses.front());
 }
 
-INSTANTIATE_TEST_SUITE_P(PartA, RelativeBiasLearning,
+INSTANTIATE_TEST_SUITE_P(LearnableRelativeBiasesAndDape, RelativeBiasLearning,
                          ::testing::Values("t5", "kerple_log", "kerple_power", "fire", "mep", "mep_param",
                                            "dape_alibi", "dape_kerple", "dape_fire"));
 
