@@ -1,15 +1,19 @@
 // Small models and hand-built batches shared by the model tests (the task
 // generators live elsewhere; these batches are built directly).
 #pragma once
+#include <gtest/gtest.h>
 #include <omp.h>
 
+#include <cmath>
 #include <functional>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "common/rng.hpp"
 #include "models/batch.hpp"
 #include "models/model_config.hpp"
+#include "models/optimizer.hpp"
 #include "models/transformer.hpp"
 
 namespace pebench::testing {
@@ -91,6 +95,33 @@ void perturb_parameters(Transformer<T>& model, double scale, uint64_t seed) {
   T* params = model.parameters();
   for (size_t i = 0; i < model.num_parameters(); ++i) params[i] += static_cast<T>(scale * noise.normal());
   model.encoding().project_parameters();
+}
+
+// The learning tests' training loop: AdamW (lr 3e-3) on next_batch(step),
+// the encoding's projections after every step, as the trainer does, until
+// learned(model) holds at a checkpoint (every `every` steps) or max_steps
+// have run. Returns the steps it took, or -1 if it never held. Every training
+// loss and gradient norm must be finite (a non-finite one fails the test and
+// returns -1); the losses are appended to `losses` if given. Stopping once the criterion holds makes
+// "learns within max_steps" cost only what the encoding needs.
+template <typename NextBatch, typename Learned>
+int steps_until_learned(Transformer<float>& model, NextBatch next_batch, Learned learned, int max_steps,
+                        std::vector<double>* losses = nullptr, int every = 50) {
+  OptimizerConfig optimizer_config;
+  optimizer_config.lr = 3e-3;
+  AdamW<float> optimizer(optimizer_config, model.layout());
+  for (int step = 0; step < max_steps; ++step) {
+    const double loss = model.train_step(next_batch(step), step, step).loss;
+    if (losses) losses->push_back(loss);
+    const double gradient_norm = optimizer.step(model.parameters(), model.gradients());
+    model.encoding().project_parameters();
+    if (!std::isfinite(loss) || !std::isfinite(gradient_norm)) {
+      ADD_FAILURE() << "training loss " << loss << ", gradient norm " << gradient_norm << " at step " << step;
+      return -1;
+    }
+    if ((step + 1) % every == 0 && learned(model)) return step + 1;
+  }
+  return -1;
 }
 
 // run() with `threads` OpenMP threads, then the previous count again.

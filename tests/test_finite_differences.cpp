@@ -59,10 +59,10 @@ TEST(NumericDerivative, IsExactlyZeroWhereTheLossDoesNotDependOnTheValue) {
 }
 
 TEST(GradientError, IsRoundOffForTheRightGradient) {
-  const std::vector<double> w = random_values(50, 1);
-  std::vector<double> x = random_values(50, 2);
+  const std::vector<double> w = random_values(kEntrywiseLimit, 1);
+  std::vector<double> x = random_values(kEntrywiseLimit, 2);
   const GradientError error = gradient_error("x", x, smooth_gradient(w, x), [&] { return smooth_loss(w, x); });
-  EXPECT_EQ(error.checked, 50u);
+  EXPECT_EQ(error.checked, kEntrywiseLimit);
   EXPECT_LT(error.relative_error, 1e-10);
   EXPECT_GT(error.analytic_norm, 1.0);
   EXPECT_NEAR(error.numeric_norm, error.analytic_norm, 1e-9);
@@ -78,11 +78,11 @@ TEST(GradientError, LeavesTheValuesAsTheyWere) {
   EXPECT_EQ(big, big_before);
 }
 
-// One entry of fifty off by 1e-6 of the gradient's norm fails the strictest
-// tolerance a hundredfold.
+// One entry off by 1e-6 of the gradient's norm fails the strictest tolerance
+// a hundredfold.
 TEST(GradientError, CatchesOneSlightlyWrongEntry) {
-  const std::vector<double> w = random_values(50, 1);
-  std::vector<double> x = random_values(50, 2);
+  const std::vector<double> w = random_values(kEntrywiseLimit, 1);
+  std::vector<double> x = random_values(kEntrywiseLimit, 2);
   std::vector<double> wrong = smooth_gradient(w, x);
   double norm = 0;
   for (double g : wrong) norm += g * g;
