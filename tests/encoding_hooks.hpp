@@ -4,19 +4,20 @@
 // boundaries (BiPE) and a position seed (randomized encodings), random q, k
 // [B,h,T,d_h] and a random loss weight per logit.
 //
-// Two kinds of gradient check share it:
+// Two kinds of gradient check share it, both through the checker of
+// tests/finite_differences.hpp at kLayerTolerance, failing through EXPECT:
 //
 //   check_gradients(): the whole multi-layer loss
 //     loss = Σ_layers Σ_{b,a,i,j kept by the mask} weight[b,a,i,j]·S_layer[b,a,i,j]
 //     S_layer = logits_forward(q·kᵀ/sqrt(d_h), layer)
 //   backward() runs logits_backward for every layer and completes the chain
 //   into q and k (dq += dx·k/sqrt(d_h), dk += dxᵀ·q/sqrt(d_h)) as the
-//   transformer does, so every parameter and every q/k gradient is compared
-//   with central finite differences; the worst ratio comes back to the test.
+//   transformer does, so every parameter tensor and the q and k gradients
+//   are compared.
 //
 //   check_input_hook(), check_qk_hook(), check_logits_hook(): one hook of one
 //   layer against a random linear functional of its forward output, with
-//   their own q, k drawn from the given seed, failing through EXPECT_NEAR:
+//   their own q, k drawn from the given seed:
 //     input hook:  f(θ)       = Σ W ⊙ (x + PE_θ)                      -> θ
 //     q/k hook:    f(q, k)    = Σ Wq ⊙ q' + Σ Wk ⊙ k'                 -> q, k
 //     logits hook: f(q, k, θ) = Σ W ⊙ logits(q·kᵀ/sqrt(d_h), q, k; θ) -> q, k, θ
@@ -39,6 +40,7 @@
 #include "models/encoding.hpp"
 #include "models/model_config.hpp"
 #include "models/params.hpp"
+#include "tests/finite_differences.hpp"
 
 namespace pebench::testing {
 
@@ -54,52 +56,10 @@ struct HookShape {
 // xPos) were written against: their parameter init and position draws.
 inline constexpr uint64_t kSingleHookSeed = 7;
 
-struct GradCheckResult {
-  double worst_ratio = 0.0;  // max over entries of |analytic − numeric| / (atol + rtol·scale); ≤ 1 passes
-  std::string worst;         // which entry, with both values
-  int checked = 0;
-};
-
 inline std::vector<double> random_vector(size_t n, Rng& rng, double scale = 1.0) {
   std::vector<double> out(n);
   for (auto& x : out) x = scale * rng.normal();
   return out;
-}
-
-// (f(x + h) − f(x − h)) / 2h, leaving x as it was.
-inline double central_difference(double& x, const std::function<double()>& f, double h = 1e-6) {
-  const double saved = x;
-  x = saved + h;
-  const double up = f();
-  x = saved - h;
-  const double down = f();
-  x = saved;
-  return (up - down) / (2 * h);
-}
-
-// Which entries of a tensor of `n` values to probe: all if few, else a
-// deterministic sample plus the entries with the largest analytic gradients.
-inline std::vector<size_t> probe_indices(const std::vector<double>& analytic, size_t begin, size_t n,
-                                         size_t budget = 96) {
-  std::vector<size_t> out;
-  if (n <= budget) {
-    for (size_t e = 0; e < n; ++e) out.push_back(begin + e);
-    return out;
-  }
-  Rng rng(n, "probe");
-  for (size_t e = 0; e < budget / 2; ++e) out.push_back(begin + rng.below(n));
-  std::vector<size_t> order(n);
-  for (size_t e = 0; e < n; ++e) order[e] = begin + e;
-  std::partial_sort(order.begin(), order.begin() + budget / 2, order.end(), [&](size_t a, size_t b) {
-    return std::abs(analytic[a]) > std::abs(analytic[b]);
-  });
-  out.insert(out.end(), order.begin(), order.begin() + budget / 2);
-  return out;
-}
-
-inline void expect_close(const std::string& what, double analytic, double numeric, double tolerance) {
-  const double scale = std::max(1.0, std::abs(analytic) + std::abs(numeric));
-  EXPECT_NEAR(analytic, numeric, tolerance * scale) << what;
 }
 
 class HookHarness {
@@ -254,36 +214,24 @@ class HookHarness {
     }
   }
 
-  // Central differences of loss() on every parameter, q and k entry.
-  GradCheckResult check_gradients(double step = 1e-6, double rtol = 1e-5, double atol = 1e-7) {
+  // backward() against the finite differences of loss() for every parameter
+  // tensor, q and k.
+  void check_gradients() {
     std::vector<double> dq, dk;
     backward(dq, dk);
     const std::vector<double> param_grads = grads_;
-    GradCheckResult result;
-    auto compare = [&](std::vector<double>& values, size_t index, double analytic, const std::string& what) {
-      const double numeric = central_difference(values[index], [&] { return loss(); }, step);
-      const double ratio = std::abs(analytic - numeric) /
-                           (atol + rtol * std::max(std::abs(analytic), std::abs(numeric)));
-      ++result.checked;
-      if (ratio > result.worst_ratio) {
-        result.worst_ratio = ratio;
-        result.worst = what + ": analytic " + std::to_string(analytic) + " numeric " + std::to_string(numeric);
-      }
-    };
-    for (const auto& tensor : layout_.tensors())
-      for (size_t e = 0; e < tensor.size; ++e)
-        compare(params_, tensor.offset + e, param_grads[tensor.offset + e],
-                tensor.name + "[" + std::to_string(e) + "]");
-    for (size_t e = 0; e < q_.size(); ++e) compare(q_, e, dq[e], "q[" + std::to_string(e) + "]");
-    for (size_t e = 0; e < k_.size(); ++e) compare(k_, e, dk[e], "k[" + std::to_string(e) + "]");
-    return result;
+    const std::string context = encoding_->name() + (ctx_.causal ? " causal" : " bidirectional");
+    auto loss = [&] { return this->loss(); };
+    expect_gradient_matches(gradient_error("q", q_, dq, loss), kLayerTolerance, context);
+    expect_gradient_matches(gradient_error("k", k_, dk, loss), kLayerTolerance, context);
+    expect_parameter_gradients(param_grads, loss, context);
   }
 
   // ---- one hook at a time ------------------------------------------------------
 
   // The logits hook of `layer`: dq, dk (through the raw scores and directly) and
   // the encoding's parameters.
-  void check_logits_hook(int layer, uint64_t seed = 11, double tolerance = 1e-6) {
+  void check_logits_hook(int layer, uint64_t seed = 11) {
     Rng rng(seed, "logits-check");
     std::vector<double> q = random_vector(qk_size(), rng), k = random_vector(qk_size(), rng);
     const std::vector<double> w = random_logit_weights(rng);
@@ -299,12 +247,13 @@ class HookHarness {
     encoding_->logits_backward(ds.data(), dq.data(), dk.data(), q.data(), k.data(), layer, ctx_);
     chain_into_qk(ds, q, k, dq, dk);
     const std::vector<double> param_grads = grads_;
-    expect_qk_gradients(q, k, dq, dk, objective, tolerance);
-    expect_parameter_gradients(param_grads, objective, tolerance);
+    const std::string context = encoding_->name() + " logits hook, layer " + std::to_string(layer);
+    expect_qk_gradients(q, k, dq, dk, objective, context);
+    expect_parameter_gradients(param_grads, objective, context);
   }
 
   // The q/k hook of `layer`: dq and dk on exit equal d f / d(q, k on entry).
-  void check_qk_hook(int layer, uint64_t seed = 13, double tolerance = 1e-6) {
+  void check_qk_hook(int layer, uint64_t seed = 13) {
     Rng rng(seed, "qk-check");
     std::vector<double> q = random_vector(qk_size(), rng), k = random_vector(qk_size(), rng);
     const std::vector<double> wq = random_vector(qk_size(), rng), wk = random_vector(qk_size(), rng);
@@ -319,11 +268,11 @@ class HookHarness {
     objective();
     std::vector<double> dq = wq, dk = wk;
     encoding_->qk_backward(dq.data(), dk.data(), layer, ctx_);
-    expect_qk_gradients(q, k, dq, dk, objective, tolerance);
+    expect_qk_gradients(q, k, dq, dk, objective, encoding_->name() + " q/k hook, layer " + std::to_string(layer));
   }
 
   // The input hook: parameter gradients from input_backward.
-  void check_input_hook(uint64_t seed = 17, double tolerance = 1e-6) {
+  void check_input_hook(uint64_t seed = 17) {
     Rng rng(seed, "input-check");
     const std::vector<double> x = random_vector(x_size(), rng), w = random_vector(x_size(), rng);
     auto objective = [&]() {
@@ -338,7 +287,7 @@ class HookHarness {
     std::fill(grads_.begin(), grads_.end(), 0.0);
     encoding_->input_backward(w.data(), ctx_);
     const std::vector<double> param_grads = grads_;
-    expect_parameter_gradients(param_grads, objective, tolerance);
+    expect_parameter_gradients(param_grads, objective, encoding_->name() + " input hook");
   }
 
  private:
@@ -368,24 +317,22 @@ class HookHarness {
         }
   }
 
-  // dq and dk (probing large ones) against finite differences of `objective` in q and k.
+  // dq and dk against the finite differences of `objective` in q and k.
   static void expect_qk_gradients(std::vector<double>& q, std::vector<double>& k, const std::vector<double>& dq,
                                   const std::vector<double>& dk, const std::function<double()>& objective,
-                                  double tolerance) {
-    for (size_t e : probe_indices(dq, 0, dq.size()))
-      expect_close("dq[" + std::to_string(e) + "]", dq[e], central_difference(q[e], objective), tolerance);
-    for (size_t e : probe_indices(dk, 0, dk.size()))
-      expect_close("dk[" + std::to_string(e) + "]", dk[e], central_difference(k[e], objective), tolerance);
+                                  const std::string& context) {
+    expect_gradient_matches(gradient_error("q", q, dq, objective), kLayerTolerance, context);
+    expect_gradient_matches(gradient_error("k", k, dk, objective), kLayerTolerance, context);
   }
 
-  // Every parameter tensor (probing large ones) against finite differences of
-  // `objective`; `analytic` is the gradient buffer.
+  // Every parameter tensor against the finite differences of `objective`;
+  // `analytic` is the gradient buffer.
   void expect_parameter_gradients(const std::vector<double>& analytic, const std::function<double()>& objective,
-                                  double tolerance) {
+                                  const std::string& context) {
     for (const auto& tensor : layout_.tensors())
-      for (size_t e : probe_indices(analytic, tensor.offset, tensor.size))
-        expect_close(tensor.name + "[" + std::to_string(e - tensor.offset) + "]", analytic[e],
-                     central_difference(params_[e], objective), tolerance);
+      expect_gradient_matches(gradient_error(tensor.name, params_.data() + tensor.offset,
+                                             analytic.data() + tensor.offset, tensor.size, objective),
+                              kLayerTolerance, context);
   }
 
   HookShape shape_;

@@ -97,12 +97,10 @@ TEST(T5Bias, BadOptionsAreUsageErrorsNamingKeyAndValue) {
 TEST(T5Bias, GradientsMatchFiniteDifferencesCausal) {
   // T = 24 > max_exact so log buckets (several offsets per bucket) are exercised.
   HookHarness h("t5", json{{"num_buckets", 8}, {"max_distance", 16}}, HookShape{2, 2, 4, 2, 24}, true);
-  const auto result = h.check_gradients();
-  EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
+  h.check_gradients();
 }
 
 TEST(T5Bias, GradientsMatchFiniteDifferencesBidirectional) {
   HookHarness h("t5", json{{"num_buckets", 8}, {"max_distance", 16}}, HookShape{2, 2, 4, 2, 24}, false);
-  const auto result = h.check_gradients();
-  EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
+  h.check_gradients();
 }

@@ -1,5 +1,6 @@
 // xpos: decay with distance, relative invariance, hook gradients, and the
-// bidirectional |i−j| extension (docs/encodings.md#xpos) against a direct computation.
+// bidirectional |i−j| extension (docs/encodings.md#xpos) against a direct
+// computation; without decay, the same model as RoPE.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +9,8 @@
 #include "common/rng.hpp"
 #include "encoding_hooks.hpp"
 #include "models/encodings/support/position_math.hpp"
+#include "models/transformer.hpp"
+#include "tests/model_fixtures.hpp"
 
 using namespace pebench;
 using namespace pebench::testing;
@@ -118,6 +121,24 @@ std::vector<double> naive_bidirectional_logits(const HookHarness& f, const std::
         s[(static_cast<size_t>(head) * T + i) * T + j] = total / std::sqrt(double(dh));
       }
   return s;
+}
+
+TEST(XPos, WithoutDecayIsRopeInBothAttentionModes) {
+  // γ = 1e9: every ζ^{d/γ} is 1 to about 1e−9, so the bidirectional path
+  // (rotation in hook 2, the decay in hook 3) must reduce to RoPE, and neither
+  // encoding has parameters, so the same seed gives the same weights.
+  for (const bool causal : {true, false}) {
+    SCOPED_TRACE(causal ? "causal" : "bidirectional");
+    Transformer<float> xpos(small_model_config(6, 6), make_encoding<float>("xpos", {{"scale_base", 1e9}}), 1);
+    Transformer<float> rope(small_model_config(6, 6), make_encoding<float>("rope"), 1);
+    Rng rng(1);
+    const Batch batch = random_batch(rng, 2, 9, 6, causal, previous_token());
+    xpos.train_step(batch, 0, 0);
+    rope.train_step(batch, 0, 0);
+    for (size_t e = 0; e < batch.tokens.size() * 6; ++e) EXPECT_NEAR(xpos.logits()[e], rope.logits()[e], 1e-5) << e;
+    for (size_t e = 0; e < xpos.num_parameters(); ++e)
+      EXPECT_NEAR(xpos.gradients()[e], rope.gradients()[e], 1e-5) << e;
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // models/layers.hpp: each optimised kernel against its naive reference
 // (float and double), and each layer's backward against finite differences
-// of its forward (double).
+// of its forward (double, tests/finite_differences.hpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,8 +11,10 @@
 #include "common/rng.hpp"
 #include "models/layers.hpp"
 #include "models/layers_reference.hpp"
+#include "tests/finite_differences.hpp"
 
 using namespace pebench;
+using namespace pebench::testing;
 
 namespace {
 
@@ -174,30 +176,12 @@ TYPED_TEST(KernelsMatchReference, EmbeddingBackward) {
 
 // ------------------------------------------------------------ backward vs finite differences
 
-// Relative error between `analytic` and the five-point finite-difference
-// gradient of L(x) = Σ_i w_i·f(x)_i, perturbing `x` in place.
-double gradient_error(std::vector<double>& x, const std::function<std::vector<double>()>& f,
-                      const std::vector<double>& w, const std::vector<double>& analytic) {
-  const double h = 1e-4;
-  double difference = 0, norm = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    const double original = x[i];
-    auto loss = [&](double offset) {
-      x[i] = original + offset;
-      const auto y = f();
-      double total = 0;
-      for (size_t j = 0; j < y.size(); ++j) total += w[j] * y[j];
-      return total;
-    };
-    const double numeric = (-loss(2 * h) + 8 * loss(h) - 8 * loss(-h) + loss(-2 * h)) / (12 * h);
-    x[i] = original;
-    difference += (numeric - analytic[i]) * (numeric - analytic[i]);
-    norm += numeric * numeric + analytic[i] * analytic[i];
-  }
-  return std::sqrt(difference) / std::max(std::sqrt(norm), 1e-12);
+// Each layer's backward against the finite differences of
+// L(x) = Σ_i w_i·f(x)_i (tests/finite_differences.hpp, kLayerTolerance).
+void expect_gradient(const std::string& name, std::vector<double>& x, const std::function<std::vector<double>()>& f,
+                     const std::vector<double>& w, const std::vector<double>& analytic) {
+  expect_gradient_matches(gradient_error(name, x, analytic, [&] { return weighted_sum(w, f()); }), kLayerTolerance);
 }
-
-constexpr double kGradientTolerance = 1e-8;
 
 TEST(LayerGradients, LinearMatchesFiniteDifferences) {
   const int N = 7, IC = 5, OC = 6;
@@ -211,9 +195,9 @@ TEST(LayerGradients, LinearMatchesFiniteDifferences) {
   };
   std::vector<double> din(N * IC), dweight(OC * IC), dbias(OC);
   linear_backward(din.data(), dweight.data(), dbias.data(), w.data(), in.data(), weight.data(), N, IC, OC, 3);
-  EXPECT_LT(gradient_error(in, f, w, din), kGradientTolerance);
-  EXPECT_LT(gradient_error(weight, f, w, dweight), kGradientTolerance);
-  EXPECT_LT(gradient_error(bias, f, w, dbias), kGradientTolerance);
+  expect_gradient("in", in, f, w, din);
+  expect_gradient("weight", weight, f, w, dweight);
+  expect_gradient("bias", bias, f, w, dbias);
 }
 
 TEST(LayerGradients, LayerNormMatchesFiniteDifferences) {
@@ -230,13 +214,14 @@ TEST(LayerGradients, LayerNormMatchesFiniteDifferences) {
   std::vector<double> din(N * C), dweight(C), dbias(C);
   layernorm_backward(din.data(), dweight.data(), dbias.data(), w.data(), in.data(), weight.data(), mean.data(),
                      rstd.data(), N, C);
-  EXPECT_LT(gradient_error(in, f, w, din), kGradientTolerance);
-  EXPECT_LT(gradient_error(weight, f, w, dweight), kGradientTolerance);
-  EXPECT_LT(gradient_error(bias, f, w, dbias), kGradientTolerance);
+  expect_gradient("in", in, f, w, din);
+  expect_gradient("weight", weight, f, w, dweight);
+  expect_gradient("bias", bias, f, w, dbias);
 }
 
 TEST(LayerGradients, ActivationsMatchFiniteDifferences) {
   for (const Activation activation : {Activation::relu, Activation::gelu}) {
+    SCOPED_TRACE(to_string(activation));
     auto in = random_values<double>(40, 1, 2.0);
     for (auto& x : in)
       if (std::abs(x) < 0.01) x += 0.05;  // keep ReLU's kink out of the stencil
@@ -248,7 +233,7 @@ TEST(LayerGradients, ActivationsMatchFiniteDifferences) {
     };
     std::vector<double> din(40);
     activation_backward(din.data(), w.data(), in.data(), activation, 40);
-    EXPECT_LT(gradient_error(in, f, w, din), kGradientTolerance) << to_string(activation);
+    expect_gradient("in", in, f, w, din);
   }
 }
 
@@ -275,13 +260,14 @@ TEST(LayerGradients, DropoutMatchesFiniteDifferences) {
   f();
   std::vector<double> din(B * E);
   dropout_backward(din.data(), w.data(), keep.data(), 0.3, B * E);
-  EXPECT_LT(gradient_error(in, f, w, din), kGradientTolerance);
+  expect_gradient("in", in, f, w, din);
 }
 
 TEST(LayerGradients, AttentionMatchesFiniteDifferences) {
   const int B = 2, h = 2, T_ = 5, d = 3;
   const size_t heads = size_t(B) * h * T_ * d;
   for (const bool causal : {true, false}) {
+    SCOPED_TRACE(causal ? "causal" : "bidirectional");
     auto q = random_values<double>(heads, 1), k = random_values<double>(heads, 2), v = random_values<double>(heads, 3);
     const auto w = random_values<double>(heads, 4);
     std::vector<double> probs(B * h * T_ * T_);
@@ -295,9 +281,9 @@ TEST(LayerGradients, AttentionMatchesFiniteDifferences) {
     std::vector<double> dscores(probs.size()), dq(heads), dk(heads), dv(heads);
     attention_softmax_values_backward(dscores.data(), dv.data(), w.data(), probs.data(), v.data(), causal, B, h, T_, d);
     attention_scores_backward(dq.data(), dk.data(), dscores.data(), q.data(), k.data(), causal, B, h, T_, d);
-    EXPECT_LT(gradient_error(q, f, w, dq), kGradientTolerance) << "causal " << causal;
-    EXPECT_LT(gradient_error(k, f, w, dk), kGradientTolerance) << "causal " << causal;
-    EXPECT_LT(gradient_error(v, f, w, dv), kGradientTolerance) << "causal " << causal;
+    expect_gradient("q", q, f, w, dq);
+    expect_gradient("k", k, f, w, dk);
+    expect_gradient("v", v, f, w, dv);
   }
 }
 
@@ -321,7 +307,7 @@ TEST(LayerGradients, HeadSplitAndMergeMatchFiniteDifferences) {
     dv[i] = 3 * dheads[i];
   }
   split_heads_backward(dqkv.data(), dq.data(), dk.data(), dv.data(), B, h, T_, d);
-  EXPECT_LT(gradient_error(qkv, f, w, dqkv), kGradientTolerance);
+  expect_gradient("qkv", qkv, f, w, dqkv);
 }
 
 TEST(LayerGradients, ResidualAndEmbeddingMatchFiniteDifferences) {
@@ -338,8 +324,8 @@ TEST(LayerGradients, ResidualAndEmbeddingMatchFiniteDifferences) {
   std::vector<double> dembedded(N * C), dother(N * C), dtable(V * C);
   residual_backward(dembedded.data(), dother.data(), w.data(), N * C);
   embedding_backward(dtable.data(), dembedded.data(), tokens.data(), 1.5, N, C);
-  EXPECT_LT(gradient_error(table, f, w, dtable), kGradientTolerance);
-  EXPECT_LT(gradient_error(other, f, w, dother), kGradientTolerance);
+  expect_gradient("table", table, f, w, dtable);
+  expect_gradient("other", other, f, w, dother);
 }
 
 TEST(LayerGradients, CrossEntropyMatchesFiniteDifferences) {
@@ -355,7 +341,7 @@ TEST(LayerGradients, CrossEntropyMatchesFiniteDifferences) {
   const std::vector<double> w(N, 0.25);  // dloss = 1/4 on every row
   std::vector<double> dlogits(N * V);
   crossentropy_backward(dlogits.data(), logits.data(), targets.data(), 0.25, N, V);
-  EXPECT_LT(gradient_error(logits, f, w, dlogits), kGradientTolerance);
+  expect_gradient("logits", logits, f, w, dlogits);
   for (int c = 0; c < V; ++c) EXPECT_EQ(dlogits[1 * V + c], 0.0) << "no target, no gradient";
 }
 

@@ -18,6 +18,13 @@ namespace {
 
 std::unique_ptr<Encoding<float>> nope() { return make_encoding<float>("nope"); }
 
+// A training pass (dropout on, where the model has any) with seeds 0.
+PassOptions training_pass() {
+  PassOptions pass;
+  pass.training = true;
+  return pass;
+}
+
 Batch previous_token_batch(uint64_t seed, int batch_size, int seq_len, bool causal = true) {
   Rng rng(seed, "test-batch");
   return random_batch(rng, batch_size, seq_len, 6, causal, previous_token());
@@ -241,7 +248,7 @@ TEST(Transformer, GradientsAccumulateAcrossBackwardCalls) {
   Transformer<float> model(small_model_config(6, 6), nope(), 1);
   model.train_step(batch, 0, 0);
   const std::vector<float> once(model.gradients(), model.gradients() + model.num_parameters());
-  model.forward(batch, {true, 0, 0});
+  model.forward(batch, training_pass());
   model.backward();
   // Twice the gradient up to rounding (partial sums are added into the
   // running gradient, so the grouping differs from 2·g).
@@ -309,7 +316,7 @@ TEST(Transformer, CallsEncodingHooksAtTheDocumentedPoints) {
   ModelConfig config = small_model_config(6, 6);
   Transformer<double> model(config, std::move(owned), 1);
   const Batch batch = previous_token_batch(12, 3, 7, false);
-  model.forward(batch, {true, 0, 0});
+  model.forward(batch, training_pass());
   EXPECT_EQ(recording.calls, (std::vector<std::string>{"begin", "input", "qk0", "logits0", "qk1", "logits1"}));
   EXPECT_EQ(recording.seen.batch, 3);
   EXPECT_EQ(recording.seen.seq_len, 7);

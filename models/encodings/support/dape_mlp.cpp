@@ -76,13 +76,22 @@ void reduce_slots(const DapeMlpTensors<T>& grads, const std::vector<T>& slots, i
   }
 }
 
+// out[:, b·keys, keys] = lhs · in[:, b·keys, keys] for every sequence b.
+template <typename Out, typename Lhs, typename In>
+void multiply_per_sequence(Out& out, const Lhs& lhs, const In& in, int batch, int keys) {
+  for (int b = 0; b < batch; ++b) multiply(out.middleCols(b * keys, keys), lhs, in.middleCols(b * keys, keys));
+}
+
 }  // namespace
 
 // One query row i at a time, the whole batch at once: the row's kept keys of
 // every batch element are the columns of per-thread row-major buffers
-// [channels, B·keys] (column b·keys + j is (b, j)), so each product is one
-// GEMM per query row; sums over columns go through vec::sum (fixed grouping,
-// alignment-independent).
+// [channels, B·keys] (column b·keys + j is (b, j)); sums over columns go
+// through vec::sum (fixed grouping, alignment-independent). The MLP itself
+// runs one GEMM per sequence (columns b·keys .. b·keys + keys − 1): a GEMM's
+// rounding depends on its column count, so a product over all B·keys columns
+// would make a sequence's logits depend on the batch it is evaluated in
+// (evaluate()'s sub-batches).
 template <typename T>
 void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights, int batch,
                       int heads, int seq_len, int width, bool causal) {
@@ -103,10 +112,10 @@ void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights
           std::copy_n(scores + (b * heads + a) * tt + row, keys, &inputs(a, b * keys));
           std::copy_n(bias + a * tt + row, keys, &inputs(heads + a, b * keys));
         }
-      multiply(hidden.leftCols(columns), mlp.w1, inputs.leftCols(columns));
+      multiply_per_sequence(hidden, mlp.w1, inputs, batch, keys);
       for (int r = 0; r < width; ++r)
         for (int c = 0; c < columns; ++c) hidden(r, c) = leaky(hidden(r, c) + mlp.b1[r]);
-      multiply(out.leftCols(columns), mlp.w2, hidden.leftCols(columns));
+      multiply_per_sequence(out, mlp.w2, hidden, batch, keys);
       for (int b = 0; b < batch; ++b)
         for (int a = 0; a < heads; ++a) {
           T* s = scores + (b * heads + a) * tt + row;
@@ -148,7 +157,7 @@ void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, con
           std::copy_n(bias + a * tt + row, keys, &inputs(heads + a, b * keys));
           std::copy_n(dscores + head * tt + row, keys, &grad(a, b * keys));
         }
-      multiply(pre.leftCols(columns), mlp.w1, inputs.leftCols(columns));
+      multiply_per_sequence(pre, mlp.w1, inputs, batch, keys);  // exactly the forward's pre-activations
       for (int r = 0; r < width; ++r)
         for (int c = 0; c < columns; ++c) {
           pre(r, c) += mlp.b1[r];
