@@ -132,20 +132,6 @@ TEST_P(EncodingConformance, NonObjectOptionsAreAUsageError) {
   EXPECT_THROW(make_encoding<float>(GetParam(), json("x")), UsageError);
 }
 
-TEST_P(EncodingConformance, ACausalOnlyEncodingIsRefusedBidirectionalBatchesNamingIt) {
-  if (make_encoding<float>(GetParam())->supports_bidirectional()) {
-    EXPECT_EQ(attention_modes(GetParam()).size(), 2u) << "tested in both modes below";
-    return;
-  }
-  auto model = small_model<float>(GetParam());
-  try {
-    model->forward(segmented_batch(1, 2, 5, kVocab, false), {});
-    FAIL() << "expected UsageError";
-  } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find(GetParam()), std::string::npos) << e.what();
-  }
-}
-
 INSTANTIATE_TEST_SUITE_P(AllEncodings, EncodingConformance, ::testing::ValuesIn(encoding_registry().names()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
@@ -193,9 +179,9 @@ TEST_P(EncodingConformanceInMode, OnlyASamplingEncodingDependsOnThePositionSeeds
 }
 
 TEST_P(EncodingConformanceInMode, OneAndTwoThreadsGiveBitIdenticalResults) {
-  // B·T·D = 8·128·32: above the size where the element-wise encoding loops
+  // B·T·D = 16·64·32: above the size where the element-wise encoding loops
   // (learned, sinusoidal) split across threads too.
-  const Batch batch = segmented_batch(7, 8, 128, kVocab, causal());
+  const Batch batch = segmented_batch(7, 16, 64, kVocab, causal());
   auto run = [&](int threads) {
     return with_threads(threads, [&] {
       auto model = small_model<float>(encoding());
