@@ -176,9 +176,9 @@ TEST_P(EncodingConformanceInMode, OnlyASamplingEncodingDependsOnThePositionSeeds
 }
 
 TEST_P(EncodingConformanceInMode, OneAndTwoThreadsGiveBitIdenticalResults) {
-  // B·T·D = 8·128·32: above the size where the element-wise encoding loops
+  // B·T·D = 16·64·32: above the size where the element-wise encoding loops
   // (learned, sinusoidal) split across threads too.
-  const Batch batch = segmented_batch(7, 8, 128, kVocab, causal());
+  const Batch batch = segmented_batch(7, 16, 64, kVocab, causal());
   auto run = [&](int threads) {
     return with_threads(threads, [&] {
       auto model = small_model<float>(encoding());
