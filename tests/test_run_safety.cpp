@@ -168,6 +168,21 @@ TEST_F(RunSafety, AStaleLockOfADeadProcessIsTakenOver) {
   EXPECT_EQ(leftovers(out), std::vector<std::string>{});
 }
 
+// A lock is staged in a private temp file and linked into place, so a run
+// killed while claiming leaves at most that temp file; the next run removes it.
+TEST_F(RunSafety, AStagedLockOfADeadProcessIsRemoved) {
+  const fs::path out = dir_ / "out";
+  const fs::path cell = cell_dir(out, "parity_check");
+  fs::create_directories(cell);
+  const fs::path staged = cell / ("..seed0.json.lock." + this_host() + "." + std::to_string(dead_pid()) + ".tmp");
+  std::ofstream(staged) << this_host() << " " << dead_pid() << "\n";
+  const CliResult result = run(out);
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_EQ(cells_ran(result.err), 4) << result.err;
+  EXPECT_FALSE(fs::exists(staged));
+  EXPECT_EQ(leftovers(out), std::vector<std::string>{});
+}
+
 TEST_F(RunSafety, ALiveLockMakesTheRunLeaveThatCellToItsOwner) {
   const fs::path out = dir_ / "out";
   fs::create_directories(cell_dir(out, "parity_check"));

@@ -64,6 +64,32 @@ void take_over(const fs::path& lock, const std::string& text) {
   ::unlink(aside.c_str());
 }
 
+// Creates `lock` holding this process's owner line, or returns false if it
+// exists. The line is written to a private file first and hard-linked into
+// place, so the lock never exists empty: a run killed at any instant leaves
+// either no lock or one that names its (dead) owner, never a nameless one
+// that others must wait out. (A staged file left by a killed run is removed
+// like any orphaned temp file, see try_claim.)
+bool create_filled(const fs::path& lock) {
+  const fs::path staged = temp_path_for(lock);
+  const int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw RuntimeError("cannot create '" + staged.string() + "': " + std::strerror(errno));
+  const std::string line = owner_line();
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  const int write_error = errno;
+  ::close(fd);
+  if (!written) {
+    ::unlink(staged.c_str());
+    throw RuntimeError("cannot write '" + staged.string() + "': " + std::strerror(write_error));
+  }
+  const bool linked = ::link(staged.c_str(), lock.c_str()) == 0;
+  const int link_error = errno;
+  ::unlink(staged.c_str());
+  if (!linked && link_error != EEXIST)
+    throw RuntimeError("cannot create '" + lock.string() + "': " + std::strerror(link_error));
+  return linked;
+}
+
 }  // namespace
 
 CellLocks::CellLocks() : heartbeat_([this] { heartbeat(); }) {}
@@ -87,22 +113,13 @@ bool CellLocks::try_claim(const fs::path& result) {
   std::error_code ec;
   fs::create_directories(lock.parent_path(), ec);
   if (ec) throw RuntimeError("cannot create directory '" + lock.parent_path().string() + "': " + ec.message());
+  remove_orphaned_temp_files(lock);
   for (int attempt = 0; attempt < 3; ++attempt) {
-    const int fd = ::open(lock.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-      const std::string line = owner_line();
-      const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-      ::close(fd);
-      if (!written) {
-        const int saved = errno;
-        ::unlink(lock.c_str());
-        throw RuntimeError("cannot write '" + lock.string() + "': " + std::strerror(saved));
-      }
+    if (create_filled(lock)) {
       std::lock_guard<std::mutex> guard(mutex_);
       held_.insert(lock);
       return true;
     }
-    if (errno != EEXIST) throw RuntimeError("cannot create '" + lock.string() + "': " + std::strerror(errno));
     std::string text;
     double age = 0;
     if (!read_lock(lock, text, age)) continue;  // released meanwhile: try again

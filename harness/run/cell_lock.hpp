@@ -1,8 +1,9 @@
 // Cell claims: two `pebench run` processes on one output directory (Slurm
 // shards on a shared file system, or the same command started twice) must
 // never train or write the same cell at the same time. Before a cell runs,
-// its runner creates ".seed<k>.json.lock" beside the result with O_EXCL (one
-// process wins) and writes "<host> <pid>" into it; other runs skip the cell.
+// its runner creates ".seed<k>.json.lock" beside the result, already holding
+// "<host> <pid>" (written to a private file, then hard-linked into place: one
+// process wins, and no lock is ever seen empty); other runs skip the cell.
 // The lock goes when the cell's result is written (or the cell is given up).
 //
 // A lock whose owner is gone (killed: the same host and no such process; or
