@@ -324,6 +324,25 @@ TEST_F(ReportTest, CsvLongHasOneRowPerSeedSplitAndLength) {
   EXPECT_TRUE(contains(csv, ",NA,NA,10,NA,1234,5000,1,")) << csv;  // steps, parameters, tokens/s, schema
 }
 
+// A cell evaluated during training (train.eval_every) has its evaluations
+// and then the final one as its learning curve; a cell without them has the
+// final evaluation alone, at its last step.
+TEST_F(ReportTest, CsvCurvesHasEveryTrainingEvaluationThenTheFinalOne) {
+  json trained = v1_doc("alpha", "regular", "e1", 0, "ok", 0.9, 0.6);
+  trained["eval"]["id_upper_accuracy"] = 0.85;
+  trained["train"]["evals"] = {
+      {{"step", 4}, {"splits", json::array()}, {"id_accuracy", 0.5}, {"ood_accuracy", 0.4}},
+      {{"step", 8}, {"splits", json::array()}, {"id_accuracy", 0.7}, {"ood_accuracy", 0.45}, {"id_upper_accuracy", 0.6}}};
+  write(trained);
+  write(v1_doc("alpha", "regular", "e2", 0, "ok", 0.8, 0.3));
+  const std::string csv = render("csv-curves");
+  EXPECT_EQ(csv.rfind("family,task,encoding,seed,step,id_accuracy,id_upper_accuracy,ood_accuracy\n", 0), 0u) << csv;
+  EXPECT_EQ(pebench::testing::count_lines(csv), 1 + 3 + 1) << csv;
+  EXPECT_TRUE(contains(csv, "regular,alpha,e1,0,4,0.5,NA,0.4\n")) << csv;
+  EXPECT_TRUE(contains(csv, "regular,alpha,e1,0,8,0.7,0.6,0.45\nregular,alpha,e1,0,10,0.9,0.85,0.6\n")) << csv;
+  EXPECT_TRUE(contains(csv, "regular,alpha,e2,0,10,0.8,NA,0.3\n")) << csv;
+}
+
 TEST_F(ReportTest, JsonFollowsTheDocumentedSchema) {
   write_v1_set();
   const json doc = json::parse(render("json"));
@@ -389,7 +408,7 @@ TEST_F(ReportTest, EmptyDirectoryIsAUsageError) {
 }
 
 TEST(ReportFormats, PrintersRegisterThemselves) {
-  for (const char* name : {"md", "csv", "csv-long", "json", "html"})
+  for (const char* name : {"md", "csv", "csv-long", "csv-curves", "json", "html"})
     EXPECT_TRUE(report_printers().contains(name)) << name;
 }
 

@@ -17,7 +17,7 @@
 namespace pebench {
 
 void add_report_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("report", "Aggregate result files into tables and charts (md, csv, csv-long, json, html)");
+  auto* cmd = app.add_subcommand("report", "Aggregate result files into tables and charts (md, csv, csv-long, csv-curves, json, html)");
   auto dir = std::make_shared<std::string>("results/quick");
   auto out = std::make_shared<std::string>();
   auto format = std::make_shared<std::string>();

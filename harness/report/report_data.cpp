@@ -421,6 +421,12 @@ SeedResult seed_result(const ResultRecord& record, const std::string& file) {
   result.id_std_error = kind_std_error(result.splits, "id");
   result.ood_std_error = kind_std_error(result.splits, "ood");
   for (const auto& point : outcome.curve) result.loss_curve.emplace_back(point.step, point.loss);
+  auto add_learning_point = [&](int step, const EvalScores& scores) {
+    result.learning_curve.push_back({step, scores.id_accuracy, scores.id_upper_accuracy, scores.ood_accuracy});
+  };
+  for (const auto& eval : outcome.training_evals) add_learning_point(eval.step, eval.scores);
+  const bool final_recorded = !outcome.training_evals.empty() && outcome.training_evals.back().step == outcome.steps_done;
+  if (outcome.status == CellStatus::ok && !final_recorded) add_learning_point(outcome.steps_done, outcome.eval);
   result.num_parameters = static_cast<int64_t>(outcome.num_parameters);
   result.tokens_per_s = outcome.tokens_per_s;
   result.config = record.config;

@@ -79,6 +79,13 @@ struct SeedResult {
   double id_std_error = 0.0, ood_std_error = 0.0;
   std::vector<SplitResult> splits;
   std::vector<std::pair<int, double>> loss_curve;  // (step, loss)
+  // Accuracy during training (train.eval_every > 0), then the final
+  // evaluation: the learning curve a budget is calibrated from.
+  struct LearningPoint {
+    int step = 0;
+    double id_accuracy = 0.0, id_upper_accuracy = 0.0, ood_accuracy = 0.0;  // NaN when absent
+  };
+  std::vector<LearningPoint> learning_curve;
   int64_t num_parameters = 0;
   double tokens_per_s = 0.0;  // NaN when absent
   json config;

@@ -6,6 +6,10 @@
 //   with accuracy, sequence accuracy, n, the 95% interval over sequences and
 //   the configuration fields that matter (d_model, n_layers, steps, lr), the
 //   cell's parameter count and training tokens/s.
+// - "csv-curves" (tidy): the learning curves, one row per task × encoding ×
+//   seed × evaluation (every train.eval_every steps, then the final one)
+//   with ID, upper-half ID and OOD accuracy: what a training budget is
+//   calibrated from (docs/calibration.md).
 #include <fmt/core.h>
 
 #include "harness/report/report_render.hpp"
@@ -75,9 +79,23 @@ std::string render_long(const Report& report) {
   return text;
 }
 
+std::string render_curves(const Report& report) {
+  std::string text = "family,task,encoding,seed,step,id_accuracy,id_upper_accuracy,ood_accuracy\n";
+  for (const auto& family : report.families)
+    for (const auto& task : family.tasks)
+      for (const auto& encoding : report.encodings)
+        for (const auto* r : report.entry(task, encoding).seeds)
+          for (const auto& point : r->learning_curve)
+            text += fmt::format("{},{},{},{},{},{},{},{}\n", family.family, task, encoding, r->seed, point.step,
+                                num(point.id_accuracy), num(point.id_upper_accuracy), num(point.ood_accuracy));
+  return text;
+}
+
 }  // namespace
 
 PEBENCH_REPORT_PRINTER("csv", "CSV, one row per task × encoding", {".csv"}, render_wide);
 PEBENCH_REPORT_PRINTER("csv-long", "tidy CSV, one row per task × encoding × seed × split × length", {}, render_long);
+PEBENCH_REPORT_PRINTER("csv-curves", "tidy CSV of learning curves, one row per task × encoding × seed × evaluation", {},
+                       render_curves);
 
 }  // namespace pebench
