@@ -15,8 +15,8 @@ using namespace pebench;
 
 namespace {
 
-TEST(ShippedSuites, AreSmokeQuickAndFull) {
-  EXPECT_EQ(shipped_suite_names(), (std::vector<std::string>{"full", "quick", "smoke"}));
+TEST(ShippedSuites, AreSmokeQuickStandardAndFull) {
+  EXPECT_EQ(shipped_suite_names(), (std::vector<std::string>{"full", "quick", "smoke", "standard"}));
 }
 
 TEST(ShippedSuites, EveryOneExpandsToAValidGrid) {
@@ -32,6 +32,32 @@ TEST(ShippedSuites, QuickIsEveryTaskTimesEveryEncodingTimesOneSeed) {
   EXPECT_EQ(suite.tasks.size(), task_registry().names().size());
   EXPECT_EQ(suite.encodings.size(), encoding_registry().names().size());
   EXPECT_EQ(suite.seeds, std::vector<int>{0});
+}
+
+// The standard suite settles a comparison: three seeds, CHE's training
+// lengths, at least 4 OOD lengths reaching 2.5x the longest training length,
+// and at least 256 sequences per length (a per-length interval of at most
+// about +-0.06).
+TEST(ShippedSuites, StandardHasThreeSeedsFourOodLengthsTo2_5xAnd256Sequences) {
+  const Suite suite = load_suite_file(shipped_suite_path("standard"));
+  EXPECT_EQ(suite.tasks.size(), task_registry().names().size());
+  EXPECT_EQ(suite.encodings.size(), encoding_registry().names().size());
+  EXPECT_EQ(suite.seeds, (std::vector<int>{0, 1, 2}));
+  for (const Cell& cell : expand_grid(suite)) {
+    EXPECT_GE(cell.settings.eval.sequences, 256) << cell.task_label;
+    // Memory tasks are shrunk, with their own OOD splits; every other task
+    // trains on its own lengths (CHE: 1..40).
+    if (cell.family == "memory") continue;
+    std::vector<int> own_train_lengths;
+    for (const auto& split : make_task(cell.task_name, json::object())->splits())
+      if (split.kind == SplitKind::train) own_train_lengths = split.lengths;
+    EXPECT_EQ(cell.train_lengths, own_train_lengths) << cell.task_label;
+    for (const auto& split : cell.eval_splits)
+      if (split.kind == SplitKind::ood) {
+        EXPECT_GE(split.lengths.size(), 4u) << cell.task_label;
+        EXPECT_GE(split.lengths.back(), 2.5 * cell.train_lengths.back()) << cell.task_label;
+      }
+  }
 }
 
 TEST(ShippedSuites, FullKeepsThePublishedCheProtocol) {

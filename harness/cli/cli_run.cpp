@@ -232,7 +232,7 @@ void run_command(const RunFlags& flags) {
 void add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Train and evaluate a grid of (task, encoding, seed) cells");
   auto flags = std::make_shared<RunFlags>();
-  auto* suite = cmd->add_option("--suite", flags->suite, "Shipped suite: smoke | quick | full (default: quick)");
+  auto* suite = cmd->add_option("--suite", flags->suite, "Shipped suite: smoke | quick | standard | full (default: quick)");
   auto* config = cmd->add_option("--config", flags->config, "A suite file of your own, or a result file (seed<k>.json) to rerun its cell");
   suite->excludes(config);
   cmd->add_option("--tasks", flags->tasks, "Comma list of task labels or registered names");

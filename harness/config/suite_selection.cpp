@@ -13,7 +13,7 @@ bool SuiteSelection::any() const {
 }
 
 void add_suite_selection_options(CLI::App& cmd, SuiteSelection& selection) {
-  auto* suite = cmd.add_option("--suite", selection.suite, "Shipped suite: smoke | quick | full (default: quick)");
+  auto* suite = cmd.add_option("--suite", selection.suite, "Shipped suite: smoke | quick | standard | full (default: quick)");
   auto* config = cmd.add_option("--config", selection.config, "A suite file of your own, or a result file (seed<k>.json) to rerun its cell");
   suite->excludes(config);
   cmd.add_option("--tasks", selection.tasks, "Comma list of task labels or registered names");

@@ -22,7 +22,7 @@
 //   evaluation: one per sequence, from EncodingContext::sequence_seeds[b]
 //     (the evaluator gives sequence n of a length the n-th value of its own
 //     "eval-positions/..." stream). The reference evaluates a whole batch on
-//     one draw; at our evaluation sizes (64 sequences in one sub-batch) that
+//     one draw; at our evaluation sizes (a sub-batch of 64 sequences) that
 //     would score a length on a single draw per layer, and the score would
 //     change with the sub-batch size. Per-sequence draws average over draws
 //     and make every sequence's result independent of the sub-batch size and
