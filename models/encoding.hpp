@@ -130,6 +130,13 @@ class Encoding {
     (void)dq; (void)dk; (void)layer; (void)ctx;
   }
 
+  // Whether this encoding has a logits hook (overrides logits_forward and
+  // logits_backward). Without one the transformer runs scores, softmax and
+  // probs·v fused per head (attention_fused_forward), never calling hook 3; the
+  // conformance suite checks that an encoding whose hook changes the scores
+  // says so here.
+  virtual bool has_logits_hook() const { return false; }
+
   // Hook 3 (logits), per layer. scores: [B,h,T,T], on entry q·kᵀ/sqrt(d_h)
   // (q, k after hook 2); in place it becomes the final pre-mask logits. q, k:
   // [B,h,T,d_h] (after hook 2), read-only. Entries the causal mask removes are

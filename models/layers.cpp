@@ -34,7 +34,7 @@ int ceil_div(int a, int b) { return (a + b - 1) / b; }
 // Scratch that lives as long as the thread; grows only, so the steady state
 // allocates nothing. Contents are unspecified on entry. Each caller uses its
 // own Slot so two kernels never share a buffer.
-enum class Slot { weight_partials, attention_dprobs, attention_transposed };
+enum class Slot { weight_partials, attention_dprobs, attention_transposed, attention_unit_scores };
 template <typename T, Slot slot>
 T* scratch(size_t n) {
   static thread_local std::vector<T> buffer;
@@ -611,126 +611,171 @@ void small_transposed_rows(T* out, const T* w, int w_stride, const T* x, int d, 
 }
 }  // namespace
 
+// Per-unit attention: one (batch, head) unit's [T,T] block, so the public
+// kernels below (one stage over every unit) and the fused ones (every stage
+// on a unit while its block is in cache) run the very same arithmetic.
+namespace {
+// Sizes of one (b, a) unit: T query/key rows of d channels.
+struct UnitShape {
+  int T;
+  int d;
+  bool causal;
+};
+
+// S[T,T] = q·kᵀ/sqrt(d) over the entries the mask keeps (the rest unspecified).
 template <typename T>
-void attention_scores_forward(T* scores, const T* q, const T* k, bool causal, int B, int h, int T_, int d) {
-  const T scale = T(1) / std::sqrt(T(d));
-  const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
-  if (small_head(d)) {
-    const int padded = round_up(T_, kKeyLanes);
-#pragma omp parallel if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
-    {
-      T* kt = scratch<T, Slot::attention_transposed>(static_cast<size_t>(d) * padded);  // [d, padded]
-#pragma omp for schedule(static)
-      for (int unit = 0; unit < B * h; ++unit) {
-        transpose_padded(kt, k + unit * head_size, T_, padded, d);
-        small_rows_dot(scores + unit * score_size, T_, q + unit * head_size, kt, padded, d, 0, T_, T_, causal, scale);
-      }
-    }
+void unit_scores_forward(T* S, const T* Q, const T* K, UnitShape u) {
+  const T scale = T(1) / std::sqrt(T(u.d));
+  if (small_head(u.d)) {
+    const int padded = round_up(u.T, kKeyLanes);
+    T* kt = scratch<T, Slot::attention_transposed>(static_cast<size_t>(u.d) * padded);  // [d, padded]
+    transpose_padded(kt, K, u.T, padded, u.d);
+    small_rows_dot(S, u.T, Q, kt, padded, u.d, 0, u.T, u.T, u.causal, scale);
     return;
   }
-#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
-  for (int unit = 0; unit < B * h; ++unit) {
-    const auto Q = matrix(q + unit * head_size, T_, d, d);  // [T,d]
-    const auto K = matrix(k + unit * head_size, T_, d, d);  // [T,d]
-    auto S = matrix(scores + unit * score_size, T_, T_, T_);  // [T,T]
-    for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
-      multiply(S.block(r0, 0, rows, cols), Q.middleRows(r0, rows), K.topRows(cols).transpose(), scale, Write::assign);
-    });
+  const auto Qm = matrix(Q, u.T, u.d, u.d);  // [T,d]
+  const auto Km = matrix(K, u.T, u.d, u.d);  // [T,d]
+  auto Sm = matrix(S, u.T, u.T, u.T);        // [T,T]
+  for_query_blocks(u.causal, u.T, [&](int r0, int rows, int cols) {
+    multiply(Sm.block(r0, 0, rows, cols), Qm.middleRows(r0, rows), Km.topRows(cols).transpose(), scale,
+             Write::assign);
+  });
+}
+
+// dQ[T,d] += dS·k/sqrt(d), dK[T,d] += dSᵀ·q/sqrt(d); dS[T,T] is 0 on masked entries.
+template <typename T>
+void unit_scores_backward(T* dQ, T* dK, const T* dS, const T* Q, const T* K, UnitShape u) {
+  const T scale = T(1) / std::sqrt(T(u.d));
+  if (small_head(u.d)) {
+    small_weighted_rows(dQ, dS, u.T, K, u.d, 0, u.T, u.T, u.causal, scale, Write::accumulate);
+    small_transposed_rows(dK, dS, u.T, Q, u.d, 0, u.T, u.T, u.causal, scale);
+    return;
   }
+  for_query_blocks(u.causal, u.T, [&](int r0, int rows, int cols) {
+    const auto block = matrix(dS + static_cast<size_t>(r0) * u.T, rows, cols, u.T);  // keys [0, cols)
+    multiply(matrix(dQ + static_cast<size_t>(r0) * u.d, rows, u.d, u.d), block, matrix(K, cols, u.d, u.d), scale,
+             Write::accumulate);
+    multiply(matrix(dK, cols, u.d, u.d), block.transpose(), matrix(Q + static_cast<size_t>(r0) * u.d, rows, u.d, u.d),
+             scale, Write::accumulate);
+  });
+}
+
+// P[T,T]: logits in, masked softmax out; O[T,d] = P·v.
+template <typename T>
+void unit_softmax_values_forward(T* O, T* P, const T* V, UnitShape u) {
+  for_query_blocks(u.causal, u.T, [&](int r0, int rows, int cols) {
+    masked_softmax_rows(P, r0, rows, u.T, u.causal);
+    if (small_head(u.d)) {
+      small_weighted_rows(O, static_cast<const T*>(P), u.T, V, u.d, r0, rows, cols, u.causal, T(1), Write::assign);
+      return;
+    }
+    multiply(matrix(O + static_cast<size_t>(r0) * u.d, rows, u.d, u.d),
+             matrix(static_cast<const T*>(P) + static_cast<size_t>(r0) * u.T, rows, cols, u.T),
+             matrix(V, cols, u.d, u.d), T(1), Write::assign);
+  });
+}
+
+// dV[T,d] += Pᵀ·dO; dS[T,T] = P ⊙ (dP − Σ_j P·dP) with dP = dO·vᵀ, written
+// (0 on masked entries).
+template <typename T>
+void unit_softmax_values_backward(T* dS, T* dV, const T* dO, const T* P, const T* V, UnitShape u) {
+  const int padded = round_up(u.T, kKeyLanes);
+  // [kQueryBlock, T]: gradient w.r.t. one block of P rows.
+  T* dprobs = scratch<T, Slot::attention_dprobs>(static_cast<size_t>(kQueryBlock) * u.T);
+  // [d, padded]: vᵀ for the small-head kernels.
+  T* vt = small_head(u.d) ? scratch<T, Slot::attention_transposed>(static_cast<size_t>(u.d) * padded) : nullptr;
+  if (vt) transpose_padded(vt, V, u.T, padded, u.d);
+  const auto Vm = matrix(V, u.T, u.d, u.d);    // [T,d]
+  const auto dOm = matrix(dO, u.T, u.d, u.d);  // [T,d]
+  for_query_blocks(u.causal, u.T, [&](int r0, int rows, int cols) {
+    if (vt) {
+      small_rows_dot(dprobs, u.T, dO, vt, padded, u.d, r0, rows, cols, u.causal, T(1));
+      small_transposed_rows(dV, P, u.T, dO, u.d, r0, rows, cols, u.causal, T(1));
+    } else {
+      multiply(matrix(dprobs, rows, cols, u.T), dOm.middleRows(r0, rows), Vm.topRows(cols).transpose(), T(1),
+               Write::assign);
+      multiply(matrix(dV, cols, u.d, u.d), matrix(P + static_cast<size_t>(r0) * u.T, rows, cols, u.T).transpose(),
+               dOm.middleRows(r0, rows), T(1), Write::accumulate);
+    }
+    // Softmax backward per row, written (see the header).
+    for (int i = r0; i < r0 + rows; ++i) {
+      const int allowed = u.causal ? i + 1 : u.T;
+      const T* p = P + static_cast<size_t>(i) * u.T;
+      const T* g = dprobs + static_cast<size_t>(i - r0) * u.T;
+      T* ds = dS + static_cast<size_t>(i) * u.T;
+      const T weighted = vec::dot(p, g, allowed);
+      for (int j = 0; j < allowed; ++j) ds[j] = p[j] * (g[j] - weighted);
+      std::fill(ds + allowed, ds + u.T, T(0));
+    }
+  });
+}
+
+// Calls body(head_offset, score_offset) for every (b, a) unit, the
+// units spread over the threads (each unit's arithmetic is its own, so the
+// split never changes a result).
+template <typename Body>
+void for_attention_units(int B, int h, int T_, int d, Body body) {
+  const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
+  for (int unit = 0; unit < B * h; ++unit) body(unit * head_size, unit * score_size);
+}
+}  // namespace
+
+template <typename T>
+void attention_scores_forward(T* scores, const T* q, const T* k, bool causal, int B, int h, int T_, int d) {
+  for_attention_units(B, h, T_, d, [&](size_t head, size_t score) {
+    unit_scores_forward(scores + score, q + head, k + head, UnitShape{T_, d, causal});
+  });
 }
 
 template <typename T>
 void attention_scores_backward(T* dq, T* dk, const T* dscores, const T* q, const T* k, bool causal, int B,
                                int h, int T_, int d) {
-  const T scale = T(1) / std::sqrt(T(d));
-  const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
-#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
-  for (int unit = 0; unit < B * h; ++unit) {
-    const T* Q = q + unit * head_size;           // [T,d]
-    const T* K = k + unit * head_size;           // [T,d]
-    const T* dS = dscores + unit * score_size;   // [T,T]
-    T* dQ = dq + unit * head_size;               // [T,d]
-    T* dK = dk + unit * head_size;               // [T,d]
-    if (small_head(d)) {
-      small_weighted_rows(dQ, dS, T_, K, d, 0, T_, T_, causal, scale, Write::accumulate);
-      small_transposed_rows(dK, dS, T_, Q, d, 0, T_, T_, causal, scale);
-      continue;
-    }
-    for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
-      const auto block = matrix(dS + static_cast<size_t>(r0) * T_, rows, cols, T_);  // keys [0, cols)
-      multiply(matrix(dQ + static_cast<size_t>(r0) * d, rows, d, d), block, matrix(K, cols, d, d), scale,
-               Write::accumulate);
-      multiply(matrix(dK, cols, d, d), block.transpose(), matrix(Q + static_cast<size_t>(r0) * d, rows, d, d), scale,
-               Write::accumulate);
-    });
-  }
+  for_attention_units(B, h, T_, d, [&](size_t head, size_t score) {
+    unit_scores_backward(dq + head, dk + head, dscores + score, q + head, k + head, UnitShape{T_, d, causal});
+  });
 }
 
 template <typename T>
 void attention_softmax_values_forward(T* out, T* probs, const T* v, bool causal, int B, int h, int T_,
                                       int d) {
-  const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
-#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
-  for (int unit = 0; unit < B * h; ++unit) {
-    T* P = probs + unit * score_size;    // [T,T]
-    const T* V = v + unit * head_size;   // [T,d]
-    T* O = out + unit * head_size;       // [T,d]
-    for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
-      masked_softmax_rows(P, r0, rows, T_, causal);
-      if (small_head(d)) {
-        small_weighted_rows(O, static_cast<const T*>(P), T_, V, d, r0, rows, cols, causal, T(1), Write::assign);
-        return;
-      }
-      multiply(matrix(O + static_cast<size_t>(r0) * d, rows, d, d),
-               matrix(static_cast<const T*>(P) + static_cast<size_t>(r0) * T_, rows, cols, T_), matrix(V, cols, d, d),
-               T(1), Write::assign);
-    });
-  }
+  for_attention_units(B, h, T_, d, [&](size_t head, size_t score) {
+    unit_softmax_values_forward(out + head, probs + score, v + head, UnitShape{T_, d, causal});
+  });
 }
 
 template <typename T>
 void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T* probs, const T* v,
                                        bool causal, int B, int h, int T_, int d) {
-  const size_t head_size = static_cast<size_t>(T_) * d, score_size = static_cast<size_t>(T_) * T_;
-  const int padded = round_up(T_, kKeyLanes);
-#pragma omp parallel if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
-  {
-    // [kQueryBlock, T]: gradient w.r.t. one block of P rows, this thread's.
-    T* dprobs = scratch<T, Slot::attention_dprobs>(static_cast<size_t>(kQueryBlock) * T_);
-    // [d, padded]: vᵀ for the small-head kernels.
-    T* vt = small_head(d) ? scratch<T, Slot::attention_transposed>(static_cast<size_t>(d) * padded) : nullptr;
-#pragma omp for schedule(static)
-    for (int unit = 0; unit < B * h; ++unit) {
-      const T* P = probs + unit * score_size;  // [T,T]
-      const T* dO = dout + unit * head_size;   // [T,d]
-      T* dS = dscores + unit * score_size;     // [T,T]
-      T* dV = dv + unit * head_size;           // [T,d]
-      const auto V = matrix(v + unit * head_size, T_, d, d);   // [T,d]
-      const auto dO_rows = matrix(dO, T_, d, d);               // [T,d]
-      if (vt) transpose_padded(vt, v + unit * head_size, T_, padded, d);
-      for_query_blocks(causal, T_, [&](int r0, int rows, int cols) {
-        if (vt) {
-          small_rows_dot(dprobs, T_, dO, vt, padded, d, r0, rows, cols, causal, T(1));
-          small_transposed_rows(dV, P, T_, dO, d, r0, rows, cols, causal, T(1));
-        } else {
-          multiply(matrix(dprobs, rows, cols, T_), dO_rows.middleRows(r0, rows), V.topRows(cols).transpose(), T(1),
-                   Write::assign);
-          multiply(matrix(dV, cols, d, d), matrix(P + static_cast<size_t>(r0) * T_, rows, cols, T_).transpose(),
-                   dO_rows.middleRows(r0, rows), T(1), Write::accumulate);
-        }
-        // Softmax backward per row: dS = P ⊙ (dP − Σ_j P·dP), written (see the header).
-        for (int i = r0; i < r0 + rows; ++i) {
-          const int allowed = causal ? i + 1 : T_;
-          const T* p = P + static_cast<size_t>(i) * T_;
-          const T* g = dprobs + static_cast<size_t>(i - r0) * T_;
-          T* ds = dS + static_cast<size_t>(i) * T_;
-          const T weighted = vec::dot(p, g, allowed);
-          for (int j = 0; j < allowed; ++j) ds[j] = p[j] * (g[j] - weighted);
-          std::fill(ds + allowed, ds + T_, T(0));
-        }
-      });
-    }
-  }
+  for_attention_units(B, h, T_, d, [&](size_t head, size_t score) {
+    unit_softmax_values_backward(dscores + score, dv + head, dout + head, probs + score, v + head,
+                                 UnitShape{T_, d, causal});
+  });
+}
+
+template <typename T>
+void attention_fused_forward(T* out, T* probs, const T* q, const T* k, const T* v, bool causal, int B, int h,
+                             int T_, int d) {
+  const size_t score_size = static_cast<size_t>(T_) * T_;
+  for_attention_units(B, h, T_, d, [&](size_t head, size_t score) {
+    // [T,T]: this unit's probabilities, kept for backward or in this thread's scratch.
+    T* P = probs ? probs + score : scratch<T, Slot::attention_unit_scores>(score_size);
+    const UnitShape u{T_, d, causal};
+    unit_scores_forward(P, q + head, k + head, u);
+    unit_softmax_values_forward(out + head, P, v + head, u);
+  });
+}
+
+template <typename T>
+void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs, const T* q, const T* k,
+                              const T* v, bool causal, int B, int h, int T_, int d) {
+  const size_t score_size = static_cast<size_t>(T_) * T_;
+  for_attention_units(B, h, T_, d, [&](size_t head, size_t score) {
+    T* dS = scratch<T, Slot::attention_unit_scores>(score_size);  // [T,T] this unit's score gradient
+    const UnitShape u{T_, d, causal};
+    unit_softmax_values_backward(dS, dv + head, dout + head, probs + score, v + head, u);
+    unit_scores_backward(dq + head, dk + head, static_cast<const T*>(dS), q + head, k + head, u);
+  });
 }
 
 // ---------------------------------------------------------------- loss
@@ -798,6 +843,9 @@ void crossentropy_backward(T* dlogits, const T* logits, const int* targets, T dl
   template void attention_softmax_values_forward<T>(T*, T*, const T*, bool, int, int, int, int);          \
   template void attention_softmax_values_backward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, \
                                                      int, int);                                            \
+  template void attention_fused_forward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, int, int);  \
+  template void attention_fused_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*,  \
+                                            bool, int, int, int, int);                                     \
   template void crossentropy_forward<T>(double*, int*, const T*, const int*, int, int);                    \
   template void crossentropy_backward<T>(T*, const T*, const int*, T, int, int);
 

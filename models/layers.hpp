@@ -136,6 +136,24 @@ template <typename T>
 void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T* probs, const T* v,
                                        bool causal, int B, int h, int T_, int d);
 
+// Fused attention, for encodings without a logits hook (hook 3): scores,
+// masked softmax and probs·v done per (b, a) unit while its [T,T] block is in
+// cache, instead of three passes over the whole [B,h,T,T] tensor. The
+// arithmetic is the three kernels' above, unit by unit, so the results are
+// bit-identical to attention_scores_forward + attention_softmax_values_forward.
+// out[B,h,T,d] = softmax(q·kᵀ/sqrt(d) + mask)·v. probs[B,h,T,T] receives the
+// weights for backward; nullptr (evaluation) keeps each unit's [T,T] in a
+// per-thread buffer, so no [B,h,T,T] tensor exists at all.
+template <typename T>
+void attention_fused_forward(T* out, T* probs, const T* q, const T* k, const T* v, bool causal, int B, int h,
+                             int T_, int d);
+// dq, dk, dv[B,h,T,d] += the gradients of attention_fused_forward from
+// dout[B,h,T,d], with each unit's score gradient in a per-thread [T,T] buffer;
+// bit-identical to attention_softmax_values_backward + attention_scores_backward.
+template <typename T>
+void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs, const T* q, const T* k,
+                              const T* v, bool causal, int B, int h, int T_, int d);
+
 // ---------------------------------------------------------------- loss
 // Cross-entropy per row: losses[N] = −log softmax(logits[n])[targets[n]], 0
 // where targets[n] < 0 (no target). predictions[N] = argmax (lowest index on

@@ -155,6 +155,7 @@ struct Transformer<T>::Impl {
 
   // The last pass.
   bool can_backward = false;
+  bool keep_activations = false;  // this pass keeps what backward() needs
   Shape shape;
   EncodingContext context;
   PassOptions pass;
@@ -349,14 +350,22 @@ void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in
   ForwardScratch<T>& f = scratch;
   ensure_size(f.qkv, 3 * head_elems);
   for (auto* buffer : {&a.q, &a.k, &a.v, &f.heads, &a.merged, &f.attn_out}) ensure_size(*buffer, head_elems);
-  ensure_size(a.probs, score_elems);
+  // The weights are kept for backward; an evaluation pass through the fused
+  // kernel needs no [B,h,T,T] tensor at all.
+  const bool fused = !encoding->has_logits_hook();
+  if (keep_activations || !fused) ensure_size(a.probs, score_elems);
   linear_forward(f.qkv.data(), in, param(p.wqkv), static_cast<const T*>(nullptr), s.N, s.D, 3 * s.D,
                  s.block_rows);
   split_heads_forward(a.q.data(), a.k.data(), a.v.data(), f.qkv.data(), s.B, s.h, s.T, s.d);
   encoding->qk_forward(a.q.data(), a.k.data(), layer, context);
-  attention_scores_forward(a.probs.data(), a.q.data(), a.k.data(), s.causal, s.B, s.h, s.T, s.d);
-  encoding->logits_forward(a.probs.data(), a.q.data(), a.k.data(), layer, context);
-  attention_softmax_values_forward(f.heads.data(), a.probs.data(), a.v.data(), s.causal, s.B, s.h, s.T, s.d);
+  if (fused) {
+    attention_fused_forward(f.heads.data(), keep_activations ? a.probs.data() : nullptr, a.q.data(), a.k.data(),
+                            a.v.data(), s.causal, s.B, s.h, s.T, s.d);
+  } else {
+    attention_scores_forward(a.probs.data(), a.q.data(), a.k.data(), s.causal, s.B, s.h, s.T, s.d);
+    encoding->logits_forward(a.probs.data(), a.q.data(), a.k.data(), layer, context);
+    attention_softmax_values_forward(f.heads.data(), a.probs.data(), a.v.data(), s.causal, s.B, s.h, s.T, s.d);
+  }
   merge_heads_forward(a.merged.data(), f.heads.data(), s.B, s.h, s.T, s.d);
   linear_forward(f.attn_out.data(), a.merged.data(), param(p.wo), static_cast<const T*>(nullptr), s.N, s.D,
                  s.D, s.block_rows);
@@ -430,6 +439,7 @@ void Transformer<T>::Impl::run(const Batch& batch, int first, int count, const P
   pass = options;
   context = chunk_context(s, pass);
   encoding->begin_forward(context);
+  this->keep_activations = keep_activations;
   acts.resize(keep_activations ? config.n_layers : std::min(2, config.n_layers));
   embed(s);
   const T* x = embedded.data();
@@ -524,17 +534,22 @@ void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const Block
   const BlockParams& p = blocks[layer];
   const size_t head_elems = static_cast<size_t>(s.N) * s.D, score_elems = static_cast<size_t>(s.B) * s.h * s.T * s.T;
   for (auto* buffer : {&grad.merged, &grad.heads, &grad.q, &grad.k, &grad.v}) zero(*buffer, head_elems);
-  ensure_size(grad.scores, score_elems);  // written by attention_softmax_values_backward
   zero(grad.qkv, 3 * head_elems);
   linear_backward(grad.merged.data(), grad_of(p.wo), static_cast<T*>(nullptr), dout, a.merged.data(), param(p.wo),
                   s.N, s.D, s.D, s.block_rows);
   merge_heads_backward(grad.heads.data(), grad.merged.data(), s.B, s.h, s.T, s.d);
-  attention_softmax_values_backward(grad.scores.data(), grad.v.data(), grad.heads.data(), a.probs.data(),
-                                    a.v.data(), s.causal, s.B, s.h, s.T, s.d);
-  encoding->logits_backward(grad.scores.data(), grad.q.data(), grad.k.data(), a.q.data(), a.k.data(), layer,
-                            context);
-  attention_scores_backward(grad.q.data(), grad.k.data(), grad.scores.data(), a.q.data(), a.k.data(), s.causal,
-                            s.B, s.h, s.T, s.d);
+  if (encoding->has_logits_hook()) {
+    ensure_size(grad.scores, score_elems);  // written by attention_softmax_values_backward
+    attention_softmax_values_backward(grad.scores.data(), grad.v.data(), grad.heads.data(), a.probs.data(),
+                                      a.v.data(), s.causal, s.B, s.h, s.T, s.d);
+    encoding->logits_backward(grad.scores.data(), grad.q.data(), grad.k.data(), a.q.data(), a.k.data(), layer,
+                              context);
+    attention_scores_backward(grad.q.data(), grad.k.data(), grad.scores.data(), a.q.data(), a.k.data(), s.causal,
+                              s.B, s.h, s.T, s.d);
+  } else {
+    attention_fused_backward(grad.q.data(), grad.k.data(), grad.v.data(), grad.heads.data(), a.probs.data(),
+                             a.q.data(), a.k.data(), a.v.data(), s.causal, s.B, s.h, s.T, s.d);
+  }
   encoding->qk_backward(grad.q.data(), grad.k.data(), layer, context);
   split_heads_backward(grad.qkv.data(), grad.q.data(), grad.k.data(), grad.v.data(), s.B, s.h, s.T, s.d);
   linear_backward(din, grad_of(p.wqkv), static_cast<T*>(nullptr), grad.qkv.data(), in, param(p.wqkv), s.N, s.D,

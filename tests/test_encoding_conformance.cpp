@@ -28,6 +28,7 @@
 #include "common/errors.hpp"
 #include "models/encoding.hpp"
 #include "models/transformer.hpp"
+#include "tests/encoding_hooks.hpp"
 #include "tests/model_fixtures.hpp"
 #include "tests/model_gradients.hpp"
 
@@ -173,6 +174,32 @@ TEST_P(EncodingConformanceInMode, OnlyASamplingEncodingDependsOnThePositionSeeds
   EXPECT_EQ(logits_of(*model, batch) != all_seeded_5, samples)
       << (samples ? "samples positions but ignores the per-sequence seeds"
                   : "ignores the position seed but not the per-sequence seeds");
+}
+
+// An encoding whose logits hook changes the scores must say so
+// (Encoding::has_logits_hook): without it the transformer takes the fused
+// attention kernels and never calls the hook. Parameters perturbed, so a
+// table initialised to zero (CoPE, FIRE, DAPE) still shows its effect, and
+// several segments per sequence (BiPE). (A declared hook may leave the
+// scores alone in some mode, as xPos does when causal: that only costs speed.)
+TEST_P(EncodingConformanceInMode, ALogitsHookThatChangesTheScoresIsDeclared) {
+  const HookShape shape;
+  HookHarness harness(encoding(), json::object(), shape, causal());
+  std::vector<uint8_t> boundary(static_cast<size_t>(shape.batch) * shape.seq_len, 0);
+  for (size_t t = 1; t < boundary.size(); t += 2) boundary[t] = 1;
+  harness.set_boundary(boundary);
+  Rng rng(5, "perturb");
+  for (double& parameter : harness.params()) parameter += 0.1 * rng.normal();
+  harness.encoding().project_parameters();
+  const std::vector<double> raw = harness.raw_logits();
+  const int T = shape.seq_len;
+  for (int layer = 0; layer < shape.layers; ++layer) {
+    const std::vector<double> logits = harness.logits(layer);
+    bool changed = false;
+    for (size_t e = 0; e < logits.size(); ++e)
+      if (harness.kept(static_cast<int>((e / T) % T), static_cast<int>(e % T)) && logits[e] != raw[e]) changed = true;
+    if (changed) EXPECT_TRUE(harness.encoding().has_logits_hook()) << "layer " << layer << " changes the scores";
+  }
 }
 
 TEST_P(EncodingConformanceInMode, OneAndTwoThreadsGiveBitIdenticalResults) {

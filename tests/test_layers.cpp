@@ -162,6 +162,50 @@ TYPED_TEST(KernelsMatchReference, AttentionScoresAndSoftmaxValues) {
   for (const int d : {5, 8, 24, 40}) expect_attention_matches_reference<TypeParam>(d);
 }
 
+// The fused kernels against the three-stage path they replace, bit for bit
+// (the same arithmetic, unit by unit): small heads (5, 8, 24) and the GEMM
+// path (40), T = 150 as above, both attention modes.
+template <typename T>
+void expect_fused_attention_equals_staged(int d) {
+  SCOPED_TRACE("d = " + std::to_string(d));
+  const int B = 2, h = 3, T_ = 150;
+  const size_t heads = size_t(B) * h * T_ * d, scores_size = size_t(B) * h * T_ * T_;
+  const auto q = random_values<T>(heads, 1), k = random_values<T>(heads, 2), v = random_values<T>(heads, 3);
+  const auto dout = random_values<T>(heads, 4);
+  for (const bool causal : {true, false}) {
+    SCOPED_TRACE(causal ? "causal" : "bidirectional");
+    std::vector<T> staged_probs(scores_size), staged_out(heads);
+    attention_scores_forward(staged_probs.data(), q.data(), k.data(), causal, B, h, T_, d);
+    attention_softmax_values_forward(staged_out.data(), staged_probs.data(), v.data(), causal, B, h, T_, d);
+
+    std::vector<T> fused_probs(scores_size), fused_out(heads), unkept_out(heads);
+    attention_fused_forward(fused_out.data(), fused_probs.data(), q.data(), k.data(), v.data(), causal, B, h, T_, d);
+    attention_fused_forward(unkept_out.data(), static_cast<T*>(nullptr), q.data(), k.data(), v.data(), causal, B, h,
+                            T_, d);
+    EXPECT_EQ(fused_out, staged_out);
+    EXPECT_EQ(fused_probs, staged_probs);
+    EXPECT_EQ(unkept_out, staged_out) << "without kept weights";
+
+    std::vector<T> dscores(scores_size);
+    auto staged_dq = random_values<T>(heads, 5), staged_dk = random_values<T>(heads, 6);
+    auto staged_dv = random_values<T>(heads, 7);
+    auto fused_dq = staged_dq, fused_dk = staged_dk, fused_dv = staged_dv;
+    attention_softmax_values_backward(dscores.data(), staged_dv.data(), dout.data(), staged_probs.data(), v.data(),
+                                      causal, B, h, T_, d);
+    attention_scores_backward(staged_dq.data(), staged_dk.data(), dscores.data(), q.data(), k.data(), causal, B, h,
+                              T_, d);
+    attention_fused_backward(fused_dq.data(), fused_dk.data(), fused_dv.data(), dout.data(), fused_probs.data(),
+                             q.data(), k.data(), v.data(), causal, B, h, T_, d);
+    EXPECT_EQ(fused_dq, staged_dq) << "accumulated into, like the staged kernels";
+    EXPECT_EQ(fused_dk, staged_dk);
+    EXPECT_EQ(fused_dv, staged_dv);
+  }
+}
+
+TYPED_TEST(KernelsMatchReference, FusedAttentionIsBitIdenticalToTheStagedKernels) {
+  for (const int d : {5, 8, 24, 40}) expect_fused_attention_equals_staged<TypeParam>(d);
+}
+
 TYPED_TEST(KernelsMatchReference, EmbeddingBackward) {
   using T = TypeParam;
   const int N = 500, C = 40, V = 7;

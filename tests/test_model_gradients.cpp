@@ -60,6 +60,7 @@ class ScaledLogits : public Encoding<T> {
     dscale_ = grads + offset_;
   }
   void begin_forward(const EncodingContext& ctx) override { raw_.assign(ctx.n_layers, {}); }
+  bool has_logits_hook() const override { return true; }
   void logits_forward(T* scores, const T*, const T*, int layer, const EncodingContext& ctx) override {
     raw_[layer].assign(scores, scores + size(ctx));
     for_each_kept(ctx, [&](size_t e) { scores[e] *= scale_[layer]; });

@@ -59,6 +59,7 @@ class RecordingEncoding : public Encoding<T> {
   void qk_backward(T*, T*, int layer, const EncodingContext&) override {
     calls.push_back("qk_backward" + std::to_string(layer));
   }
+  bool has_logits_hook() const override { return true; }
   void logits_forward(T* scores, const T* q, const T* k, int layer, const EncodingContext& ctx) override {
     calls.push_back("logits" + std::to_string(layer));
     const int T_ = ctx.seq_len, d = ctx.d_head;

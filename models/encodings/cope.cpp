@@ -113,6 +113,7 @@ class CoPE : public Encoding<T> {
   }
 
   // Per (b, head): Z = Q·Eᵀ for both tables by GEMM, then one pass per query row.
+  bool has_logits_hook() const override { return true; }
   void logits_forward(T* scores, const T* q, const T*, int layer, const EncodingContext& ctx) override {
     const int T_ = ctx.seq_len;
 #pragma omp parallel

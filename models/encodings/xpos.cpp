@@ -120,6 +120,7 @@ class XPos : public Encoding<T> {
   // (q, k already rotated by hook 2). Per (b, head) unit, with kᵀ in
   // per-thread scratch, so that every inner loop runs along the key axis j
   // (contiguous in S, kᵀ and the table) whatever d_h is.
+  bool has_logits_hook() const override { return true; }
   void logits_forward(T* scores, const T* q, const T* k, int, const EncodingContext& ctx) override {
     if (ctx.causal) return;
     const int T_ = ctx.seq_len, dh = ctx.d_head;

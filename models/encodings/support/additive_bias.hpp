@@ -16,6 +16,7 @@ namespace pebench {
 template <typename T>
 class AdditiveBias : public Encoding<T> {
  public:
+  bool has_logits_hook() const override { return true; }
   void logits_forward(T* scores, const T* q, const T* k, int layer,
                       const EncodingContext& ctx) override;
   void logits_backward(T* dscores, T* dq, T* dk, const T* q, const T* k, int layer,

@@ -63,6 +63,7 @@ class Dape : public Encoding<T> {
     bind_base(params, grads);
   }
 
+  bool has_logits_hook() const override { return true; }
   void logits_forward(T* scores, const T*, const T*, int layer, const EncodingContext& ctx) override {
     compute_base(layer, ctx);
     dape_mlp_forward(scores, bias_.data(), tensors(params_, layer), ctx.batch, ctx.n_heads, ctx.seq_len,

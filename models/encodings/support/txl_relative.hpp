@@ -50,6 +50,7 @@ class TxlRelative : public Encoding<T> {
   void declare_parameters(ParamLayout& layout, const ModelConfig& config) override;
   void bind(T* params, T* grads) override;
   void begin_forward(const EncodingContext& ctx) override;
+  bool has_logits_hook() const override { return true; }
   void logits_forward(T* scores, const T* q, const T* k, int layer,
                       const EncodingContext& ctx) override;
   void logits_backward(T* dscores, T* dq, T* dk, const T* q, const T* k, int layer,
