@@ -432,6 +432,9 @@ constexpr int kSmallHead = 32;  // largest head dimension served by the kernels 
 constexpr int kKeyLanes = 16;   // keys per accumulator vector
 constexpr int kChannelChunk = 16;  // head channels per accumulator vector
 constexpr int kTileRows = 4;    // output rows sharing each loaded operand
+// Accumulator vectors a tile keeps in flight: an FMA's latency (4 cycles) ×
+// the 2 FMA units of an AVX2 core, so the FMA units never wait on a chain.
+constexpr int kAccumulatorVectors = 8;
 
 bool small_head(int d) { return d <= kSmallHead; }
 int round_up(int n, int multiple) { return ceil_div(n, multiple) * multiple; }
@@ -447,12 +450,24 @@ void transpose_padded(T* yt, const T* y, int cols, int padded, int d) {
 }
 
 // Calls tile(first_row, std::integral_constant<int, R>) over [begin, end) in
-// tiles of kTileRows rows, the leftover rows one by one.
-template <typename Tile>
+// tiles of Rows rows, then of kTileRows, the leftover rows one by one. A
+// tile only changes how many outputs are computed side by side, never an
+// output's own sum.
+template <int Rows = kTileRows, typename Tile>
 void for_row_tiles(int begin, int end, Tile tile) {
   int i = begin;
-  for (; i + kTileRows <= end; i += kTileRows) tile(i, std::integral_constant<int, kTileRows>());
+  for (; i + Rows <= end; i += Rows) tile(i, std::integral_constant<int, Rows>());
+  if constexpr (Rows > kTileRows)
+    for (; i + kTileRows <= end; i += kTileRows) tile(i, std::integral_constant<int, kTileRows>());
   for (; i < end; ++i) tile(i, std::integral_constant<int, 1>());
+}
+
+// Rows per tile for the channel-chunk kernels: with one accumulator vector
+// per row (a chunk of W = one vector's lanes) a 4-row tile would keep only 4
+// FMA chains busy, so such chunks take kAccumulatorVectors rows.
+template <typename T, int W>
+constexpr int channel_tile_rows() {
+  return W == Simd<T>::lanes ? kAccumulatorVectors : kTileRows;
 }
 
 // Calls chunk(e0, width, std::integral_constant<int, W>) over the head
@@ -589,7 +604,7 @@ template <typename T>
 void small_weighted_rows(T* out, const T* w, int w_stride, const T* y, int d, int r0, int rows, int cols,
                          bool causal, T alpha, Write write) {
   for_channel_chunks(d, [&](int e0, int width, auto W) {
-    for_row_tiles(r0, r0 + rows, [&](int i0, auto R) {
+    for_row_tiles<channel_tile_rows<T, decltype(W)::value>()>(r0, r0 + rows, [&](int i0, auto R) {
       const int keys = causal ? std::min(cols, i0 + decltype(R)::value) : cols;
       weighted_rows_tile<T, decltype(R)::value, decltype(W)::value>(out, w, w_stride, y, d, e0, width, i0, keys,
                                                                     alpha, write);
@@ -602,7 +617,7 @@ template <typename T>
 void small_transposed_rows(T* out, const T* w, int w_stride, const T* x, int d, int r0, int rows, int cols,
                            bool causal, T alpha) {
   for_channel_chunks(d, [&](int e0, int width, auto W) {
-    for_row_tiles(0, cols, [&](int j0, auto R) {
+    for_row_tiles<channel_tile_rows<T, decltype(W)::value>()>(0, cols, [&](int j0, auto R) {
       const int i_begin = causal ? std::max(r0, j0) : r0;
       transposed_rows_tile<T, decltype(R)::value, decltype(W)::value>(out, w, w_stride, x, d, e0, width, j0,
                                                                       i_begin, r0 + rows, alpha);
