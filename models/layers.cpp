@@ -155,47 +155,77 @@ void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, c
 
 // ---------------------------------------------------------------- layernorm
 
+namespace {
+// Rows normalised side by side: a row's sums are a chain of dependent adds
+// (kept in index order, so results never depend on the grouping), and 8
+// independent chains keep the adder busy where one would wait on each add.
+constexpr int kNormRows = 8;
+
+// Calls body(first_row, std::integral_constant<int, R>) over [0, N) in
+// groups of kNormRows rows (the last group smaller, one row at a time), the
+// groups spread over the threads.
+template <typename Body>
+void for_norm_row_groups(int N, int C, Body body) {
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
+  for (int group = 0; group < ceil_div(N, kNormRows); ++group) {
+    const int n0 = group * kNormRows;
+    if (n0 + kNormRows <= N) {
+      body(n0, std::integral_constant<int, kNormRows>());
+    } else {
+      for (int n = n0; n < N; ++n) body(n, std::integral_constant<int, 1>());
+    }
+  }
+}
+}  // namespace
+
 template <typename T>
 void layernorm_forward(T* out, T* mean, T* rstd, const T* in, const T* weight, const T* bias, int N,
                        int C) {
-#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
-  for (int n = 0; n < N; ++n) {
-    const T* x = in + static_cast<size_t>(n) * C;
-    T* y = out + static_cast<size_t>(n) * C;
-    T sum = 0;
-    for (int c = 0; c < C; ++c) sum += x[c];
-    const T m = sum / C;
-    T squares = 0;
-    for (int c = 0; c < C; ++c) squares += (x[c] - m) * (x[c] - m);
-    const T s = T(1) / std::sqrt(squares / C + T(kLayerNormEps));
-    for (int c = 0; c < C; ++c) y[c] = (x[c] - m) * s * weight[c] + bias[c];
-    mean[n] = m;
-    rstd[n] = s;
-  }
+  for_norm_row_groups(N, C, [&](int n0, auto rows) {
+    constexpr int R = decltype(rows)::value;
+    const T* x = in + static_cast<size_t>(n0) * C;  // [R,C]
+    T sum[R] = {}, m[R], squares[R] = {};
+    for (int c = 0; c < C; ++c)
+      for (int r = 0; r < R; ++r) sum[r] += x[r * C + c];
+    for (int r = 0; r < R; ++r) m[r] = sum[r] / C;
+    for (int c = 0; c < C; ++c)
+      for (int r = 0; r < R; ++r) squares[r] += (x[r * C + c] - m[r]) * (x[r * C + c] - m[r]);
+    for (int r = 0; r < R; ++r) {
+      const T s = T(1) / std::sqrt(squares[r] / C + T(kLayerNormEps));
+      T* y = out + static_cast<size_t>(n0 + r) * C;
+      for (int c = 0; c < C; ++c) y[c] = (x[r * C + c] - m[r]) * s * weight[c] + bias[c];
+      mean[n0 + r] = m[r];
+      rstd[n0 + r] = s;
+    }
+  });
 }
 
 template <typename T>
 void layernorm_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, const T* weight,
                         const T* mean, const T* rstd, int N, int C) {
-  // Input gradient, row by row (llm.c layernorm_backward):
+  // Input gradient (llm.c layernorm_backward):
   // din = rstd·(dnorm − mean(dnorm) − norm·mean(dnorm ⊙ norm)), dnorm = dout ⊙ weight.
-#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
-  for (int n = 0; n < N; ++n) {
-    const T* x = in + static_cast<size_t>(n) * C;
-    const T* g = dout + static_cast<size_t>(n) * C;
-    T* dx = din + static_cast<size_t>(n) * C;
-    T dnorm_sum = 0, dnorm_norm_sum = 0;
-    for (int c = 0; c < C; ++c) {
-      const T norm = (x[c] - mean[n]) * rstd[n];
-      dnorm_sum += g[c] * weight[c];
-      dnorm_norm_sum += g[c] * weight[c] * norm;
+  for_norm_row_groups(N, C, [&](int n0, auto rows) {
+    constexpr int R = decltype(rows)::value;
+    const T* x = in + static_cast<size_t>(n0) * C;    // [R,C]
+    const T* g = dout + static_cast<size_t>(n0) * C;  // [R,C]
+    T dnorm_sum[R] = {}, dnorm_norm_sum[R] = {};
+    for (int c = 0; c < C; ++c)
+      for (int r = 0; r < R; ++r) {
+        const T norm = (x[r * C + c] - mean[n0 + r]) * rstd[n0 + r];
+        dnorm_sum[r] += g[r * C + c] * weight[c];
+        dnorm_norm_sum[r] += g[r * C + c] * weight[c] * norm;
+      }
+    for (int r = 0; r < R; ++r) {
+      const T dnorm_mean = dnorm_sum[r] / C, dnorm_norm_mean = dnorm_norm_sum[r] / C;
+      const T m = mean[n0 + r], s = rstd[n0 + r];
+      T* dx = din + static_cast<size_t>(n0 + r) * C;
+      for (int c = 0; c < C; ++c) {
+        const T norm = (x[r * C + c] - m) * s;
+        dx[c] += (g[r * C + c] * weight[c] - dnorm_mean - norm * dnorm_norm_mean) * s;
+      }
     }
-    const T dnorm_mean = dnorm_sum / C, dnorm_norm_mean = dnorm_norm_sum / C;
-    for (int c = 0; c < C; ++c) {
-      const T norm = (x[c] - mean[n]) * rstd[n];
-      dx[c] += (g[c] * weight[c] - dnorm_mean - norm * dnorm_norm_mean) * rstd[n];
-    }
-  }
+  });
   // Parameter gradients: reductions over rows, threads own column blocks.
 #pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
   for (int block = 0; block < ceil_div(C, kColumnBlock); ++block) {
