@@ -401,11 +401,22 @@ void masked_softmax_rows(T* scores, int r0, int rows, int stride, bool causal) {
   for (int i = r0; i < r0 + rows; ++i) {
     const int allowed = causal ? i + 1 : stride;
     T* row = scores + static_cast<size_t>(i) * stride;
-    vec::exp_shifted(row, row_max(row, allowed), allowed);
-    const T inverse_total = T(1) / vec::sum(row, allowed);
+    const T inverse_total = T(1) / vec::exp_shifted_sum(row, row_max(row, allowed), allowed);
     for (int j = 0; j < allowed; ++j) row[j] *= inverse_total;
     std::fill(row + allowed, row + stride, T(0));
   }
+}
+}  // namespace
+
+namespace {
+// dst[0..d) = src[0..d) for one head row: a few dozen bytes, for which a
+// memmove call costs more than the copy itself.
+template <typename T>
+void copy_head_row(T* dst, const T* src, int d) {
+  using S = Simd<T>;
+  int e = 0;
+  for (; e + S::lanes <= d; e += S::lanes) S::store(dst + e, S::load(src + e));
+  for (; e < d; ++e) dst[e] = src[e];
 }
 }  // namespace
 
@@ -414,9 +425,9 @@ void split_heads_forward(T* q, T* k, T* v, const T* qkv, int B, int h, int T_, i
   const int C = h * d;
   for_head_rows(B, h, T_, d, [&](int b, int a, int t, size_t head_row) {
     const T* src = qkv + (static_cast<size_t>(b) * T_ + t) * 3 * C + a * d;
-    std::copy(src, src + d, q + head_row * d);
-    std::copy(src + C, src + C + d, k + head_row * d);
-    std::copy(src + 2 * C, src + 2 * C + d, v + head_row * d);
+    copy_head_row(q + head_row * d, src, d);
+    copy_head_row(k + head_row * d, src + C, d);
+    copy_head_row(v + head_row * d, src + 2 * C, d);
   });
 }
 
@@ -438,7 +449,7 @@ void merge_heads_forward(T* out, const T* heads, int B, int h, int T_, int d) {
   const int C = h * d;
   for_head_rows(B, h, T_, d, [&](int b, int a, int t, size_t head_row) {
     const T* src = heads + head_row * d;
-    std::copy(src, src + d, out + (static_cast<size_t>(b) * T_ + t) * C + a * d);
+    copy_head_row(out + (static_cast<size_t>(b) * T_ + t) * C + a * d, src, d);
   });
 }
 
