@@ -114,13 +114,25 @@ TYPED_TEST(KernelsMatchReference, LayerNorm) {
 // vectors of 16 with a partial last one. Head dimensions: 5 (the small-head
 // kernels with a run-time channel count), 8 and 24 (compile-time chunks of 8
 // and 16 + 8: the CHE and default-suite heads), 40 (the GEMM path).
+// Random q, k, v and an output gradient [B,h,T,d] for B = 2, h = 3, T = 150.
+template <typename T>
+struct AttentionInputs {
+  static constexpr int B = 2, h = 3, T_ = 150;
+  const size_t heads, scores_size;
+  const std::vector<T> q, k, v, dout;
+  explicit AttentionInputs(int d)
+      : heads(size_t(B) * h * T_ * d), scores_size(size_t(B) * h * T_ * T_), q(random_values<T>(heads, 1)),
+        k(random_values<T>(heads, 2)), v(random_values<T>(heads, 3)), dout(random_values<T>(heads, 4)) {}
+};
+
 template <typename T>
 void expect_attention_matches_reference(int d) {
   SCOPED_TRACE("d = " + std::to_string(d));
-  const int B = 2, h = 3, T_ = 150;
-  const size_t heads = size_t(B) * h * T_ * d, scores_size = size_t(B) * h * T_ * T_;
-  const auto q = random_values<T>(heads, 1), k = random_values<T>(heads, 2), v = random_values<T>(heads, 3);
-  const auto dout = random_values<T>(heads, 4), dprobs_seed = random_values<T>(scores_size, 5);
+  const AttentionInputs<T> in(d);
+  const int B = in.B, h = in.h, T_ = in.T_;
+  const size_t heads = in.heads, scores_size = in.scores_size;
+  const auto &q = in.q, &k = in.k, &v = in.v, &dout = in.dout;
+  const auto dprobs_seed = random_values<T>(scores_size, 5);
   for (const bool causal : {true, false}) {
     auto allowed = [&](size_t e) { return !causal || (e % T_) <= (e / T_) % T_; };
     std::vector<T> scores(scores_size), expected_scores(scores_size);
@@ -168,10 +180,10 @@ TYPED_TEST(KernelsMatchReference, AttentionScoresAndSoftmaxValues) {
 template <typename T>
 void expect_fused_attention_equals_staged(int d) {
   SCOPED_TRACE("d = " + std::to_string(d));
-  const int B = 2, h = 3, T_ = 150;
-  const size_t heads = size_t(B) * h * T_ * d, scores_size = size_t(B) * h * T_ * T_;
-  const auto q = random_values<T>(heads, 1), k = random_values<T>(heads, 2), v = random_values<T>(heads, 3);
-  const auto dout = random_values<T>(heads, 4);
+  const AttentionInputs<T> in(d);
+  const int B = in.B, h = in.h, T_ = in.T_;
+  const size_t heads = in.heads, scores_size = in.scores_size;
+  const auto &q = in.q, &k = in.k, &v = in.v, &dout = in.dout;
   for (const bool causal : {true, false}) {
     SCOPED_TRACE(causal ? "causal" : "bidirectional");
     std::vector<T> staged_probs(scores_size), staged_out(heads);
