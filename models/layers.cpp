@@ -406,9 +406,7 @@ void masked_softmax_rows(T* scores, int r0, int rows, int stride, bool causal) {
     std::fill(row + allowed, row + stride, T(0));
   }
 }
-}  // namespace
 
-namespace {
 // dst[0..d) = src[0..d) for one head row: a few dozen bytes, for which a
 // memmove call costs more than the copy itself.
 template <typename T>

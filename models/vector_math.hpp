@@ -18,30 +18,30 @@ namespace pebench::vec {
 
 constexpr int kLanes = 16;
 
-// Σ x[i], grouped as kLanes interleaved partial sums added in lane order.
-template <typename T>
-inline T sum(const T* x, int n) {
+// Σ term(i) for i < n, grouped as kLanes interleaved partial sums added in
+// lane order: the one grouping every sum below shares.
+template <typename T, typename Term>
+inline T grouped_sum(int n, Term term) {
   T lanes[kLanes] = {};
   int i = 0;
   for (; i + kLanes <= n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) lanes[l] += x[i + l];
-  for (int l = 0; i + l < n; ++l) lanes[l] += x[i + l];
+    for (int l = 0; l < kLanes; ++l) lanes[l] += term(i + l);
+  for (int l = 0; i + l < n; ++l) lanes[l] += term(i + l);
   T total = 0;
   for (int l = 0; l < kLanes; ++l) total += lanes[l];
   return total;
 }
 
-// Σ a[i]·b[i], grouped like sum().
+// Σ x[i].
+template <typename T>
+inline T sum(const T* x, int n) {
+  return grouped_sum<T>(n, [x](int i) { return x[i]; });
+}
+
+// Σ a[i]·b[i].
 template <typename T>
 inline T dot(const T* a, const T* b, int n) {
-  T lanes[kLanes] = {};
-  int i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) lanes[l] += a[i + l] * b[i + l];
-  for (int l = 0; i + l < n; ++l) lanes[l] += a[i + l] * b[i + l];
-  T total = 0;
-  for (int l = 0; l < kLanes; ++l) total += lanes[l];
-  return total;
+  return grouped_sum<T>(n, [a, b](int i) { return a[i] * b[i]; });
 }
 
 // max x[i] (exact, so any grouping gives the same value; kLanes partial
@@ -84,24 +84,11 @@ inline double exp(double x) { return std::exp(x); }
 inline float tanh(float x) { return 1.0f - 2.0f / (vec::exp(2.0f * x) + 1.0f); }
 inline double tanh(double x) { return std::tanh(x); }
 
-// x[i] = exp(x[i] − shift) in place, returning Σ x[i] (the new values)
-// grouped exactly like sum(): one pass instead of two, the same result.
+// x[i] = exp(x[i] − shift) in place, returning Σ x[i] (the new values):
+// one pass instead of two, the same result as sum() afterwards.
 template <typename T>
 inline T exp_shifted_sum(T* x, T shift, int n) {
-  T lanes[kLanes] = {};
-  int i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) {
-      x[i + l] = vec::exp(x[i + l] - shift);
-      lanes[l] += x[i + l];
-    }
-  for (int l = 0; i + l < n; ++l) {
-    x[i + l] = vec::exp(x[i + l] - shift);
-    lanes[l] += x[i + l];
-  }
-  T total = 0;
-  for (int l = 0; l < kLanes; ++l) total += lanes[l];
-  return total;
+  return grouped_sum<T>(n, [x, shift](int i) { return x[i] = vec::exp(x[i] - shift); });
 }
 
 }  // namespace pebench::vec

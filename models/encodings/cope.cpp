@@ -112,8 +112,9 @@ class CoPE : public Encoding<T> {
     grads_ = grads;
   }
 
-  // Per (b, head): Z = Q·Eᵀ for both tables by GEMM, then one pass per query row.
   bool has_logits_hook() const override { return true; }
+
+  // Per (b, head): Z = Q·Eᵀ for both tables by GEMM, then one pass per query row.
   void logits_forward(T* scores, const T* q, const T*, int layer, const EncodingContext& ctx) override {
     const int T_ = ctx.seq_len;
 #pragma omp parallel

@@ -115,12 +115,13 @@ class XPos : public Encoding<T> {
     rotate(dk, -1, ctx);
   }
 
+  bool has_logits_hook() const override { return true; }
+
   // Bidirectional only: S_ij += Σ_c decay_c(j − i)·pairdot_c(i,j)/sqrt(d_h),
   // decay_c(δ) = ζ_c^{|δ|/γ} − 1, pairdot_c = q_i[2c]·k_j[2c] + q_i[2c+1]·k_j[2c+1]
   // (q, k already rotated by hook 2). Per (b, head) unit, with kᵀ in
   // per-thread scratch, so that every inner loop runs along the key axis j
   // (contiguous in S, kᵀ and the table) whatever d_h is.
-  bool has_logits_hook() const override { return true; }
   void logits_forward(T* scores, const T* q, const T* k, int, const EncodingContext& ctx) override {
     if (ctx.causal) return;
     const int T_ = ctx.seq_len, dh = ctx.d_head;
