@@ -832,6 +832,40 @@ void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs
   });
 }
 
+// ---------------------------------------------------------------- head products
+
+template <typename T>
+void head_product_abt(T* out, const T* a, const T* b, T alpha, int rows, int cols, int d) {
+  if (small_head(d)) {
+    const int padded = round_up(cols, kKeyLanes);
+    T* bt = scratch<T, Slot::attention_transposed>(static_cast<size_t>(d) * padded);  // [d, padded]
+    transpose_padded(bt, b, cols, padded, d);
+    small_rows_dot(out, cols, a, bt, padded, d, 0, rows, cols, false, alpha);
+    return;
+  }
+  multiply(matrix(out, rows, cols, cols), matrix(a, rows, d, d), matrix(b, cols, d, d).transpose(), alpha,
+           Write::assign);
+}
+
+template <typename T>
+void head_product_ab_add(T* out, const T* w, const T* b, T alpha, int rows, int cols, int d) {
+  if (small_head(d)) {
+    small_weighted_rows(out, w, cols, b, d, 0, rows, cols, false, alpha, Write::accumulate);
+    return;
+  }
+  multiply(matrix(out, rows, d, d), matrix(w, rows, cols, cols), matrix(b, cols, d, d), alpha, Write::accumulate);
+}
+
+template <typename T>
+void head_product_atb_add(T* out, const T* w, const T* a, T alpha, int rows, int cols, int d) {
+  if (small_head(d)) {
+    small_transposed_rows(out, w, cols, a, d, 0, rows, cols, false, alpha);
+    return;
+  }
+  multiply(matrix(out, cols, d, d), matrix(w, rows, cols, cols).transpose(), matrix(a, rows, d, d), alpha,
+           Write::accumulate);
+}
+
 // ---------------------------------------------------------------- loss
 
 template <typename T>
@@ -900,6 +934,9 @@ void crossentropy_backward(T* dlogits, const T* logits, const int* targets, T dl
   template void attention_fused_forward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, int, int);  \
   template void attention_fused_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*,  \
                                             bool, int, int, int, int);                                     \
+  template void head_product_abt<T>(T*, const T*, const T*, T, int, int, int);                             \
+  template void head_product_ab_add<T>(T*, const T*, const T*, T, int, int, int);                          \
+  template void head_product_atb_add<T>(T*, const T*, const T*, T, int, int, int);                         \
   template void crossentropy_forward<T>(double*, int*, const T*, const int*, int, int);                    \
   template void crossentropy_backward<T>(T*, const T*, const int*, T, int, int);
 

@@ -154,6 +154,23 @@ template <typename T>
 void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs, const T* q, const T* k,
                               const T* v, bool causal, int B, int h, int T_, int d);
 
+// ---------------------------------------------------------------- head products
+// Products of one head's small matrices, for encodings whose per-head work
+// has the shape of attention (CoPE's position logits and their gradients).
+// A head of d <= 32 channels takes the register-tiled kernels the attention
+// uses (no packing, which costs as much as the arithmetic at these sizes);
+// wider heads take the GEMM. Each output's sum depends only on the values.
+//
+// out[rows, cols] = alpha · a[rows, d]·b[cols, d]ᵀ
+template <typename T>
+void head_product_abt(T* out, const T* a, const T* b, T alpha, int rows, int cols, int d);
+// out[rows, d] += alpha · w[rows, cols]·b[cols, d]
+template <typename T>
+void head_product_ab_add(T* out, const T* w, const T* b, T alpha, int rows, int cols, int d);
+// out[cols, d] += alpha · w[rows, cols]ᵀ·a[rows, d]
+template <typename T>
+void head_product_atb_add(T* out, const T* w, const T* a, T alpha, int rows, int cols, int d);
+
 // ---------------------------------------------------------------- loss
 // Cross-entropy per row: losses[N] = −log softmax(logits[n])[targets[n]], 0
 // where targets[n] < 0 (no target). predictions[N] = argmax (lowest index on

@@ -218,6 +218,49 @@ TYPED_TEST(KernelsMatchReference, FusedAttentionIsBitIdenticalToTheStagedKernels
   for (const int d : {5, 8, 24, 40}) expect_fused_attention_equals_staged<TypeParam>(d);
 }
 
+// The three head products against index-order sums in double: rectangular
+// (rows != cols, neither a multiple of a tile), for head widths served by the
+// register-tiled kernels (5, 8, 24) and by the GEMM (40); the two `_add`
+// forms keep what the output held.
+template <typename T>
+void expect_head_products_match_reference(int d) {
+  const int rows = 37, cols = 53;
+  const T alpha = T(0.7);
+  const auto a = random_values<T>(rows * d, 11), b = random_values<T>(cols * d, 12);
+  const auto w = random_values<T>(rows * cols, 13), start_rows = random_values<T>(rows * d, 14);
+  const auto start_cols = random_values<T>(cols * d, 15);
+  std::vector<T> abt(rows * cols), ab = start_rows, atb = start_cols;
+  head_product_abt(abt.data(), a.data(), b.data(), alpha, rows, cols, d);
+  head_product_ab_add(ab.data(), w.data(), b.data(), alpha, rows, cols, d);
+  head_product_atb_add(atb.data(), w.data(), a.data(), alpha, rows, cols, d);
+  std::vector<T> expected_abt(rows * cols), expected_ab = start_rows, expected_atb = start_cols;
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) {
+      double dot = 0;
+      for (int e = 0; e < d; ++e) dot += double(a[i * d + e]) * b[j * d + e];
+      expected_abt[i * cols + j] = static_cast<T>(alpha * dot);
+    }
+  for (int e = 0; e < d; ++e) {
+    for (int i = 0; i < rows; ++i) {
+      double sum = 0;
+      for (int j = 0; j < cols; ++j) sum += double(w[i * cols + j]) * b[j * d + e];
+      expected_ab[i * d + e] += static_cast<T>(alpha * sum);
+    }
+    for (int j = 0; j < cols; ++j) {
+      double sum = 0;
+      for (int i = 0; i < rows; ++i) sum += double(w[i * cols + j]) * a[i * d + e];
+      expected_atb[j * d + e] += static_cast<T>(alpha * sum);
+    }
+  }
+  EXPECT_LT(relative_difference(abt, expected_abt), tolerance<T>()) << "a·bᵀ, d = " << d;
+  EXPECT_LT(relative_difference(ab, expected_ab), tolerance<T>()) << "w·b, d = " << d;
+  EXPECT_LT(relative_difference(atb, expected_atb), tolerance<T>()) << "wᵀ·a, d = " << d;
+}
+
+TYPED_TEST(KernelsMatchReference, HeadProducts) {
+  for (const int d : {5, 8, 24, 40}) expect_head_products_match_reference<TypeParam>(d);
+}
+
 TYPED_TEST(KernelsMatchReference, EmbeddingBackward) {
   using T = TypeParam;
   const int N = 500, C = 40, V = 7;

@@ -22,13 +22,16 @@
 //   de[r] += Σ_{b,heads,i} dz_i[r]·q_i.
 // At e = 0 (the init) z = 0, so the gates get no gradient until e moves.
 //
-// Cost and memory: per (b, head) unit, z = Q·Eᵀ ([T, npos], one GEMM per
-// table), then one pass per query row with O(T) row buffers; nothing of size
-// T²×npos exists. The backward recomputes the raw scores (a [T, T] GEMM into
-// per-thread scratch) instead of keeping [B,h,T,T] per layer, gathers dZ
-// [T, npos] row by row and ends with two GEMMs, dq += dZ·E and de += dZᵀ·Q.
-// de sums run over a fixed partition of the units, so the result is the same
-// for any thread count.
+// Cost and memory: per (b, head) unit, z = Q·Eᵀ ([T, npos], one head product
+// per table, models/layers.hpp: the attention's own small-head kernels), then
+// per query row vectorised passes (gates, interpolation) around the one
+// sequential cumulative sum, with O(T) row buffers; nothing of size T²×npos
+// exists. The backward recomputes the raw scores (the kernel the attention
+// used, so the gates are the forward's bit for bit) into per-thread scratch
+// instead of keeping [B,h,T,T] per layer, gathers dZ [T, npos] row by row and
+// ends with two head products, dq += dZ·E and de += dZᵀ·Q. de sums run over
+// a fixed partition of the units, so the result is the same for any thread
+// count.
 //
 // Source: facebookresearch/RAM projects/cope/src/cope/context_position.py
 // (ContextPosSelfAttn: gates σ(q·k/√d_h)·mask, reverse cumsum, clamp to
@@ -56,7 +59,7 @@
 #include "models/encodings/support/cope_positions.hpp"
 #include "models/encoding.hpp"
 #include "common/options_reader.hpp"
-#include "models/matrix.hpp"
+#include "models/layers.hpp"
 #include "models/vector_math.hpp"
 
 namespace pebench {
@@ -68,14 +71,45 @@ T sigmoid(T x) {
   return T(1) / (T(1) + vec::exp(-x));
 }
 
-// Linear interpolation between the integer positions around p.
+// gates[j] = σ(scores[j]) for j < n: a pass of its own so that it vectorises.
+template <typename T>
+void sigmoid_gates(T* __restrict gates, const T* __restrict scores, int n) {
+  for (int j = 0; j < n; ++j) gates[j] = sigmoid(scores[j]);
+}
+
+// Linear interpolation between the integer positions around p >= 0 (a
+// clamped p is the integer npos − 1, where low == high and weight == 0).
 template <typename T>
 struct Interpolation {
   int low, high;
   T weight;  // of `high`
   explicit Interpolation(T p)
-      : low(static_cast<int>(std::floor(p))), high(static_cast<int>(std::ceil(p))), weight(p - std::floor(p)) {}
+      : low(static_cast<int>(p)), high(low + (p > static_cast<T>(low))), weight(p - static_cast<T>(low)) {}
 };
+
+// s[j] += scale·((1 − w)·z[⌊p_j⌋] + w·z[⌈p_j⌉]) for j in [begin, end).
+template <typename T>
+void add_interpolated(T* __restrict s, const T* __restrict positions, const T* __restrict z, int begin, int end,
+                      T scale) {
+  for (int j = begin; j < end; ++j) {
+    const Interpolation<T> at(positions[j]);
+    s[j] += scale * ((T(1) - at.weight) * z[at.low] + at.weight * z[at.high]);
+  }
+}
+
+// The adjoint of add_interpolated for a gradient dc of the position logits:
+// dz[⌊p⌋] += dc(1 − w), dz[⌈p⌉] += dc·w; dp = dc(z[⌈p⌉] − z[⌊p⌋]) (0 at a clamp).
+template <typename T>
+void interpolated_backward(T* __restrict dz, T* __restrict dpositions, const T* __restrict ds,
+                           const T* __restrict positions, const T* __restrict z, int begin, int end, T scale) {
+  for (int j = begin; j < end; ++j) {
+    const T dc = ds[j] * scale;
+    const Interpolation<T> at(positions[j]);
+    dpositions[j] = dc * (z[at.high] - z[at.low]);
+    dz[at.low] += dc * (T(1) - at.weight);
+    dz[at.high] += dc * at.weight;
+  }
+}
 
 }  // namespace
 
@@ -114,7 +148,7 @@ class CoPE : public Encoding<T> {
 
   bool has_logits_hook() const override { return true; }
 
-  // Per (b, head): Z = Q·Eᵀ for both tables by GEMM, then one pass per query row.
+  // Per (b, head): Z = Q·Eᵀ for both tables, then the passes over each query row.
   void logits_forward(T* scores, const T* q, const T*, int layer, const EncodingContext& ctx) override {
     const int T_ = ctx.seq_len;
 #pragma omp parallel
@@ -126,8 +160,7 @@ class CoPE : public Encoding<T> {
         for (int i = 0; i < T_; ++i) {
           T* s = scores + (static_cast<size_t>(unit) * T_ + i) * T_;  // [T]
           row_positions(unit_scratch, s, i, ctx);
-          for (int j = 0; j <= last_key(i, ctx); ++j)
-            s[j] += position_logit(unit_scratch, i, j) * position_scale(ctx);
+          add_position_logits(s, unit_scratch, i, ctx);
         }
       }
     }
@@ -196,25 +229,22 @@ class CoPE : public Encoding<T> {
   // z = Q·Eᵀ: [T, width] for the left table (and the right one if bidirectional).
   void project_queries(UnitScratch& u, const T* q, int layer, const EncodingContext& ctx) const {
     const int T_ = ctx.seq_len, dh = ctx.d_head, w = u.width;
-    const auto Q = matrix(q, T_, dh, dh);
-    multiply(matrix(u.z_left.data(), T_, w, w), Q,
-             matrix(params_ + tables_[layer].left, w, dh, dh).transpose(), T(1), Write::assign);
-    if (!ctx.causal)
-      multiply(matrix(u.z_right.data(), T_, w, w), Q,
-               matrix(params_ + tables_[layer].right, w, dh, dh).transpose(), T(1), Write::assign);
+    head_product_abt(u.z_left.data(), q, params_ + tables_[layer].left, T(1), T_, w, dh);
+    if (!ctx.causal) head_product_abt(u.z_right.data(), q, params_ + tables_[layer].right, T(1), T_, w, dh);
   }
 
   // Gates and positions of query i from its raw scores s: [T].
   void row_positions(UnitScratch& u, const T* s, int i, const EncodingContext& ctx) const {
-    for (int j = 0; j <= last_key(i, ctx); ++j) u.gates[j] = sigmoid(s[j]);
+    sigmoid_gates(u.gates.data(), s, last_key(i, ctx) + 1);
     cope_row_positions(u.positions.data(), u.gates.data(), i, ctx.seq_len, ctx.causal, static_cast<T>(npos_ - 1));
   }
 
-  // c_ij: z of the key's side interpolated at p_ij.
-  T position_logit(const UnitScratch& u, int i, int j) const {
-    const T* z = (j <= i ? u.z_left.data() : u.z_right.data()) + static_cast<size_t>(i) * u.width;
-    const Interpolation<T> at(u.positions[j]);
-    return (T(1) - at.weight) * z[at.low] + at.weight * z[at.high];
+  // s[j] += c_ij·scale for query i's keys: left keys (j <= i) read z_left, right keys z_right.
+  void add_position_logits(T* s, const UnitScratch& u, int i, const EncodingContext& ctx) const {
+    const size_t row = static_cast<size_t>(i) * u.width;
+    add_interpolated(s, u.positions.data(), u.z_left.data() + row, 0, i + 1, position_scale(ctx));
+    if (!ctx.causal)
+      add_interpolated(s, u.positions.data(), u.z_right.data() + row, i + 1, ctx.seq_len, position_scale(ctx));
   }
 
   // One (b, head) unit. ds: [T, T] (in place, gate path added); dq: [T, d_h]
@@ -222,9 +252,8 @@ class CoPE : public Encoding<T> {
   void unit_backward(UnitScratch& u, T* ds, T* dq, T* de_left, T* de_right, const T* q, const T* k, int layer,
                      const EncodingContext& ctx) const {
     const int T_ = ctx.seq_len, dh = ctx.d_head;
-    const auto Q = matrix(q, T_, dh, dh);
-    multiply(matrix(u.raw_scores.data(), T_, T_, T_), Q, matrix(k, T_, dh, dh).transpose(),
-             T(1) / std::sqrt(static_cast<T>(dh)), Write::assign);
+    // The kernel attention_scores_forward uses, so the gates equal the forward's bit for bit.
+    head_product_abt(u.raw_scores.data(), q, k, T(1) / std::sqrt(static_cast<T>(dh)), T_, T_, dh);
     project_queries(u, q, layer, ctx);
     std::fill(u.dz_left.begin(), u.dz_left.end(), T(0));
     std::fill(u.dz_right.begin(), u.dz_right.end(), T(0));
@@ -234,24 +263,18 @@ class CoPE : public Encoding<T> {
     }
     // dq += dZ·E;  de += dZᵀ·Q  (per side)
     const size_t left = tables_[layer].left, right = tables_[layer].right;
-    table_backward(dq, de_left, Q, u.dz_left.data(), params_ + left, u.width, ctx);
-    if (!ctx.causal) table_backward(dq, de_right, Q, u.dz_right.data(), params_ + right, u.width, ctx);
+    table_backward(dq, de_left, q, u.dz_left.data(), params_ + left, u.width, ctx);
+    if (!ctx.causal) table_backward(dq, de_right, q, u.dz_right.data(), params_ + right, u.width, ctx);
   }
 
   // Row i: dz (+=) from the position logits, then the gate path into ds.
   void row_backward(UnitScratch& u, T* ds, int i, const EncodingContext& ctx) const {
-    const T pos_scale = position_scale(ctx);
-    for (int j = 0; j <= last_key(i, ctx); ++j) {
-      const T dc = ds[j] * pos_scale;
-      const size_t row = static_cast<size_t>(i) * u.width;
-      const T* z = (j <= i ? u.z_left.data() : u.z_right.data()) + row;
-      T* dz = (j <= i ? u.dz_left.data() : u.dz_right.data()) + row;
-      const Interpolation<T> at(u.positions[j]);
-      dz[at.low] += dc * (T(1) - at.weight);
-      dz[at.high] += dc * at.weight;
-      // A clamped p is the integer npos − 1, where low == high: dp = 0 as the clamp demands.
-      u.dpositions[j] = dc * (z[at.high] - z[at.low]);
-    }
+    const size_t row = static_cast<size_t>(i) * u.width;
+    interpolated_backward(u.dz_left.data() + row, u.dpositions.data(), ds, u.positions.data(), u.z_left.data() + row,
+                          0, i + 1, position_scale(ctx));
+    if (!ctx.causal)
+      interpolated_backward(u.dz_right.data() + row, u.dpositions.data(), ds, u.positions.data(),
+                            u.z_right.data() + row, i + 1, ctx.seq_len, position_scale(ctx));
     gate_backward(ds, u, i, ctx);
   }
 
@@ -271,14 +294,11 @@ class CoPE : public Encoding<T> {
     ds[i] += running * u.gates[i] * (T(1) - u.gates[i]);  // the query's own gate counts on both sides
   }
 
-  // dq += dZ·E;  de += dZᵀ·Q over the first `width` rows.   dz: [T, width], e, de: [npos, d_h].
-  template <typename QueryView>
-  void table_backward(T* dq, T* de, const QueryView& Q, const T* dz, const T* e, int width,
-                      const EncodingContext& ctx) const {
-    const int T_ = ctx.seq_len, dh = ctx.d_head;
-    const auto dZ = matrix(dz, T_, width, width);
-    multiply(matrix(dq, T_, dh, dh), dZ, matrix(e, width, dh, dh), T(1), Write::accumulate);
-    multiply(matrix(de, width, dh, dh), dZ.transpose(), Q, T(1), Write::accumulate);
+  // dq += dZ·E;  de += dZᵀ·Q over the first `width` rows.   dz: [T, width], e, de: [npos, d_h], q, dq: [T, d_h].
+  static void table_backward(T* dq, T* de, const T* q, const T* dz, const T* e, int width,
+                             const EncodingContext& ctx) {
+    head_product_ab_add(dq, dz, e, T(1), ctx.seq_len, width, ctx.d_head);
+    head_product_atb_add(de, dz, q, T(1), ctx.seq_len, width, ctx.d_head);
   }
 
   int npos_option_ = 0;  // 0: max_seq_len + 1
