@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "models/encodings/support/dape_mlp.hpp"
+#include "models/layers.hpp"
 #include "models/encoding.hpp"
 #include "common/options_reader.hpp"
 #include "models/params.hpp"
@@ -73,9 +74,11 @@ class Dape : public Encoding<T> {
                        const EncodingContext& ctx) override {
     compute_base(layer, ctx);
     dbias_.assign(bias_.size(), T(0));
-    dape_mlp_backward(dscores, dbias_.data(), tensors(grads_, layer), q, k, bias_.data(),
-                      tensors(params_, layer), ctx.batch, ctx.n_heads, ctx.seq_len, ctx.d_head, width_,
-                      ctx.causal);
+    // The forward's x, by the kernel that computed it (so bit for bit the same).
+    logits_.resize(static_cast<size_t>(ctx.batch) * ctx.n_heads * ctx.seq_len * ctx.seq_len);
+    attention_scores_forward(logits_.data(), q, k, ctx.causal, ctx.batch, ctx.n_heads, ctx.seq_len, ctx.d_head);
+    dape_mlp_backward(dscores, dbias_.data(), tensors(grads_, layer), logits_.data(), bias_.data(),
+                      tensors(params_, layer), ctx.batch, ctx.n_heads, ctx.seq_len, width_, ctx.causal);
     bias_backward(dbias_.data(), layer, ctx);
   }
 
@@ -112,6 +115,7 @@ class Dape : public Encoding<T> {
   T* grads_ = nullptr;
   std::vector<T> bias_;   // [h,T,T] this layer's base bias
   std::vector<T> dbias_;  // [h,T,T]
+  std::vector<T> logits_;  // [B,h,T,T] x recomputed for the backward
 };
 
 }  // namespace pebench

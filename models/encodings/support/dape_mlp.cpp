@@ -126,13 +126,12 @@ void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights
 }
 
 template <typename T>
-void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, const T* q, const T* k,
-                       const T* bias, const DapeMlpTensors<T>& weights, int batch, int heads,
-                       int seq_len, int d_head, int width, bool causal) {
+void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, const T* logits, const T* bias,
+                       const DapeMlpTensors<T>& weights, int batch, int heads, int seq_len, int width,
+                       bool causal) {
   const WeightViews<T> mlp(weights, heads, width);
   const size_t tt = static_cast<size_t>(seq_len) * seq_len;
   const size_t slot_size = GradientSlot<T>::size(heads, width);
-  const T scale = T(1) / std::sqrt(static_cast<T>(d_head));
   const int max_columns = batch * seq_len;
   std::vector<T> slots(static_cast<size_t>(seq_len) * slot_size, T(0));  // [T, slot] per query row
 #pragma omp parallel
@@ -151,9 +150,7 @@ void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, con
       for (int b = 0; b < batch; ++b)
         for (int a = 0; a < heads; ++a) {
           const size_t head = static_cast<size_t>(b) * heads + a;
-          const T* query = q + (head * seq_len + i) * d_head;
-          for (int j = 0; j < keys; ++j)
-            inputs(a, b * keys + j) = scale * vec::dot(query, k + (head * seq_len + j) * d_head, d_head);
+          std::copy_n(logits + head * tt + row, keys, &inputs(a, b * keys));
           std::copy_n(bias + a * tt + row, keys, &inputs(heads + a, b * keys));
           std::copy_n(dscores + head * tt + row, keys, &grad(a, b * keys));
         }
@@ -257,8 +254,8 @@ void dape_mlp_backward_reference(T* dscores, T* dbias, const DapeMlpTensors<T>& 
 
 #define PEBENCH_INSTANTIATE_DAPE(T)                                                                     \
   template void dape_mlp_forward<T>(T*, const T*, const DapeMlpTensors<T>&, int, int, int, int, bool);  \
-  template void dape_mlp_backward<T>(T*, T*, const DapeMlpTensors<T>&, const T*, const T*, const T*,    \
-                                     const DapeMlpTensors<T>&, int, int, int, int, int, bool);          \
+  template void dape_mlp_backward<T>(T*, T*, const DapeMlpTensors<T>&, const T*, const T*,              \
+                                     const DapeMlpTensors<T>&, int, int, int, int, bool);               \
   template void dape_mlp_forward_reference<T>(T*, const T*, const DapeMlpTensors<T>&, int, int, int, int, \
                                               bool);                                                     \
   template void dape_mlp_backward_reference<T>(T*, T*, const DapeMlpTensors<T>&, const T*, const T*,     \

@@ -18,8 +18,10 @@
 // Cost O(B·T²·3hw) per layer. The fused kernels work one query row i at a
 // time, for the whole batch: the row's kept (b, j) entries are the columns of
 // three matrix products, with per-thread buffers of O((2h + w)·B·T): nothing
-// of size T²×w exists. Backward recomputes x from q and k and the hidden
-// activations from u instead of storing B·T²·w values. Query rows run in
+// of size T²×w exists. Backward takes x recomputed by the caller (one
+// [B,h,T,T] tensor, as the attention's own scores kernel computes it, so it
+// equals the forward's x bit for bit) and recomputes the hidden activations
+// from u instead of storing B·T²·w values. Query rows run in
 // parallel (each thread owns its dbias rows); weight gradients are per-row
 // partial sums reduced in row order: bit-identical for any thread count.
 // The *_reference versions are the plain per-entry loops, for tests.
@@ -45,13 +47,14 @@ void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights
                       int heads, int seq_len, int width, bool causal);
 
 // dscores: [B,h,T,T], in dS, out dx on the kept entries; dbias: [h,T,T] (+=);
-// grads: the weights' gradients (+=). q, k: [B,h,T,d_h]; bias: [h,T,T].
+// grads: the weights' gradients (+=). logits: [B,h,T,T] x, the forward's
+// raw scores (recomputed by the caller); bias: [h,T,T].
 template <typename T>
-void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, const T* q, const T* k,
-                       const T* bias, const DapeMlpTensors<T>& weights, int batch, int heads,
-                       int seq_len, int d_head, int width, bool causal);
+void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, const T* logits, const T* bias,
+                       const DapeMlpTensors<T>& weights, int batch, int heads, int seq_len, int width,
+                       bool causal);
 
-// Plain per-entry versions; the backward takes x: [B,h,T,T] directly.
+// Plain per-entry versions.
 template <typename T>
 void dape_mlp_forward_reference(T* scores, const T* bias, const DapeMlpTensors<T>& weights, int batch,
                                 int heads, int seq_len, int width, bool causal);
