@@ -7,7 +7,7 @@
 namespace pebench {
 
 const char* build_version();     // the project version, e.g. "0.1.0"
-const char* build_git();         // short commit hash at configure time, or "unknown"
+const char* build_git();         // short commit hash built from ("-dirty": sources changed since), or "unknown"
 const char* build_source_dir();  // the source tree this binary was built from
 const char* build_compiler();    // e.g. "GNU 12.2.0"
 const char* build_type();        // CMake build type, e.g. "Release"
