@@ -490,8 +490,13 @@ void transpose_padded(T* yt, const T* y, int cols, int padded, int d) {
 
 // Calls tile(first_row, std::integral_constant<int, R>) over [begin, end) in
 // tiles of Rows rows, then of kTileRows, the leftover rows one by one. A
-// tile only changes how many outputs are computed side by side, never an
-// output's own sum.
+// tile only changes how many outputs are computed side by side, never the
+// order of an output's sum. Its rounding can differ, though: GCC contracts
+// the wider tiles' multiply-adds into FMAs but left at least one 1-row loop
+// (small_transposed_rows) as a multiply and an add. Which rows fall in which
+// tile depends only on the sizes, so results stay the same for any thread
+// count and batch split; but computing the same product over fewer columns
+// can move a row into a 1-row tile and change its last bit.
 template <int Rows = kTileRows, typename Tile>
 void for_row_tiles(int begin, int end, Tile tile) {
   int i = begin;
