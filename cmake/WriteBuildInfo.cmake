@@ -5,7 +5,7 @@
 # configure_file rewrites OUTPUT only when its text changes, so an unchanged
 # commit recompiles nothing.
 #   cmake -DSOURCE_DIR=... -DTEMPLATE=... -DOUTPUT=... -DPROJECT_VERSION=...
-#         -DCOMPILER=... -DBUILD_TYPE=... -P WriteBuildInfo.cmake
+#         -DCOMPILER_ID=... -DCOMPILER_VERSION=... -DBUILD_TYPE=... -P WriteBuildInfo.cmake
 execute_process(COMMAND git rev-parse --short=12 HEAD WORKING_DIRECTORY ${SOURCE_DIR}
                 OUTPUT_VARIABLE PEBENCH_GIT OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE failed)
 if(failed OR NOT PEBENCH_GIT)
@@ -20,7 +20,7 @@ else()
   endif()
 endif()
 set(CMAKE_SOURCE_DIR ${SOURCE_DIR})
-set(CMAKE_CXX_COMPILER_ID ${COMPILER})
-set(CMAKE_CXX_COMPILER_VERSION "")
+set(CMAKE_CXX_COMPILER_ID ${COMPILER_ID})
+set(CMAKE_CXX_COMPILER_VERSION ${COMPILER_VERSION})
 set(CMAKE_BUILD_TYPE ${BUILD_TYPE})
 configure_file(${TEMPLATE} ${OUTPUT} @ONLY)
