@@ -643,6 +643,16 @@ void small_rows_dot(T* out, int stride, const T* x, const T* yt, int padded, int
   });
 }
 
+// out[rows, cols] = alpha · x·yᵀ (keys j <= i only when causal) through a
+// padded transpose of y in this thread's scratch. x: [rows, d], y: [cols, d].
+template <typename T>
+void small_rows_dot_yt(T* out, const T* x, const T* y, int rows, int cols, int d, bool causal, T alpha) {
+  const int padded = round_up(cols, kKeyLanes);
+  T* yt = scratch<T, Slot::attention_transposed>(static_cast<size_t>(d) * padded);  // [d, padded]
+  transpose_padded(yt, y, cols, padded, d);
+  small_rows_dot(out, cols, x, static_cast<const T*>(yt), padded, d, 0, rows, cols, causal, alpha);
+}
+
 // out[rows r0.., :] (= or +=) alpha · w[rows, :keys]·y (keys limited per tile when causal).
 template <typename T>
 void small_weighted_rows(T* out, const T* w, int w_stride, const T* y, int d, int r0, int rows, int cols,
@@ -686,10 +696,7 @@ template <typename T>
 void unit_scores_forward(T* S, const T* Q, const T* K, UnitShape u) {
   const T scale = T(1) / std::sqrt(T(u.d));
   if (small_head(u.d)) {
-    const int padded = round_up(u.T, kKeyLanes);
-    T* kt = scratch<T, Slot::attention_transposed>(static_cast<size_t>(u.d) * padded);  // [d, padded]
-    transpose_padded(kt, K, u.T, padded, u.d);
-    small_rows_dot(S, u.T, Q, kt, padded, u.d, 0, u.T, u.T, u.causal, scale);
+    small_rows_dot_yt(S, Q, K, u.T, u.T, u.d, u.causal, scale);
     return;
   }
   const auto Qm = matrix(Q, u.T, u.d, u.d);  // [T,d]
@@ -842,10 +849,7 @@ void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs
 template <typename T>
 void head_product_abt(T* out, const T* a, const T* b, T alpha, int rows, int cols, int d) {
   if (small_head(d)) {
-    const int padded = round_up(cols, kKeyLanes);
-    T* bt = scratch<T, Slot::attention_transposed>(static_cast<size_t>(d) * padded);  // [d, padded]
-    transpose_padded(bt, b, cols, padded, d);
-    small_rows_dot(out, cols, a, bt, padded, d, 0, rows, cols, false, alpha);
+    small_rows_dot_yt(out, a, b, rows, cols, d, false, alpha);
     return;
   }
   multiply(matrix(out, rows, cols, cols), matrix(a, rows, d, d), matrix(b, cols, d, d).transpose(), alpha,
