@@ -49,9 +49,9 @@ std::vector<double> cope_closed_form(const HookHarness& f, const std::vector<dou
 }
 
 
-void expect_closed_form(bool causal, int npos, bool scaled) {
+void expect_closed_form(bool causal, int npos, bool scaled, int seq_len = 7) {
   const json options = {{"npos", npos}, {"scale_position_logits", scaled}};
-  HookHarness f("cope", options, HookShape{2, 2, 4, 2, 7}, causal, kSingleHookSeed);
+  HookHarness f("cope", options, HookShape{2, 2, 4, 2, seq_len}, causal, kSingleHookSeed);
   randomize_tables(f);
   Rng rng(5);
   const auto q = random_vector(f.qk_size(), rng), k = random_vector(f.qk_size(), rng);
@@ -90,6 +90,28 @@ TEST(CopePositions, CountOnlyTheGatesBetweenKeyAndQuery) {
   EXPECT_EQ(positions, (std::vector<double>{1.75, 1.25, 1.0, 1.125, 1.125}));
 }
 
+// The plugin handles query rows in groups of kCopeMaxGroupRows; a group must
+// give each row exactly what the row alone gives, in every lane and at the
+// short last group.
+TEST(CopePositions, AGroupOfRowsEqualsEachRowAloneBitForBit) {
+  const int T = 21;
+  Rng rng(8);
+  std::vector<float> gates(kCopeMaxGroupRows * T);
+  for (float& gate : gates) gate = static_cast<float>(rng.uniform());
+  for (const bool causal : {true, false})
+    for (const int first : {0, 8, 16}) {
+      const int rows = std::min(kCopeMaxGroupRows, T - first);
+      std::vector<float> grouped(gates.size(), -1.0f);
+      cope_group_positions(grouped.data(), gates.data(), first, rows, T, causal, 6.5f);
+      for (int r = 0; r < rows; ++r) {
+        std::vector<float> alone(T, -1.0f);
+        cope_row_positions(alone.data(), gates.data() + r * T, first + r, T, causal, 6.5f);
+        for (int j = 0; j < T; ++j)
+          EXPECT_EQ(grouped[r * T + j], alone[j]) << "causal " << causal << ", query " << first + r << ", key " << j;
+      }
+    }
+}
+
 TEST(Cope, LogitsAreUnchangedAtTheZeroInit) {
   HookHarness f("cope", json(), HookShape{2, 2, 4, 2, 6}, false, kSingleHookSeed);
   Rng rng(4);
@@ -101,6 +123,12 @@ TEST(Cope, LogitsMatchTheClosedFormCausal) { expect_closed_form(true, 64, true);
 TEST(Cope, LogitsMatchTheClosedFormBidirectional) { expect_closed_form(false, 64, true); }
 TEST(Cope, LogitsMatchTheClosedFormWhenPositionsClamp) { expect_closed_form(false, 3, true); }
 TEST(Cope, LogitsMatchTheClosedFormUnscaled) { expect_closed_form(true, 5, false); }
+// 19 query rows: two full groups of 8 and a last one of 3.
+TEST(Cope, LogitsMatchTheClosedFormOverSeveralRowGroupsCausal) { expect_closed_form(true, 64, true, 19); }
+TEST(Cope, LogitsMatchTheClosedFormOverSeveralRowGroupsBidirectional) { expect_closed_form(false, 64, true, 19); }
+TEST(Cope, LogitsMatchTheClosedFormOverSeveralRowGroupsWhenPositionsClamp) {
+  expect_closed_form(false, 6, true, 19);
+}
 
 TEST(Cope, LogitsHookGradientsMatchFiniteDifferencesCausal) {
   HookHarness f("cope", json(), HookShape{2, 2, 4, 2, 6}, true, kSingleHookSeed);
@@ -119,6 +147,18 @@ TEST(Cope, LogitsHookGradientsMatchFiniteDifferencesWhenPositionsClamp) {
                 kSingleHookSeed);
   randomize_tables(f);
   f.check_logits_hook(1);
+}
+
+TEST(Cope, LogitsHookGradientsMatchFiniteDifferencesOverSeveralRowGroupsCausal) {
+  HookHarness f("cope", json(), HookShape{1, 2, 4, 2, 19}, true, kSingleHookSeed);
+  randomize_tables(f);
+  f.check_logits_hook(1);
+}
+
+TEST(Cope, LogitsHookGradientsMatchFiniteDifferencesOverSeveralRowGroupsBidirectional) {
+  HookHarness f("cope", json{{"npos", 6}}, HookShape{1, 2, 4, 2, 19}, false, kSingleHookSeed);
+  randomize_tables(f);
+  f.check_logits_hook(0);
 }
 
 TEST(Cope, LogitsHookGradientsMatchFiniteDifferencesAtTheZeroInit) {

@@ -24,9 +24,10 @@
 //
 // Cost and memory: per (b, head) unit, z = Q·Eᵀ ([T, npos], one head product
 // per table, models/layers.hpp: the attention's own small-head kernels), then
-// per query row vectorised passes (gates, interpolation) around the one
-// sequential cumulative sum, with O(T) row buffers; nothing of size T²×npos
-// exists. The backward recomputes the raw scores (the kernel the attention
+// per query row vectorised passes (gates, interpolation) around the
+// sequential cumulative sums, which run for a group of 8 rows side by side
+// (each row's adds in its own order, so grouping changes no bit), with
+// O(8·T) row buffers; nothing of size T²×npos exists. The backward recomputes the raw scores (the kernel the attention
 // used, so the gates are the forward's bit for bit) into per-thread scratch
 // instead of keeping [B,h,T,T] per layer, gathers dZ [T, npos] row by row and
 // ends with two head products, dq += dZ·E and de += dZᵀ·Q. de sums run over
@@ -97,20 +98,6 @@ void add_interpolated(T* __restrict s, const T* __restrict positions, const T* _
   }
 }
 
-// The adjoint of add_interpolated for a gradient dc of the position logits:
-// dz[⌊p⌋] += dc(1 − w), dz[⌈p⌉] += dc·w; dp = dc(z[⌈p⌉] − z[⌊p⌋]) (0 at a clamp).
-template <typename T>
-void interpolated_backward(T* __restrict dz, T* __restrict dpositions, const T* __restrict ds,
-                           const T* __restrict positions, const T* __restrict z, int begin, int end, T scale) {
-  for (int j = begin; j < end; ++j) {
-    const T dc = ds[j] * scale;
-    const Interpolation<T> at(positions[j]);
-    dpositions[j] = dc * (z[at.high] - z[at.low]);
-    dz[at.low] += dc * (T(1) - at.weight);
-    dz[at.high] += dc * at.weight;
-  }
-}
-
 }  // namespace
 
 template <typename T>
@@ -148,7 +135,7 @@ class CoPE : public Encoding<T> {
 
   bool has_logits_hook() const override { return true; }
 
-  // Per (b, head): Z = Q·Eᵀ for both tables, then the passes over each query row.
+  // Per (b, head): Z = Q·Eᵀ for both tables, then the passes over each group of query rows.
   void logits_forward(T* scores, const T* q, const T*, int layer, const EncodingContext& ctx) override {
     const int T_ = ctx.seq_len;
 #pragma omp parallel
@@ -157,10 +144,12 @@ class CoPE : public Encoding<T> {
 #pragma omp for schedule(static)
       for (int unit = 0; unit < ctx.batch * ctx.n_heads; ++unit) {
         project_queries(unit_scratch, q + static_cast<size_t>(unit) * T_ * ctx.d_head, layer, ctx);
-        for (int i = 0; i < T_; ++i) {
-          T* s = scores + (static_cast<size_t>(unit) * T_ + i) * T_;  // [T]
-          row_positions(unit_scratch, s, i, ctx);
-          add_position_logits(s, unit_scratch, i, ctx);
+        for (int first = 0; first < T_; first += kCopeMaxGroupRows) {
+          const RowGroup group{first, std::min(kCopeMaxGroupRows, T_ - first)};
+          T* s = scores + (static_cast<size_t>(unit) * T_ + first) * T_;  // [rows, T]
+          group_positions(unit_scratch, s, group, ctx);
+          for (int r = 0; r < group.rows; ++r)
+            add_position_logits(s + static_cast<size_t>(r) * T_, unit_scratch, group, r, ctx);
         }
       }
     }
@@ -208,14 +197,21 @@ class CoPE : public Encoding<T> {
   // Per-thread buffers for one (b, head) unit.
   struct UnitScratch {
     UnitScratch(int seq_len, int width, bool causal, bool backward)
-        : width(width), gates(seq_len), positions(seq_len), dpositions(seq_len),
-          z_left(static_cast<size_t>(seq_len) * width), z_right(causal ? 0 : static_cast<size_t>(seq_len) * width),
-          dz_left(backward ? z_left.size() : 0), dz_right(backward ? z_right.size() : 0),
+        : width(width), gates(kCopeMaxGroupRows * static_cast<size_t>(seq_len)), positions(gates.size()),
+          dpositions(gates.size()), z_left(static_cast<size_t>(seq_len) * width),
+          z_right(causal ? 0 : static_cast<size_t>(seq_len) * width), dz_left(backward ? z_left.size() : 0),
+          dz_right(backward ? z_right.size() : 0),
           raw_scores(backward ? static_cast<size_t>(seq_len) * seq_len : 0) {}
     int width;                                        // table rows this pass can reach: min(npos, T + 1)
-    std::vector<T> gates, positions, dpositions;      // [T] of the current row: g_ij, p_ij, dL/dp_ij
+    std::vector<T> gates, positions, dpositions;      // [group rows, T] of the current rows: g_ij, p_ij, dL/dp_ij
     std::vector<T> z_left, z_right, dz_left, dz_right;  // [T, width] z_i[r] = q_i·e[r] and gradients
     std::vector<T> raw_scores;                        // [T, T] q·kᵀ/sqrt(d_h), recomputed for the backward
+  };
+  // Consecutive query rows first .. first + rows − 1, handled together so
+  // that their sequential sums (positions, the gate path) run side by side.
+  struct RowGroup {
+    int first, rows;
+    int query(int r) const { return first + r; }
   };
 
   static int last_key(int i, const EncodingContext& ctx) { return ctx.causal ? i : ctx.seq_len - 1; }
@@ -233,18 +229,25 @@ class CoPE : public Encoding<T> {
     if (!ctx.causal) head_product_abt(u.z_right.data(), q, params_ + tables_[layer].right, T(1), T_, w, dh);
   }
 
-  // Gates and positions of query i from its raw scores s: [T].
-  void row_positions(UnitScratch& u, const T* s, int i, const EncodingContext& ctx) const {
-    sigmoid_gates(u.gates.data(), s, last_key(i, ctx) + 1);
-    cope_row_positions(u.positions.data(), u.gates.data(), i, ctx.seq_len, ctx.causal, static_cast<T>(npos_ - 1));
+  // Gates and positions of the group's queries from their raw scores s: [rows, T].
+  void group_positions(UnitScratch& u, const T* s, const RowGroup& group, const EncodingContext& ctx) const {
+    const int T_ = ctx.seq_len;
+    for (int r = 0; r < group.rows; ++r)
+      sigmoid_gates(u.gates.data() + static_cast<size_t>(r) * T_, s + static_cast<size_t>(r) * T_,
+                    last_key(group.query(r), ctx) + 1);
+    cope_group_positions(u.positions.data(), u.gates.data(), group.first, group.rows, T_, ctx.causal,
+                         static_cast<T>(npos_ - 1));
   }
 
-  // s[j] += c_ij·scale for query i's keys: left keys (j <= i) read z_left, right keys z_right.
-  void add_position_logits(T* s, const UnitScratch& u, int i, const EncodingContext& ctx) const {
+  // s[j] += c_ij·scale for the keys of the group's row r (query i): left keys
+  // (j <= i) read z_left, right keys z_right.   s: [T]
+  void add_position_logits(T* s, const UnitScratch& u, const RowGroup& group, int r,
+                           const EncodingContext& ctx) const {
+    const int i = group.query(r);
     const size_t row = static_cast<size_t>(i) * u.width;
-    add_interpolated(s, u.positions.data(), u.z_left.data() + row, 0, i + 1, position_scale(ctx));
-    if (!ctx.causal)
-      add_interpolated(s, u.positions.data(), u.z_right.data() + row, i + 1, ctx.seq_len, position_scale(ctx));
+    const T* positions = u.positions.data() + static_cast<size_t>(r) * ctx.seq_len;
+    add_interpolated(s, positions, u.z_left.data() + row, 0, i + 1, position_scale(ctx));
+    if (!ctx.causal) add_interpolated(s, positions, u.z_right.data() + row, i + 1, ctx.seq_len, position_scale(ctx));
   }
 
   // One (b, head) unit. ds: [T, T] (in place, gate path added); dq: [T, d_h]
@@ -257,9 +260,12 @@ class CoPE : public Encoding<T> {
     project_queries(u, q, layer, ctx);
     std::fill(u.dz_left.begin(), u.dz_left.end(), T(0));
     std::fill(u.dz_right.begin(), u.dz_right.end(), T(0));
-    for (int i = 0; i < T_; ++i) {
-      row_positions(u, u.raw_scores.data() + static_cast<size_t>(i) * T_, i, ctx);
-      row_backward(u, ds + static_cast<size_t>(i) * T_, i, ctx);
+    for (int first = 0; first < T_; first += kCopeMaxGroupRows) {
+      const RowGroup group{first, std::min(kCopeMaxGroupRows, T_ - first)};
+      const size_t offset = static_cast<size_t>(first) * T_;
+      group_positions(u, u.raw_scores.data() + offset, group, ctx);
+      interpolated_backward(u, ds + offset, group, ctx);
+      gate_backward(ds + offset, u, group, ctx);
     }
     // dq += dZ·E;  de += dZᵀ·Q  (per side)
     const size_t left = tables_[layer].left, right = tables_[layer].right;
@@ -267,31 +273,75 @@ class CoPE : public Encoding<T> {
     if (!ctx.causal) table_backward(dq, de_right, q, u.dz_right.data(), params_ + right, u.width, ctx);
   }
 
-  // Row i: dz (+=) from the position logits, then the gate path into ds.
-  void row_backward(UnitScratch& u, T* ds, int i, const EncodingContext& ctx) const {
-    const size_t row = static_cast<size_t>(i) * u.width;
-    interpolated_backward(u.dz_left.data() + row, u.dpositions.data(), ds, u.positions.data(), u.z_left.data() + row,
-                          0, i + 1, position_scale(ctx));
-    if (!ctx.causal)
-      interpolated_backward(u.dz_right.data() + row, u.dpositions.data(), ds, u.positions.data(),
-                            u.z_right.data() + row, i + 1, ctx.seq_len, position_scale(ctx));
-    gate_backward(ds, u, i, ctx);
+  // The adjoint of add_position_logits for the group's rows, ds: [rows, T]:
+  // dz[⌊p⌋] += dc(1 − w), dz[⌈p⌉] += dc·w; dp = dc(z[⌈p⌉] − z[⌊p⌋]) (0 at a
+  // clamp), with dc = ds·scale. Keys run in order, the rows side by side:
+  // consecutive keys of a row often update the same dz entries, a chain
+  // through memory, and the other rows' updates fill its wait.
+  void interpolated_backward(UnitScratch& u, const T* ds, const RowGroup& group, const EncodingContext& ctx) const {
+    const int T_ = ctx.seq_len, last_query = group.query(group.rows - 1);
+    const T scale = position_scale(ctx);
+    // Local pointers: stores through T* could otherwise alias the vectors' own.
+    const T* __restrict positions = u.positions.data();
+    T* __restrict dpositions = u.dpositions.data();
+    const T* z_left = u.z_left.data();
+    const T* z_right = u.z_right.data();
+    T* dz_left = u.dz_left.data();
+    T* dz_right = u.dz_right.data();
+    const size_t width = u.width;
+    auto key = [&](int r, int j, const T* z, T* dz) {
+      const size_t row = static_cast<size_t>(group.query(r)) * width, at = static_cast<size_t>(r) * T_ + j;
+      const T dc = ds[at] * scale;
+      const Interpolation<T> where(positions[at]);
+      dpositions[at] = dc * (z[row + where.high] - z[row + where.low]);
+      dz[row + where.low] += dc * (T(1) - where.weight);
+      dz[row + where.high] += dc * where.weight;
+    };
+    for (int j = 0; j <= group.first; ++j)  // a left key of every row
+      for (int r = 0; r < group.rows; ++r) key(r, j, z_left, dz_left);
+    for (int j = group.first + 1; j <= last_query; ++j)
+      for (int r = 0; r < group.rows; ++r) {
+        if (j <= group.query(r))
+          key(r, j, z_left, dz_left);
+        else if (!ctx.causal)
+          key(r, j, z_right, dz_right);
+      }
+    if (ctx.causal) return;
+    for (int j = last_query + 1; j < T_; ++j)  // a right key of every row
+      for (int r = 0; r < group.rows; ++r) key(r, j, z_right, dz_right);
   }
 
-  // Adjoint of the cumulative sums, through the gates into the raw scores.
-  static void gate_backward(T* ds, const UnitScratch& u, int i, const EncodingContext& ctx) {
-    T running = 0;  // Σ_{j ≤ t} dp_ij: gate t counts for every left key j ≤ t
-    for (int t = 0; t <= i; ++t) {
-      running += u.dpositions[t];
-      ds[t] += running * u.gates[t] * (T(1) - u.gates[t]);
-    }
+  // Adjoint of the cumulative sums, through the gates into the raw scores,
+  // for the group's rows (ds: [rows, T]). As in cope_group_positions, each
+  // row's sums keep their order; the keys all rows share run side by side.
+  static void gate_backward(T* ds, const UnitScratch& u, const RowGroup& group, const EncodingContext& ctx) {
+    const int T_ = ctx.seq_len, last_query = group.query(group.rows - 1);
+    // Local pointers: stores through ds could otherwise alias the vectors' own.
+    const T* __restrict dpositions = u.dpositions.data();
+    const T* __restrict gates = u.gates.data();
+    T running[kCopeMaxGroupRows];
+    auto key = [&](int r, int t) {  // running += dp; ds += running·g(1 − g) at (row r, key t)
+      const size_t at = static_cast<size_t>(r) * T_ + t;
+      running[r] += dpositions[at];
+      ds[at] += running[r] * gates[at] * (T(1) - gates[at]);
+    };
+    // Left: per row Σ_{j ≤ t} dp_ij, since gate t counts for every left key j ≤ t.
+    std::fill(running, running + group.rows, T(0));
+    for (int t = 0; t <= group.first; ++t)
+      for (int r = 0; r < group.rows; ++r) key(r, t);
+    for (int r = 0; r < group.rows; ++r)
+      for (int t = group.first + 1; t <= group.query(r); ++t) key(r, t);
     if (ctx.causal) return;
-    running = 0;  // Σ_{j ≥ t, j > i} dp_ij: gate t counts for every right key j ≥ t
-    for (int t = ctx.seq_len - 1; t > i; --t) {
-      running += u.dpositions[t];
-      ds[t] += running * u.gates[t] * (T(1) - u.gates[t]);
+    // Right: per row Σ_{j ≥ t, j > i} dp_ij, since gate t counts for every right key j ≥ t.
+    std::fill(running, running + group.rows, T(0));
+    for (int t = T_ - 1; t > last_query; --t)
+      for (int r = 0; r < group.rows; ++r) key(r, t);
+    for (int r = 0; r < group.rows; ++r) {
+      const int i = group.query(r);
+      for (int t = last_query; t > i; --t) key(r, t);
+      const size_t own = static_cast<size_t>(r) * T_ + i;  // the query's own gate counts on both sides
+      ds[own] += running[r] * gates[own] * (T(1) - gates[own]);
     }
-    ds[i] += running * u.gates[i] * (T(1) - u.gates[i]);  // the query's own gate counts on both sides
   }
 
   // dq += dZ·E;  de += dZᵀ·Q over the first `width` rows.   dz: [T, width], e, de: [npos, d_h], q, dq: [T, d_h].
