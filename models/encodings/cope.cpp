@@ -27,7 +27,8 @@
 // per query row vectorised passes (gates, interpolation) around the
 // sequential cumulative sums, which run for a group of 8 rows side by side
 // (each row's adds in its own order, so grouping changes no bit), with
-// O(8·T) row buffers; nothing of size T²×npos exists. The backward recomputes the raw scores (the kernel the attention
+// O(8·T) row buffers; nothing of size T²×npos exists. The backward
+// recomputes the raw scores (the kernel the attention
 // used, so the gates are the forward's bit for bit) into per-thread scratch
 // instead of keeping [B,h,T,T] per layer, gathers dZ [T, npos] row by row and
 // ends with two head products, dq += dZ·E and de += dZᵀ·Q. de sums run over
@@ -144,13 +145,12 @@ class CoPE : public Encoding<T> {
 #pragma omp for schedule(static)
       for (int unit = 0; unit < ctx.batch * ctx.n_heads; ++unit) {
         project_queries(unit_scratch, q + static_cast<size_t>(unit) * T_ * ctx.d_head, layer, ctx);
-        for (int first = 0; first < T_; first += kCopeMaxGroupRows) {
-          const RowGroup group{first, std::min(kCopeMaxGroupRows, T_ - first)};
-          T* s = scores + (static_cast<size_t>(unit) * T_ + first) * T_;  // [rows, T]
+        for_row_groups(T_, [&](const RowGroup& group) {
+          T* s = scores + (static_cast<size_t>(unit) * T_ + group.first) * T_;  // [rows, T]
           group_positions(unit_scratch, s, group, ctx);
           for (int r = 0; r < group.rows; ++r)
             add_position_logits(s + static_cast<size_t>(r) * T_, unit_scratch, group, r, ctx);
-        }
+        });
       }
     }
   }
@@ -213,6 +213,12 @@ class CoPE : public Encoding<T> {
     int first, rows;
     int query(int r) const { return first + r; }
   };
+  // fn(group) for the groups covering rows 0..seq_len − 1 in order (the last one may be short).
+  template <typename Fn>
+  static void for_row_groups(int seq_len, Fn&& fn) {
+    for (int first = 0; first < seq_len; first += kCopeMaxGroupRows)
+      fn(RowGroup{first, std::min(kCopeMaxGroupRows, seq_len - first)});
+  }
 
   static int last_key(int i, const EncodingContext& ctx) { return ctx.causal ? i : ctx.seq_len - 1; }
   // Rows of a table a pass can read: p_ij ≤ |i − j| + 1 ≤ T and p_ij ≤ npos − 1.
@@ -260,13 +266,12 @@ class CoPE : public Encoding<T> {
     project_queries(u, q, layer, ctx);
     std::fill(u.dz_left.begin(), u.dz_left.end(), T(0));
     std::fill(u.dz_right.begin(), u.dz_right.end(), T(0));
-    for (int first = 0; first < T_; first += kCopeMaxGroupRows) {
-      const RowGroup group{first, std::min(kCopeMaxGroupRows, T_ - first)};
-      const size_t offset = static_cast<size_t>(first) * T_;
+    for_row_groups(T_, [&](const RowGroup& group) {
+      const size_t offset = static_cast<size_t>(group.first) * T_;
       group_positions(u, u.raw_scores.data() + offset, group, ctx);
       interpolated_backward(u, ds + offset, group, ctx);
       gate_backward(ds + offset, u, group, ctx);
-    }
+    });
     // dq += dZ·E;  de += dZᵀ·Q  (per side)
     const size_t left = tables_[layer].left, right = tables_[layer].right;
     table_backward(dq, de_left, q, u.dz_left.data(), params_ + left, u.width, ctx);
@@ -277,7 +282,7 @@ class CoPE : public Encoding<T> {
   // dz[⌊p⌋] += dc(1 − w), dz[⌈p⌉] += dc·w; dp = dc(z[⌈p⌉] − z[⌊p⌋]) (0 at a
   // clamp), with dc = ds·scale. Keys run in order, the rows side by side:
   // consecutive keys of a row often update the same dz entries, a chain
-  // through memory, and the other rows' updates fill its wait.
+  // through memory that the other rows' independent updates can overlap.
   void interpolated_backward(UnitScratch& u, const T* ds, const RowGroup& group, const EncodingContext& ctx) const {
     const int T_ = ctx.seq_len, last_query = group.query(group.rows - 1);
     const T scale = position_scale(ctx);
