@@ -24,10 +24,11 @@
 #   post     base with post-LN        constant base with a constant lr
 #   wide     d_model 128, d_ff 512    deep     8 layers
 #   batch128 batch 128 (4x the tokens per step)
+#   decay    AdamW weight decay 0.1   dropout  dropout 0.1
 # Needs build/pebench (./run.sh or scripts/build.sh builds it).
 set -euo pipefail
 
-usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 fail() { echo "calibrate.sh: $*" >&2; exit 2; }
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -76,7 +77,9 @@ variant_entry() {
     wide) model='"d_model": 128, "d_ff": 512' ;;
     deep) model='"n_layers": 8' ;;
     batch128) train='"batch_size": 128' ;;
-    *) fail "unknown variant '$1' (base, lr3e-4, lr3e-3, post, constant, wide, deep, batch128)" ;;
+    decay) train='"weight_decay": 0.1' ;;
+    dropout) train='"dropout": 0.1' ;;
+    *) fail "unknown variant '$1' (base, lr3e-4, lr3e-3, post, constant, wide, deep, batch128, decay, dropout)" ;;
   esac
   printf '{"name": "%s", "label": "%s.%s", "model": {%s}, "train": {%s}}' "$task" "$task" "$1" "$model" "$train"
 }

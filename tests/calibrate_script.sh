@@ -24,6 +24,14 @@ for variant in base lr3e-3; do
 done
 [[ $(head -1 <<< "$out") == variant* ]] || fail "first line is not the header: $out"
 
+# The regularisation variants set exactly their one training option.
+PEBENCH="$pebench" bash "$script" parity_check --variants decay,dropout --encodings rope --dry-run \
+  --out "$work/regularised" >/dev/null 2>"$work/stderr" || fail "decay,dropout dry run: $(cat "$work/stderr")"
+grep -q '"label": "parity_check.decay", "model": {}, "train": {"weight_decay": 0.1}' "$work/regularised.suite.json" \
+  || fail "decay variant: $(cat "$work/regularised.suite.json")"
+grep -q '"label": "parity_check.dropout", "model": {}, "train": {"dropout": 0.1}' "$work/regularised.suite.json" \
+  || fail "dropout variant: $(cat "$work/regularised.suite.json")"
+
 expect_usage_error() {
   local mentioned="$1"; shift
   local err status
