@@ -15,9 +15,10 @@
 //   column blocks, (output-channel block, row block) pairs for weight
 //   gradients. Each unit is computed by one thread with a fixed operation
 //   order, and sums across units are taken in unit order afterwards. Eigen is
-//   used single-threaded inside a unit (Eigen::setNbThreads(1)), and its GEMM
-//   blocking depends only on the matrix sizes. Hence every result is
-//   bit-identical for any thread count.
+//   used single-threaded inside a unit, and its GEMM blocking depends only on
+//   the matrix sizes and on cache sizes the engine fixes
+//   (use_fixed_eigen_blocking in models/eigen.hpp). Hence every result is
+//   bit-identical for any thread count and whatever the machine's caches.
 //
 //   linear_forward additionally takes `block_rows`: the GEMM row blocks. The
 //   transformer passes a whole number of sequences, so a row's result never

@@ -223,7 +223,7 @@ Transformer<T>::Impl::Impl(const ModelConfig& model, std::unique_ptr<Encoding<T>
     : config(model), encoding(std::move(enc)) {
   check_config(config);
   if (!encoding) throw UsageError("model: no encoding given");
-  Eigen::setNbThreads(1);
+  use_fixed_eigen_blocking();
   declare_parameters();
   encoding->declare_parameters(layout, config);
   params.assign(layout.total_size(), T(0));
@@ -742,7 +742,7 @@ int Transformer<T>::eval_sub_batch_size(int seq_len) const { return impl_->eval_
 
 void set_num_threads(int threads) {
   if (threads > 0) omp_set_num_threads(threads);
-  Eigen::setNbThreads(1);
+  use_fixed_eigen_blocking();
 }
 
 template class Transformer<float>;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/errors.hpp"
+#include "models/eigen.hpp"
 #include "models/optimizer.hpp"
 #include "models/transformer.hpp"
 #include "tests/model_fixtures.hpp"
@@ -383,6 +384,29 @@ TEST(Determinism, OneAndTwoThreadsGiveBitIdenticalParameters) {
     for (size_t i = 0; i < one.size(); ++i) differing += one[i] != two[i];
     EXPECT_EQ(differing, 0u) << (causal ? "causal" : "bidirectional");
   }
+}
+
+// Eigen sizes a product's blocks from the cache sizes it detects, and the
+// weight gradients (inner dimension 512 and 280 rows here) are summed block by
+// block; a model fixes those sizes, so another machine's caches change nothing
+// (unfixed, a 16 or 64 KiB L1 changes most parameters).
+TEST(Determinism, ParametersDoNotDependOnTheCachesEigenDetects) {
+  ModelConfig config = small_model_config(6, 6);
+  config.d_model = 48;
+  config.d_ff = 96;
+  const std::vector<float> here = train(config, 3, 5, nullptr);
+  const std::ptrdiff_t other_machines[][3] = {{16 * 1024, 256 * 1024, 4 * 1024 * 1024},
+                                              {48 * 1024, 1280 * 1024, 30 * 1024 * 1024},
+                                              {64 * 1024, 1024 * 1024, 32 * 1024 * 1024}};
+  for (const auto& caches : other_machines) {
+    Eigen::setCpuCacheSizes(caches[0], caches[1], caches[2]);
+    const std::vector<float> there = train(config, 3, 5, nullptr);
+    ASSERT_EQ(here.size(), there.size());
+    size_t differing = 0;
+    for (size_t i = 0; i < here.size(); ++i) differing += here[i] != there[i];
+    EXPECT_EQ(differing, 0u) << "L1 " << caches[0] << " bytes";
+  }
+  EXPECT_EQ(Eigen::l1CacheSize(), kEigenL1Bytes);
 }
 
 }  // namespace
