@@ -9,8 +9,8 @@ include(CMakePackageConfigHelpers)
 # Flags a plugin must share with the executable: -march decides Eigen's
 # alignment (part of the ABI tag), OpenMP the pragmas in the headers.
 set(PEBENCH_PLUGIN_OPTIONS ${PEBENCH_COMPILE_OPTIONS} $<$<CONFIG:Release>:-O3>)
-if(PEBENCH_NATIVE AND CMAKE_BUILD_TYPE STREQUAL "Release")
-  list(APPEND PEBENCH_PLUGIN_OPTIONS -march=native)
+if(CMAKE_BUILD_TYPE STREQUAL "Release")
+  list(APPEND PEBENCH_PLUGIN_OPTIONS ${PEBENCH_CPU_OPTIONS})
 endif()
 add_library(pebench_plugin_api INTERFACE)
 add_library(pebench::plugin_api ALIAS pebench_plugin_api)

@@ -18,7 +18,8 @@
 // bits. use_fixed_eigen_blocking() makes Eigen block as on the machine the
 // committed results come from (the sizes Eigen detects on our AMD EPYC: L1
 // 32 KiB, L2 512 KiB, L3 256 MiB), so a result reproduces whatever the
-// caches, given the same vector instructions, Eigen and compiler.
+// caches, given the same compiler flags (cmake/CpuTarget.cmake), compiler and
+// Eigen.
 #pragma once
 #ifdef EIGEN_WORLD_VERSION
 #error "include models/eigen.hpp before any other Eigen header"
