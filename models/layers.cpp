@@ -34,12 +34,22 @@ int ceil_div(int a, int b) { return (a + b - 1) / b; }
 // Scratch that lives as long as the thread; grows only, so the steady state
 // allocates nothing. Contents are unspecified on entry. Each caller uses its
 // own Slot so two kernels never share a buffer.
-enum class Slot { weight_partials, attention_dprobs, attention_transposed, attention_unit_scores };
+enum class Slot { weight_partials, transposed_weight, attention_dprobs, attention_transposed, attention_unit_scores };
 template <typename T, Slot slot>
 T* scratch(size_t n) {
   static thread_local std::vector<T> buffer;
   if (buffer.size() < n) buffer.resize(n);
   return buffer.data();
+}
+
+// yt[e, j] = y[j, e] for j < cols, 0 for cols <= j < padded. y: [cols, d], yt: [d, padded].
+template <typename T>
+void transpose_padded(T* yt, const T* y, int cols, int padded, int d) {
+  for (int e = 0; e < d; ++e) {
+    T* row = yt + static_cast<size_t>(e) * padded;
+    for (int j = 0; j < cols; ++j) row[j] = y[static_cast<size_t>(j) * d + e];
+    std::fill(row + cols, row + padded, T(0));
+  }
 }
 
 // 32-byte vectors through GCC's vector extension (an AVX register; split in
@@ -89,13 +99,18 @@ void embedding_backward(T* dtable, const T* dout, const int* tokens, T scale, in
 template <typename T>
 void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, int IC, int OC,
                     int block_rows) {
-  const auto W = matrix(weight, OC, IC, IC);  // [OC,IC]
+  // Wᵀ with contiguous rows, built once here rather than by every row block's
+  // product (multiply's packing-free kernel needs them; the values, and so
+  // the result, are the same).
+  T* weight_t = scratch<T, Slot::transposed_weight>(static_cast<size_t>(IC) * OC);  // [IC,OC]
+  transpose_padded(weight_t, weight, OC, OC, IC);
+  const auto Wt = matrix(static_cast<const T*>(weight_t), IC, OC, OC);  // [IC,OC]
 #pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * IC * OC))
   for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
     const int r0 = unit * block_rows, rows = std::min(block_rows, N - r0);
     const auto X = matrix(in + static_cast<size_t>(r0) * IC, rows, IC, IC);  // [rows,IC]
     auto Y = matrix(out + static_cast<size_t>(r0) * OC, rows, OC, OC);       // [rows,OC]
-    multiply(Y, X, W.transpose(), T(1), Write::assign);
+    multiply(Y, X, Wt, T(1), Write::assign);
     if (bias) Y.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, OC);
   }
 }
@@ -477,16 +492,6 @@ constexpr int kAccumulatorVectors = 8;
 
 bool small_head(int d) { return d <= kSmallHead; }
 int round_up(int n, int multiple) { return ceil_div(n, multiple) * multiple; }
-
-// yt[e, j] = y[j, e] for j < cols, 0 for cols <= j < padded. y: [cols, d], yt: [d, padded].
-template <typename T>
-void transpose_padded(T* yt, const T* y, int cols, int padded, int d) {
-  for (int e = 0; e < d; ++e) {
-    T* row = yt + static_cast<size_t>(e) * padded;
-    for (int j = 0; j < cols; ++j) row[j] = y[static_cast<size_t>(j) * d + e];
-    std::fill(row + cols, row + padded, T(0));
-  }
-}
 
 // Calls tile(first_row, std::integral_constant<int, R>) over [begin, end) in
 // tiles of Rows rows, then of kTileRows, the leftover rows one by one. A

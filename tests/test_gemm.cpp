@@ -1,0 +1,171 @@
+// models/gemm.hpp: the packing-free product must give Eigen's result bit for
+// bit (every committed result depends on it), over random shapes that cover
+// Eigen's blocking of the inner dimension, of the columns and of the rows,
+// its one-packet strip, strided and transposed operands, scales and both
+// write modes; and models/matrix.hpp's multiply() must give Eigen's result
+// for every expression form the engine passes it.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "common/rng.hpp"
+#include "models/gemm.hpp"
+#include "models/matrix.hpp"
+
+using namespace pebench;
+
+namespace {
+
+std::vector<float> random_values(size_t n, Rng& rng) {
+  std::vector<float> values(n);
+  for (auto& v : values) v = static_cast<float>(rng.normal());
+  return values;
+}
+
+// Elements whose bits differ (so +0 against −0 counts).
+size_t count_bitwise_differing(const std::vector<float>& a, const std::vector<float>& b) {
+  size_t differing = 0;
+  for (size_t i = 0; i < a.size(); ++i) differing += std::memcmp(&a[i], &b[i], sizeof(float)) != 0;
+  return differing;
+}
+
+struct Shape {
+  int M, N, K;
+  std::string text() const {
+    return "M " + std::to_string(M) + ", N " + std::to_string(N) + ", K " + std::to_string(K);
+  }
+};
+
+// Random shapes whose column count is a multiple of 8 (the kernel's domain):
+// small ones, and ones long enough in each dimension for Eigen to block it.
+Shape random_shape(Rng& rng, int trial) {
+  const int kind = trial % 4;
+  Shape s{2 + int(rng.below(300)), 8 * (1 + int(rng.below(40))), 1 + int(rng.below(300))};
+  if (kind == 1) s.K = 300 + int(rng.below(2000));   // several depth blocks
+  if (kind == 2) s.N = 8 * (40 + int(rng.below(200))), s.K = 1 + int(rng.below(80));  // several column blocks
+  if (kind == 3) s.M = 500 + int(rng.below(2500)), s.K = 1 + int(rng.below(80));     // several row blocks
+  return s;
+}
+
+// c (=|+=) alpha·a·b for a [M,K] row-major, b [K,N] given as rows of w [N,K]
+// (b = wᵀ, the linear layer's forward), through Eigen and through the kernel.
+void expect_forward_form_matches(const Shape& s, float alpha, Write write, Rng& rng) {
+  const auto a = random_values(size_t(s.M) * s.K, rng), w = random_values(size_t(s.N) * s.K, rng);
+  auto eigen = random_values(size_t(s.M) * s.N, rng);
+  auto kernel = eigen;
+  eigen_multiply(matrix(eigen.data(), s.M, s.N, s.N), matrix(a.data(), s.M, s.K, s.K),
+                 matrix(w.data(), s.N, s.K, s.K).transpose(), alpha, write);
+  ASSERT_TRUE(gemm_in_eigen_order(kernel.data(), s.N, {a.data(), s.K, 1}, {w.data(), 1, s.K}, s.M, s.N, s.K, alpha,
+                                  write == Write::accumulate))
+      << s.text();
+  EXPECT_EQ(count_bitwise_differing(kernel, eigen), 0u) << s.text() << ", alpha " << alpha;
+}
+
+class GemmInEigenOrder : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    use_fixed_eigen_blocking();
+    if (!gemm_in_eigen_order_available()) GTEST_SKIP() << "this build has no AVX2+FMA kernel (Eigen is used)";
+  }
+  Rng rng{2026, "gemm-test"};
+};
+
+}  // namespace
+
+TEST(GemmBuild, TheReferenceBuildHasTheKernel) {
+#if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
+  EXPECT_TRUE(gemm_in_eigen_order_available());
+#else
+  GTEST_SKIP() << "not an AVX2+FMA build without AVX-512";
+#endif
+}
+
+TEST_F(GemmInEigenOrder, AssignedProductsEqualEigens) {
+  for (int trial = 0; trial < 120; ++trial) expect_forward_form_matches(random_shape(rng, trial), 1.0f, Write::assign, rng);
+}
+
+TEST_F(GemmInEigenOrder, AccumulatedProductsEqualEigens) {
+  for (int trial = 0; trial < 120; ++trial)
+    expect_forward_form_matches(random_shape(rng, trial), 1.0f, Write::accumulate, rng);
+}
+
+TEST_F(GemmInEigenOrder, ScaledProductsEqualEigensIncludingTheSignOfZero) {
+  const float scales[] = {0.125f, -0.3535534f, 3.0f, -1.0f};
+  for (int trial = 0; trial < 80; ++trial) {
+    const Write write = trial % 2 ? Write::accumulate : Write::assign;
+    expect_forward_form_matches(random_shape(rng, trial), scales[trial % 4], write, rng);
+  }
+}
+
+TEST_F(GemmInEigenOrder, OneColumnStripWidthsEqualEigens) {
+  // Column counts 8 more than a multiple of 24 take Eigen's one-packet strip,
+  // whose rows go in groups of 4: every remainder of the rows, short and long
+  // inner dimensions (below and above its unrolling by 8).
+  for (int N : {8, 32, 56, 80, 104, 200})
+    for (int M : {2, 3, 4, 5, 7, 9, 62, 241})
+      for (int K : {1, 7, 8, 9, 64, 67, 600}) expect_forward_form_matches({M, N, K}, 1.0f, Write::assign, rng);
+}
+
+TEST_F(GemmInEigenOrder, TransposedLeftOperandEqualsEigens) {
+  // The weight gradient's form: dW[M,N] = Gᵀ·X with G [K,M], X [K,N].
+  for (int trial = 0; trial < 80; ++trial) {
+    const Shape s = random_shape(rng, trial);
+    const auto g = random_values(size_t(s.K) * s.M, rng), x = random_values(size_t(s.K) * s.N, rng);
+    std::vector<float> eigen(size_t(s.M) * s.N), kernel(eigen.size());
+    eigen_multiply(matrix(eigen.data(), s.M, s.N, s.N), matrix(g.data(), s.K, s.M, s.M).transpose(),
+                   matrix(x.data(), s.K, s.N, s.N), 1.0f, Write::assign);
+    ASSERT_TRUE(gemm_in_eigen_order(kernel.data(), s.N, {g.data(), 1, s.M}, {x.data(), s.N, 1}, s.M, s.N, s.K, 1.0f,
+                                    false));
+    EXPECT_EQ(count_bitwise_differing(kernel, eigen), 0u) << s.text();
+  }
+}
+
+TEST_F(GemmInEigenOrder, DeclinesShapesEigenComputesOtherwiseAndLeavesTheOutput) {
+  // One row (Eigen: a matrix-vector product) and column counts that are not a
+  // multiple of 8 (Eigen: half packets and scalars).
+  const Shape declined[] = {{1, 64, 64}, {64, 12, 64}, {64, 4, 64}, {64, 63, 16}, {64, 64, 0}};
+  for (const Shape& s : declined) {
+    const auto a = random_values(size_t(s.M) * std::max(s.K, 1), rng), b = random_values(size_t(s.K + 1) * s.N, rng);
+    auto c = random_values(size_t(s.M) * s.N, rng);
+    const auto before = c;
+    EXPECT_FALSE(gemm_in_eigen_order(c.data(), s.N, {a.data(), s.K, 1}, {b.data(), s.N, 1}, s.M, s.N, s.K, 1.0f, false))
+        << s.text();
+    EXPECT_EQ(count_bitwise_differing(c, before), 0u) << s.text();
+  }
+}
+
+TEST_F(GemmInEigenOrder, MultiplyGivesEigensResultForEveryOperandForm) {
+  // Row blocks of a larger buffer, transposed operands on either side, and
+  // shapes the kernel declines (Eigen's path): all through multiply().
+  const int M = 150, N = 72, K = 40, stride = 96;
+  const auto a = random_values(size_t(M) * stride, rng), b = random_values(size_t(stride) * stride, rng);
+  const auto at = random_values(size_t(K) * M, rng);  // [K,M]
+  auto expect_same = [&](auto product, const char* form) {
+    std::vector<float> eigen = random_values(size_t(M) * stride, rng), routed = eigen;
+    product(eigen, true);
+    product(routed, false);
+    EXPECT_EQ(count_bitwise_differing(routed, eigen), 0u) << form;
+  };
+  for (int cols : {N, N - 3, 1}) {
+    expect_same(
+        [&](std::vector<float>& out, bool reference) {
+          auto dst = matrix(out.data(), M, stride, stride).middleRows(5, M - 5).leftCols(cols);
+          const auto lhs = matrix(a.data(), M, stride, stride).middleRows(5, M - 5).leftCols(K);
+          const auto rhs = matrix(b.data(), stride, stride, stride).topLeftCorner(K, cols);
+          if (reference) eigen_multiply(dst, lhs, rhs, 0.5f, Write::accumulate);
+          else multiply(dst, lhs, rhs, 0.5f, Write::accumulate);
+        },
+        "row blocks");
+    expect_same(
+        [&](std::vector<float>& out, bool reference) {
+          auto dst = matrix(out.data(), M, cols, stride);
+          const auto lhs = matrix(at.data(), K, M, M).transpose();
+          const auto rhs = matrix(b.data(), cols, K, stride).transpose();
+          if (reference) eigen_multiply(dst, lhs, rhs, 1.0f, Write::assign);
+          else multiply(dst, lhs, rhs, 1.0f, Write::assign);
+        },
+        "both transposed");
+  }
+}
