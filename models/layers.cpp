@@ -350,6 +350,11 @@ void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size
 // ---------------------------------------------------------------- residual
 
 template <typename T>
+void fill_zero(T* x, size_t n) {
+  for_element_blocks(n, [&](size_t first, size_t count) { std::fill_n(x + first, count, T(0)); });
+}
+
+template <typename T>
 void residual_forward(T* out, const T* a, const T* b, size_t n) {
   for_element_blocks(n, [&](size_t first, size_t count) {
     for (size_t i = first; i < first + count; ++i) out[i] = a[i] + b[i];
@@ -933,6 +938,7 @@ void crossentropy_backward(T* dlogits, const T* logits, const int* targets, T dl
   template void activation_backward<T>(T*, const T*, const T*, Activation, size_t);                       \
   template void dropout_forward<T>(T*, uint8_t*, double, uint64_t, uint64_t, int, int, size_t);           \
   template void dropout_backward<T>(T*, const T*, const uint8_t*, double, size_t);                         \
+  template void fill_zero<T>(T*, size_t);                                                                  \
   template void residual_forward<T>(T*, const T*, const T*, size_t);                                       \
   template void residual_backward<T>(T*, T*, const T*, size_t);                                            \
   template void split_heads_forward<T>(T*, T*, T*, const T*, int, int, int, int);                         \

@@ -85,6 +85,13 @@ void dropout_forward(T* x, uint8_t* keep, double p, uint64_t seed, uint64_t site
 template <typename T>
 void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size_t n);
 
+// ---------------------------------------------------------------- zeroing
+// x[n] = 0, threads splitting the buffer (a gradient buffer is zeroed before
+// its kernels accumulate into it; on one thread these passes cost as much as
+// some kernels).
+template <typename T>
+void fill_zero(T* x, size_t n);
+
 // ---------------------------------------------------------------- residual
 // out[n] = a[n] + b[n]
 template <typename T>

@@ -60,7 +60,7 @@ void ensure_size(V& buffer, size_t n) {
 template <typename V>
 void zero(V& buffer, size_t n) {
   ensure_size(buffer, n);
-  std::fill_n(buffer.data(), n, typename V::value_type(0));
+  fill_zero(buffer.data(), n);
 }
 
 void check_config(const ModelConfig& c) {

@@ -3,6 +3,7 @@
 // of its forward (double, tests/finite_differences.hpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -483,3 +484,12 @@ TEST(Dropout, MaskDependsOnTheSequenceIndexNotItsPlaceInTheChunk) {
 }
 
 }  // namespace
+
+TEST(FillZero, ZeroesEveryElementOfShortAndThreadSplitBuffers) {
+  for (size_t n : {size_t(1), size_t(4095), size_t(4097), size_t(1) << 20}) {
+    std::vector<float> x(n + 1, 1.5f);
+    fill_zero(x.data(), n);
+    EXPECT_EQ(std::count(x.begin(), x.begin() + n, 0.0f), static_cast<long>(n)) << n;
+    EXPECT_EQ(x[n], 1.5f) << "wrote past the end, n = " << n;
+  }
+}
