@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/eigen.hpp"
+#include "models/matrix.hpp"
 #include "models/vector_math.hpp"
 
 namespace pebench {
@@ -23,17 +24,19 @@ T leaky(T v) { return v > 0 ? v : static_cast<T>(kDapeLeakySlope) * v; }
 template <typename T>
 T leaky_slope(T v) { return v > 0 ? T(1) : static_cast<T>(kDapeLeakySlope); }
 
-// dst = lhs·rhs through Eigen's GEMM, whose results depend only on values and
-// sizes (models/eigen.hpp). A 1×1 result is summed here in index order:
-// Eigen would compute it as a dot product grouped by the operands' alignment.
+// dst = lhs·rhs in Eigen's summation order (models/matrix.hpp's multiply,
+// whose results depend only on values and sizes). A 1×1 result is summed here
+// in index order and stored as is (multiply would add it to zero, turning a
+// −0 into +0; the committed DAPE results were computed this way).
 template <typename Dst, typename Lhs, typename Rhs>
 void multiply(Dst&& dst, const Lhs& lhs, const Rhs& rhs) {
+  using Scalar = typename std::decay_t<Dst>::Scalar;
   if (dst.rows() == 1 && dst.cols() == 1) {
-    typename std::decay_t<Dst>::Scalar sum = 0;
+    Scalar sum = 0;
     for (Eigen::Index k = 0; k < lhs.cols(); ++k) sum += lhs(0, k) * rhs(k, 0);
     dst(0, 0) = sum;
   } else {
-    dst.noalias() = lhs * rhs;
+    pebench::multiply(dst, lhs, rhs, Scalar(1), Write::assign);
   }
 }
 
