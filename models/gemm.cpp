@@ -3,6 +3,7 @@
 #include "models/eigen.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #if defined(EIGEN_VECTORIZE_AVX) && defined(EIGEN_VECTORIZE_FMA) && !defined(EIGEN_VECTORIZE_AVX512) && \
@@ -21,6 +22,7 @@ static_assert(Traits::LhsProgress == 8 && Traits::mr == 24 && Traits::nr == 4,
               "the kernel models Eigen's AVX micro-kernel: 8-lane packets, 24x4 tiles");
 constexpr int kLanes = 8;
 constexpr int kPanelColumns = 3 * kLanes;  // Eigen's widest column panel (mr)
+constexpr int kHalfLanes = 4;             // Eigen's half packet (SSE)
 constexpr int kPeel = 8;                   // Eigen's k unrolling (pk) in the one-packet strip
 constexpr int kStripRows = 4;              // rows per group in that strip (nr)
 constexpr int kTileRows = 6;               // rows per tile elsewhere (any grouping gives Eigen's result)
@@ -120,6 +122,78 @@ void split_strip(const Operands& o, int M, int row_block, int n, int k0, int k1)
   }
 }
 
+// Columns narrower than a vector (a column block's last 1–7), one output at
+// a time in scalar fused multiply-adds, in the order of Eigen's paths for
+// them: a 4-column half-packet strip (split chains like the 8-column one),
+// then its "remaining rows", where each group of 4 rows sums pairs of k.
+struct Output {
+  const Operands& o;
+  int m, n;
+  float a(int k) const { return o.a[m * o.lda + k]; }
+  float b(int k) const { return o.b[k * o.ldb + n]; }
+};
+
+float plain_chain(const Output& x, int k0, int k1) {
+  float sum = 0;
+  for (int k = k0; k < k1; ++k) sum = std::fma(x.a(k), x.b(k), sum);
+  return sum;
+}
+
+// The one-packet strip's order (split_chain_tile), for one output.
+float split_chain(const Output& x, int k0, int k1) {
+  const int peeled_end = k0 + ((k1 - k0) & ~(kPeel - 1));
+  float even = 0, odd = 0;
+  int k = k0;
+  for (; k < peeled_end; k += 2) {
+    even = std::fma(x.a(k), x.b(k), even);
+    odd = std::fma(x.a(k + 1), x.b(k + 1), odd);
+  }
+  float sum = even + odd;
+  for (; k < k1; ++k) sum = std::fma(x.a(k), x.b(k), sum);
+  return sum;
+}
+
+// Eigen's remaining rows for 4 of its columns (gebp's "swapped" path): four
+// accumulators of two lanes take k = 8t + 2j (lane 0) and 8t + 2j + 1
+// (lane 1), j = 0..3; they are added (0+1)+(2+3), the k left in pairs go to
+// the two lanes, the lanes are added, then an odd last k.
+float paired_chain(const Output& x, int k0, int k1) {
+  const int depth = k1 - k0, pairs_end = k0 + (depth & ~1), octets_end = k0 + (depth & ~7);
+  float lane0[4] = {0, 0, 0, 0}, lane1[4] = {0, 0, 0, 0};
+  int k = k0;
+  for (; k < octets_end; k += 8)
+    for (int j = 0; j < 4; ++j) {
+      lane0[j] = std::fma(x.a(k + 2 * j), x.b(k + 2 * j), lane0[j]);
+      lane1[j] = std::fma(x.a(k + 2 * j + 1), x.b(k + 2 * j + 1), lane1[j]);
+    }
+  float low = (lane0[0] + lane0[1]) + (lane0[2] + lane0[3]), high = (lane1[0] + lane1[1]) + (lane1[2] + lane1[3]);
+  for (; k < pairs_end; k += 2) {
+    low = std::fma(x.a(k), x.b(k), low);
+    high = std::fma(x.a(k + 1), x.b(k + 1), high);
+  }
+  float sum = low + high;
+  if (k < k1) sum = std::fma(x.a(k), x.b(k), sum);
+  return sum;
+}
+
+using ScalarChain = float (*)(const Output&, int, int);
+
+// Columns [n0, n1) of every row: Eigen walks the rows in blocks of
+// `row_block` (its nc), in groups of 4 from each block's start (summed by
+// `grouped`), the rest one row at a time (a plain chain).
+void narrow_columns(const Operands& o, int M, int row_block, int n0, int n1, int k0, int k1, ScalarChain grouped) {
+  for (int m0 = 0; m0 < M; m0 += row_block) {
+    const int rows = std::min(row_block, M - m0), in_groups = rows - rows % kStripRows;
+    for (int m = m0; m < m0 + rows; ++m)
+      for (int n = n0; n < n1; ++n) {
+        const Output x{o, m, n};
+        const float sum = m < m0 + in_groups ? grouped(x, k0, k1) : plain_chain(x, k0, k1);
+        float* c = o.c + m * o.ldc + n;
+        *c = std::fma(sum, o.alpha[0], o.from_zero ? 0.0f : *c);
+      }
+  }
+}
+
 // dst[r·cols + c] = src[r + c·ld] for r < 8, c < 8: an 8×8 block of a matrix
 // stored column by column, written row by row.
 void transpose_block(float* dst, int cols, const float* src, std::ptrdiff_t ld) {
@@ -165,12 +239,11 @@ bool gemm_in_eigen_order_available() { return true; }
 
 bool gemm_in_eigen_order(float* c, std::ptrdiff_t ldc, StridedMatrix a, StridedMatrix b, int M, int N, int K,
                          float alpha, bool accumulate) {
-  if (M < 2 || N < kLanes || N % kLanes != 0 || K < 1) return false;  // Eigen: GEMV, or sub-packet columns
+  if (M < 2 || N < 2 || K < 1) return false;  // Eigen: matrix-vector products
   // Eigen's blocking of the transposed problem (row-major destination): its
   // rows are our columns (m), its columns our rows (n), k the inner dimension.
   Eigen::Index depth_block = K, column_block = N, row_block = M;
   Eigen::internal::computeProductBlockingSizes<float, float, 1, Eigen::Index>(depth_block, column_block, row_block, 1);
-  if (column_block < N && column_block % kLanes != 0) return false;
   // Both operands with contiguous rows: a's rows stay in L1 while a tile
   // sweeps the columns, b's rows load as vectors.
   static thread_local std::vector<float> a_copy, b_copy;
@@ -182,10 +255,17 @@ bool gemm_in_eigen_order(float* c, std::ptrdiff_t ldc, StridedMatrix a, StridedM
     o.from_zero = !accumulate && k0 == 0;
     for (int n0 = 0; n0 < N; n0 += static_cast<int>(column_block)) {
       const int width = std::min<int>(static_cast<int>(column_block), N - n0);
-      const bool strip = width % kPanelColumns == kLanes;
-      const int n1 = n0 + width - (strip ? kLanes : 0);
-      chain_columns(o, M, n0, n1, k0, k1);
-      if (strip) split_strip(o, M, static_cast<int>(row_block), n1, k0, k1);
+      // Eigen's panels of the block: 24 and 16 columns (plain chains), then
+      // at most one of 8 and one of 4 (split chains), then 0–3 columns.
+      const int rows = static_cast<int>(row_block);
+      const int wide = width - width % kPanelColumns;
+      const int plain_end = n0 + wide + (width - wide) / (2 * kLanes) * (2 * kLanes);
+      const int strip_end = plain_end + (n0 + width - plain_end) / kLanes * kLanes;
+      const int half_end = strip_end + (n0 + width - strip_end) / kHalfLanes * kHalfLanes;
+      chain_columns(o, M, n0, plain_end, k0, k1);
+      if (strip_end > plain_end) split_strip(o, M, rows, plain_end, k0, k1);
+      narrow_columns(o, M, rows, strip_end, half_end, k0, k1, split_chain);
+      narrow_columns(o, M, rows, half_end, n0 + width, k0, k1, paired_chain);
     }
   }
   return true;

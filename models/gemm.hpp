@@ -5,21 +5,24 @@
 // result depends on its summation order), but for the engine's shapes (a few
 // hundred rows, 64–256 channels) Eigen spends about a third of a product
 // packing operands and zeroing the destination. This kernel computes each
-// output exactly as Eigen does (docs/speed.md, "The GEMMs"):
+// output exactly as Eigen does (docs/speed.md):
 //   - the inner dimension is cut into the blocks Eigen's blocking heuristic
 //     chooses (Eigen::internal::computeProductBlockingSizes, fed the cache
-//     sizes models/eigen.hpp fixes); per block, a fused multiply-add chain in
-//     k order starting from zero, then C = fma(chain, alpha, C) (C starts at
-//     zero when assigning);
-//   - except in Eigen's one-packet strip (the last 8 columns of a column
-//     block whose width is 8 more than a multiple of 24), where groups of 4
-//     rows sum the even and odd k of the 8-unrolled part in two chains, add
-//     them, then continue with the remaining k.
+//     sizes models/eigen.hpp fixes); per block a fused multiply-add chain,
+//     then C = fma(block sum, alpha, C) (C starts at zero when assigning);
+//   - the chain's order is that of the Eigen panel the column falls in: a
+//     column block is cut into panels of 24 and 16 columns (one chain in k
+//     order), at most one of 8 and one of 4 (groups of 4 rows sum the even
+//     and odd k of the 8-unrolled part in two chains, add them, then go on),
+//     and 0–3 last columns (groups of 4 rows sum k in pairs over four
+//     accumulators, Eigen's "swapped" path); rows outside the groups of 4
+//     take one chain.
 // It applies where that model is Eigen's: AVX2 and FMA without AVX-512
-// (8-lane packets, 24×4 micro-kernel), at least 2 rows, a column count that
-// is a multiple of 8, a row-major destination. Elsewhere the caller uses
-// Eigen. tests/test_gemm.cpp checks it against Eigen over random shapes,
-// strides, scales and both write modes.
+// (8-lane packets, 24×4 micro-kernel), at least 2 rows and 2 columns (Eigen
+// computes a single row or column as a matrix-vector product), a row-major
+// destination. Elsewhere the caller uses Eigen. tests/test_gemm.cpp checks
+// it against Eigen over random shapes, every panel width, strides, scales
+// and both write modes.
 #pragma once
 #include <cstddef>
 

@@ -1,8 +1,8 @@
 // models/gemm.hpp: the packing-free product must give Eigen's result bit for
 // bit (every committed result depends on it), over random shapes that cover
 // Eigen's blocking of the inner dimension, of the columns and of the rows,
-// its one-packet strip, strided and transposed operands, scales and both
-// write modes; and models/matrix.hpp's multiply() must give Eigen's result
+// its column panels of every width (each summed in its own order), strided
+// and transposed operands, scales and both write modes; and models/matrix.hpp's multiply() must give Eigen's result
 // for every expression form the engine passes it.
 #include <gtest/gtest.h>
 
@@ -38,14 +38,16 @@ struct Shape {
   }
 };
 
-// Random shapes whose column count is a multiple of 8 (the kernel's domain):
-// small ones, and ones long enough in each dimension for Eigen to block it.
+// Random shapes: small ones, and ones long enough in each dimension for
+// Eigen to block it; every other one has a column count that is a multiple
+// of 8 (the engine's usual case, vector tiles only).
 Shape random_shape(Rng& rng, int trial) {
   const int kind = trial % 4;
-  Shape s{2 + int(rng.below(300)), 8 * (1 + int(rng.below(40))), 1 + int(rng.below(300))};
-  if (kind == 1) s.K = 300 + int(rng.below(2000));   // several depth blocks
-  if (kind == 2) s.N = 8 * (40 + int(rng.below(200))), s.K = 1 + int(rng.below(80));  // several column blocks
-  if (kind == 3) s.M = 500 + int(rng.below(2500)), s.K = 1 + int(rng.below(80));     // several row blocks
+  Shape s{2 + int(rng.below(300)), 2 + int(rng.below(320)), 1 + int(rng.below(300))};
+  if (kind == 1) s.K = 300 + int(rng.below(2000));                            // several depth blocks
+  if (kind == 2) s.N = 320 + int(rng.below(1600)), s.K = 1 + int(rng.below(80));  // several column blocks
+  if (kind == 3) s.M = 500 + int(rng.below(2500)), s.K = 1 + int(rng.below(80));   // several row blocks
+  if (trial % 2 == 0) s.N = std::max(8, s.N - s.N % 8);
   return s;
 }
 
@@ -99,13 +101,22 @@ TEST_F(GemmInEigenOrder, ScaledProductsEqualEigensIncludingTheSignOfZero) {
   }
 }
 
-TEST_F(GemmInEigenOrder, OneColumnStripWidthsEqualEigens) {
-  // Column counts 8 more than a multiple of 24 take Eigen's one-packet strip,
-  // whose rows go in groups of 4: every remainder of the rows, short and long
-  // inner dimensions (below and above its unrolling by 8).
-  for (int N : {8, 32, 56, 80, 104, 200})
-    for (int M : {2, 3, 4, 5, 7, 9, 62, 241})
-      for (int K : {1, 7, 8, 9, 64, 67, 600}) expect_forward_form_matches({M, N, K}, 1.0f, Write::assign, rng);
+TEST_F(GemmInEigenOrder, EveryPanelWidthEqualsEigens) {
+  // A column block ends in panels of 8 and 4 columns and 0–3 single columns,
+  // each summed in its own order, and their rows go in groups of 4: every
+  // width up to 50, every remainder of the rows, inner dimensions around the
+  // unrollings by 2 and 8.
+  for (int N = 2; N <= 50; ++N)
+    for (int M : {2, 3, 4, 5, 7, 9, 62})
+      for (int K : {1, 2, 3, 7, 8, 9, 17, 64, 67}) expect_forward_form_matches({M, N, K}, 1.0f, Write::assign, rng);
+}
+
+TEST_F(GemmInEigenOrder, WiderOneColumnStripsEqualEigens) {
+  // Widths 8 more than a multiple of 24 (Eigen's 8-column strip) with long
+  // inner dimensions and many rows.
+  for (int N : {80, 104, 200, 203, 206})
+    for (int M : {241, 600})
+      for (int K : {64, 600}) expect_forward_form_matches({M, N, K}, 1.0f, Write::assign, rng);
 }
 
 TEST_F(GemmInEigenOrder, TransposedLeftOperandEqualsEigens) {
@@ -122,10 +133,10 @@ TEST_F(GemmInEigenOrder, TransposedLeftOperandEqualsEigens) {
   }
 }
 
-TEST_F(GemmInEigenOrder, DeclinesShapesEigenComputesOtherwiseAndLeavesTheOutput) {
-  // One row (Eigen: a matrix-vector product) and column counts that are not a
-  // multiple of 8 (Eigen: half packets and scalars).
-  const Shape declined[] = {{1, 64, 64}, {64, 12, 64}, {64, 4, 64}, {64, 63, 16}, {64, 64, 0}};
+TEST_F(GemmInEigenOrder, DeclinesMatrixVectorProductsAndLeavesTheOutput) {
+  // One row or one column (Eigen: a matrix-vector product, another order),
+  // and an empty inner dimension.
+  const Shape declined[] = {{1, 64, 64}, {1, 5, 9}, {64, 1, 64}, {7, 1, 3}, {64, 64, 0}};
   for (const Shape& s : declined) {
     const auto a = random_values(size_t(s.M) * std::max(s.K, 1), rng), b = random_values(size_t(s.K + 1) * s.N, rng);
     auto c = random_values(size_t(s.M) * s.N, rng);
@@ -137,8 +148,9 @@ TEST_F(GemmInEigenOrder, DeclinesShapesEigenComputesOtherwiseAndLeavesTheOutput)
 }
 
 TEST_F(GemmInEigenOrder, MultiplyGivesEigensResultForEveryOperandForm) {
-  // Row blocks of a larger buffer, transposed operands on either side, and
-  // shapes the kernel declines (Eigen's path): all through multiply().
+  // Row blocks of a larger buffer, transposed operands on either side, odd
+  // widths, and a shape the kernel declines (Eigen's path): all through
+  // multiply().
   const int M = 150, N = 72, K = 40, stride = 96;
   const auto a = random_values(size_t(M) * stride, rng), b = random_values(size_t(stride) * stride, rng);
   const auto at = random_values(size_t(K) * M, rng);  // [K,M]
@@ -148,7 +160,7 @@ TEST_F(GemmInEigenOrder, MultiplyGivesEigensResultForEveryOperandForm) {
     product(routed, false);
     EXPECT_EQ(count_bitwise_differing(routed, eigen), 0u) << form;
   };
-  for (int cols : {N, N - 3, 1}) {
+  for (int cols : {N, N - 3, 3, 1}) {
     expect_same(
         [&](std::vector<float>& out, bool reference) {
           auto dst = matrix(out.data(), M, stride, stride).middleRows(5, M - 5).leftCols(cols);
