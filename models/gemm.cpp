@@ -46,17 +46,22 @@ struct Operands {
 }
 
 // Rows [m, m+R) × columns [n, n+8V): one chain per output over k in [k0, k1).
+// A function of its own (not inlined), so that its loop keeps the row
+// pointers in registers whatever the caller holds.
 template <int R, int V>
-[[gnu::always_inline]] inline void chain_tile(const Operands& o, int m, int n, int k0, int k1) {
+[[gnu::noinline]] void chain_tile(const Operands& o, int m, int n, int k0, int k1) {
+  const float* a[R];
+  _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) a[r] = o.a + (m + r) * o.lda;
+  const std::ptrdiff_t ldb = o.ldb;
+  const float* b = o.b + k0 * ldb + n;
   __m256 sum[R][V];
   _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r)
     _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) sum[r][v] = _mm256_setzero_ps();
-  const float* a = o.a + m * o.lda;
-  for (int k = k0; k < k1; ++k) {
+  for (int k = k0; k < k1; ++k, b += ldb) {
     __m256 bk[V];
-    _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) bk[v] = _mm256_loadu_ps(o.b + k * o.ldb + n + kLanes * v);
+    _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) bk[v] = _mm256_loadu_ps(b + kLanes * v);
     _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) {
-      const __m256 ak = _mm256_broadcast_ss(a + r * o.lda + k);
+      const __m256 ak = _mm256_broadcast_ss(a[r] + k);
       _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) sum[r][v] = _mm256_fmadd_ps(ak, bk[v], sum[r][v]);
     }
   }
@@ -88,109 +93,129 @@ void chain_columns(const Operands& o, int M, int n0, int n1, int k0, int k1) {
   }
 }
 
-// Eigen's one-packet strip for rows [m, m+4), columns [n, n+8): even and odd
-// k of the peeled part in two chains, added, then the remaining k.
+// Vector operations for the split-chain strips, which Eigen runs with full
+// (8-lane) and half (4-lane) packets.
+struct FullPacket {
+  using V = __m256;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static V broadcast(const float* p) { return _mm256_broadcast_ss(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static void store_sum(const Operands& o, float* c, V sum) { pebench::store_sum(o, c, sum); }
+};
+struct HalfPacket {
+  using V = __m128;
+  static V zero() { return _mm_setzero_ps(); }
+  static V load(const float* p) { return _mm_loadu_ps(p); }
+  static V broadcast(const float* p) { return _mm_broadcast_ss(p); }
+  static V fma(V a, V b, V c) { return _mm_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm_add_ps(a, b); }
+  static void store_sum(const Operands& o, float* c, V sum) {
+    const V old = o.from_zero ? _mm_setzero_ps() : _mm_loadu_ps(c);
+    _mm_storeu_ps(c, _mm_fmadd_ps(sum, _mm256_castps256_ps128(o.alpha), old));
+  }
+};
+
+// Eigen's one-packet strip for rows [m, m+4) and the packet's columns from
+// n: even and odd k of the peeled part in two chains, added, then the
+// remaining k.
+template <typename P>
 void split_chain_tile(const Operands& o, int m, int n, int k0, int k1) {
-  __m256 even[kStripRows], odd[kStripRows];
-  for (int r = 0; r < kStripRows; ++r) even[r] = odd[r] = _mm256_setzero_ps();
+  typename P::V even[kStripRows], odd[kStripRows];
+  for (int r = 0; r < kStripRows; ++r) even[r] = odd[r] = P::zero();
   const float* a = o.a + m * o.lda;
   const int peeled_end = k0 + ((k1 - k0) & ~(kPeel - 1));
   int k = k0;
   for (; k < peeled_end; k += 2) {
-    const __m256 b0 = _mm256_loadu_ps(o.b + k * o.ldb + n), b1 = _mm256_loadu_ps(o.b + (k + 1) * o.ldb + n);
+    const typename P::V b0 = P::load(o.b + k * o.ldb + n), b1 = P::load(o.b + (k + 1) * o.ldb + n);
     for (int r = 0; r < kStripRows; ++r) {
-      even[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + r * o.lda + k), b0, even[r]);
-      odd[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + r * o.lda + k + 1), b1, odd[r]);
+      even[r] = P::fma(P::broadcast(a + r * o.lda + k), b0, even[r]);
+      odd[r] = P::fma(P::broadcast(a + r * o.lda + k + 1), b1, odd[r]);
     }
   }
-  for (int r = 0; r < kStripRows; ++r) even[r] = _mm256_add_ps(even[r], odd[r]);
+  for (int r = 0; r < kStripRows; ++r) even[r] = P::add(even[r], odd[r]);
   for (; k < k1; ++k) {
-    const __m256 bk = _mm256_loadu_ps(o.b + k * o.ldb + n);
-    for (int r = 0; r < kStripRows; ++r)
-      even[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + r * o.lda + k), bk, even[r]);
+    const typename P::V bk = P::load(o.b + k * o.ldb + n);
+    for (int r = 0; r < kStripRows; ++r) even[r] = P::fma(P::broadcast(a + r * o.lda + k), bk, even[r]);
   }
-  for (int r = 0; r < kStripRows; ++r) store_sum(o, o.c + (m + r) * o.ldc + n, even[r]);
+  for (int r = 0; r < kStripRows; ++r) P::store_sum(o, o.c + (m + r) * o.ldc + n, even[r]);
 }
 
-// The strip's rows: Eigen walks them in blocks of `row_block` (its nc), in
-// groups of 4 from each block's start, the rest one row at a time.
-void split_strip(const Operands& o, int M, int row_block, int n, int k0, int k1) {
-  for (int m0 = 0; m0 < M; m0 += row_block) {
-    const int rows = std::min(row_block, M - m0), grouped = rows - rows % kStripRows;
-    for (int m = m0; m < m0 + grouped; m += kStripRows) split_chain_tile(o, m, n, k0, k1);
-    for (int m = m0 + grouped; m < m0 + rows; ++m) chain_tile<1, 1>(o, m, n, k0, k1);
-  }
+// c = fma(sum, alpha, c) for one output.
+void store_scalar_sum(const Operands& o, float* c, float sum) {
+  *c = std::fma(sum, o.alpha[0], o.from_zero ? 0.0f : *c);
 }
 
-// Columns narrower than a vector (a column block's last 1–7), one output at
-// a time in scalar fused multiply-adds, in the order of Eigen's paths for
-// them: a 4-column half-packet strip (split chains like the 8-column one),
-// then its "remaining rows", where each group of 4 rows sums pairs of k.
-struct Output {
-  const Operands& o;
-  int m, n;
-  float a(int k) const { return o.a[m * o.lda + k]; }
-  float b(int k) const { return o.b[k * o.ldb + n]; }
-};
-
-float plain_chain(const Output& x, int k0, int k1) {
+// One output as a single chain in k order; b_column holds b's column.
+float plain_chain(const float* a, const float* b_column, int k0, int k1) {
   float sum = 0;
-  for (int k = k0; k < k1; ++k) sum = std::fma(x.a(k), x.b(k), sum);
+  for (int k = k0; k < k1; ++k) sum = std::fma(a[k], b_column[k], sum);
   return sum;
 }
 
-// The one-packet strip's order (split_chain_tile), for one output.
-float split_chain(const Output& x, int k0, int k1) {
-  const int peeled_end = k0 + ((k1 - k0) & ~(kPeel - 1));
-  float even = 0, odd = 0;
-  int k = k0;
-  for (; k < peeled_end; k += 2) {
-    even = std::fma(x.a(k), x.b(k), even);
-    odd = std::fma(x.a(k + 1), x.b(k + 1), odd);
-  }
-  float sum = even + odd;
-  for (; k < k1; ++k) sum = std::fma(x.a(k), x.b(k), sum);
-  return sum;
-}
-
-// Eigen's remaining rows for 4 of its columns (gebp's "swapped" path): four
-// accumulators of two lanes take k = 8t + 2j (lane 0) and 8t + 2j + 1
-// (lane 1), j = 0..3; they are added (0+1)+(2+3), the k left in pairs go to
-// the two lanes, the lanes are added, then an odd last k.
-float paired_chain(const Output& x, int k0, int k1) {
+// Eigen's rows (gebp's "swapped" path) for the 0–3 columns after the last
+// packet: four accumulators of two lanes take k = 8t + 2j (lane 0) and
+// 8t + 2j + 1 (lane 1), j = 0..3, i.e. one 8-lane chain over the octets of
+// k; they are added (0+1)+(2+3) per lane, the k left in pairs go to the two
+// lanes, the lanes are added, then an odd last k.
+float paired_chain(const float* a, const float* b_column, int k0, int k1) {
   const int depth = k1 - k0, pairs_end = k0 + (depth & ~1), octets_end = k0 + (depth & ~7);
-  float lane0[4] = {0, 0, 0, 0}, lane1[4] = {0, 0, 0, 0};
+  __m256 octets = _mm256_setzero_ps();
   int k = k0;
-  for (; k < octets_end; k += 8)
-    for (int j = 0; j < 4; ++j) {
-      lane0[j] = std::fma(x.a(k + 2 * j), x.b(k + 2 * j), lane0[j]);
-      lane1[j] = std::fma(x.a(k + 2 * j + 1), x.b(k + 2 * j + 1), lane1[j]);
-    }
-  float low = (lane0[0] + lane0[1]) + (lane0[2] + lane0[3]), high = (lane1[0] + lane1[1]) + (lane1[2] + lane1[3]);
+  for (; k < octets_end; k += 8) octets = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(b_column + k), octets);
+  float lane[8];
+  _mm256_storeu_ps(lane, octets);
+  float low = (lane[0] + lane[2]) + (lane[4] + lane[6]), high = (lane[1] + lane[3]) + (lane[5] + lane[7]);
   for (; k < pairs_end; k += 2) {
-    low = std::fma(x.a(k), x.b(k), low);
-    high = std::fma(x.a(k + 1), x.b(k + 1), high);
+    low = std::fma(a[k], b_column[k], low);
+    high = std::fma(a[k + 1], b_column[k + 1], high);
   }
   float sum = low + high;
-  if (k < k1) sum = std::fma(x.a(k), x.b(k), sum);
+  if (k < k1) sum = std::fma(a[k], b_column[k], sum);
   return sum;
 }
 
-using ScalarChain = float (*)(const Output&, int, int);
-
-// Columns [n0, n1) of every row: Eigen walks the rows in blocks of
-// `row_block` (its nc), in groups of 4 from each block's start (summed by
-// `grouped`), the rest one row at a time (a plain chain).
-void narrow_columns(const Operands& o, int M, int row_block, int n0, int n1, int k0, int k1, ScalarChain grouped) {
+// The rows of a strip: Eigen walks them in blocks of `row_block` (its nc),
+// in groups of 4 from each block's start, the rest one row at a time (a
+// plain chain). `grouped(m)` computes a group, `single(m)` one row.
+template <typename Grouped, typename Single>
+void strip_rows(int M, int row_block, Grouped grouped, Single single) {
   for (int m0 = 0; m0 < M; m0 += row_block) {
     const int rows = std::min(row_block, M - m0), in_groups = rows - rows % kStripRows;
-    for (int m = m0; m < m0 + rows; ++m)
-      for (int n = n0; n < n1; ++n) {
-        const Output x{o, m, n};
-        const float sum = m < m0 + in_groups ? grouped(x, k0, k1) : plain_chain(x, k0, k1);
-        float* c = o.c + m * o.ldc + n;
-        *c = std::fma(sum, o.alpha[0], o.from_zero ? 0.0f : *c);
-      }
+    for (int m = m0; m < m0 + in_groups; m += kStripRows) grouped(m);
+    for (int m = m0 + in_groups; m < m0 + rows; ++m) single(m);
+  }
+}
+
+// A packet-wide split strip (8 or 4 columns from n).
+template <typename P>
+void split_strip(const Operands& o, int M, int row_block, int n, int k0, int k1) {
+  constexpr int lanes = sizeof(typename P::V) / sizeof(float);
+  static thread_local std::vector<float> column;
+  column.resize(static_cast<size_t>(k1));
+  strip_rows(
+      M, row_block, [&](int m) { split_chain_tile<P>(o, m, n, k0, k1); },
+      [&](int m) {
+        for (int j = n; j < n + lanes; ++j) {
+          for (int k = k0; k < k1; ++k) column[k] = o.b[k * o.ldb + j];
+          store_scalar_sum(o, o.c + m * o.ldc + j, plain_chain(o.a + m * o.lda, column.data(), k0, k1));
+        }
+      });
+}
+
+// The 0–3 columns [n0, n1) after the last packet.
+void paired_columns(const Operands& o, int M, int row_block, int n0, int n1, int k0, int k1) {
+  static thread_local std::vector<float> column;
+  column.resize(static_cast<size_t>(k1));
+  for (int n = n0; n < n1; ++n) {
+    for (int k = k0; k < k1; ++k) column[k] = o.b[k * o.ldb + n];
+    auto one = [&](int m, auto chain) {
+      store_scalar_sum(o, o.c + m * o.ldc + n, chain(o.a + m * o.lda, column.data(), k0, k1));
+    };
+    strip_rows(
+        M, row_block, [&](int m) { for (int r = 0; r < kStripRows; ++r) one(m + r, paired_chain); },
+        [&](int m) { one(m, plain_chain); });
   }
 }
 
@@ -263,9 +288,9 @@ bool gemm_in_eigen_order(float* c, std::ptrdiff_t ldc, StridedMatrix a, StridedM
       const int strip_end = plain_end + (n0 + width - plain_end) / kLanes * kLanes;
       const int half_end = strip_end + (n0 + width - strip_end) / kHalfLanes * kHalfLanes;
       chain_columns(o, M, n0, plain_end, k0, k1);
-      if (strip_end > plain_end) split_strip(o, M, rows, plain_end, k0, k1);
-      narrow_columns(o, M, rows, strip_end, half_end, k0, k1, split_chain);
-      narrow_columns(o, M, rows, half_end, n0 + width, k0, k1, paired_chain);
+      if (strip_end > plain_end) split_strip<FullPacket>(o, M, rows, plain_end, k0, k1);
+      if (half_end > strip_end) split_strip<HalfPacket>(o, M, rows, strip_end, k0, k1);
+      paired_columns(o, M, rows, half_end, n0 + width, k0, k1);
     }
   }
   return true;

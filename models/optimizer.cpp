@@ -87,8 +87,11 @@ double AdamW<T>::step(T* params, T* grads) {
     for (size_t i = tensor.offset; i < tensor.offset + tensor.size; ++i) {
       if (clip != T(1)) grads[i] *= clip;
       const T g = grads[i];
-      m[i] = beta1 * m[i] + (T(1) - beta1) * g;
-      v[i] = beta2 * v[i] + (T(1) - beta2) * g * g;
+      // Which operations fuse is spelled out (the file is built with
+      // -ffp-contract=off): the moments as one fused multiply-add each, the
+      // rest rounded step by step, as every result so far was computed.
+      m[i] = std::fma(beta1, m[i], (T(1) - beta1) * g);
+      v[i] = std::fma(beta2, v[i], (T(1) - beta2) * g * g);
       const T m_hat = m[i] / correction1, v_hat = v[i] / correction2;
       params[i] = params[i] * shrink - step_size * m_hat / (std::sqrt(v_hat) + eps);
     }

@@ -126,6 +126,48 @@ TEST(AdamW, AFloatElementGetsTheSameUpdateInTheVectorLoopAsAlone) {
   EXPECT_EQ(differing, 0);
 }
 
+// Single float operations that the compiler cannot fuse with their neighbours.
+[[gnu::noinline]] float rounded_product(float a, float b) { return a * b; }
+[[gnu::noinline]] float rounded_difference(float a, float b) { return a - b; }
+[[gnu::noinline]] float rounded_sum(float a, float b) { return a + b; }
+[[gnu::noinline]] float rounded_quotient(float a, float b) { return a / b; }
+
+TEST(AdamW, AFloatUpdateRoundsExactlyAsDocumented) {
+  // The moments as one fused multiply-add each, everything else rounded step
+  // by step (p·(1 − lr·λ), then minus lr·m̂/(√v̂ + ε)): the arithmetic every
+  // committed result was computed with. Fusing p·shrink − update instead
+  // changes the last bit of decayed weights.
+  constexpr int n = 257;
+  ParamLayout layout;
+  layout.add("w", {n}, Init::constant(0), true);
+  OptimizerConfig config;
+  config.lr = 3e-3;
+  config.weight_decay = 0.1;
+  config.clip_norm = 0;
+  AdamW<float> optimizer(config, layout);
+  std::vector<float> params(n), expected(n), m(n, 0.0f), v(n, 0.0f);
+  for (int i = 0; i < n; ++i) params[i] = expected[i] = std::sin(0.37f * i);
+  const float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, lr = 3e-3f;
+  const float shrink = static_cast<float>(1.0 - config.lr * config.weight_decay);
+  for (int step = 1; step <= 3; ++step) {
+    std::vector<float> grads(n);
+    for (int i = 0; i < n; ++i) grads[i] = std::cos(1.0f + 0.11f * i + 2.0f * step) * 0.03f;
+    const float c1 = static_cast<float>(1.0 - std::pow(0.9, step)), c2 = static_cast<float>(1.0 - std::pow(0.999, step));
+    for (int i = 0; i < n; ++i) {
+      const float g = grads[i];
+      m[i] = std::fma(beta1, m[i], rounded_product(1.0f - beta1, g));
+      v[i] = std::fma(beta2, v[i], rounded_product(rounded_product(1.0f - beta2, g), g));
+      const float m_hat = rounded_quotient(m[i], c1), v_hat = rounded_quotient(v[i], c2);
+      const float update = rounded_quotient(rounded_product(lr, m_hat), rounded_sum(std::sqrt(v_hat), eps));
+      expected[i] = rounded_difference(rounded_product(expected[i], shrink), update);
+    }
+    optimizer.step(params.data(), grads.data());
+  }
+  int differing = 0;
+  for (int i = 0; i < n; ++i) differing += std::memcmp(&params[i], &expected[i], sizeof(float)) != 0;
+  EXPECT_EQ(differing, 0);
+}
+
 TEST(AdamW, DecaysOnlyTensorsMarkedForWeightDecay) {
   TwoTensors model;
   OptimizerConfig config;
