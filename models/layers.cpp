@@ -355,6 +355,21 @@ void fill_zero(T* x, size_t n) {
 }
 
 template <typename T>
+void fill_zero(const std::vector<BufferPrefix<T>>& buffers) {
+  size_t total = 0;
+  for (const BufferPrefix<T>& buffer : buffers) total += buffer.n;
+  // Element blocks of the buffers laid end to end; a block may span several.
+  for_element_blocks(total, [&](size_t first, size_t count) {
+    size_t start = 0;
+    for (const BufferPrefix<T>& buffer : buffers) {
+      const size_t lo = std::max(first, start), hi = std::min(first + count, start + buffer.n);
+      if (lo < hi) std::fill(buffer.data + (lo - start), buffer.data + (hi - start), T(0));
+      start += buffer.n;
+    }
+  });
+}
+
+template <typename T>
 void residual_forward(T* out, const T* a, const T* b, size_t n) {
   for_element_blocks(n, [&](size_t first, size_t count) {
     for (size_t i = first; i < first + count; ++i) out[i] = a[i] + b[i];
@@ -939,6 +954,7 @@ void crossentropy_backward(T* dlogits, const T* logits, const int* targets, T dl
   template void dropout_forward<T>(T*, uint8_t*, double, uint64_t, uint64_t, int, int, size_t);           \
   template void dropout_backward<T>(T*, const T*, const uint8_t*, double, size_t);                         \
   template void fill_zero<T>(T*, size_t);                                                                  \
+  template void fill_zero<T>(const std::vector<BufferPrefix<T>>&);                                         \
   template void residual_forward<T>(T*, const T*, const T*, size_t);                                       \
   template void residual_backward<T>(T*, T*, const T*, size_t);                                            \
   template void split_heads_forward<T>(T*, T*, T*, const T*, int, int, int, int);                         \

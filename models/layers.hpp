@@ -29,6 +29,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "models/model_config.hpp"
 
@@ -91,6 +92,19 @@ void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size
 // some kernels).
 template <typename T>
 void fill_zero(T* x, size_t n);
+
+// The first n elements of a buffer.
+template <typename T>
+struct BufferPrefix {
+  T* data;
+  size_t n;
+};
+// Zeroes every listed prefix in one parallel pass. Each parallel region costs
+// a wake-up of the sleeping workers (tens of microseconds on a VM with
+// OMP_WAIT_POLICY=PASSIVE), so a layer's backward zeroes all its gradient
+// buffers at once rather than one region per buffer.
+template <typename T>
+void fill_zero(const std::vector<BufferPrefix<T>>& buffers);
 
 // ---------------------------------------------------------------- residual
 // out[n] = a[n] + b[n]

@@ -127,11 +127,19 @@ struct Shape {
 };
 
 // Gradient buffers shared by all blocks during backward.
+// Gradients of one residual sub-layer (attention or feed-forward); each
+// sub-layer has its own, so that a block's backward finds them all zeroed by
+// one pass (zero_block_gradients) instead of zeroing one buffer at a time.
+template <typename T>
+struct SublayerGradients {
+  std::vector<T> skip, branch;       // [N,D] residual backward
+  std::vector<T> normed;             // [N,D] w.r.t. a LayerNorm's output
+};
+
 template <typename T>
 struct GradientScratch {
   std::vector<T> out, in;            // [N,D] w.r.t. the current block's output / input
-  std::vector<T> skip, branch;       // [N,D] residual backward
-  std::vector<T> normed;             // [N,D] w.r.t. a LayerNorm's output
+  SublayerGradients<T> attn, ffn;
   std::vector<T> merged;             // [N,D]
   std::vector<T> heads, q, k, v;     // [B,h,T,d]
   std::vector<T> scores;             // [B,h,T,T]
@@ -197,6 +205,7 @@ struct Transformer<T>::Impl {
   // Backward pieces: every d* argument is accumulated into.
   void backward();
   const T* head_backward(const Shape& s);
+  void zero_block_gradients(const Shape& s);
   void block_backward(T* dx, const T* dout, const BlockActivations<T>& a, const T* x, int layer, const Shape& s);
   void branch_backward(T* dskip, T* dbranch, const T* dout, const std::vector<uint8_t>& keep, size_t n);
   void attention_backward(T* din, const T* dout, const BlockActivations<T>& a, const T* in, int layer,
@@ -532,9 +541,7 @@ template <typename T>
 void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const BlockActivations<T>& a, const T* in,
                                               int layer, const Shape& s) {
   const BlockParams& p = blocks[layer];
-  const size_t head_elems = static_cast<size_t>(s.N) * s.D, score_elems = static_cast<size_t>(s.B) * s.h * s.T * s.T;
-  for (auto* buffer : {&grad.merged, &grad.heads, &grad.q, &grad.k, &grad.v}) zero(*buffer, head_elems);
-  zero(grad.qkv, 3 * head_elems);
+  const size_t score_elems = static_cast<size_t>(s.B) * s.h * s.T * s.T;
   linear_backward(grad.merged.data(), grad_of(p.wo), static_cast<T*>(nullptr), dout, a.merged.data(), param(p.wo),
                   s.N, s.D, s.D, s.block_rows);
   merge_heads_backward(grad.heads.data(), grad.merged.data(), s.B, s.h, s.T, s.d);
@@ -561,10 +568,8 @@ void Transformer<T>::Impl::ffn_backward(T* din, const T* dout, const BlockActiva
                                         int layer, const Shape& s) {
   const BlockParams& p = blocks[layer];
   const size_t hidden = static_cast<size_t>(s.N) * s.F;
-  zero(grad.ffn_act, hidden);
   ensure_size(scratch.ffn_act, hidden);
   activation_forward(scratch.ffn_act.data(), a.ffn_pre.data(), config.activation, hidden);
-  zero(grad.ffn_pre, hidden);
   linear_backward(grad.ffn_act.data(), grad_of(p.w2), grad_of(p.b2), dout, scratch.ffn_act.data(), param(p.w2), s.N,
                   s.F, s.D, s.block_rows);
   activation_backward(grad.ffn_pre.data(), grad.ffn_act.data(), a.ffn_pre.data(), config.activation, hidden);
@@ -572,37 +577,53 @@ void Transformer<T>::Impl::ffn_backward(T* din, const T* dout, const BlockActiva
                   s.block_rows);
 }
 
-// dx += d(block)/dx · dout, and the block's parameter gradients.
+// grad.in and every buffer block_backward accumulates into, zeroed in one
+// parallel pass (per buffer, a pass costs a wake-up of the workers).
+template <typename T>
+void Transformer<T>::Impl::zero_block_gradients(const Shape& s) {
+  const size_t n = static_cast<size_t>(s.N) * s.D, hidden = static_cast<size_t>(s.N) * s.F;
+  std::vector<BufferPrefix<T>> buffers;
+  auto add = [&](std::vector<T>& buffer, size_t size) {
+    ensure_size(buffer, size);
+    buffers.push_back({buffer.data(), size});
+  };
+  for (auto* buffer : {&grad.in, &grad.ffn.skip, &grad.ffn.branch, &grad.ffn.normed, &grad.attn.branch,
+                       &grad.merged, &grad.heads, &grad.q, &grad.k, &grad.v})
+    add(*buffer, n);
+  add(config.norm == NormPlacement::post ? grad.attn.skip : grad.attn.normed, n);
+  add(grad.qkv, 3 * n);
+  add(grad.ffn_act, hidden);
+  add(grad.ffn_pre, hidden);
+  fill_zero(buffers);
+}
+
+// dx += d(block)/dx · dout, and the block's parameter gradients. Expects the
+// buffers of zero_block_gradients zeroed.
 template <typename T>
 void Transformer<T>::Impl::block_backward(T* dx, const T* dout, const BlockActivations<T>& a, const T* x,
                                           int layer, const Shape& s) {
   const BlockParams& p = blocks[layer];
   const size_t n = static_cast<size_t>(s.N) * s.D;
-  zero(grad.skip, n);
-  zero(grad.branch, n);
-  zero(grad.normed, n);
+  SublayerGradients<T>& ffn = grad.ffn;
+  SublayerGradients<T>& attn = grad.attn;
   if (config.norm == NormPlacement::post) {
     // out = LN2(r2), r2 = h1 + drop(f), h1 = LN1(r1), r1 = x + drop(a)
-    layernorm_backward_into(grad.skip.data(), dout, a.ln2, a.resid2.data(), p.ln2_weight, p.ln2_bias, s);
-    branch_backward(grad.normed.data(), grad.branch.data(), grad.skip.data(), a.ffn_keep, n);
-    ffn_backward(grad.normed.data(), grad.branch.data(), a, a.ln1.out.data(), layer, s);
-    zero(grad.skip, n);
-    layernorm_backward_into(grad.skip.data(), grad.normed.data(), a.ln1, a.resid1.data(), p.ln1_weight,
+    layernorm_backward_into(ffn.skip.data(), dout, a.ln2, a.resid2.data(), p.ln2_weight, p.ln2_bias, s);
+    branch_backward(ffn.normed.data(), ffn.branch.data(), ffn.skip.data(), a.ffn_keep, n);
+    ffn_backward(ffn.normed.data(), ffn.branch.data(), a, a.ln1.out.data(), layer, s);
+    layernorm_backward_into(attn.skip.data(), ffn.normed.data(), a.ln1, a.resid1.data(), p.ln1_weight,
                             p.ln1_bias, s);
-    zero(grad.branch, n);
-    branch_backward(dx, grad.branch.data(), grad.skip.data(), a.attn_keep, n);
-    attention_backward(dx, grad.branch.data(), a, x, layer, s);
+    branch_backward(dx, attn.branch.data(), attn.skip.data(), a.attn_keep, n);
+    attention_backward(dx, attn.branch.data(), a, x, layer, s);
   } else {
     // out = r1 + drop(f(LN2(r1))), r1 = x + drop(a(LN1(x)))
-    branch_backward(grad.skip.data(), grad.branch.data(), dout, a.ffn_keep, n);
-    ffn_backward(grad.normed.data(), grad.branch.data(), a, a.ln2.out.data(), layer, s);
-    layernorm_backward_into(grad.skip.data(), grad.normed.data(), a.ln2, a.resid1.data(), p.ln2_weight,
+    branch_backward(ffn.skip.data(), ffn.branch.data(), dout, a.ffn_keep, n);
+    ffn_backward(ffn.normed.data(), ffn.branch.data(), a, a.ln2.out.data(), layer, s);
+    layernorm_backward_into(ffn.skip.data(), ffn.normed.data(), a.ln2, a.resid1.data(), p.ln2_weight,
                             p.ln2_bias, s);
-    zero(grad.branch, n);
-    zero(grad.normed, n);
-    branch_backward(dx, grad.branch.data(), grad.skip.data(), a.attn_keep, n);
-    attention_backward(grad.normed.data(), grad.branch.data(), a, a.ln1.out.data(), layer, s);
-    layernorm_backward_into(dx, grad.normed.data(), a.ln1, x, p.ln1_weight, p.ln1_bias, s);
+    branch_backward(dx, attn.branch.data(), ffn.skip.data(), a.attn_keep, n);
+    attention_backward(attn.normed.data(), attn.branch.data(), a, a.ln1.out.data(), layer, s);
+    layernorm_backward_into(dx, attn.normed.data(), a.ln1, x, p.ln1_weight, p.ln1_bias, s);
   }
 }
 
@@ -610,8 +631,12 @@ void Transformer<T>::Impl::block_backward(T* dx, const T* dout, const BlockActiv
 template <typename T>
 const T* Transformer<T>::Impl::head_backward(const Shape& s) {
   const size_t n = static_cast<size_t>(s.N) * s.D;
-  zero(grad.logits, static_cast<size_t>(s.N) * s.V);
-  zero(grad.out, n);
+  ensure_size(grad.logits, static_cast<size_t>(s.N) * s.V);
+  ensure_size(grad.out, n);
+  const size_t final_norm = config.norm == NormPlacement::post ? 0 : n;
+  ensure_size(grad.final_norm, final_norm);
+  fill_zero<T>({{grad.logits.data(), static_cast<size_t>(s.N) * s.V}, {grad.out.data(), n},
+                {grad.final_norm.data(), final_norm}});
   const T dloss = targeted > 0 ? T(1.0 / static_cast<double>(targeted)) : T(0);
   crossentropy_backward(grad.logits.data(), logits.data(), targets.data(), dloss, s.N, s.V);
   const T* last = block_output(acts.back());
@@ -619,7 +644,6 @@ const T* Transformer<T>::Impl::head_backward(const Shape& s) {
     linear_backward(grad.out.data(), grad_of(head_weight), grad_of(head_bias), grad.logits.data(), last,
                     param(head_weight), s.N, s.D, s.V, s.block_rows);
   } else {
-    zero(grad.final_norm, n);
     linear_backward(grad.final_norm.data(), grad_of(head_weight), grad_of(head_bias), grad.logits.data(),
                     final_ln.out.data(), param(head_weight), s.N, s.D, s.V, s.block_rows);
     layernorm_backward(grad.out.data(), grad_of(final_ln_weight), grad_of(final_ln_bias), grad.final_norm.data(),
@@ -635,7 +659,7 @@ void Transformer<T>::Impl::backward() {
   const size_t n = static_cast<size_t>(s.N) * s.D;
   head_backward(s);
   for (int l = config.n_layers - 1; l >= 0; --l) {
-    zero(grad.in, n);
+    zero_block_gradients(s);
     block_backward(grad.in.data(), grad.out.data(), acts[l], block_input(l), l, s);
     std::swap(grad.in, grad.out);
   }
