@@ -1,5 +1,7 @@
 #include "models/layers.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
@@ -27,7 +29,9 @@ constexpr double kLayerNormEps = 1e-5;    // Haiku/PyTorch default
 // on a busy machine a barrier can wait a whole time slice for a descheduled
 // thread. Results do not change: the work units are the same either way.
 constexpr size_t kMinParallelWork = size_t(1) << 15;
-inline bool parallel_worthwhile(size_t work) { return work >= kMinParallelWork; }
+// Never inside a parallel region: a kernel called from another's unit (a
+// linear layer's row-block hook) runs on that unit's thread.
+inline bool parallel_worthwhile(size_t work) { return work >= kMinParallelWork && !omp_in_parallel(); }
 
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
@@ -98,7 +102,7 @@ void embedding_backward(T* dtable, const T* dout, const int* tokens, T scale, in
 
 template <typename T>
 void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, int IC, int OC,
-                    int block_rows) {
+                    int block_rows, const RowBlockHook& before, const RowBlockHook& after) {
   // Wᵀ with contiguous rows, built once here rather than by every row block's
   // product (multiply's packing-free kernel needs them; the values, and so
   // the result, are the same).
@@ -108,64 +112,74 @@ void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, 
 #pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * IC * OC))
   for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
     const int r0 = unit * block_rows, rows = std::min(block_rows, N - r0);
+    if (before) before(r0, rows);
     const auto X = matrix(in + static_cast<size_t>(r0) * IC, rows, IC, IC);  // [rows,IC]
     auto Y = matrix(out + static_cast<size_t>(r0) * OC, rows, OC, OC);       // [rows,OC]
     multiply(Y, X, Wt, T(1), Write::assign);
     if (bias) Y.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, OC);
+    if (after) after(r0, rows);
   }
 }
+
+namespace {
+// One unit of the weight gradient: rows [r0, r0 + rows) and output channels
+// [o0, o0 + channels), written (not added) into this row block's partial
+// [OC·IC weights, then OC biases].
+template <typename T>
+void linear_weight_partial(T* partial, const T* dout, const T* in, int r0, int rows, int o0, int channels, int IC,
+                           int OC) {
+  const auto G = matrix(dout + static_cast<size_t>(r0) * OC + o0, rows, channels, OC);  // [rows,channels]
+  const auto X = matrix(in + static_cast<size_t>(r0) * IC, rows, IC, IC);              // [rows,IC]
+  multiply(matrix(partial + static_cast<size_t>(o0) * IC, channels, IC, IC), G.transpose(), X, T(1), Write::assign);
+  T* bias_partial = partial + static_cast<size_t>(OC) * IC + o0;  // [channels]
+  std::fill_n(bias_partial, channels, T(0));
+  for (int r = 0; r < rows; ++r) {
+    const T* g = dout + static_cast<size_t>(r0 + r) * OC + o0;
+    for (int c = 0; c < channels; ++c) bias_partial[c] += g[c];
+  }
+}
+}  // namespace
 
 // din: row blocks. dweight/dbias: the row dimension is a reduction, so each
-// unit (output-channel block, row block) writes a partial sum, and the
-// partials are added in row-block order afterwards.
-template <typename T>
-static void linear_weight_backward(T* dweight, T* dbias, const T* dout, const T* in, int N, int IC, int OC) {
-  const int row_blocks = ceil_div(N, kWeightGradRows);
-  const int channel_blocks = ceil_div(OC, kWeightGradChannels);
-  const size_t partial_size = static_cast<size_t>(OC) * (IC + 1);  // weight rows, then bias
-  T* partials = scratch<T, Slot::weight_partials>(partial_size * row_blocks);             // [row_blocks, OC·IC + OC]
-#pragma omp parallel for collapse(2) schedule(static) if (parallel_worthwhile(size_t(N) * IC * OC))
-  for (int rb = 0; rb < row_blocks; ++rb) {
-    for (int cb = 0; cb < channel_blocks; ++cb) {
-      const int r0 = rb * kWeightGradRows, rows = std::min(kWeightGradRows, N - r0);
-      const int o0 = cb * kWeightGradChannels, channels = std::min(kWeightGradChannels, OC - o0);
-      T* partial = partials + rb * partial_size;
-      const auto G = matrix(dout + static_cast<size_t>(r0) * OC + o0, rows, channels, OC);  // [rows,channels]
-      const auto X = matrix(in + static_cast<size_t>(r0) * IC, rows, IC, IC);              // [rows,IC]
-      multiply(matrix(partial + static_cast<size_t>(o0) * IC, channels, IC, IC), G.transpose(), X, T(1), Write::assign);
-      T* bias_partial = partial + static_cast<size_t>(OC) * IC + o0;  // [channels]
-      std::fill_n(bias_partial, channels, T(0));
-      for (int r = 0; r < rows; ++r) {
-        const T* g = dout + static_cast<size_t>(r0 + r) * OC + o0;
-        for (int c = 0; c < channels; ++c) bias_partial[c] += g[c];
-      }
-    }
-  }
-#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(OC) * IC * row_blocks))
-  for (int o = 0; o < OC; ++o) {
-    for (int rb = 0; rb < row_blocks; ++rb) {
-      const T* partial = partials + rb * partial_size;
-      T* dw = dweight + static_cast<size_t>(o) * IC;
-      const T* pw = partial + static_cast<size_t>(o) * IC;
-      for (int i = 0; i < IC; ++i) dw[i] += pw[i];
-      if (dbias) dbias[o] += partial[static_cast<size_t>(OC) * IC + o];
-    }
-  }
-}
-
+// unit (row block, output-channel block) writes a partial sum, and the
+// partials are added in row-block order afterwards. All three run in one
+// parallel region (a region costs a wake-up of the workers): the din blocks
+// and the partials are independent, so only the final sum waits for them.
 template <typename T>
 void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, const T* weight, int N,
                      int IC, int OC, int block_rows) {
-  if (din) {
-    const auto W = matrix(weight, OC, IC, IC);  // [OC,IC]
-#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * IC * OC))
-    for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
-      const int r0 = unit * block_rows, rows = std::min(block_rows, N - r0);
-      const auto G = matrix(dout + static_cast<size_t>(r0) * OC, rows, OC, OC);  // [rows,OC]
-      multiply(matrix(din + static_cast<size_t>(r0) * IC, rows, IC, IC), G, W, T(1), Write::accumulate);
+  const auto W = matrix(weight, OC, IC, IC);  // [OC,IC]
+  const int row_blocks = ceil_div(N, kWeightGradRows);
+  const int channel_blocks = ceil_div(OC, kWeightGradChannels);
+  const size_t partial_size = static_cast<size_t>(OC) * (IC + 1);  // weight rows, then bias
+  T* partials = scratch<T, Slot::weight_partials>(partial_size * row_blocks);  // [row_blocks, OC·IC + OC]
+#pragma omp parallel if (parallel_worthwhile(size_t(N) * IC * OC))
+  {
+    if (din) {
+#pragma omp for schedule(static) nowait
+      for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
+        const int r0 = unit * block_rows, rows = std::min(block_rows, N - r0);
+        const auto G = matrix(dout + static_cast<size_t>(r0) * OC, rows, OC, OC);  // [rows,OC]
+        multiply(matrix(din + static_cast<size_t>(r0) * IC, rows, IC, IC), G, W, T(1), Write::accumulate);
+      }
     }
+#pragma omp for collapse(2) schedule(static)
+    for (int rb = 0; rb < row_blocks; ++rb)
+      for (int cb = 0; cb < channel_blocks; ++cb) {
+        const int r0 = rb * kWeightGradRows, o0 = cb * kWeightGradChannels;
+        linear_weight_partial(partials + rb * partial_size, dout, in, r0, std::min(kWeightGradRows, N - r0), o0,
+                              std::min(kWeightGradChannels, OC - o0), IC, OC);
+      }
+#pragma omp for schedule(static)
+    for (int o = 0; o < OC; ++o)
+      for (int rb = 0; rb < row_blocks; ++rb) {
+        const T* partial = partials + rb * partial_size;
+        T* dw = dweight + static_cast<size_t>(o) * IC;
+        const T* pw = partial + static_cast<size_t>(o) * IC;
+        for (int i = 0; i < IC; ++i) dw[i] += pw[i];
+        if (dbias) dbias[o] += partial[static_cast<size_t>(OC) * IC + o];
+      }
   }
-  linear_weight_backward(dweight, dbias, dout, in, N, IC, OC);
 }
 
 // ---------------------------------------------------------------- layernorm
@@ -178,10 +192,11 @@ constexpr int kNormRows = 8;
 
 // Calls body(first_row, std::integral_constant<int, R>) over [0, N) in
 // groups of kNormRows rows (the last group smaller, one row at a time), the
-// groups spread over the threads.
+// groups spread over the current team's threads, which go on without
+// waiting for each other (the caller's region ends with a barrier).
 template <typename Body>
-void for_norm_row_groups(int N, int C, Body body) {
-#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
+void for_norm_row_groups_in_team(int N, Body body) {
+#pragma omp for schedule(static) nowait
   for (int group = 0; group < ceil_div(N, kNormRows); ++group) {
     const int n0 = group * kNormRows;
     if (n0 + kNormRows <= N) {
@@ -190,6 +205,13 @@ void for_norm_row_groups(int N, int C, Body body) {
       for (int n = n0; n < N; ++n) body(n, std::integral_constant<int, 1>());
     }
   }
+}
+
+// The same in a parallel region of its own.
+template <typename Body>
+void for_norm_row_groups(int N, int C, Body body) {
+#pragma omp parallel if (parallel_worthwhile(size_t(N) * C))
+  for_norm_row_groups_in_team(N, body);
 }
 }  // namespace
 
@@ -218,39 +240,44 @@ void layernorm_forward(T* out, T* mean, T* rstd, const T* in, const T* weight, c
 template <typename T>
 void layernorm_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, const T* weight,
                         const T* mean, const T* rstd, int N, int C) {
-  // Input gradient (llm.c layernorm_backward):
-  // din = rstd·(dnorm − mean(dnorm) − norm·mean(dnorm ⊙ norm)), dnorm = dout ⊙ weight.
-  for_norm_row_groups(N, C, [&](int n0, auto rows) {
-    constexpr int R = decltype(rows)::value;
-    const T* x = in + static_cast<size_t>(n0) * C;    // [R,C]
-    const T* g = dout + static_cast<size_t>(n0) * C;  // [R,C]
-    T dnorm_sum[R] = {}, dnorm_norm_sum[R] = {};
-    for (int c = 0; c < C; ++c)
+  // One parallel region: the input gradient (row groups) and the parameter
+  // gradients (column blocks) are independent, so neither waits for the other.
+#pragma omp parallel if (parallel_worthwhile(size_t(N) * C))
+  {
+    // Input gradient (llm.c layernorm_backward):
+    // din = rstd·(dnorm − mean(dnorm) − norm·mean(dnorm ⊙ norm)), dnorm = dout ⊙ weight.
+    for_norm_row_groups_in_team(N, [&](int n0, auto rows) {
+      constexpr int R = decltype(rows)::value;
+      const T* x = in + static_cast<size_t>(n0) * C;    // [R,C]
+      const T* g = dout + static_cast<size_t>(n0) * C;  // [R,C]
+      T dnorm_sum[R] = {}, dnorm_norm_sum[R] = {};
+      for (int c = 0; c < C; ++c)
+        for (int r = 0; r < R; ++r) {
+          const T norm = (x[r * C + c] - mean[n0 + r]) * rstd[n0 + r];
+          dnorm_sum[r] += g[r * C + c] * weight[c];
+          dnorm_norm_sum[r] += g[r * C + c] * weight[c] * norm;
+        }
       for (int r = 0; r < R; ++r) {
-        const T norm = (x[r * C + c] - mean[n0 + r]) * rstd[n0 + r];
-        dnorm_sum[r] += g[r * C + c] * weight[c];
-        dnorm_norm_sum[r] += g[r * C + c] * weight[c] * norm;
+        const T dnorm_mean = dnorm_sum[r] / C, dnorm_norm_mean = dnorm_norm_sum[r] / C;
+        const T m = mean[n0 + r], s = rstd[n0 + r];
+        T* dx = din + static_cast<size_t>(n0 + r) * C;
+        for (int c = 0; c < C; ++c) {
+          const T norm = (x[r * C + c] - m) * s;
+          dx[c] += (g[r * C + c] * weight[c] - dnorm_mean - norm * dnorm_norm_mean) * s;
+        }
       }
-    for (int r = 0; r < R; ++r) {
-      const T dnorm_mean = dnorm_sum[r] / C, dnorm_norm_mean = dnorm_norm_sum[r] / C;
-      const T m = mean[n0 + r], s = rstd[n0 + r];
-      T* dx = din + static_cast<size_t>(n0 + r) * C;
-      for (int c = 0; c < C; ++c) {
-        const T norm = (x[r * C + c] - m) * s;
-        dx[c] += (g[r * C + c] * weight[c] - dnorm_mean - norm * dnorm_norm_mean) * s;
-      }
-    }
-  });
-  // Parameter gradients: reductions over rows, threads own column blocks.
-#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * C))
-  for (int block = 0; block < ceil_div(C, kColumnBlock); ++block) {
-    const int c0 = block * kColumnBlock, c1 = std::min(C, c0 + kColumnBlock);
-    for (int n = 0; n < N; ++n) {
-      const T* x = in + static_cast<size_t>(n) * C;
-      const T* g = dout + static_cast<size_t>(n) * C;
-      for (int c = c0; c < c1; ++c) {
-        dweight[c] += g[c] * (x[c] - mean[n]) * rstd[n];
-        dbias[c] += g[c];
+    });
+    // Parameter gradients: reductions over rows, threads own column blocks.
+#pragma omp for schedule(static) nowait
+    for (int block = 0; block < ceil_div(C, kColumnBlock); ++block) {
+      const int c0 = block * kColumnBlock, c1 = std::min(C, c0 + kColumnBlock);
+      for (int n = 0; n < N; ++n) {
+        const T* x = in + static_cast<size_t>(n) * C;
+        const T* g = dout + static_cast<size_t>(n) * C;
+        for (int c = c0; c < c1; ++c) {
+          dweight[c] += g[c] * (x[c] - mean[n]) * rstd[n];
+          dbias[c] += g[c];
+        }
       }
     }
   }
@@ -944,7 +971,8 @@ void crossentropy_backward(T* dlogits, const T* logits, const int* targets, T dl
 #define PEBENCH_LAYERS_INSTANTIATE(T)                                                                      \
   template void embedding_forward<T>(T*, const int*, const T*, T, int, int);                               \
   template void embedding_backward<T>(T*, const T*, const int*, T, int, int);                              \
-  template void linear_forward<T>(T*, const T*, const T*, const T*, int, int, int, int);                  \
+  template void linear_forward<T>(T*, const T*, const T*, const T*, int, int, int, int, const RowBlockHook&,  \
+                                  const RowBlockHook&);                                                    \
   template void linear_backward<T>(T*, T*, T*, const T*, const T*, const T*, int, int, int, int);         \
   template void layernorm_forward<T>(T*, T*, T*, const T*, const T*, const T*, int, int);                 \
   template void layernorm_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*, int,  \

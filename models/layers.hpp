@@ -29,6 +29,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "models/model_config.hpp"
@@ -44,10 +45,20 @@ template <typename T>
 void embedding_backward(T* dtable, const T* dout, const int* tokens, T scale, int N, int C);
 
 // ---------------------------------------------------------------- linear
+// Row-local work fused into linear_forward: before(first_row, rows) runs
+// just before a row block's product (e.g. writes the block's input rows),
+// after(first_row, rows) just after it (e.g. dropout, residual and
+// LayerNorm of the block's output rows), by the thread that owns the block,
+// while its rows are in cache. A hook sees only its own rows, and runs inside
+// the layer's parallel region: whatever it calls runs on that one thread
+// (parallel_worthwhile is false in a parallel region), so the layer costs
+// one wake-up of the workers instead of one per pass. Empty: no hook.
+using RowBlockHook = std::function<void(int first_row, int rows)>;
+
 // out[N,OC] = in[N,IC] · weight[OC,IC]ᵀ + bias[OC]   (bias may be null)
 template <typename T>
 void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, int IC, int OC,
-                    int block_rows);
+                    int block_rows, const RowBlockHook& before = {}, const RowBlockHook& after = {});
 // din[N,IC] += dout[N,OC] · weight[OC,IC]       (din may be null)
 // dweight[OC,IC] += doutᵀ · in[N,IC]
 // dbias[OC] += Σ_n dout[n,:]                     (dbias may be null)

@@ -196,9 +196,14 @@ struct Transformer<T>::Impl {
 
   // Forward pieces. `in` is [N,D].
   void embed(const Shape& s);
-  void attention_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s);
-  void ffn_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s);
-  void dropout(T* x, std::vector<uint8_t>& keep, uint64_t site, const Shape& s);
+  void attention_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s, const RowBlockHook& close);
+  void ffn_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s, const RowBlockHook& close);
+  bool prepare_dropout(std::vector<uint8_t>& keep, const Shape& s) const;
+  void dropout_rows(T* x, std::vector<uint8_t>& keep, uint64_t site, const Shape& s, int first_row, int rows) const;
+  RowBlockHook close_sublayer(T* resid, const T* skip, T* branch, std::vector<uint8_t>& keep, uint64_t site,
+                              NormCache<T>* norm, size_t norm_weight, size_t norm_bias, const Shape& s);
+  void layernorm_rows(NormCache<T>& cache, const T* in, size_t weight, size_t bias, const Shape& s, int first_row,
+                      int rows);
   const T* block_forward(BlockActivations<T>& a, const T* x, int layer, const Shape& s);
   void head_forward(const T* x, const Shape& s);
 
@@ -332,15 +337,52 @@ EncodingContext Transformer<T>::Impl::chunk_context(const Shape& s, const PassOp
   return ctx;
 }
 
+// Sizes `keep` for this pass's dropout, or empties it when there is none
+// (backward reads an empty mask as "no dropout"). True when dropout is on.
 template <typename T>
-void Transformer<T>::Impl::dropout(T* x, std::vector<uint8_t>& keep, uint64_t site, const Shape& s) {
+bool Transformer<T>::Impl::prepare_dropout(std::vector<uint8_t>& keep, const Shape& s) const {
   if (!context.training || config.dropout <= 0.0) {
     keep.clear();
-    return;
+    return false;
   }
   ensure_size(keep, static_cast<size_t>(s.N) * s.D);
-  dropout_forward(x, keep.data(), config.dropout, pass.dropout_seed, site, s.first_sequence, s.B,
-                  static_cast<size_t>(s.T) * s.D);
+  return true;
+}
+
+// Dropout of rows [first_row, first_row + rows) (whole sequences) of x [N,D];
+// keep sized by prepare_dropout. Each sequence draws its own mask.
+template <typename T>
+void Transformer<T>::Impl::dropout_rows(T* x, std::vector<uint8_t>& keep, uint64_t site, const Shape& s,
+                                        int first_row, int rows) const {
+  if (keep.empty()) return;
+  const size_t offset = static_cast<size_t>(first_row) * s.D;
+  dropout_forward(x + offset, keep.data() + offset, config.dropout, pass.dropout_seed, site,
+                  s.first_sequence + first_row / s.T, rows / s.T, static_cast<size_t>(s.T) * s.D);
+}
+
+// LayerNorm of rows [first_row, first_row + rows) of `in` [N,D] into `cache`.
+template <typename T>
+void Transformer<T>::Impl::layernorm_rows(NormCache<T>& cache, const T* in, size_t weight, size_t bias,
+                                          const Shape& s, int first_row, int rows) {
+  const size_t offset = static_cast<size_t>(first_row) * s.D;
+  layernorm_forward(cache.out.data() + offset, cache.mean.data() + first_row, cache.rstd.data() + first_row,
+                    in + offset, param(weight), param(bias), rows, s.D);
+}
+
+// The end of a residual sub-layer, as a hook on the rows of its last linear
+// layer: resid = skip + dropout(branch), then LayerNorm of resid into `norm`
+// if one is given. Buffers are sized here, outside the parallel region.
+template <typename T>
+RowBlockHook Transformer<T>::Impl::close_sublayer(T* resid, const T* skip, T* branch, std::vector<uint8_t>& keep,
+                                                  uint64_t site, NormCache<T>* norm, size_t norm_weight,
+                                                  size_t norm_bias, const Shape& s) {
+  prepare_dropout(keep, s);
+  return [this, resid, skip, branch, &keep, site, norm, norm_weight, norm_bias, &s](int first_row, int rows) {
+    dropout_rows(branch, keep, site, s, first_row, rows);
+    const size_t offset = static_cast<size_t>(first_row) * s.D, n = static_cast<size_t>(rows) * s.D;
+    residual_forward(resid + offset, skip + offset, branch + offset, n);
+    if (norm) layernorm_rows(*norm, resid, norm_weight, norm_bias, s, first_row, rows);
+  };
 }
 
 template <typename T>
@@ -349,23 +391,32 @@ void Transformer<T>::Impl::embed(const Shape& s) {
   const T scale = config.embed_scale ? std::sqrt(T(s.D)) : T(1);
   embedding_forward(embedded.data(), context.tokens, param(token_embedding), scale, s.N, s.D);
   encoding->input_forward(embedded.data(), context);
-  dropout(embedded.data(), embed_keep, 0, s);
+  if (prepare_dropout(embed_keep, s)) dropout_rows(embedded.data(), embed_keep, 0, s, 0, s.N);
 }
 
+// Attention sub-layer; `close` runs on each row block of its output
+// projection (scratch.attn_out, sized by the caller, before dropout). The head split and merge
+// run on the projections' row blocks too: a block is whole sequences, whose
+// head rows are the same rows of the [B,h,T,d] buffers.
 template <typename T>
-void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s) {
+void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s,
+                                             const RowBlockHook& close) {
   const BlockParams& p = blocks[layer];
   const size_t rows = s.N, head_elems = rows * s.D, score_elems = static_cast<size_t>(s.B) * s.h * s.T * s.T;
   ForwardScratch<T>& f = scratch;
   ensure_size(f.qkv, 3 * head_elems);
-  for (auto* buffer : {&a.q, &a.k, &a.v, &f.heads, &a.merged, &f.attn_out}) ensure_size(*buffer, head_elems);
+  for (auto* buffer : {&a.q, &a.k, &a.v, &f.heads, &a.merged}) ensure_size(*buffer, head_elems);
   // The weights are kept for backward; an evaluation pass through the fused
   // kernel needs no [B,h,T,T] tensor at all.
   const bool fused = !encoding->has_logits_hook();
   if (keep_activations || !fused) ensure_size(a.probs, score_elems);
+  auto head_rows = [&s](int first_row) { return static_cast<size_t>(first_row) * s.D; };  // [B,h,T,d] offset
   linear_forward(f.qkv.data(), in, param(p.wqkv), static_cast<const T*>(nullptr), s.N, s.D, 3 * s.D,
-                 s.block_rows);
-  split_heads_forward(a.q.data(), a.k.data(), a.v.data(), f.qkv.data(), s.B, s.h, s.T, s.d);
+                 s.block_rows, {}, [&](int first_row, int block) {
+                   split_heads_forward(a.q.data() + head_rows(first_row), a.k.data() + head_rows(first_row),
+                                       a.v.data() + head_rows(first_row), f.qkv.data() + 3 * head_rows(first_row),
+                                       block / s.T, s.h, s.T, s.d);
+                 });
   encoding->qk_forward(a.q.data(), a.k.data(), layer, context);
   if (fused) {
     attention_fused_forward(f.heads.data(), keep_activations ? a.probs.data() : nullptr, a.q.data(), a.k.data(),
@@ -375,48 +426,59 @@ void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in
     encoding->logits_forward(a.probs.data(), a.q.data(), a.k.data(), layer, context);
     attention_softmax_values_forward(f.heads.data(), a.probs.data(), a.v.data(), s.causal, s.B, s.h, s.T, s.d);
   }
-  merge_heads_forward(a.merged.data(), f.heads.data(), s.B, s.h, s.T, s.d);
+  const RowBlockHook merge = [&](int first_row, int block) {
+    merge_heads_forward(a.merged.data() + head_rows(first_row), f.heads.data() + head_rows(first_row), block / s.T,
+                        s.h, s.T, s.d);
+  };
   linear_forward(f.attn_out.data(), a.merged.data(), param(p.wo), static_cast<const T*>(nullptr), s.N, s.D,
-                 s.D, s.block_rows);
-  dropout(f.attn_out.data(), a.attn_keep, 2 * layer + 1, s);
+                 s.D, s.block_rows, merge, close);
 }
 
+// Feed-forward sub-layer; `close` runs on each row block of its second
+// linear layer's output (scratch.ffn_out, sized by the caller, before dropout).
 template <typename T>
-void Transformer<T>::Impl::ffn_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s) {
+void Transformer<T>::Impl::ffn_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s,
+                                       const RowBlockHook& close) {
   const BlockParams& p = blocks[layer];
   ensure_size(a.ffn_pre, static_cast<size_t>(s.N) * s.F);
   ensure_size(scratch.ffn_act, static_cast<size_t>(s.N) * s.F);
-  ensure_size(scratch.ffn_out, static_cast<size_t>(s.N) * s.D);
-  linear_forward(a.ffn_pre.data(), in, param(p.w1), param(p.b1), s.N, s.D, s.F, s.block_rows);
-  activation_forward(scratch.ffn_act.data(), a.ffn_pre.data(), config.activation, static_cast<size_t>(s.N) * s.F);
-  linear_forward(scratch.ffn_out.data(), scratch.ffn_act.data(), param(p.w2), param(p.b2), s.N, s.F, s.D, s.block_rows);
-  dropout(scratch.ffn_out.data(), a.ffn_keep, 2 * layer + 2, s);
+  linear_forward(a.ffn_pre.data(), in, param(p.w1), param(p.b1), s.N, s.D, s.F, s.block_rows, {},
+                 [&](int first_row, int rows) {
+                   const size_t offset = static_cast<size_t>(first_row) * s.F;
+                   activation_forward(scratch.ffn_act.data() + offset, a.ffn_pre.data() + offset,
+                                      config.activation, static_cast<size_t>(rows) * s.F);
+                 });
+  linear_forward(scratch.ffn_out.data(), scratch.ffn_act.data(), param(p.w2), param(p.b2), s.N, s.F, s.D,
+                 s.block_rows, {}, close);
 }
 
 template <typename T>
 const T* Transformer<T>::Impl::block_forward(BlockActivations<T>& a, const T* x, int layer, const Shape& s) {
   const BlockParams& p = blocks[layer];
   const size_t n = static_cast<size_t>(s.N) * s.D;
-  for (auto* buffer : {&a.resid1, &a.resid2, &a.ln1.out, &a.ln2.out}) ensure_size(*buffer, n);
+  for (auto* buffer : {&a.resid1, &a.resid2, &a.ln1.out, &a.ln2.out, &scratch.attn_out, &scratch.ffn_out})
+    ensure_size(*buffer, n);
   for (auto* buffer : {&a.ln1.mean, &a.ln1.rstd, &a.ln2.mean, &a.ln2.rstd}) ensure_size(*buffer, s.N);
-  auto norm = [&](NormCache<T>& cache, const T* in, size_t weight, size_t bias) {
-    layernorm_forward(cache.out.data(), cache.mean.data(), cache.rstd.data(), in, param(weight), param(bias),
-                      s.N, s.D);
-  };
+  const uint64_t attn_site = 2 * layer + 1, ffn_site = 2 * layer + 2;  // dropout streams
+  T* attn_out = scratch.attn_out.data();
+  T* ffn_out = scratch.ffn_out.data();
   if (config.norm == NormPlacement::post) {
-    attention_forward(a, x, layer, s);
-    residual_forward(a.resid1.data(), x, scratch.attn_out.data(), n);
-    norm(a.ln1, a.resid1.data(), p.ln1_weight, p.ln1_bias);
-    ffn_forward(a, a.ln1.out.data(), layer, s);
-    residual_forward(a.resid2.data(), a.ln1.out.data(), scratch.ffn_out.data(), n);
-    norm(a.ln2, a.resid2.data(), p.ln2_weight, p.ln2_bias);
+    // r1 = x + drop(attn(x)), h1 = LN1(r1); r2 = h1 + drop(ffn(h1)), out = LN2(r2)
+    attention_forward(a, x, layer, s,
+                      close_sublayer(a.resid1.data(), x, attn_out, a.attn_keep, attn_site, &a.ln1, p.ln1_weight,
+                                     p.ln1_bias, s));
+    ffn_forward(a, a.ln1.out.data(), layer, s,
+                close_sublayer(a.resid2.data(), a.ln1.out.data(), ffn_out, a.ffn_keep, ffn_site, &a.ln2,
+                               p.ln2_weight, p.ln2_bias, s));
   } else {
-    norm(a.ln1, x, p.ln1_weight, p.ln1_bias);
-    attention_forward(a, a.ln1.out.data(), layer, s);
-    residual_forward(a.resid1.data(), x, scratch.attn_out.data(), n);
-    norm(a.ln2, a.resid1.data(), p.ln2_weight, p.ln2_bias);
-    ffn_forward(a, a.ln2.out.data(), layer, s);
-    residual_forward(a.resid2.data(), a.resid1.data(), scratch.ffn_out.data(), n);
+    // r1 = x + drop(attn(LN1(x))); r2 = r1 + drop(ffn(LN2(r1)))
+    layernorm_forward(a.ln1.out.data(), a.ln1.mean.data(), a.ln1.rstd.data(), x, param(p.ln1_weight),
+                      param(p.ln1_bias), s.N, s.D);
+    attention_forward(a, a.ln1.out.data(), layer, s,
+                      close_sublayer(a.resid1.data(), x, attn_out, a.attn_keep, attn_site, &a.ln2, p.ln2_weight,
+                                     p.ln2_bias, s));
+    ffn_forward(a, a.ln2.out.data(), layer, s,
+                close_sublayer(a.resid2.data(), a.resid1.data(), ffn_out, a.ffn_keep, ffn_site, nullptr, 0, 0, s));
   }
   return block_output(a);
 }

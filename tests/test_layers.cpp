@@ -493,3 +493,19 @@ TEST(FillZero, ZeroesEveryElementOfShortAndThreadSplitBuffers) {
     EXPECT_EQ(x[n], 1.5f) << "wrote past the end, n = " << n;
   }
 }
+
+TEST(FillZero, ZeroesTheListedPrefixesOfSeveralBuffersAndNothingElse) {
+  // Sizes straddle the 4096-element blocks, so one block spans buffer ends.
+  const std::vector<size_t> sizes = {3, 4095, 0, 9000, 1, size_t(1) << 18};
+  std::vector<std::vector<float>> buffers;
+  std::vector<BufferPrefix<float>> prefixes;
+  for (size_t n : sizes) buffers.emplace_back(n + 2, 1.5f);
+  for (size_t b = 0; b < sizes.size(); ++b) prefixes.push_back({buffers[b].data(), sizes[b]});
+  fill_zero(prefixes);
+  for (size_t b = 0; b < sizes.size(); ++b) {
+    const std::vector<float>& x = buffers[b];
+    EXPECT_EQ(std::count(x.begin(), x.begin() + sizes[b], 0.0f), static_cast<long>(sizes[b])) << "buffer " << b;
+    EXPECT_EQ(x[sizes[b]], 1.5f) << "wrote past the prefix of buffer " << b;
+    EXPECT_EQ(x[sizes[b] + 1], 1.5f) << "wrote past the prefix of buffer " << b;
+  }
+}
