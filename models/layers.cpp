@@ -33,6 +33,20 @@ constexpr size_t kMinParallelWork = size_t(1) << 15;
 // linear layer's row-block hook) runs on that unit's thread.
 inline bool parallel_worthwhile(size_t work) { return work >= kMinParallelWork && !omp_in_parallel(); }
 
+// unit(i) for i in [0, units): a parallel loop if `work` is worth it, else
+// a plain loop on this thread. (A region with a false if clause still
+// builds a team of one, microseconds per call, which a row-block hook would
+// pay on every block.)
+template <typename Unit>
+void for_units(long units, size_t work, Unit unit) {
+  if (!parallel_worthwhile(work)) {
+    for (long i = 0; i < units; ++i) unit(i);
+    return;
+  }
+#pragma omp parallel for schedule(static)
+  for (long i = 0; i < units; ++i) unit(i);
+}
+
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 // Scratch that lives as long as the thread; grows only, so the steady state
@@ -195,23 +209,24 @@ constexpr int kNormRows = 8;
 // groups spread over the current team's threads, which go on without
 // waiting for each other (the caller's region ends with a barrier).
 template <typename Body>
+void norm_row_group(int group, int N, Body& body) {
+  const int n0 = group * kNormRows;
+  if (n0 + kNormRows <= N) {
+    body(n0, std::integral_constant<int, kNormRows>());
+  } else {
+    for (int n = n0; n < N; ++n) body(n, std::integral_constant<int, 1>());
+  }
+}
+template <typename Body>
 void for_norm_row_groups_in_team(int N, Body body) {
 #pragma omp for schedule(static) nowait
-  for (int group = 0; group < ceil_div(N, kNormRows); ++group) {
-    const int n0 = group * kNormRows;
-    if (n0 + kNormRows <= N) {
-      body(n0, std::integral_constant<int, kNormRows>());
-    } else {
-      for (int n = n0; n < N; ++n) body(n, std::integral_constant<int, 1>());
-    }
-  }
+  for (int group = 0; group < ceil_div(N, kNormRows); ++group) norm_row_group(group, N, body);
 }
 
 // The same in a parallel region of its own.
 template <typename Body>
 void for_norm_row_groups(int N, int C, Body body) {
-#pragma omp parallel if (parallel_worthwhile(size_t(N) * C))
-  for_norm_row_groups_in_team(N, body);
+  for_units(ceil_div(N, kNormRows), size_t(N) * C, [&](long group) { norm_row_group(int(group), N, body); });
 }
 }  // namespace
 
@@ -294,11 +309,10 @@ constexpr size_t kElementBlock = 4096;  // elements per unit of element-wise loo
 template <typename Body>
 void for_element_blocks(size_t n, Body body) {
   const long blocks = static_cast<long>((n + kElementBlock - 1) / kElementBlock);
-#pragma omp parallel for schedule(static) if (parallel_worthwhile(n))
-  for (long b = 0; b < blocks; ++b) {
+  for_units(blocks, n, [&](long b) {
     const size_t first = static_cast<size_t>(b) * kElementBlock;
     body(first, std::min(kElementBlock, n - first));
-  }
+  });
 }
 }  // namespace
 
@@ -348,8 +362,7 @@ void dropout_forward(T* x, uint8_t* keep, double p, uint64_t seed, uint64_t site
   // One 64-bit draw gives four 16-bit uniforms: p is resolved to 1/65536.
   const uint64_t threshold = static_cast<uint64_t>(std::llround(p * 65536.0));
   const T scale = static_cast<T>(1.0 / (1.0 - p));
-#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * E))
-  for (int b = 0; b < B; ++b) {
+  for_units(B, size_t(B) * E, [&](long b) {
     Rng rng(seed, (site << 32) | static_cast<uint64_t>(first_sequence + b));
     uint8_t* k = keep + static_cast<size_t>(b) * E;
     T* row = x + static_cast<size_t>(b) * E;
@@ -360,7 +373,7 @@ void dropout_forward(T* x, uint8_t* keep, double p, uint64_t seed, uint64_t site
       bits >>= 16;
       row[e] = k[e] ? row[e] * scale : T(0);
     }
-  }
+  });
 }
 
 template <typename T>
@@ -420,10 +433,10 @@ namespace {
 // of [B,h,T,d]: maps between token-major [B,T,(3)C] and head-major layouts.
 template <typename Body>
 void for_head_rows(int B, int h, int T_, int d, Body body) {
-#pragma omp parallel for collapse(2) schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * d))
-  for (int b = 0; b < B; ++b)
-    for (int a = 0; a < h; ++a)
-      for (int t = 0; t < T_; ++t) body(b, a, t, (static_cast<size_t>(b) * h + a) * T_ + t);
+  for_units(long(B) * h, size_t(B) * h * T_ * d, [&](long unit) {  // unit = b·h + a
+    const int b = int(unit / h), a = int(unit % h);
+    for (int t = 0; t < T_; ++t) body(b, a, t, static_cast<size_t>(unit) * T_ + t);
+  });
 }
 
 // The query-row blocks of one (b, a) score matrix: body(r0, rows, cols) for
