@@ -9,7 +9,10 @@
 #    OpenBLAS (libopenblas0-pthread), made the system BLAS/LAPACK alternative:
 #    Debian's torch calls whatever libblas.so.3 points to, and the reference
 #    BLAS it falls back to is about 10x slower, which would make any ratio
-#    meaningless. Prints the BLAS torch actually loads.
+#    meaningless. Prints the BLAS torch actually loads, and the kernel set
+#    OpenBLAS uses: where it does not know the CPU (it then falls back to
+#    generic SSE3 kernels, ~3x slower) it is told the newest set the CPU's
+#    flags support.
 # 2. Runs `build/pebench bench` and bench/torch_reference.py alternately,
 #    N pairs (default 3), same shapes, steps and thread count, both with
 #    OMP_WAIT_POLICY=PASSIVE (idle OpenMP workers sleep: on a shared machine
@@ -68,6 +71,26 @@ echo "== compare_torch.sh, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "pebench: $(build/pebench --version 2>/dev/null | head -1)"
+# OpenBLAS picks its kernels from the CPU's family and model number. A CPU
+# newer than the library (Debian's OpenBLAS 0.3.21 does not know Intel's
+# model 207, Emerald Rapids) gets the generic "Prescott" SSE3 kernels, about
+# 3x slower than its AVX-512 ones on these shapes: torch would be measured
+# with a crippled BLAS and every ratio would flatter pebench. When the
+# detected kernels are older than the CPU's flags, name the newest set the
+# flags support (OPENBLAS_CORETYPE; a value already set is kept).
+openblas_core() { OPENBLAS_VERBOSE=2 $py -c 'import torch' 2>&1 | sed -n 's/^Core: //p' | head -1; }
+detected=$(openblas_core)
+if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+  flags=$(grep -m1 '^flags' /proc/cpuinfo)
+  case "$detected" in
+    Prescott|Katmai|Coppermine|Northwood|Banias|Core2|Penryn|Dunnington|Nehalem|Atom|Sandybridge|"")
+      if [[ " $flags " == *" avx512_bf16 "* ]]; then export OPENBLAS_CORETYPE=Cooperlake
+      elif [[ " $flags " == *" avx512bw "* ]]; then export OPENBLAS_CORETYPE=SkylakeX
+      elif [[ " $flags " == *" avx2 "* ]]; then export OPENBLAS_CORETYPE=Haswell
+      fi ;;
+  esac
+fi
+echo "OpenBLAS kernels: $(openblas_core) (detected for this CPU: ${detected:-unknown}${OPENBLAS_CORETYPE:+; OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE})"
 $py - <<'EOF'
 import torch
 blas = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line or "lapack" in line})
