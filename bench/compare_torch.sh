@@ -71,24 +71,15 @@ echo "== compare_torch.sh, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "pebench: $(build/pebench --version 2>/dev/null | head -1)"
-# OpenBLAS picks its kernels from the CPU's family and model number. A CPU
-# newer than the library (Debian's OpenBLAS 0.3.21 does not know Intel's
-# model 207, Emerald Rapids) gets the generic "Prescott" SSE3 kernels, about
-# 3x slower than its AVX-512 ones on these shapes: torch would be measured
-# with a crippled BLAS and every ratio would flatter pebench. When the
-# detected kernels are older than the CPU's flags, name the newest set the
-# flags support (OPENBLAS_CORETYPE; a value already set is kept).
+# A CPU newer than OpenBLAS gets its generic SSE3 kernels: name the newest
+# set the CPU's flags support instead (bench/openblas_kernels.sh; a value
+# already set is kept), or torch runs ~3x slower and every ratio flatters pebench.
+source bench/openblas_kernels.sh
 openblas_core() { OPENBLAS_VERBOSE=2 $py -c 'import torch' 2>&1 | sed -n 's/^Core: //p' | head -1; }
 detected=$(openblas_core)
 if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
-  flags=$(grep -m1 '^flags' /proc/cpuinfo)
-  case "$detected" in
-    Prescott|Katmai|Coppermine|Northwood|Banias|Core2|Penryn|Dunnington|Nehalem|Atom|Sandybridge|"")
-      if [[ " $flags " == *" avx512_bf16 "* ]]; then export OPENBLAS_CORETYPE=Cooperlake
-      elif [[ " $flags " == *" avx512bw "* ]]; then export OPENBLAS_CORETYPE=SkylakeX
-      elif [[ " $flags " == *" avx2 "* ]]; then export OPENBLAS_CORETYPE=Haswell
-      fi ;;
-  esac
+  forced=$(openblas_kernels_for_cpu "$detected" "$(grep -m1 '^flags' /proc/cpuinfo)")
+  [ -n "$forced" ] && export OPENBLAS_CORETYPE="$forced"
 fi
 echo "OpenBLAS kernels: $(openblas_core) (detected for this CPU: ${detected:-unknown}${OPENBLAS_CORETYPE:+; OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE})"
 $py - <<'EOF'

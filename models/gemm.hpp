@@ -44,4 +44,10 @@ bool gemm_in_eigen_order(float* c, std::ptrdiff_t ldc, StridedMatrix a, StridedM
 // Whether this build has the kernel at all (AVX2 + FMA, no AVX-512).
 bool gemm_in_eigen_order_available();
 
+// Whether the kernel runs its plain chains 16 columns at a time with
+// AVX-512 (a CPU that has it, even in the AVX2 build: the chains, and so the
+// results, are the same), and a switch for tests to compare both paths.
+bool gemm_uses_avx512();
+void gemm_allow_avx512(bool allow);
+
 }  // namespace pebench

@@ -65,12 +65,17 @@ void expect_forward_form_matches(const Shape& s, float alpha, Write write, Rng& 
   EXPECT_EQ(count_bitwise_differing(kernel, eigen), 0u) << s.text() << ", alpha " << alpha;
 }
 
-class GemmInEigenOrder : public ::testing::Test {
+// Every case runs twice: the plain chains 8 columns to a vector (AVX2), and
+// 16 to a vector where the CPU has AVX-512 (skipped where it has not).
+class GemmInEigenOrder : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     use_fixed_eigen_blocking();
     if (!gemm_in_eigen_order_available()) GTEST_SKIP() << "this build has no AVX2+FMA kernel (Eigen is used)";
+    gemm_allow_avx512(GetParam());
+    if (GetParam() && !gemm_uses_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
   }
+  void TearDown() override { gemm_allow_avx512(true); }
   Rng rng{2026, "gemm-test"};
 };
 
@@ -84,16 +89,16 @@ TEST(GemmBuild, TheReferenceBuildHasTheKernel) {
 #endif
 }
 
-TEST_F(GemmInEigenOrder, AssignedProductsEqualEigens) {
+TEST_P(GemmInEigenOrder, AssignedProductsEqualEigens) {
   for (int trial = 0; trial < 120; ++trial) expect_forward_form_matches(random_shape(rng, trial), 1.0f, Write::assign, rng);
 }
 
-TEST_F(GemmInEigenOrder, AccumulatedProductsEqualEigens) {
+TEST_P(GemmInEigenOrder, AccumulatedProductsEqualEigens) {
   for (int trial = 0; trial < 120; ++trial)
     expect_forward_form_matches(random_shape(rng, trial), 1.0f, Write::accumulate, rng);
 }
 
-TEST_F(GemmInEigenOrder, ScaledProductsEqualEigensIncludingTheSignOfZero) {
+TEST_P(GemmInEigenOrder, ScaledProductsEqualEigensIncludingTheSignOfZero) {
   const float scales[] = {0.125f, -0.3535534f, 3.0f, -1.0f};
   for (int trial = 0; trial < 80; ++trial) {
     const Write write = trial % 2 ? Write::accumulate : Write::assign;
@@ -101,7 +106,7 @@ TEST_F(GemmInEigenOrder, ScaledProductsEqualEigensIncludingTheSignOfZero) {
   }
 }
 
-TEST_F(GemmInEigenOrder, EveryPanelWidthEqualsEigens) {
+TEST_P(GemmInEigenOrder, EveryPanelWidthEqualsEigens) {
   // A column block ends in panels of 8 and 4 columns and 0–3 single columns,
   // each summed in its own order, and their rows go in groups of 4: every
   // width up to 50, every remainder of the rows, inner dimensions around the
@@ -111,7 +116,7 @@ TEST_F(GemmInEigenOrder, EveryPanelWidthEqualsEigens) {
       for (int K : {1, 2, 3, 7, 8, 9, 17, 64, 67}) expect_forward_form_matches({M, N, K}, 1.0f, Write::assign, rng);
 }
 
-TEST_F(GemmInEigenOrder, WiderOneColumnStripsEqualEigens) {
+TEST_P(GemmInEigenOrder, WiderOneColumnStripsEqualEigens) {
   // Widths 8 more than a multiple of 24 (Eigen's 8-column strip) with long
   // inner dimensions and many rows.
   for (int N : {80, 104, 200, 203, 206})
@@ -119,7 +124,7 @@ TEST_F(GemmInEigenOrder, WiderOneColumnStripsEqualEigens) {
       for (int K : {64, 600}) expect_forward_form_matches({M, N, K}, 1.0f, Write::assign, rng);
 }
 
-TEST_F(GemmInEigenOrder, TransposedLeftOperandEqualsEigens) {
+TEST_P(GemmInEigenOrder, TransposedLeftOperandEqualsEigens) {
   // The weight gradient's form: dW[M,N] = Gᵀ·X with G [K,M], X [K,N].
   for (int trial = 0; trial < 80; ++trial) {
     const Shape s = random_shape(rng, trial);
@@ -133,7 +138,7 @@ TEST_F(GemmInEigenOrder, TransposedLeftOperandEqualsEigens) {
   }
 }
 
-TEST_F(GemmInEigenOrder, DeclinesMatrixVectorProductsAndLeavesTheOutput) {
+TEST_P(GemmInEigenOrder, DeclinesMatrixVectorProductsAndLeavesTheOutput) {
   // One row or one column (Eigen: a matrix-vector product, another order),
   // and an empty inner dimension.
   const Shape declined[] = {{1, 64, 64}, {1, 5, 9}, {64, 1, 64}, {7, 1, 3}, {64, 64, 0}};
@@ -147,7 +152,7 @@ TEST_F(GemmInEigenOrder, DeclinesMatrixVectorProductsAndLeavesTheOutput) {
   }
 }
 
-TEST_F(GemmInEigenOrder, MultiplyGivesEigensResultForEveryOperandForm) {
+TEST_P(GemmInEigenOrder, MultiplyGivesEigensResultForEveryOperandForm) {
   // Row blocks of a larger buffer, transposed operands on either side, odd
   // widths, and a shape the kernel declines (Eigen's path): all through
   // multiply().
@@ -181,3 +186,8 @@ TEST_F(GemmInEigenOrder, MultiplyGivesEigensResultForEveryOperandForm) {
         "both transposed");
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(VectorWidths, GemmInEigenOrder, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Avx512Chains" : "Avx2Chains";
+                         });

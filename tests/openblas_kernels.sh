@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# bench/openblas_kernels.sh: which OpenBLAS kernels compare_torch.sh forces.
+set -euo pipefail
+source "$(dirname "$0")/../bench/openblas_kernels.sh"
+failures=0
+expect() {  # expect WANT DETECTED FLAGS
+  local got
+  got=$(openblas_kernels_for_cpu "$2" "$3")
+  if [ "$got" != "$1" ]; then
+    echo "FAIL: detected '$2' with flags '$3': got '$got', want '$1'"
+    failures=$((failures + 1))
+  fi
+}
+expect Cooperlake Prescott "fpu sse2 avx2 fma avx512f avx512bw avx512_bf16 amx_bf16"
+expect SkylakeX Prescott "fpu sse2 avx2 fma avx512f avx512bw avx512vl"
+expect Haswell Prescott "fpu sse2 avx avx2 fma"
+expect Haswell Sandybridge "fpu sse2 avx avx2 fma"
+expect Haswell "" "fpu avx2 fma"
+# OpenBLAS's own choice stands when it knows the CPU ...
+expect "" Zen "fpu sse2 avx2 fma"
+expect "" SkylakeX "fpu avx2 avx512f avx512bw avx512_bf16"
+expect "" Haswell "fpu avx2 fma"
+# ... or when the CPU really is that old.
+expect "" Prescott "fpu sse2 sse3"
+expect "" Sandybridge "fpu sse2 avx"
+# A flag's name inside another's does not count.
+expect Haswell Prescott "fpu avx2 avx512bw_like"
+[ "$failures" -eq 0 ] && echo "openblas_kernels: all cases pass"
+exit "$failures"
