@@ -472,7 +472,7 @@ T row_max(const T* x, int n) {
 // In place: row i of `scores` [rows, stride] becomes the softmax over its
 // first `allowed(i)` entries, 0 after them.
 template <typename T>
-void masked_softmax_rows(T* scores, int r0, int rows, int stride, bool causal) {
+[[gnu::always_inline]] inline void masked_softmax_rows_body(T* scores, int r0, int rows, int stride, bool causal) {
   for (int i = r0; i < r0 + rows; ++i) {
     const int allowed = causal ? i + 1 : stride;
     T* row = scores + static_cast<size_t>(i) * stride;
@@ -480,6 +480,22 @@ void masked_softmax_rows(T* scores, int r0, int rows, int stride, bool causal) {
     for (int j = 0; j < allowed; ++j) row[j] *= inverse_total;
     std::fill(row + allowed, row + stride, T(0));
   }
+}
+
+// The float version twice: for the build's target and, chosen at run time
+// on a CPU that has it, for AVX-512, where the exp loop and the 16 partial
+// sums of vec::exp_shifted_sum fill one 16-lane vector. Each element goes
+// through the same operations either way (the sums keep their 16 lanes and
+// their order), so the results are the same bits.
+[[gnu::target_clones("avx512f", "default")]] void masked_softmax_rows_float(float* scores, int r0, int rows,
+                                                                           int stride, bool causal) {
+  masked_softmax_rows_body(scores, r0, rows, stride, causal);
+}
+
+template <typename T>
+void masked_softmax_rows(T* scores, int r0, int rows, int stride, bool causal) {
+  if constexpr (std::is_same_v<T, float>) masked_softmax_rows_float(scores, r0, rows, stride, causal);
+  else masked_softmax_rows_body(scores, r0, rows, stride, causal);
 }
 
 // dst[0..d) = src[0..d) for one head row: a few dozen bytes, for which a
