@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "common/rng.hpp"
 #include "models/layers.hpp"
 #include "models/layers_reference.hpp"
+#include "models/vector_math.hpp"
 #include "tests/finite_differences.hpp"
 
 using namespace pebench;
@@ -508,4 +510,32 @@ TEST(FillZero, ZeroesTheListedPrefixesOfSeveralBuffersAndNothingElse) {
     EXPECT_EQ(x[sizes[b]], 1.5f) << "wrote past the prefix of buffer " << b;
     EXPECT_EQ(x[sizes[b] + 1], 1.5f) << "wrote past the prefix of buffer " << b;
   }
+}
+
+TEST(AttentionSoftmax, EqualsTheRowByRowFormulaBitForBitOnEveryCpuPath) {
+  // The float softmax also has an AVX-512 build, chosen at run time on a CPU
+  // that has it. Either build must give what this file's own (AVX2) build of
+  // the same formula gives: max, exp(x − max) summed in vec's 16 lanes, then
+  // a multiply by the reciprocal of the sum. Odd widths exercise the tails.
+  Rng rng(77, "softmax-paths");
+  for (bool causal : {false, true})
+    for (int T_ : {5, 37, 80}) {
+      const int B = 2, h = 3, d = 8;
+      std::vector<float> logits(static_cast<size_t>(B) * h * T_ * T_), v(static_cast<size_t>(B) * h * T_ * d);
+      for (float& x : logits) x = static_cast<float>(rng.uniform() * 16.0 - 8.0);
+      for (float& x : v) x = static_cast<float>(rng.uniform() - 0.5);
+      std::vector<float> probs = logits, out(v.size());
+      attention_softmax_values_forward(out.data(), probs.data(), v.data(), causal, B, h, T_, d);
+      std::vector<float> expected = logits;
+      for (size_t row = 0; row < expected.size() / T_; ++row) {
+        const int allowed = causal ? static_cast<int>(row % T_) + 1 : T_;
+        float* x = expected.data() + row * T_;
+        const float inverse_total = 1.0f / vec::exp_shifted_sum(x, vec::max(x, allowed), allowed);
+        for (int j = 0; j < allowed; ++j) x[j] *= inverse_total;
+        std::fill(x + allowed, x + T_, 0.0f);
+      }
+      size_t differing = 0;
+      for (size_t e = 0; e < probs.size(); ++e) differing += std::memcmp(&probs[e], &expected[e], sizeof(float)) != 0;
+      EXPECT_EQ(differing, 0u) << "T " << T_ << (causal ? " causal" : "");
+    }
 }
