@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <type_traits>
 #include <vector>
@@ -567,6 +568,14 @@ constexpr int kTileRows = 4;    // output rows sharing each loaded operand
 constexpr int kAccumulatorVectors = 8;
 
 bool small_head(int d) { return d <= kSmallHead; }
+
+// Whether the float scores kernel runs its AVX-512 build (the CPU has it and
+// a test has not switched it off).
+std::atomic<bool> attention_avx512_allowed{true};
+bool attention_avx512_enabled() {
+  static const bool cpu_has = __builtin_cpu_supports("avx512f");
+  return cpu_has && attention_avx512_allowed.load(std::memory_order_relaxed);
+}
 int round_up(int n, int multiple) { return ceil_div(n, multiple) * multiple; }
 
 // Calls tile(first_row, std::integral_constant<int, R>) over [begin, end) in
@@ -609,13 +618,22 @@ void for_channel_chunks(int d, Chunk chunk) {
   }
 }
 
+// 16 floats to a vector, for the AVX-512 build of the scores kernel.
+struct Simd16 {
+  using V [[gnu::vector_size(64)]] = float;
+  using Unaligned [[gnu::vector_size(64), gnu::aligned(alignof(float)), gnu::may_alias]] = float;
+  static constexpr int lanes = 16;
+  static V load(const float* p) { return *reinterpret_cast<const Unaligned*>(p); }
+  static void store(float* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
+};
+
 // out[i − out_first, j] = alpha · Σ_e x[i, e]·yt[e, j] for the R rows i from
 // i0 and j < limit(i). x: [·, d], yt: [d, padded] with padded >=
-// round_up(limit, kKeyLanes).
-template <typename T, int R, typename Limit>
-void row_dot_tile(T* out, int out_first, int stride, const T* x, const T* yt, int padded, int d, int i0,
-                  Limit limit, T alpha) {
-  using S = Simd<T>;
+// round_up(limit, kKeyLanes). S: the vector type (8 or 16 lanes; each
+// output is the same chain over e either way).
+template <typename T, int R, typename Limit, typename S = Simd<T>>
+[[gnu::always_inline]] inline void row_dot_tile(T* out, int out_first, int stride, const T* x, const T* yt,
+                                                int padded, int d, int i0, Limit limit, T alpha) {
   using V = typename S::V;
   constexpr int kVectors = kKeyLanes / S::lanes;
   int limits[R], widest = 0;
@@ -715,13 +733,35 @@ void transposed_rows_tile(T* out, const T* w, int w_stride, const T* x, int d, i
 
 // out[i − r0, j] = alpha · x[i]·y[j] for the rows i in [r0, r0 + rows) and
 // their keys j < cols (j <= i when causal); yt = yᵀ padded (transpose_padded).
+template <typename T, typename S = Simd<T>>
+[[gnu::always_inline]] inline void small_rows_dot_body(T* out, int stride, const T* x, const T* yt, int padded,
+                                                       int d, int r0, int rows, int cols, bool causal, T alpha) {
+  auto limit = [&](int i) { return causal ? std::min(cols, i + 1) : cols; };
+  int i = r0;
+  const int end = r0 + rows;
+  for (; i + kTileRows <= end; i += kTileRows)
+    row_dot_tile<T, kTileRows, decltype(limit), S>(out, r0, stride, x, yt, padded, d, i, limit, alpha);
+  for (; i < end; ++i) row_dot_tile<T, 1, decltype(limit), S>(out, r0, stride, x, yt, padded, d, i, limit, alpha);
+}
+
+// The float kernel built for AVX-512: 16 keys to a vector, the same chain
+// per output (a test compares it with the AVX2 build bit for bit).
+[[gnu::target("avx512f")]] void small_rows_dot_avx512(float* out, int stride, const float* x, const float* yt,
+                                                      int padded, int d, int r0, int rows, int cols, bool causal,
+                                                      float alpha) {
+  small_rows_dot_body<float, Simd16>(out, stride, x, yt, padded, d, r0, rows, cols, causal, alpha);
+}
+
 template <typename T>
 void small_rows_dot(T* out, int stride, const T* x, const T* yt, int padded, int d, int r0, int rows, int cols,
                     bool causal, T alpha) {
-  auto limit = [&](int i) { return causal ? std::min(cols, i + 1) : cols; };
-  for_row_tiles(r0, r0 + rows, [&](int i0, auto R) {
-    row_dot_tile<T, decltype(R)::value>(out, r0, stride, x, yt, padded, d, i0, limit, alpha);
-  });
+  if constexpr (std::is_same_v<T, float>) {
+    if (attention_avx512_enabled()) {
+      small_rows_dot_avx512(out, stride, x, yt, padded, d, r0, rows, cols, causal, alpha);
+      return;
+    }
+  }
+  small_rows_dot_body(out, stride, x, yt, padded, d, r0, rows, cols, causal, alpha);
 }
 
 // out[rows, cols] = alpha · x·yᵀ (keys j <= i only when causal) through a
@@ -994,6 +1034,9 @@ void crossentropy_backward(T* dlogits, const T* logits, const int* targets, T dl
     }
   }
 }
+
+void attention_allow_avx512(bool allow) { attention_avx512_allowed.store(allow, std::memory_order_relaxed); }
+bool attention_uses_avx512() { return attention_avx512_enabled(); }
 
 // ---------------------------------------------------------------- instantiation
 

@@ -97,6 +97,14 @@ void dropout_forward(T* x, uint8_t* keep, double p, uint64_t seed, uint64_t site
 template <typename T>
 void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size_t n);
 
+// ---------------------------------------------------------------- CPU paths
+// The float attention-score kernel (heads of dimension <= 32) also has an
+// AVX-512 build, used on a CPU that has it: 16 keys per vector instead of 8,
+// each score the same chain of operations, so the same bits. Tests switch it
+// off to compare the two.
+void attention_allow_avx512(bool allow);
+bool attention_uses_avx512();
+
 // ---------------------------------------------------------------- zeroing
 // x[n] = 0, threads splitting the buffer (a gradient buffer is zeroed before
 // its kernels accumulate into it; on one thread these passes cost as much as

@@ -539,3 +539,43 @@ TEST(AttentionSoftmax, EqualsTheRowByRowFormulaBitForBitOnEveryCpuPath) {
       EXPECT_EQ(differing, 0u) << "T " << T_ << (causal ? " causal" : "");
     }
 }
+
+TEST(AttentionScores, TheAvx512BuildEqualsTheAvx2BuildBitForBit) {
+  // Scores (q·kᵀ) and the gradient w.r.t. the weights (dO·vᵀ), small heads,
+  // widths around the 16-key vectors, both masks.
+  attention_allow_avx512(true);
+  if (!attention_uses_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
+  Rng rng(78, "score-paths");
+  auto random = [&](size_t n) {
+    std::vector<float> x(n);
+    for (float& v : x) v = static_cast<float>(rng.uniform() * 2.0 - 1.0);
+    return x;
+  };
+  auto differing = [](const std::vector<float>& a, const std::vector<float>& b) {
+    size_t n = 0;
+    for (size_t e = 0; e < a.size(); ++e) n += std::memcmp(&a[e], &b[e], sizeof(float)) != 0;
+    return n;
+  };
+  for (bool causal : {false, true})
+    for (int T_ : {3, 16, 17, 37, 80})
+      for (int d : {4, 8, 13, 32}) {
+        const int B = 2, h = 2;
+        const size_t heads = size_t(B) * h * T_ * d, scores = size_t(B) * h * T_ * T_;
+        const auto q = random(heads), k = random(heads), v = random(heads), dout = random(heads);
+        auto run = [&](bool avx512) {
+          attention_allow_avx512(avx512);
+          std::vector<float> s(scores), out(heads), dv(heads, 0.0f), ds(scores);
+          attention_scores_forward(s.data(), q.data(), k.data(), causal, B, h, T_, d);
+          std::vector<float> probs = s;
+          attention_softmax_values_forward(out.data(), probs.data(), v.data(), causal, B, h, T_, d);
+          attention_softmax_values_backward(ds.data(), dv.data(), dout.data(), probs.data(), v.data(), causal, B, h,
+                                            T_, d);
+          attention_allow_avx512(true);
+          return std::make_pair(s, ds);
+        };
+        const auto [scores_avx2, dscores_avx2] = run(false);
+        const auto [scores_avx512, dscores_avx512] = run(true);
+        EXPECT_EQ(differing(scores_avx2, scores_avx512), 0u) << "scores, T " << T_ << " d " << d << causal;
+        EXPECT_EQ(differing(dscores_avx2, dscores_avx512), 0u) << "dscores, T " << T_ << " d " << d << causal;
+      }
+}
