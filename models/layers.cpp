@@ -50,6 +50,14 @@ void for_units(long units, size_t work, Unit unit) {
 
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
+// Whether the float attention kernels with an AVX-512 build (softmax rows,
+// scores) run it: the CPU has AVX-512 and no test has switched it off.
+std::atomic<bool> avx512_kernels_allowed{true};
+bool avx512_kernels_enabled() {
+  static const bool cpu_has = __builtin_cpu_supports("avx512f");
+  return cpu_has && avx512_kernels_allowed.load(std::memory_order_relaxed);
+}
+
 // Scratch that lives as long as the thread; grows only, so the steady state
 // allocates nothing. Contents are unspecified on entry. Each caller uses its
 // own Slot so two kernels never share a buffer.
@@ -82,6 +90,15 @@ struct Simd {
   static constexpr int lanes = 32 / sizeof(T);
   static V load(const T* p) { return *reinterpret_cast<const Unaligned*>(p); }
   static void store(T* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
+};
+
+// 16 floats to a vector, for the kernels' AVX-512 builds.
+struct Simd16 {
+  using V [[gnu::vector_size(64)]] = float;
+  using Unaligned [[gnu::vector_size(64), gnu::aligned(alignof(float)), gnu::may_alias]] = float;
+  static constexpr int lanes = 16;
+  static V load(const float* p) { return *reinterpret_cast<const Unaligned*>(p); }
+  static void store(float* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
 };
 
 }  // namespace
@@ -452,10 +469,10 @@ void for_query_blocks(bool causal, int T_, Body body) {
   }
 }
 
-// max x[0..n), n >= 1, a vector at a time (a max is exact in any order).
-template <typename T>
-T row_max(const T* x, int n) {
-  using S = Simd<T>;
+// max x[0..n), n >= 1, a vector at a time (a max is exact in any order, so
+// any vector width S gives the same value).
+template <typename T, typename S = Simd<T>>
+[[gnu::always_inline]] inline T row_max(const T* x, int n) {
   T best = x[0];
   int j = 0;
   if (n >= S::lanes) {
@@ -472,31 +489,36 @@ T row_max(const T* x, int n) {
 
 // In place: row i of `scores` [rows, stride] becomes the softmax over its
 // first `allowed(i)` entries, 0 after them.
-template <typename T>
+template <typename T, typename S = Simd<T>>
 [[gnu::always_inline]] inline void masked_softmax_rows_body(T* scores, int r0, int rows, int stride, bool causal) {
   for (int i = r0; i < r0 + rows; ++i) {
     const int allowed = causal ? i + 1 : stride;
     T* row = scores + static_cast<size_t>(i) * stride;
-    const T inverse_total = T(1) / vec::exp_shifted_sum(row, row_max(row, allowed), allowed);
+    const T inverse_total = T(1) / vec::exp_shifted_sum(row, row_max<T, S>(row, allowed), allowed);
     for (int j = 0; j < allowed; ++j) row[j] *= inverse_total;
     std::fill(row + allowed, row + stride, T(0));
   }
 }
 
-// The float version twice: for the build's target and, chosen at run time
-// on a CPU that has it, for AVX-512, where the exp loop and the 16 partial
-// sums of vec::exp_shifted_sum fill one 16-lane vector. Each element goes
-// through the same operations either way (the sums keep their 16 lanes and
-// their order), so the results are the same bits.
-[[gnu::target_clones("avx512f", "default")]] void masked_softmax_rows_float(float* scores, int r0, int rows,
-                                                                           int stride, bool causal) {
-  masked_softmax_rows_body(scores, r0, rows, stride, causal);
+// The float version also built for AVX-512, chosen at run time on a CPU
+// that has it: the exp loop and the 16 partial sums of vec::exp_shifted_sum
+// fill one 16-lane vector, the max takes 16 lanes. Each element goes through
+// the same operations either way (the sums keep their 16 lanes and their
+// order; a max is exact), so the results are the same bits.
+[[gnu::target("avx512f")]] void masked_softmax_rows_avx512(float* scores, int r0, int rows, int stride,
+                                                           bool causal) {
+  masked_softmax_rows_body<float, Simd16>(scores, r0, rows, stride, causal);
 }
 
 template <typename T>
 void masked_softmax_rows(T* scores, int r0, int rows, int stride, bool causal) {
-  if constexpr (std::is_same_v<T, float>) masked_softmax_rows_float(scores, r0, rows, stride, causal);
-  else masked_softmax_rows_body(scores, r0, rows, stride, causal);
+  if constexpr (std::is_same_v<T, float>) {
+    if (avx512_kernels_enabled()) {
+      masked_softmax_rows_avx512(scores, r0, rows, stride, causal);
+      return;
+    }
+  }
+  masked_softmax_rows_body(scores, r0, rows, stride, causal);
 }
 
 // dst[0..d) = src[0..d) for one head row: a few dozen bytes, for which a
@@ -569,13 +591,7 @@ constexpr int kAccumulatorVectors = 8;
 
 bool small_head(int d) { return d <= kSmallHead; }
 
-// Whether the float scores kernel runs its AVX-512 build (the CPU has it and
-// a test has not switched it off).
-std::atomic<bool> attention_avx512_allowed{true};
-bool attention_avx512_enabled() {
-  static const bool cpu_has = __builtin_cpu_supports("avx512f");
-  return cpu_has && attention_avx512_allowed.load(std::memory_order_relaxed);
-}
+
 int round_up(int n, int multiple) { return ceil_div(n, multiple) * multiple; }
 
 // Calls tile(first_row, std::integral_constant<int, R>) over [begin, end) in
@@ -617,15 +633,6 @@ void for_channel_chunks(int d, Chunk chunk) {
     else chunk(e0, width, std::integral_constant<int, 0>());
   }
 }
-
-// 16 floats to a vector, for the AVX-512 build of the scores kernel.
-struct Simd16 {
-  using V [[gnu::vector_size(64)]] = float;
-  using Unaligned [[gnu::vector_size(64), gnu::aligned(alignof(float)), gnu::may_alias]] = float;
-  static constexpr int lanes = 16;
-  static V load(const float* p) { return *reinterpret_cast<const Unaligned*>(p); }
-  static void store(float* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
-};
 
 // out[i − out_first, j] = alpha · Σ_e x[i, e]·yt[e, j] for the R rows i from
 // i0 and j < limit(i). x: [·, d], yt: [d, padded] with padded >=
@@ -756,7 +763,7 @@ template <typename T>
 void small_rows_dot(T* out, int stride, const T* x, const T* yt, int padded, int d, int r0, int rows, int cols,
                     bool causal, T alpha) {
   if constexpr (std::is_same_v<T, float>) {
-    if (attention_avx512_enabled()) {
+    if (avx512_kernels_enabled()) {
       small_rows_dot_avx512(out, stride, x, yt, padded, d, r0, rows, cols, causal, alpha);
       return;
     }
@@ -1035,8 +1042,8 @@ void crossentropy_backward(T* dlogits, const T* logits, const int* targets, T dl
   }
 }
 
-void attention_allow_avx512(bool allow) { attention_avx512_allowed.store(allow, std::memory_order_relaxed); }
-bool attention_uses_avx512() { return attention_avx512_enabled(); }
+void attention_allow_avx512(bool allow) { avx512_kernels_allowed.store(allow, std::memory_order_relaxed); }
+bool attention_uses_avx512() { return avx512_kernels_enabled(); }
 
 // ---------------------------------------------------------------- instantiation
 

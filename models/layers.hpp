@@ -98,10 +98,10 @@ template <typename T>
 void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size_t n);
 
 // ---------------------------------------------------------------- CPU paths
-// The float attention-score kernel (heads of dimension <= 32) also has an
-// AVX-512 build, used on a CPU that has it: 16 keys per vector instead of 8,
-// each score the same chain of operations, so the same bits. Tests switch it
-// off to compare the two.
+// The float attention softmax and score kernel (heads of dimension <= 32)
+// also have AVX-512 builds, used on a CPU that has it: 16 keys per vector
+// instead of 8, each output the same chain of operations, so the same bits.
+// Tests switch them off to compare the two.
 void attention_allow_avx512(bool allow);
 bool attention_uses_avx512();
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/rng.hpp"
@@ -540,8 +541,8 @@ TEST(AttentionSoftmax, EqualsTheRowByRowFormulaBitForBitOnEveryCpuPath) {
     }
 }
 
-TEST(AttentionScores, TheAvx512BuildEqualsTheAvx2BuildBitForBit) {
-  // Scores (q·kᵀ) and the gradient w.r.t. the weights (dO·vᵀ), small heads,
+TEST(AttentionKernels, TheAvx512BuildsEqualTheAvx2BuildsBitForBit) {
+  // Scores (q·kᵀ), softmax, and the score gradient (through dO·vᵀ), small heads,
   // widths around the 16-key vectors, both masks.
   attention_allow_avx512(true);
   if (!attention_uses_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
@@ -571,11 +572,12 @@ TEST(AttentionScores, TheAvx512BuildEqualsTheAvx2BuildBitForBit) {
           attention_softmax_values_backward(ds.data(), dv.data(), dout.data(), probs.data(), v.data(), causal, B, h,
                                             T_, d);
           attention_allow_avx512(true);
-          return std::make_pair(s, ds);
+          return std::make_tuple(s, probs, ds);
         };
-        const auto [scores_avx2, dscores_avx2] = run(false);
-        const auto [scores_avx512, dscores_avx512] = run(true);
+        const auto [scores_avx2, probs_avx2, dscores_avx2] = run(false);
+        const auto [scores_avx512, probs_avx512, dscores_avx512] = run(true);
         EXPECT_EQ(differing(scores_avx2, scores_avx512), 0u) << "scores, T " << T_ << " d " << d << causal;
+        EXPECT_EQ(differing(probs_avx2, probs_avx512), 0u) << "softmax, T " << T_ << " d " << d << causal;
         EXPECT_EQ(differing(dscores_avx2, dscores_avx512), 0u) << "dscores, T " << T_ << " d " << d << causal;
       }
 }
