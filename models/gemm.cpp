@@ -95,7 +95,10 @@ constexpr int kWideLanes = 16;
   _mm512_storeu_ps(c, _mm512_fmadd_ps(sum, alpha, old));
 }
 
-// Rows [m, m+R) × columns [n, n+16V), as chain_tile.
+// Rows [m, m+R) × columns [n, n+16V), as chain_tile. A copy of it rather
+// than one template over the vector type: GCC compiles a function for one
+// target, and a shared (always-inlined) body is first compiled for the
+// build's own, where the AVX-512 intrinsics cannot be inlined.
 template <int R, int V>
 [[gnu::noinline, gnu::target("avx512f")]] void chain_tile_avx512(const Operands& o, int m, int n, int k0, int k1) {
   const float* a[R];
