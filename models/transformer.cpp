@@ -126,7 +126,6 @@ struct Shape {
   int first_sequence = 0;  // index of this chunk's first sequence in the batch
 };
 
-// Gradient buffers shared by all blocks during backward.
 // Gradients of one residual sub-layer (attention or feed-forward); each
 // sub-layer has its own, so that a block's backward finds them all zeroed by
 // one pass (zero_block_gradients) instead of zeroing one buffer at a time.
@@ -136,6 +135,7 @@ struct SublayerGradients {
   std::vector<T> normed;             // [N,D] w.r.t. a LayerNorm's output
 };
 
+// Gradient buffers shared by all blocks during backward.
 template <typename T>
 struct GradientScratch {
   std::vector<T> out, in;            // [N,D] w.r.t. the current block's output / input
@@ -395,9 +395,9 @@ void Transformer<T>::Impl::embed(const Shape& s) {
 }
 
 // Attention sub-layer; `close` runs on each row block of its output
-// projection (scratch.attn_out, sized by the caller, before dropout). The head split and merge
-// run on the projections' row blocks too: a block is whole sequences, whose
-// head rows are the same rows of the [B,h,T,d] buffers.
+// projection (scratch.attn_out, sized by the caller, before dropout). The
+// head split and merge run on the projections' row blocks too: a block is
+// whole sequences, whose head rows are the same rows of the [B,h,T,d] buffers.
 template <typename T>
 void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s,
                                              const RowBlockHook& close) {

@@ -581,3 +581,35 @@ TEST(AttentionKernels, TheAvx512BuildsEqualTheAvx2BuildsBitForBit) {
         EXPECT_EQ(differing(dscores_avx2, dscores_avx512), 0u) << "dscores, T " << T_ << " d " << d << causal;
       }
 }
+
+TEST(LinearForward, RowBlockHooksSeeTheirBlockBeforeAndAfterItsProduct) {
+  // 2100 rows in blocks of 96 (a short last block), run on all threads: the
+  // `before` hook writes a block's input rows, the `after` hook finds that
+  // block's output rows computed, each exactly once.
+  const int N = 2100, IC = 40, OC = 70, block_rows = 96, blocks = (N + block_rows - 1) / block_rows;
+  const auto source = random_values<float>(size_t(N) * IC, 1), weight = random_values<float>(size_t(OC) * IC, 2);
+  std::vector<float> expected(size_t(N) * OC), in(size_t(N) * IC, 0.0f), out(size_t(N) * OC, 0.0f);
+  linear_forward(expected.data(), source.data(), weight.data(), static_cast<const float*>(nullptr), N, IC, OC,
+                 block_rows);
+  std::vector<int> before_calls(blocks, 0), after_calls(blocks, 0), rows_seen(blocks, 0), output_ready(blocks, 0);
+  linear_forward(
+      out.data(), in.data(), weight.data(), static_cast<const float*>(nullptr), N, IC, OC, block_rows,
+      [&](int first_row, int rows) {
+        ++before_calls[first_row / block_rows];
+        std::copy_n(source.begin() + size_t(first_row) * IC, size_t(rows) * IC, in.begin() + size_t(first_row) * IC);
+      },
+      [&](int first_row, int rows) {
+        const int block = first_row / block_rows;
+        ++after_calls[block];
+        rows_seen[block] = rows;
+        output_ready[block] = std::equal(out.begin() + size_t(first_row) * OC, out.begin() + size_t(first_row + rows) * OC,
+                                         expected.begin() + size_t(first_row) * OC);
+      });
+  for (int block = 0; block < blocks; ++block) {
+    EXPECT_EQ(before_calls[block], 1) << block;
+    EXPECT_EQ(after_calls[block], 1) << block;
+    EXPECT_EQ(rows_seen[block], std::min(block_rows, N - block * block_rows)) << block;
+    EXPECT_TRUE(output_ready[block]) << "block " << block << " was not computed when its after hook ran";
+  }
+  EXPECT_EQ(out, expected);
+}
