@@ -1,5 +1,11 @@
 #include "models/layers.hpp"
 
+// GCC notes (-Wpsabi) that passing a vector wider than the build's target
+// between functions changed ABI long ago. The wide vectors here (Simd16,
+// and Simd in a build without AVX) live only inside always-inlined helpers
+// of the kernels compiled for them, never across a call boundary.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -51,11 +57,19 @@ void for_units(long units, size_t work, Unit unit) {
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 // Whether the float attention kernels with an AVX-512 build (softmax rows,
-// scores) run it: the CPU has AVX-512 and no test has switched it off.
+// scores) run it: an x86-64 build, a CPU with AVX-512, and no test has
+// switched it off.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PEBENCH_AVX512_KERNELS 1
+#endif
 std::atomic<bool> avx512_kernels_allowed{true};
 bool avx512_kernels_enabled() {
+#ifdef PEBENCH_AVX512_KERNELS
   static const bool cpu_has = __builtin_cpu_supports("avx512f");
   return cpu_has && avx512_kernels_allowed.load(std::memory_order_relaxed);
+#else
+  return false;
+#endif
 }
 
 // Scratch that lives as long as the thread; grows only, so the steady state
@@ -92,13 +106,14 @@ struct Simd {
   static void store(T* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
 };
 
-// 16 floats to a vector, for the kernels' AVX-512 builds.
+// 16 floats to a vector, for the kernels' AVX-512 builds (always inlined
+// into functions compiled for AVX-512).
 struct Simd16 {
   using V [[gnu::vector_size(64)]] = float;
   using Unaligned [[gnu::vector_size(64), gnu::aligned(alignof(float)), gnu::may_alias]] = float;
   static constexpr int lanes = 16;
-  static V load(const float* p) { return *reinterpret_cast<const Unaligned*>(p); }
-  static void store(float* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
+  [[gnu::always_inline]] static V load(const float* p) { return *reinterpret_cast<const Unaligned*>(p); }
+  [[gnu::always_inline]] static void store(float* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
 };
 
 }  // namespace
@@ -505,10 +520,14 @@ template <typename T, typename S = Simd<T>>
 // fill one 16-lane vector, the max takes 16 lanes. Each element goes through
 // the same operations either way (the sums keep their 16 lanes and their
 // order; a max is exact), so the results are the same bits.
+#ifdef PEBENCH_AVX512_KERNELS
 [[gnu::target("avx512f")]] void masked_softmax_rows_avx512(float* scores, int r0, int rows, int stride,
                                                            bool causal) {
   masked_softmax_rows_body<float, Simd16>(scores, r0, rows, stride, causal);
 }
+#else
+void masked_softmax_rows_avx512(float*, int, int, int, bool) {}  // never called: avx512_kernels_enabled() is false
+#endif
 
 template <typename T>
 void masked_softmax_rows(T* scores, int r0, int rows, int stride, bool causal) {
@@ -753,11 +772,15 @@ template <typename T, typename S = Simd<T>>
 
 // The float kernel built for AVX-512: 16 keys to a vector, the same chain
 // per output (a test compares it with the AVX2 build bit for bit).
+#ifdef PEBENCH_AVX512_KERNELS
 [[gnu::target("avx512f")]] void small_rows_dot_avx512(float* out, int stride, const float* x, const float* yt,
                                                       int padded, int d, int r0, int rows, int cols, bool causal,
                                                       float alpha) {
   small_rows_dot_body<float, Simd16>(out, stride, x, yt, padded, d, r0, rows, cols, causal, alpha);
 }
+#else
+void small_rows_dot_avx512(float*, int, const float*, const float*, int, int, int, int, int, bool, float) {}  // never called
+#endif
 
 template <typename T>
 void small_rows_dot(T* out, int stride, const T* x, const T* yt, int padded, int d, int r0, int rows, int cols,
