@@ -526,7 +526,8 @@ template <typename T, typename S = Simd<T>>
   masked_softmax_rows_body<float, Simd16>(scores, r0, rows, stride, causal);
 }
 #else
-void masked_softmax_rows_avx512(float*, int, int, int, bool) {}  // never called: avx512_kernels_enabled() is false
+// Never called: avx512_kernels_enabled() is false.
+void masked_softmax_rows_avx512(float*, int, int, int, bool) {}
 #endif
 
 template <typename T>
@@ -779,7 +780,8 @@ template <typename T, typename S = Simd<T>>
   small_rows_dot_body<float, Simd16>(out, stride, x, yt, padded, d, r0, rows, cols, causal, alpha);
 }
 #else
-void small_rows_dot_avx512(float*, int, const float*, const float*, int, int, int, int, int, bool, float) {}  // never called
+// Never called: avx512_kernels_enabled() is false.
+void small_rows_dot_avx512(float*, int, const float*, const float*, int, int, int, int, int, bool, float) {}
 #endif
 
 template <typename T>
