@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #if defined(EIGEN_VECTORIZE_AVX) && defined(EIGEN_VECTORIZE_FMA) && !defined(EIGEN_VECTORIZE_AVX512) && \
@@ -70,15 +71,17 @@ template <int R, int V>
     _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) store_sum(o, o.c + (m + r) * o.ldc + n + kLanes * v, sum[r][v]);
 }
 
-template <int V>
-void chain_rows(const Operands& o, int m, int rows, int n, int k0, int k1) {
+// tile(std::integral_constant<int, R>()) with R = rows, 1 <= rows <= kTileRows.
+template <typename Tile>
+void with_tile_rows(int rows, Tile tile) {
+  static_assert(kTileRows == 6, "one case per row count");
   switch (rows) {
-    case 1: return chain_tile<1, V>(o, m, n, k0, k1);
-    case 2: return chain_tile<2, V>(o, m, n, k0, k1);
-    case 3: return chain_tile<3, V>(o, m, n, k0, k1);
-    case 4: return chain_tile<4, V>(o, m, n, k0, k1);
-    case 5: return chain_tile<5, V>(o, m, n, k0, k1);
-    default: return chain_tile<6, V>(o, m, n, k0, k1);
+    case 1: return tile(std::integral_constant<int, 1>());
+    case 2: return tile(std::integral_constant<int, 2>());
+    case 3: return tile(std::integral_constant<int, 3>());
+    case 4: return tile(std::integral_constant<int, 4>());
+    case 5: return tile(std::integral_constant<int, 5>());
+    default: return tile(std::integral_constant<int, 6>());
   }
 }
 
@@ -121,18 +124,6 @@ template <int R, int V>
       store_sum_avx512(o, o.c + (m + r) * o.ldc + n + kWideLanes * v, sum[r][v]);
 }
 
-template <int V>
-void chain_rows_avx512(const Operands& o, int m, int rows, int n, int k0, int k1) {
-  switch (rows) {
-    case 1: return chain_tile_avx512<1, V>(o, m, n, k0, k1);
-    case 2: return chain_tile_avx512<2, V>(o, m, n, k0, k1);
-    case 3: return chain_tile_avx512<3, V>(o, m, n, k0, k1);
-    case 4: return chain_tile_avx512<4, V>(o, m, n, k0, k1);
-    case 5: return chain_tile_avx512<5, V>(o, m, n, k0, k1);
-    default: return chain_tile_avx512<6, V>(o, m, n, k0, k1);
-  }
-}
-
 bool cpu_has_avx512() {
   static const bool has = __builtin_cpu_supports("avx512f");
   return has;
@@ -141,24 +132,21 @@ std::atomic<bool> avx512_enabled{true};  // tests switch it off to check the AVX
 bool use_avx512() { return avx512_enabled && cpu_has_avx512(); }
 
 // Columns [n0, n1) of every row, plain chains. Row tiles outermost: a tile's
-// rows of a stay in L1 while it sweeps the columns (b comes from L2).
+// rows of a stay in L1 while it sweeps the columns (b comes from L2). The
+// panels are whole 8-lane packets, so what 16-lane vectors leave is 8 columns.
 void chain_columns(const Operands& o, int M, int n0, int n1, int k0, int k1) {
-  if (use_avx512()) {
-    for (int m = 0; m < M; m += kTileRows) {
-      const int rows = std::min(kTileRows, M - m);
-      int n = n0;
-      for (; n1 - n >= 2 * kWideLanes; n += 2 * kWideLanes) chain_rows_avx512<2>(o, m, rows, n, k0, k1);
-      for (; n1 - n >= kWideLanes; n += kWideLanes) chain_rows_avx512<1>(o, m, rows, n, k0, k1);
-      if (n < n1) chain_rows<1>(o, m, rows, n, k0, k1);  // the panels are whole packets: 8 columns left
-    }
-    return;
-  }
+  const bool wide = use_avx512();
   for (int m = 0; m < M; m += kTileRows) {
-    const int rows = std::min(kTileRows, M - m);
-    for (int n = n0; n < n1; n += 2 * kLanes) {
-      if (n1 - n >= 2 * kLanes) chain_rows<2>(o, m, rows, n, k0, k1);
-      else chain_rows<1>(o, m, rows, n, k0, k1);
-    }
+    with_tile_rows(std::min(kTileRows, M - m), [&](auto rows) {
+      constexpr int R = decltype(rows)::value;
+      int n = n0;
+      if (wide) {
+        for (; n1 - n >= 2 * kWideLanes; n += 2 * kWideLanes) chain_tile_avx512<R, 2>(o, m, n, k0, k1);
+        for (; n1 - n >= kWideLanes; n += kWideLanes) chain_tile_avx512<R, 1>(o, m, n, k0, k1);
+      }
+      for (; n1 - n >= 2 * kLanes; n += 2 * kLanes) chain_tile<R, 2>(o, m, n, k0, k1);
+      for (; n < n1; n += kLanes) chain_tile<R, 1>(o, m, n, k0, k1);
+    });
   }
 }
 

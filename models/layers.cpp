@@ -256,7 +256,7 @@ void for_norm_row_groups_in_team(int N, Body body) {
   for (int group = 0; group < ceil_div(N, kNormRows); ++group) norm_row_group(group, N, body);
 }
 
-// The same in a parallel region of its own.
+// The same as a parallel loop of its own (on this thread when small).
 template <typename Body>
 void for_norm_row_groups(int N, int C, Body body) {
   for_units(ceil_div(N, kNormRows), size_t(N) * C, [&](long group) { norm_row_group(int(group), N, body); });
