@@ -124,6 +124,15 @@ TEST_P(GemmInEigenOrder, WiderOneColumnStripsEqualEigens) {
       for (int K : {64, 600}) expect_forward_form_matches({M, N, K}, 1.0f, Write::assign, rng);
 }
 
+TEST_P(GemmInEigenOrder, ColumnBlocksThatSplitAVectorTileEqualEigens) {
+  // The engine's shapes where Eigen's column blocks (48 or 144 columns) end
+  // inside a 32-column tile: the kernel runs the plain columns of adjacent
+  // blocks as one range.
+  for (const Shape& s : {Shape{240, 64, 256}, Shape{240, 256, 64}, Shape{240, 64, 192}, Shape{64, 64, 240},
+                         Shape{37, 112, 256}, Shape{240, 200, 256}})
+    for (Write write : {Write::assign, Write::accumulate}) expect_forward_form_matches(s, 1.0f, write, rng);
+}
+
 TEST_P(GemmInEigenOrder, TransposedLeftOperandEqualsEigens) {
   // The weight gradient's form: dW[M,N] = Gᵀ·X with G [K,M], X [K,N].
   for (int trial = 0; trial < 80; ++trial) {
