@@ -75,7 +75,14 @@ bool avx512_kernels_enabled() {
 // Scratch that lives as long as the thread; grows only, so the steady state
 // allocates nothing. Contents are unspecified on entry. Each caller uses its
 // own Slot so two kernels never share a buffer.
-enum class Slot { weight_partials, transposed_weight, attention_dprobs, attention_transposed, attention_unit_scores };
+enum class Slot {
+  weight_partials,
+  transposed_weight,
+  attention_dprobs,
+  attention_transposed,
+  attention_unit_scores,
+  dropout_uniforms
+};
 template <typename T, Slot slot>
 T* scratch(size_t n) {
   static thread_local std::vector<T> buffer;
@@ -397,13 +404,17 @@ void dropout_forward(T* x, uint8_t* keep, double p, uint64_t seed, uint64_t site
   const T scale = static_cast<T>(1.0 / (1.0 - p));
   for_units(B, size_t(B) * E, [&](long b) {
     Rng rng(seed, (site << 32) | static_cast<uint64_t>(first_sequence + b));
+    // The sequence's uniforms first (the generator is a serial chain), then
+    // the mask in one loop the compiler vectorises.
+    uint16_t* uniforms = scratch<uint16_t, Slot::dropout_uniforms>(E);  // [E]
+    for (size_t e = 0; e < E; e += 4) {
+      const uint64_t bits = rng.next_u64();  // element e + l takes bits 16l..16l+15
+      for (size_t l = 0; l < 4 && e + l < E; ++l) uniforms[e + l] = static_cast<uint16_t>(bits >> (16 * l));
+    }
     uint8_t* k = keep + static_cast<size_t>(b) * E;
     T* row = x + static_cast<size_t>(b) * E;
-    uint64_t bits = 0;
     for (size_t e = 0; e < E; ++e) {
-      if (e % 4 == 0) bits = rng.next_u64();
-      k[e] = (bits & 0xFFFF) >= threshold;
-      bits >>= 16;
+      k[e] = uniforms[e] >= threshold;
       row[e] = k[e] ? row[e] * scale : T(0);
     }
   });

@@ -476,6 +476,31 @@ TEST(Dropout, KeepsAboutOneMinusPAndScalesWhatItKeeps) {
   EXPECT_NEAR(double(kept) / x.size(), 0.75, 0.01);
 }
 
+TEST(Dropout, EachElementKeepsWhenItsSixteenBitUniformReachesTheThreshold) {
+  // The mask's definition, which every committed result with dropout
+  // depends on: sequence s draws from Rng(seed, site << 32 | s); element e
+  // takes bits 16(e mod 4) .. 16(e mod 4) + 15 of draw e / 4 and keeps when
+  // they are >= round(p·65536). E = 13 leaves a part-used last draw.
+  const int B = 3, first_sequence = 4;
+  const size_t E = 13;
+  const double p = 0.3;
+  const uint64_t seed = 11, site = 6;
+  std::vector<float> x(B * E, 2.0f);
+  std::vector<uint8_t> keep(B * E);
+  dropout_forward(x.data(), keep.data(), p, seed, site, first_sequence, B, E);
+  const uint64_t threshold = static_cast<uint64_t>(std::llround(p * 65536.0));
+  for (int b = 0; b < B; ++b) {
+    Rng rng(seed, (site << 32) | static_cast<uint64_t>(first_sequence + b));
+    uint64_t draw = 0;
+    for (size_t e = 0; e < E; ++e) {
+      if (e % 4 == 0) draw = rng.next_u64();
+      const bool kept = ((draw >> (16 * (e % 4))) & 0xFFFF) >= threshold;
+      EXPECT_EQ(keep[b * E + e], kept) << "sequence " << b << ", element " << e;
+      EXPECT_EQ(x[b * E + e], kept ? 2.0f * static_cast<float>(1.0 / (1.0 - p)) : 0.0f);
+    }
+  }
+}
+
 TEST(Dropout, MaskDependsOnTheSequenceIndexNotItsPlaceInTheChunk) {
   const size_t E = 64;
   std::vector<float> whole(8 * E, 1.0f), single(E, 1.0f);
