@@ -61,6 +61,7 @@ int ceil_div(int a, int b) { return (a + b - 1) / b; }
 // switched it off.
 #if defined(__x86_64__) && defined(__GNUC__)
 #define PEBENCH_AVX512_KERNELS 1
+#include <immintrin.h>
 #endif
 std::atomic<bool> avx512_kernels_allowed{true};
 bool avx512_kernels_enabled() {
@@ -526,15 +527,78 @@ template <typename T, typename S = Simd<T>>
   }
 }
 
-// The float version also built for AVX-512, chosen at run time on a CPU
-// that has it: the exp loop and the 16 partial sums of vec::exp_shifted_sum
-// fill one 16-lane vector, the max takes 16 lanes. Each element goes through
-// the same operations either way (the sums keep their 16 lanes and their
-// order; a max is exact), so the results are the same bits.
+// The float version for AVX-512, chosen at run time on a CPU that has it.
+// Each element goes through the same operations as in
+// masked_softmax_rows_body, so the results are the same bits: the max is
+// exact in any order; the exponentials' 16 partial sums keep their lanes and
+// their order (a masked add for a short last chunk); and
+// exp_nonpositive_avx512 is vec::exp written with intrinsics.
 #ifdef PEBENCH_AVX512_KERNELS
+// vec::exp(x) for x <= 0 (a row's logits minus their max), bit for bit:
+// the same clamp (its upper bound never applies here), range reduction,
+// polynomial and rounding, with the last step p·2^n as one vscalefps instead
+// of building 2^n from its exponent bits and multiplying (both scale p by
+// the exact power of two and round once; n >= −126 after the clamp).
+// Checked against vec::exp for every float in [−90, 0] and in the tests.
+[[gnu::target("avx512f"), gnu::always_inline]] inline __m512 exp_nonpositive_avx512(__m512 x) {
+  x = _mm512_max_ps(x, _mm512_set1_ps(-87.3365478515625f));  // NaN -> the bound, as vec::exp's std::max
+  const __m512 round = _mm512_set1_ps(12582912.0f);
+  const __m512 n = _mm512_sub_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), round), round);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
+  __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(1.9875691500e-4f), r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+// Lanes [0, n) of a 16-lane vector, n <= 16.
+[[gnu::target("avx512f"), gnu::always_inline]] inline __mmask16 first_lanes(int n) {
+  return n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1);
+}
+
+// Rows [r0, r0 + rows) in groups of kRows, each step done for all the
+// group's rows before the next: a row alone waits on its chains (the max,
+// the 16 partial sums added in order, the division), the group's are
+// independent and overlap.
 [[gnu::target("avx512f")]] void masked_softmax_rows_avx512(float* scores, int r0, int rows, int stride,
                                                            bool causal) {
-  masked_softmax_rows_body<float, Simd16>(scores, r0, rows, stride, causal);
+  static_assert(vec::kLanes == 16, "one vector of partial sums");
+  constexpr int kRows = 4;
+  for (int g0 = r0; g0 < r0 + rows; g0 += kRows) {
+    const int group = std::min(kRows, r0 + rows - g0);
+    float* row[kRows];
+    int allowed[kRows];
+    __m512 lanes[kRows];  // each row's vec::grouped_sum partial sums
+    for (int r = 0; r < group; ++r) {
+      row[r] = scores + static_cast<size_t>(g0 + r) * stride;
+      allowed[r] = causal ? g0 + r + 1 : stride;
+      const __m512 shift = _mm512_set1_ps(row_max<float, Simd16>(row[r], allowed[r]));
+      lanes[r] = _mm512_setzero_ps();
+      for (int j = 0; j < allowed[r]; j += 16) {
+        const __mmask16 m = first_lanes(allowed[r] - j);
+        const __m512 e = exp_nonpositive_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row[r] + j), shift));
+        _mm512_mask_storeu_ps(row[r] + j, m, e);
+        lanes[r] = _mm512_mask_add_ps(lanes[r], m, lanes[r], e);
+      }
+    }
+    alignas(64) float lane[kRows][16];
+    float total[kRows] = {};
+    for (int r = 0; r < group; ++r) _mm512_store_ps(lane[r], lanes[r]);
+    for (int l = 0; l < 16; ++l)
+      for (int r = 0; r < kRows; ++r) total[r] += lane[r][l];
+    for (int r = 0; r < group; ++r) {
+      const __m512 inverse_total = _mm512_set1_ps(1.0f / total[r]);
+      for (int j = 0; j < allowed[r]; j += 16) {
+        const __mmask16 m = first_lanes(allowed[r] - j);
+        _mm512_mask_storeu_ps(row[r] + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row[r] + j), inverse_total));
+      }
+      std::fill(row[r] + allowed[r], row[r] + stride, 0.0f);
+    }
+  }
 }
 #else
 // Never called: avx512_kernels_enabled() is false.

@@ -538,17 +538,17 @@ TEST(FillZero, ZeroesTheListedPrefixesOfSeveralBuffersAndNothingElse) {
   }
 }
 
-TEST(AttentionSoftmax, EqualsTheRowByRowFormulaBitForBitOnEveryCpuPath) {
-  // The float softmax also has an AVX-512 build, chosen at run time on a CPU
-  // that has it. Either build must give what this file's own (AVX2) build of
-  // the same formula gives: max, exp(x − max) summed in vec's 16 lanes, then
-  // a multiply by the reciprocal of the sum. Odd widths exercise the tails.
-  Rng rng(77, "softmax-paths");
+namespace {
+// The float softmax also has an AVX-512 build, chosen at run time on a CPU
+// that has it. Either build must give what this file's own (AVX2) build of
+// the same formula gives: max, exp(x − max) summed in vec's 16 lanes, then a
+// multiply by the reciprocal of the sum. Odd widths exercise the tails.
+void expect_softmax_equals_row_by_row_formula(Rng& rng, double logit_low, double logit_high) {
   for (bool causal : {false, true})
     for (int T_ : {5, 37, 80}) {
       const int B = 2, h = 3, d = 8;
       std::vector<float> logits(static_cast<size_t>(B) * h * T_ * T_), v(static_cast<size_t>(B) * h * T_ * d);
-      for (float& x : logits) x = static_cast<float>(rng.uniform() * 16.0 - 8.0);
+      for (float& x : logits) x = static_cast<float>(logit_low + rng.uniform() * (logit_high - logit_low));
       for (float& x : v) x = static_cast<float>(rng.uniform() - 0.5);
       std::vector<float> probs = logits, out(v.size());
       attention_softmax_values_forward(out.data(), probs.data(), v.data(), causal, B, h, T_, d);
@@ -562,8 +562,23 @@ TEST(AttentionSoftmax, EqualsTheRowByRowFormulaBitForBitOnEveryCpuPath) {
       }
       size_t differing = 0;
       for (size_t e = 0; e < probs.size(); ++e) differing += std::memcmp(&probs[e], &expected[e], sizeof(float)) != 0;
-      EXPECT_EQ(differing, 0u) << "T " << T_ << (causal ? " causal" : "");
+      EXPECT_EQ(differing, 0u) << "T " << T_ << (causal ? " causal" : "") << ", logits in [" << logit_low << ", "
+                               << logit_high << "]";
     }
+}
+}  // namespace
+
+TEST(AttentionSoftmax, EqualsTheRowByRowFormulaBitForBitOnEveryCpuPath) {
+  Rng rng(77, "softmax-paths");
+  expect_softmax_equals_row_by_row_formula(rng, -8.0, 8.0);
+}
+
+TEST(AttentionSoftmax, EqualsTheRowByRowFormulaWhereExpUnderflowsAndClamps) {
+  // Logits 0 to 120 below their row's max: exponentials from 1 through the
+  // subnormals (below e^−87.3 the argument is clamped), where a rewritten
+  // exp would most easily round differently.
+  Rng rng(79, "softmax-range");
+  expect_softmax_equals_row_by_row_formula(rng, -120.0, 0.0);
 }
 
 TEST(AttentionKernels, TheAvx512BuildsEqualTheAvx2BuildsBitForBit) {
