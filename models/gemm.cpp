@@ -1,5 +1,6 @@
 #include "models/gemm.hpp"
 
+#include "models/aligned_buffer.hpp"
 #include "models/eigen.hpp"
 
 #include <algorithm>
@@ -301,7 +302,7 @@ void transpose_block(float* dst, int cols, const float* src, std::ptrdiff_t ld) 
 // x [rows, cols] with contiguous rows: x itself, or a copy in `buffer`. A
 // transposed row-major matrix (contiguous columns) is copied in 8×8 blocks.
 // The values are only moved, so the product does not change.
-StridedMatrix row_major(StridedMatrix x, int rows, int cols, std::vector<float>& buffer) {
+StridedMatrix row_major(StridedMatrix x, int rows, int cols, AlignedBuffer<float>& buffer) {
   if (x.col_stride == 1) return x;
   if (buffer.size() < static_cast<size_t>(rows) * cols) buffer.resize(static_cast<size_t>(rows) * cols);
   float* copy = buffer.data();
@@ -332,7 +333,7 @@ bool gemm_in_eigen_order(float* c, std::ptrdiff_t ldc, StridedMatrix a, StridedM
   Eigen::internal::computeProductBlockingSizes<float, float, 1, Eigen::Index>(depth_block, column_block, row_block, 1);
   // Both operands with contiguous rows: a's rows stay in L1 while a tile
   // sweeps the columns, b's rows load as vectors.
-  static thread_local std::vector<float> a_copy, b_copy;
+  static thread_local AlignedBuffer<float> a_copy, b_copy;
   a = row_major(a, M, K, a_copy);
   b = row_major(b, K, N, b_copy);
   Operands o{c, ldc, a.data, a.row_stride, b.data, b.row_stride, _mm256_set1_ps(alpha), false};

@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "models/aligned_buffer.hpp"
 #include "models/eigen.hpp"
 #include "models/matrix.hpp"
 
@@ -86,7 +87,7 @@ enum class Slot {
 };
 template <typename T, Slot slot>
 T* scratch(size_t n) {
-  static thread_local std::vector<T> buffer;
+  static thread_local AlignedBuffer<T> buffer;
   if (buffer.size() < n) buffer.resize(n);
   return buffer.data();
 }

@@ -41,6 +41,7 @@
 #include "models/eigen.hpp"
 
 #include "common/errors.hpp"
+#include "models/aligned_buffer.hpp"
 #include "models/layers.hpp"
 
 namespace pebench {
@@ -88,34 +89,34 @@ struct BlockParams {
 // LayerNorm output and the statistics its backward needs.
 template <typename T>
 struct NormCache {
-  std::vector<T> out;   // [N,D]
-  std::vector<T> mean;  // [N]
-  std::vector<T> rstd;  // [N]
+  AlignedBuffer<T> out;   // [N,D]
+  AlignedBuffer<T> mean;  // [N]
+  AlignedBuffer<T> rstd;  // [N]
 };
 
 // One block's activations that backward reads, kept per layer by forward()
 // (evaluate() recycles two of them).
 template <typename T>
 struct BlockActivations {
-  std::vector<T> q, k, v;   // [B,h,T,d] (q, k after hook 2)
-  std::vector<T> probs;     // [B,h,T,T] attention weights
-  std::vector<T> merged;    // [N,D] heads side by side: the input of Wo
+  AlignedBuffer<T> q, k, v;   // [B,h,T,d] (q, k after hook 2)
+  AlignedBuffer<T> probs;     // [B,h,T,T] attention weights
+  AlignedBuffer<T> merged;    // [N,D] heads side by side: the input of Wo
   std::vector<uint8_t> attn_keep;  // [N,D] dropout mask (empty: no dropout)
-  std::vector<T> resid1;    // [N,D]
+  AlignedBuffer<T> resid1;    // [N,D]
   NormCache<T> ln1, ln2;
-  std::vector<T> ffn_pre;   // [N,F] before the activation (backward recomputes the activation)
+  AlignedBuffer<T> ffn_pre;   // [N,F] before the activation (backward recomputes the activation)
   std::vector<uint8_t> ffn_keep;   // [N,D]
-  std::vector<T> resid2;    // [N,D]
+  AlignedBuffer<T> resid2;    // [N,D]
 };
 
 // Forward intermediates no backward needs, shared by all blocks.
 template <typename T>
 struct ForwardScratch {
-  std::vector<T> qkv;       // [N,3D] projections
-  std::vector<T> heads;     // [B,h,T,d] probs·v
-  std::vector<T> attn_out;  // [N,D] after Wo and dropout
-  std::vector<T> ffn_act;   // [N,F] act(ffn_pre): recomputed in backward, saving N·F per layer
-  std::vector<T> ffn_out;   // [N,D] after W2 and dropout
+  AlignedBuffer<T> qkv;       // [N,3D] projections
+  AlignedBuffer<T> heads;     // [B,h,T,d] probs·v
+  AlignedBuffer<T> attn_out;  // [N,D] after Wo and dropout
+  AlignedBuffer<T> ffn_act;   // [N,F] act(ffn_pre): recomputed in backward, saving N·F per layer
+  AlignedBuffer<T> ffn_out;   // [N,D] after W2 and dropout
 };
 
 // Sizes of one (sub-)batch pass.
@@ -131,22 +132,22 @@ struct Shape {
 // one pass (zero_block_gradients) instead of zeroing one buffer at a time.
 template <typename T>
 struct SublayerGradients {
-  std::vector<T> skip, branch;       // [N,D] residual backward
-  std::vector<T> normed;             // [N,D] w.r.t. a LayerNorm's output
+  AlignedBuffer<T> skip, branch;       // [N,D] residual backward
+  AlignedBuffer<T> normed;             // [N,D] w.r.t. a LayerNorm's output
 };
 
 // Gradient buffers shared by all blocks during backward.
 template <typename T>
 struct GradientScratch {
-  std::vector<T> out, in;            // [N,D] w.r.t. the current block's output / input
+  AlignedBuffer<T> out, in;            // [N,D] w.r.t. the current block's output / input
   SublayerGradients<T> attn, ffn;
-  std::vector<T> merged;             // [N,D]
-  std::vector<T> heads, q, k, v;     // [B,h,T,d]
-  std::vector<T> scores;             // [B,h,T,T]
-  std::vector<T> qkv;                // [N,3D]
-  std::vector<T> ffn_act, ffn_pre;   // [N,F]
-  std::vector<T> logits;             // [N,V]
-  std::vector<T> final_norm;         // [N,D]
+  AlignedBuffer<T> merged;             // [N,D]
+  AlignedBuffer<T> heads, q, k, v;     // [B,h,T,d]
+  AlignedBuffer<T> scores;             // [B,h,T,T]
+  AlignedBuffer<T> qkv;                // [N,3D]
+  AlignedBuffer<T> ffn_act, ffn_pre;   // [N,F]
+  AlignedBuffer<T> logits;             // [N,V]
+  AlignedBuffer<T> final_norm;         // [N,D]
 };
 
 }  // namespace
@@ -156,7 +157,7 @@ struct Transformer<T>::Impl {
   ModelConfig config;
   std::unique_ptr<Encoding<T>> encoding;
   ParamLayout layout;
-  std::vector<T> params, grads;
+  AlignedBuffer<T> params, grads;  // flat, each starting on a cache line as the activations do
   size_t token_embedding = 0, final_ln_weight = 0, final_ln_bias = 0, head_weight = 0, head_bias = 0;
   std::vector<BlockParams> blocks;
   size_t eval_memory_budget = kDefaultEvalMemory;
@@ -171,12 +172,12 @@ struct Transformer<T>::Impl {
   // read them after the caller's Batch may be gone.
   std::vector<int> tokens, targets;        // [B,T]
   std::vector<uint8_t> boundary;           // [B,T] (empty if the batch has none)
-  std::vector<T> embedded;                  // [N,D] x0
+  AlignedBuffer<T> embedded;                  // [N,D] x0
   std::vector<uint8_t> embed_keep;          // [N,D]
   std::vector<BlockActivations<T>> acts;    // one per layer (forward), two (evaluate)
   NormCache<T> final_ln;                    // pre-norm only
   ForwardScratch<T> scratch;
-  std::vector<T> logits;                    // [B,T,V] whole batch
+  AlignedBuffer<T> logits;                    // [B,T,V] whole batch
   std::vector<int> predictions;             // [B,T]
   std::vector<double> losses;               // [B,T] per-position cross-entropy
   int64_t targeted = 0;
@@ -645,7 +646,7 @@ template <typename T>
 void Transformer<T>::Impl::zero_block_gradients(const Shape& s) {
   const size_t n = static_cast<size_t>(s.N) * s.D, hidden = static_cast<size_t>(s.N) * s.F;
   std::vector<BufferPrefix<T>> buffers;
-  auto add = [&](std::vector<T>& buffer, size_t size) {
+  auto add = [&](AlignedBuffer<T>& buffer, size_t size) {
     ensure_size(buffer, size);
     buffers.push_back({buffer.data(), size});
   };
