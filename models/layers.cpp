@@ -573,12 +573,12 @@ template <typename T, typename S = Simd<T>>
     const int group = std::min(kRows, r0 + rows - g0);
     float* row[kRows];
     int allowed[kRows];
-    __m512 lanes[kRows];  // each row's vec::grouped_sum partial sums
+    __m512 lanes[kRows];  // each row's vec::grouped_sum partial sums (0 past the group)
+    for (int r = 0; r < kRows; ++r) lanes[r] = _mm512_setzero_ps();
     for (int r = 0; r < group; ++r) {
       row[r] = scores + static_cast<size_t>(g0 + r) * stride;
       allowed[r] = causal ? g0 + r + 1 : stride;
       const __m512 shift = _mm512_set1_ps(row_max<float, Simd16>(row[r], allowed[r]));
-      lanes[r] = _mm512_setzero_ps();
       for (int j = 0; j < allowed[r]; j += 16) {
         const __mmask16 m = first_lanes(allowed[r] - j);
         const __m512 e = exp_nonpositive_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row[r] + j), shift));
@@ -588,7 +588,7 @@ template <typename T, typename S = Simd<T>>
     }
     alignas(64) float lane[kRows][16];
     float total[kRows] = {};
-    for (int r = 0; r < group; ++r) _mm512_store_ps(lane[r], lanes[r]);
+    for (int r = 0; r < kRows; ++r) _mm512_store_ps(lane[r], lanes[r]);
     for (int l = 0; l < 16; ++l)
       for (int r = 0; r < kRows; ++r) total[r] += lane[r][l];
     for (int r = 0; r < group; ++r) {
