@@ -157,22 +157,33 @@ void embedding_backward(T* dtable, const T* dout, const int* tokens, T scale, in
 // ---------------------------------------------------------------- linear
 
 template <typename T>
+void linear_transpose_weight(T* weight_t, const T* weight, int IC, int OC) {
+  transpose_padded(weight_t, weight, OC, OC, IC);
+}
+
+template <typename T>
+void linear_rows_forward(T* out, const T* in, const T* weight_t, const T* bias, int rows, int IC, int OC) {
+  const auto X = matrix(in, rows, IC, IC);          // [rows,IC]
+  const auto Wt = matrix(weight_t, IC, OC, OC);     // [IC,OC]
+  auto Y = matrix(out, rows, OC, OC);               // [rows,OC]
+  multiply(Y, X, Wt, T(1), Write::assign);
+  if (bias) Y.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, OC);
+}
+
+template <typename T>
 void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, int IC, int OC,
                     int block_rows, const RowBlockHook& before, const RowBlockHook& after) {
   // Wᵀ with contiguous rows, built once here rather than by every row block's
   // product (multiply's packing-free kernel needs them; the values, and so
   // the result, are the same).
   T* weight_t = scratch<T, Slot::transposed_weight>(static_cast<size_t>(IC) * OC);  // [IC,OC]
-  transpose_padded(weight_t, weight, OC, OC, IC);
-  const auto Wt = matrix(static_cast<const T*>(weight_t), IC, OC, OC);  // [IC,OC]
+  linear_transpose_weight(weight_t, weight, IC, OC);
 #pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * IC * OC))
   for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
     const int r0 = unit * block_rows, rows = std::min(block_rows, N - r0);
     if (before) before(r0, rows);
-    const auto X = matrix(in + static_cast<size_t>(r0) * IC, rows, IC, IC);  // [rows,IC]
-    auto Y = matrix(out + static_cast<size_t>(r0) * OC, rows, OC, OC);       // [rows,OC]
-    multiply(Y, X, Wt, T(1), Write::assign);
-    if (bias) Y.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, OC);
+    linear_rows_forward(out + static_cast<size_t>(r0) * OC, in + static_cast<size_t>(r0) * IC, weight_t, bias, rows,
+                        IC, OC);
     if (after) after(r0, rows);
   }
 }
@@ -1153,6 +1164,8 @@ bool attention_uses_avx512() { return avx512_kernels_enabled(); }
   template void embedding_backward<T>(T*, const T*, const int*, T, int, int);                              \
   template void linear_forward<T>(T*, const T*, const T*, const T*, int, int, int, int, const RowBlockHook&,  \
                                   const RowBlockHook&);                                                    \
+  template void linear_transpose_weight<T>(T*, const T*, int, int);                                        \
+  template void linear_rows_forward<T>(T*, const T*, const T*, const T*, int, int, int);                   \
   template void linear_backward<T>(T*, T*, T*, const T*, const T*, const T*, int, int, int, int);         \
   template void layernorm_forward<T>(T*, T*, T*, const T*, const T*, const T*, int, int);                 \
   template void layernorm_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*, int,  \

@@ -59,6 +59,16 @@ using RowBlockHook = std::function<void(int first_row, int rows)>;
 template <typename T>
 void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, int IC, int OC,
                     int block_rows, const RowBlockHook& before = {}, const RowBlockHook& after = {});
+// The pieces of linear_forward, for a caller that runs a layer's row blocks
+// itself (the FFN's second layer inside the first one's hook, so that the
+// hidden activations of a block never leave the cache):
+// weight_t[IC,OC] = weight[OC,IC]ᵀ, built once before the blocks;
+// out[rows,OC] = in[rows,IC] · weight_t + bias (one block; the same
+// arithmetic as linear_forward's block of those rows).
+template <typename T>
+void linear_transpose_weight(T* weight_t, const T* weight, int IC, int OC);
+template <typename T>
+void linear_rows_forward(T* out, const T* in, const T* weight_t, const T* bias, int rows, int IC, int OC);
 // din[N,IC] += dout[N,OC] · weight[OC,IC]       (din may be null)
 // dweight[OC,IC] += doutᵀ · in[N,IC]
 // dbias[OC] += Σ_n dout[n,:]                     (dbias may be null)

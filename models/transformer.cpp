@@ -115,7 +115,8 @@ struct ForwardScratch {
   AlignedBuffer<T> qkv;       // [N,3D] projections
   AlignedBuffer<T> heads;     // [B,h,T,d] probs·v
   AlignedBuffer<T> attn_out;  // [N,D] after Wo and dropout
-  AlignedBuffer<T> ffn_act;   // [N,F] act(ffn_pre): recomputed in backward, saving N·F per layer
+  AlignedBuffer<T> ffn_act;   // [N,F] act(ffn_pre), recomputed by the backward (the forward keeps one block)
+  AlignedBuffer<T> w2_t;      // [F,D] the FFN's second weight, transposed for its row blocks
   AlignedBuffer<T> ffn_out;   // [N,D] after W2 and dropout
 };
 
@@ -437,20 +438,28 @@ void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in
 
 // Feed-forward sub-layer; `close` runs on each row block of its second
 // linear layer's output (scratch.ffn_out, sized by the caller, before dropout).
+// Both layers run block by block in the first one's parallel loop: a block's
+// hidden activations go from the first product through the activation into
+// the second product while they are in cache, in a buffer of one block per
+// thread, instead of an [N,F] one written out and read back. Each block's
+// arithmetic is the same as with two separate passes.
 template <typename T>
 void Transformer<T>::Impl::ffn_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s,
                                        const RowBlockHook& close) {
   const BlockParams& p = blocks[layer];
   ensure_size(a.ffn_pre, static_cast<size_t>(s.N) * s.F);
-  ensure_size(scratch.ffn_act, static_cast<size_t>(s.N) * s.F);
+  ensure_size(scratch.w2_t, static_cast<size_t>(s.F) * s.D);
+  linear_transpose_weight(scratch.w2_t.data(), param(p.w2), s.F, s.D);
   linear_forward(a.ffn_pre.data(), in, param(p.w1), param(p.b1), s.N, s.D, s.F, s.block_rows, {},
                  [&](int first_row, int rows) {
-                   const size_t offset = static_cast<size_t>(first_row) * s.F;
-                   activation_forward(scratch.ffn_act.data() + offset, a.ffn_pre.data() + offset,
+                   static thread_local AlignedBuffer<T> hidden;  // [rows,F] act(ffn_pre) of this block
+                   ensure_size(hidden, static_cast<size_t>(rows) * s.F);
+                   activation_forward(hidden.data(), a.ffn_pre.data() + static_cast<size_t>(first_row) * s.F,
                                       config.activation, static_cast<size_t>(rows) * s.F);
+                   linear_rows_forward(scratch.ffn_out.data() + static_cast<size_t>(first_row) * s.D, hidden.data(),
+                                       static_cast<const T*>(scratch.w2_t.data()), param(p.b2), rows, s.F, s.D);
+                   if (close) close(first_row, rows);
                  });
-  linear_forward(scratch.ffn_out.data(), scratch.ffn_act.data(), param(p.w2), param(p.b2), s.N, s.F, s.D,
-                 s.block_rows, {}, close);
 }
 
 template <typename T>

@@ -622,6 +622,31 @@ TEST(AttentionKernels, TheAvx512BuildsEqualTheAvx2BuildsBitForBit) {
       }
 }
 
+TEST(LinearForward, ALayerRunBlockByBlockInsideAnotherLayersHookGivesTheSameBits) {
+  // The FFN's pattern: the second layer's blocks computed by
+  // linear_rows_forward (weight transposed once) inside the first layer's
+  // after hook, each block's input in a small buffer of its own, equal bit
+  // for bit to two separate linear_forward passes, on all threads.
+  const int N = 1900, D = 48, F = 130, block_rows = 80;
+  const auto x = random_values<float>(size_t(N) * D, 3), w1 = random_values<float>(size_t(F) * D, 4),
+             b1 = random_values<float>(F, 5), w2 = random_values<float>(size_t(D) * F, 6),
+             b2 = random_values<float>(D, 7);
+  std::vector<float> hidden(size_t(N) * F), expected(size_t(N) * D);
+  linear_forward(hidden.data(), x.data(), w1.data(), b1.data(), N, D, F, block_rows);
+  linear_forward(expected.data(), hidden.data(), w2.data(), b2.data(), N, F, D, block_rows);
+  std::vector<float> w2_t(size_t(F) * D), first(size_t(N) * F), out(size_t(N) * D);
+  linear_transpose_weight(w2_t.data(), w2.data(), F, D);
+  linear_forward(first.data(), x.data(), w1.data(), b1.data(), N, D, F, block_rows, {}, [&](int first_row, int rows) {
+    const std::vector<float> block(first.begin() + size_t(first_row) * F, first.begin() + size_t(first_row + rows) * F);
+    linear_rows_forward(out.data() + size_t(first_row) * D, block.data(), static_cast<const float*>(w2_t.data()),
+                        b2.data(), rows, F, D);
+  });
+  EXPECT_EQ(first, hidden);
+  size_t differing = 0;
+  for (size_t i = 0; i < out.size(); ++i) differing += std::memcmp(&out[i], &expected[i], sizeof(float)) != 0;
+  EXPECT_EQ(differing, 0u);
+}
+
 TEST(LinearForward, RowBlockHooksSeeTheirBlockBeforeAndAfterItsProduct) {
   // 2100 rows in blocks of 96 (a short last block), run on all threads: the
   // `before` hook writes a block's input rows, the `after` hook finds that
