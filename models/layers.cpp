@@ -156,6 +156,14 @@ void embedding_backward(T* dtable, const T* dout, const int* tokens, T scale, in
 
 // ---------------------------------------------------------------- linear
 
+void for_row_blocks(int N, int block_rows, size_t work, const RowBlockHook& body) {
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(work))
+  for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
+    const int r0 = unit * block_rows;
+    body(r0, std::min(block_rows, N - r0));
+  }
+}
+
 template <typename T>
 void linear_transpose_weight(T* weight_t, const T* weight, int IC, int OC) {
   transpose_padded(weight_t, weight, OC, OC, IC);
@@ -178,14 +186,12 @@ void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, 
   // the result, are the same).
   T* weight_t = scratch<T, Slot::transposed_weight>(static_cast<size_t>(IC) * OC);  // [IC,OC]
   linear_transpose_weight(weight_t, weight, IC, OC);
-#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(N) * IC * OC))
-  for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
-    const int r0 = unit * block_rows, rows = std::min(block_rows, N - r0);
+  for_row_blocks(N, block_rows, size_t(N) * IC * OC, [&](int r0, int rows) {
     if (before) before(r0, rows);
     linear_rows_forward(out + static_cast<size_t>(r0) * OC, in + static_cast<size_t>(r0) * IC, weight_t, bias, rows,
                         IC, OC);
     if (after) after(r0, rows);
-  }
+  });
 }
 
 namespace {

@@ -59,12 +59,15 @@ using RowBlockHook = std::function<void(int first_row, int rows)>;
 template <typename T>
 void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, int IC, int OC,
                     int block_rows, const RowBlockHook& before = {}, const RowBlockHook& after = {});
-// The pieces of linear_forward, for a caller that runs a layer's row blocks
-// itself (the FFN's second layer inside the first one's hook, so that the
-// hidden activations of a block never leave the cache):
+// The pieces of linear_forward, for a caller that runs layers' row blocks
+// itself (the FFN, so that a block's hidden activations never leave the
+// cache): for_row_blocks(N, block_rows, work, body) calls body(first_row,
+// rows) for the blocks of [0, N), spread over the threads when `work` (the
+// multiply-adds of all blocks) is worth it, as linear_forward does;
 // weight_t[IC,OC] = weight[OC,IC]ᵀ, built once before the blocks;
 // out[rows,OC] = in[rows,IC] · weight_t + bias (one block; the same
 // arithmetic as linear_forward's block of those rows).
+void for_row_blocks(int N, int block_rows, size_t work, const RowBlockHook& body);
 template <typename T>
 void linear_transpose_weight(T* weight_t, const T* weight, int IC, int OC);
 template <typename T>

@@ -116,7 +116,8 @@ struct ForwardScratch {
   AlignedBuffer<T> heads;     // [B,h,T,d] probs·v
   AlignedBuffer<T> attn_out;  // [N,D] after Wo and dropout
   AlignedBuffer<T> ffn_act;   // [N,F] act(ffn_pre), recomputed by the backward (the forward keeps one block)
-  AlignedBuffer<T> w2_t;      // [F,D] the FFN's second weight, transposed for its row blocks
+  AlignedBuffer<T> w1_t;      // [D,F] the FFN's weights, transposed for its row blocks
+  AlignedBuffer<T> w2_t;      // [F,D]
   AlignedBuffer<T> ffn_out;   // [N,D] after W2 and dropout
 };
 
@@ -438,28 +439,35 @@ void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in
 
 // Feed-forward sub-layer; `close` runs on each row block of its second
 // linear layer's output (scratch.ffn_out, sized by the caller, before dropout).
-// Both layers run block by block in the first one's parallel loop: a block's
-// hidden activations go from the first product through the activation into
-// the second product while they are in cache, in a buffer of one block per
-// thread, instead of an [N,F] one written out and read back. Each block's
-// arithmetic is the same as with two separate passes.
+// Both layers run block by block: a block's hidden activations go from the
+// first product through the activation into the second product while they
+// are in cache, in a buffer of one block per thread, instead of [N,F]
+// buffers written out and read back. A pass that keeps activations keeps
+// the first product (a.ffn_pre) for the backward; one that does not keeps
+// it in a block buffer too. Each block's arithmetic is linear_forward's.
 template <typename T>
 void Transformer<T>::Impl::ffn_forward(BlockActivations<T>& a, const T* in, int layer, const Shape& s,
                                        const RowBlockHook& close) {
   const BlockParams& p = blocks[layer];
-  ensure_size(a.ffn_pre, static_cast<size_t>(s.N) * s.F);
+  if (keep_activations) ensure_size(a.ffn_pre, static_cast<size_t>(s.N) * s.F);
+  ensure_size(scratch.w1_t, static_cast<size_t>(s.D) * s.F);
   ensure_size(scratch.w2_t, static_cast<size_t>(s.F) * s.D);
+  linear_transpose_weight(scratch.w1_t.data(), param(p.w1), s.D, s.F);
   linear_transpose_weight(scratch.w2_t.data(), param(p.w2), s.F, s.D);
-  linear_forward(a.ffn_pre.data(), in, param(p.w1), param(p.b1), s.N, s.D, s.F, s.block_rows, {},
-                 [&](int first_row, int rows) {
-                   static thread_local AlignedBuffer<T> hidden;  // [rows,F] act(ffn_pre) of this block
-                   ensure_size(hidden, static_cast<size_t>(rows) * s.F);
-                   activation_forward(hidden.data(), a.ffn_pre.data() + static_cast<size_t>(first_row) * s.F,
-                                      config.activation, static_cast<size_t>(rows) * s.F);
-                   linear_rows_forward(scratch.ffn_out.data() + static_cast<size_t>(first_row) * s.D, hidden.data(),
-                                       static_cast<const T*>(scratch.w2_t.data()), param(p.b2), rows, s.F, s.D);
-                   if (close) close(first_row, rows);
-                 });
+  const T* w1_t = scratch.w1_t.data();
+  const T* w2_t = scratch.w2_t.data();
+  for_row_blocks(s.N, s.block_rows, static_cast<size_t>(s.N) * s.D * s.F, [&](int first_row, int rows) {
+    static thread_local AlignedBuffer<T> block_pre, hidden;  // [rows,F] this block's ffn_pre, act(ffn_pre)
+    const size_t n = static_cast<size_t>(rows) * s.F;
+    ensure_size(hidden, n);
+    if (!keep_activations) ensure_size(block_pre, n);
+    T* pre = keep_activations ? a.ffn_pre.data() + static_cast<size_t>(first_row) * s.F : block_pre.data();
+    linear_rows_forward(pre, in + static_cast<size_t>(first_row) * s.D, w1_t, param(p.b1), rows, s.D, s.F);
+    activation_forward(hidden.data(), static_cast<const T*>(pre), config.activation, n);
+    linear_rows_forward(scratch.ffn_out.data() + static_cast<size_t>(first_row) * s.D, static_cast<const T*>(hidden.data()),
+                        w2_t, param(p.b2), rows, s.F, s.D);
+    if (close) close(first_row, rows);
+  });
 }
 
 template <typename T>
