@@ -532,22 +532,9 @@ template <typename T, typename S = Simd<T>>
   return best;
 }
 
-// In place: row i of `scores` [rows, stride] becomes the softmax over its
-// first `allowed(i)` entries, 0 after them.
-template <typename T, typename S = Simd<T>>
-[[gnu::always_inline]] inline void masked_softmax_rows_body(T* scores, int r0, int rows, int stride, bool causal) {
-  for (int i = r0; i < r0 + rows; ++i) {
-    const int allowed = causal ? i + 1 : stride;
-    T* row = scores + static_cast<size_t>(i) * stride;
-    const T inverse_total = T(1) / vec::exp_shifted_sum(row, row_max<T, S>(row, allowed), allowed);
-    for (int j = 0; j < allowed; ++j) row[j] *= inverse_total;
-    std::fill(row + allowed, row + stride, T(0));
-  }
-}
-
 // The float version for AVX-512, chosen at run time on a CPU that has it.
 // Each element goes through the same operations as in
-// masked_softmax_rows_body, so the results are the same bits: the max is
+// masked_softmax_rows's own loop, so the results are the same bits: the max is
 // exact in any order; the exponentials' 16 partial sums keep their lanes and
 // their order (a masked add for a short last chunk); and
 // exp_nonpositive_avx512 is vec::exp written with intrinsics.
@@ -623,6 +610,8 @@ template <typename T, typename S = Simd<T>>
 void masked_softmax_rows_avx512(float*, int, int, int, bool) {}
 #endif
 
+// In place: row i of `scores` [rows, stride] becomes the softmax over its
+// first `allowed(i)` entries, 0 after them.
 template <typename T>
 void masked_softmax_rows(T* scores, int r0, int rows, int stride, bool causal) {
   if constexpr (std::is_same_v<T, float>) {
@@ -631,7 +620,13 @@ void masked_softmax_rows(T* scores, int r0, int rows, int stride, bool causal) {
       return;
     }
   }
-  masked_softmax_rows_body(scores, r0, rows, stride, causal);
+  for (int i = r0; i < r0 + rows; ++i) {
+    const int allowed = causal ? i + 1 : stride;
+    T* row = scores + static_cast<size_t>(i) * stride;
+    const T inverse_total = T(1) / vec::exp_shifted_sum(row, row_max(row, allowed), allowed);
+    for (int j = 0; j < allowed; ++j) row[j] *= inverse_total;
+    std::fill(row + allowed, row + stride, T(0));
+  }
 }
 
 // dst[0..d) = src[0..d) for one head row: a few dozen bytes, for which a

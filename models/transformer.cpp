@@ -98,15 +98,15 @@ struct NormCache {
 // (evaluate() recycles two of them).
 template <typename T>
 struct BlockActivations {
-  AlignedBuffer<T> q, k, v;   // [B,h,T,d] (q, k after hook 2)
-  AlignedBuffer<T> probs;     // [B,h,T,T] attention weights
-  AlignedBuffer<T> merged;    // [N,D] heads side by side: the input of Wo
+  AlignedBuffer<T> q, k, v;        // [B,h,T,d] (q, k after hook 2)
+  AlignedBuffer<T> probs;          // [B,h,T,T] attention weights
+  AlignedBuffer<T> merged;         // [N,D] heads side by side: the input of Wo
   std::vector<uint8_t> attn_keep;  // [N,D] dropout mask (empty: no dropout)
-  AlignedBuffer<T> resid1;    // [N,D]
+  AlignedBuffer<T> resid1;         // [N,D]
   NormCache<T> ln1, ln2;
-  AlignedBuffer<T> ffn_pre;   // [N,F] before the activation (backward recomputes the activation)
+  AlignedBuffer<T> ffn_pre;        // [N,F] before the activation (backward recomputes the activation)
   std::vector<uint8_t> ffn_keep;   // [N,D]
-  AlignedBuffer<T> resid2;    // [N,D]
+  AlignedBuffer<T> resid2;         // [N,D]
 };
 
 // Forward intermediates no backward needs, shared by all blocks.
@@ -115,7 +115,7 @@ struct ForwardScratch {
   AlignedBuffer<T> qkv;       // [N,3D] projections
   AlignedBuffer<T> heads;     // [B,h,T,d] probs·v
   AlignedBuffer<T> attn_out;  // [N,D] after Wo and dropout
-  AlignedBuffer<T> ffn_act;   // [N,F] act(ffn_pre), recomputed by the backward (the forward keeps one block)
+  AlignedBuffer<T> ffn_act;   // [N,F] act(ffn_pre), recomputed by the backward (the forward needs one block)
   AlignedBuffer<T> w1_t;      // [D,F] the FFN's weights, transposed for its row blocks
   AlignedBuffer<T> w2_t;      // [F,D]
   AlignedBuffer<T> ffn_out;   // [N,D] after W2 and dropout
@@ -134,22 +134,22 @@ struct Shape {
 // one pass (zero_block_gradients) instead of zeroing one buffer at a time.
 template <typename T>
 struct SublayerGradients {
-  AlignedBuffer<T> skip, branch;       // [N,D] residual backward
-  AlignedBuffer<T> normed;             // [N,D] w.r.t. a LayerNorm's output
+  AlignedBuffer<T> skip, branch;  // [N,D] residual backward
+  AlignedBuffer<T> normed;        // [N,D] w.r.t. a LayerNorm's output
 };
 
 // Gradient buffers shared by all blocks during backward.
 template <typename T>
 struct GradientScratch {
-  AlignedBuffer<T> out, in;            // [N,D] w.r.t. the current block's output / input
+  AlignedBuffer<T> out, in;           // [N,D] w.r.t. the current block's output / input
   SublayerGradients<T> attn, ffn;
-  AlignedBuffer<T> merged;             // [N,D]
-  AlignedBuffer<T> heads, q, k, v;     // [B,h,T,d]
-  AlignedBuffer<T> scores;             // [B,h,T,T]
-  AlignedBuffer<T> qkv;                // [N,3D]
-  AlignedBuffer<T> ffn_act, ffn_pre;   // [N,F]
-  AlignedBuffer<T> logits;             // [N,V]
-  AlignedBuffer<T> final_norm;         // [N,D]
+  AlignedBuffer<T> merged;            // [N,D]
+  AlignedBuffer<T> heads, q, k, v;    // [B,h,T,d]
+  AlignedBuffer<T> scores;            // [B,h,T,T]
+  AlignedBuffer<T> qkv;               // [N,3D]
+  AlignedBuffer<T> ffn_act, ffn_pre;  // [N,F]
+  AlignedBuffer<T> logits;            // [N,V]
+  AlignedBuffer<T> final_norm;        // [N,D]
 };
 
 }  // namespace
@@ -172,16 +172,16 @@ struct Transformer<T>::Impl {
   PassOptions pass;
   // Copies of the last batch's inputs: backward() and the encoding hooks
   // read them after the caller's Batch may be gone.
-  std::vector<int> tokens, targets;        // [B,T]
-  std::vector<uint8_t> boundary;           // [B,T] (empty if the batch has none)
-  AlignedBuffer<T> embedded;                  // [N,D] x0
-  std::vector<uint8_t> embed_keep;          // [N,D]
-  std::vector<BlockActivations<T>> acts;    // one per layer (forward), two (evaluate)
-  NormCache<T> final_ln;                    // pre-norm only
+  std::vector<int> tokens, targets;       // [B,T]
+  std::vector<uint8_t> boundary;          // [B,T] (empty if the batch has none)
+  AlignedBuffer<T> embedded;              // [N,D] x0
+  std::vector<uint8_t> embed_keep;        // [N,D]
+  std::vector<BlockActivations<T>> acts;  // one per layer (forward), two (evaluate)
+  NormCache<T> final_ln;                  // pre-norm only
   ForwardScratch<T> scratch;
-  AlignedBuffer<T> logits;                    // [B,T,V] whole batch
-  std::vector<int> predictions;             // [B,T]
-  std::vector<double> losses;               // [B,T] per-position cross-entropy
+  AlignedBuffer<T> logits;                // [B,T,V] whole batch
+  std::vector<int> predictions;           // [B,T]
+  std::vector<double> losses;             // [B,T] per-position cross-entropy
   int64_t targeted = 0;
   GradientScratch<T> grad;
 
@@ -463,9 +463,9 @@ void Transformer<T>::Impl::ffn_forward(BlockActivations<T>& a, const T* in, int 
     if (!keep_activations) ensure_size(block_pre, n);
     T* pre = keep_activations ? a.ffn_pre.data() + static_cast<size_t>(first_row) * s.F : block_pre.data();
     linear_rows_forward(pre, in + static_cast<size_t>(first_row) * s.D, w1_t, param(p.b1), rows, s.D, s.F);
-    activation_forward(hidden.data(), static_cast<const T*>(pre), config.activation, n);
-    linear_rows_forward(scratch.ffn_out.data() + static_cast<size_t>(first_row) * s.D, static_cast<const T*>(hidden.data()),
-                        w2_t, param(p.b2), rows, s.F, s.D);
+    activation_forward(hidden.data(), pre, config.activation, n);
+    linear_rows_forward(scratch.ffn_out.data() + static_cast<size_t>(first_row) * s.D, hidden.data(), w2_t,
+                        param(p.b2), rows, s.F, s.D);
     if (close) close(first_row, rows);
   });
 }
