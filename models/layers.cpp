@@ -1,9 +1,6 @@
 #include "models/layers.hpp"
 
-// GCC notes (-Wpsabi) that passing a vector wider than the build's target
-// between functions changed ABI long ago. The wide vectors here (Simd16,
-// and Simd in a build without AVX) live only inside always-inlined helpers
-// of the kernels compiled for them, never across a call boundary.
+// The wide vectors (models/simd.hpp) never cross a call boundary.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 #include <omp.h>
@@ -17,6 +14,7 @@
 #include "models/aligned_buffer.hpp"
 #include "models/eigen.hpp"
 #include "models/matrix.hpp"
+#include "models/simd.hpp"
 
 #include "common/rng.hpp"
 #include "models/vector_math.hpp"
@@ -57,22 +55,7 @@ void for_units(long units, size_t work, Unit unit) {
 
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
-// Whether the float attention kernels with an AVX-512 build (softmax rows,
-// scores) run it: an x86-64 build, a CPU with AVX-512, and no test has
-// switched it off.
-#if defined(__x86_64__) && defined(__GNUC__)
-#define PEBENCH_AVX512_KERNELS 1
-#include <immintrin.h>
-#endif
 std::atomic<bool> avx512_kernels_allowed{true};
-bool avx512_kernels_enabled() {
-#ifdef PEBENCH_AVX512_KERNELS
-  static const bool cpu_has = __builtin_cpu_supports("avx512f");
-  return cpu_has && avx512_kernels_allowed.load(std::memory_order_relaxed);
-#else
-  return false;
-#endif
-}
 
 // Scratch that lives as long as the thread; grows only, so the steady state
 // allocates nothing. Contents are unspecified on entry. Each caller uses its
@@ -101,29 +84,6 @@ void transpose_padded(T* yt, const T* y, int cols, int padded, int d) {
     std::fill(row + cols, row + padded, T(0));
   }
 }
-
-// 32-byte vectors through GCC's vector extension (an AVX register; split in
-// two on SSE-only machines). Explicit vectors because GCC's auto-vectoriser
-// turned these loop nests into shuffles and spills. Lane-wise arithmetic only,
-// so an element's result is the same as the scalar loop's.
-template <typename T>
-struct Simd {
-  using V [[gnu::vector_size(32)]] = T;
-  using Unaligned [[gnu::vector_size(32), gnu::aligned(alignof(T)), gnu::may_alias]] = T;
-  static constexpr int lanes = 32 / sizeof(T);
-  static V load(const T* p) { return *reinterpret_cast<const Unaligned*>(p); }
-  static void store(T* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
-};
-
-// 16 floats to a vector, for the kernels' AVX-512 builds (always inlined
-// into functions compiled for AVX-512).
-struct Simd16 {
-  using V [[gnu::vector_size(64)]] = float;
-  using Unaligned [[gnu::vector_size(64), gnu::aligned(alignof(float)), gnu::may_alias]] = float;
-  static constexpr int lanes = 16;
-  [[gnu::always_inline]] static V load(const float* p) { return *reinterpret_cast<const Unaligned*>(p); }
-  [[gnu::always_inline]] static void store(float* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
-};
 
 }  // namespace
 
@@ -1153,6 +1113,15 @@ void crossentropy_backward(T* dlogits, const T* logits, const int* targets, T dl
       dz[c] += static_cast<T>((p - (c == targets[n] ? 1.0 : 0.0)) * dloss);
     }
   }
+}
+
+bool avx512_kernels_enabled() {
+#ifdef PEBENCH_AVX512_KERNELS
+  static const bool cpu_has = __builtin_cpu_supports("avx512f");
+  return cpu_has && avx512_kernels_allowed.load(std::memory_order_relaxed);
+#else
+  return false;
+#endif
 }
 
 void attention_allow_avx512(bool allow) { avx512_kernels_allowed.store(allow, std::memory_order_relaxed); }

@@ -112,9 +112,9 @@ void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size
 
 // ---------------------------------------------------------------- CPU paths
 // The float attention softmax and score kernel (heads of dimension <= 32)
-// also have AVX-512 builds, used on a CPU that has it: 16 keys per vector
-// instead of 8, each output the same chain of operations, so the same bits.
-// Tests switch them off to compare the two.
+// and the DAPE MLP also have AVX-512 builds, used on a CPU that has it: 16
+// keys per vector instead of 8, each output the same chain of operations, so
+// the same bits. Tests switch them off to compare the two.
 void attention_allow_avx512(bool allow);
 bool attention_uses_avx512();
 

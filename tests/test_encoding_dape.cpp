@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -17,6 +18,7 @@
 #include "small_fire.hpp"
 #include "models/encodings/support/dape_mlp.hpp"
 #include "models/encodings/support/position_math.hpp"
+#include "models/layers.hpp"
 
 using namespace pebench;
 using pebench::testing::HookHarness;
@@ -117,6 +119,116 @@ TEST_P(DapeKernel, FusedBackwardMatchesTheReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(CausalAndBidirectional, DapeKernel, ::testing::Bool());
+
+// A kernel case of any size, in T: every output of one forward and one
+// backward pass, for comparing paths.
+template <typename T>
+struct SizedCase {
+  int batch, heads, seq_len, width;
+  bool causal;
+  std::vector<T> w1, b1, w2, b2, bias, logits, dscores;
+  SizedCase(int batch, int heads, int seq_len, int width, bool causal)
+      : batch(batch), heads(heads), seq_len(seq_len), width(width), causal(causal) {
+    Rng rng{11, "dape-sized"};
+    auto fill = [&](size_t n) {
+      std::vector<T> v(n);
+      for (T& x : v) x = static_cast<T>(rng.normal());
+      return v;
+    };
+    const size_t tt = static_cast<size_t>(seq_len) * seq_len;
+    w1 = fill(2 * heads * width), b1 = fill(width), w2 = fill(heads * width), b2 = fill(heads);
+    bias = fill(heads * tt), logits = fill(batch * heads * tt), dscores = fill(batch * heads * tt);
+  }
+  DapeMlpTensors<T> weights() { return {w1.data(), b1.data(), w2.data(), b2.data()}; }
+  // S, then dx, dbias and the weight gradients, concatenated (kept entries of S and dx only).
+  std::vector<T> run() {
+    std::vector<T> s = logits, dx = dscores, dbias(bias.size());
+    std::vector<T> g1(w1.size()), gb1(b1.size()), g2(w2.size()), gb2(b2.size());
+    dape_mlp_forward(s.data(), bias.data(), weights(), batch, heads, seq_len, width, causal);
+    dape_mlp_backward(dx.data(), dbias.data(), DapeMlpTensors<T>{g1.data(), gb1.data(), g2.data(), gb2.data()},
+                      logits.data(), bias.data(), weights(), batch, heads, seq_len, width, causal);
+    std::vector<T> out;
+    for (size_t e = 0; e < s.size(); ++e) {
+      const int i = static_cast<int>(e / seq_len % seq_len), j = static_cast<int>(e % seq_len);
+      if (!causal || j <= i) out.insert(out.end(), {s[e], dx[e]});
+    }
+    for (const auto* v : {&dbias, &g1, &gb1, &g2, &gb2}) out.insert(out.end(), v->begin(), v->end());
+    return out;
+  }
+};
+
+// Bit equality of two float vectors (so that -0 and +0 or two NaNs compare as what they are).
+void expect_same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t e = 0; e < a.size(); ++e)
+    ASSERT_EQ(std::memcmp(&a[e], &b[e], sizeof(float)), 0) << "output " << e << ": " << a[e] << " vs " << b[e];
+}
+
+class DapeHeadCounts : public ::testing::TestWithParam<int> {};
+
+TEST_P(DapeHeadCounts, RegisterKernelsGiveTheOneColumnKernelsBits) {
+  for (const bool causal : {true, false}) {
+    SizedCase<float> c(3, GetParam(), 19, 7, causal);
+    const std::vector<float> fixed = c.run();
+    dape_mlp_allow_fixed_head_kernels(false);
+    const std::vector<float> one_column = c.run();
+    dape_mlp_allow_fixed_head_kernels(true);
+    expect_same_bits(fixed, one_column);
+  }
+}
+
+TEST_P(DapeHeadCounts, Avx512BuildGivesTheDefaultBuildsBits) {
+  attention_allow_avx512(true);
+  if (!attention_uses_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
+  for (const bool causal : {true, false}) {
+    SizedCase<float> c(3, GetParam(), 37, 32, causal);
+    const std::vector<float> wide = c.run();
+    attention_allow_avx512(false);
+    const std::vector<float> narrow = c.run();
+    attention_allow_avx512(true);
+    expect_same_bits(wide, narrow);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(FixedAndOthers, DapeHeadCounts, ::testing::Values(1, 2, 3, 4, 8, 16));
+
+TEST(DapeKernel, ASequencesLogitsDoNotDependOnTheBatchAroundIt) {
+  for (const bool causal : {true, false}) {
+    SizedCase<float> c(40, 8, 30, 32, causal);  // 40 sequences of 30 keys: several blocks per row
+    std::vector<float> batch = c.logits;
+    dape_mlp_forward(batch.data(), c.bias.data(), c.weights(), c.batch, c.heads, c.seq_len, c.width, causal);
+    const size_t per_sequence = static_cast<size_t>(c.heads) * c.seq_len * c.seq_len;
+    for (const int b : {0, 17, 39}) {
+      std::vector<float> alone(c.logits.begin() + b * per_sequence, c.logits.begin() + (b + 1) * per_sequence);
+      dape_mlp_forward(alone.data(), c.bias.data(), c.weights(), 1, c.heads, c.seq_len, c.width, causal);
+      std::vector<float> in_batch(batch.begin() + b * per_sequence, batch.begin() + (b + 1) * per_sequence);
+      expect_same_bits(in_batch, alone);
+    }
+  }
+}
+
+TEST(DapeKernel, BackwardOverSeveralBlocksMatchesTheReference) {
+  for (const bool causal : {true, false}) {
+    SizedCase<double> c(30, 4, 40, 8, causal);  // rows of up to 1,200 columns: blocks of 12 sequences
+    std::vector<double> dx = c.dscores, dref = c.dscores, dbias(c.bias.size()), dbias_ref(c.bias.size());
+    std::vector<double> g(c.w1.size() + c.b1.size() + c.w2.size() + c.b2.size()), gref(g.size());
+    auto tensors = [&](std::vector<double>& v) {
+      double* p = v.data();
+      return DapeMlpTensors<double>{p, p + c.w1.size(), p + c.w1.size() + c.b1.size(),
+                                    p + c.w1.size() + c.b1.size() + c.w2.size()};
+    };
+    dape_mlp_backward(dx.data(), dbias.data(), tensors(g), c.logits.data(), c.bias.data(), c.weights(), c.batch,
+                      c.heads, c.seq_len, c.width, causal);
+    dape_mlp_backward_reference(dref.data(), dbias_ref.data(), tensors(gref), c.logits.data(), c.bias.data(),
+                                c.weights(), c.batch, c.heads, c.seq_len, c.width, causal);
+    for (size_t e = 0; e < dx.size(); ++e) {
+      const int i = static_cast<int>(e / c.seq_len % c.seq_len), j = static_cast<int>(e % c.seq_len);
+      if (!causal || j <= i) ASSERT_NEAR(dx[e], dref[e], 1e-11) << "dx " << e;
+    }
+    for (size_t e = 0; e < dbias.size(); ++e) ASSERT_NEAR(dbias[e], dbias_ref[e], 1e-10) << "dbias " << e;
+    for (size_t e = 0; e < g.size(); ++e) ASSERT_NEAR(g[e], gref[e], 1e-9 * (1 + std::abs(gref[e]))) << "weights " << e;
+  }
+}
 
 TEST(DapeKernel, MaskedEntriesNeverReachTheKeptOnes) {
   KernelCase c;

@@ -16,14 +16,18 @@
 //   du = w1ᵀ·dhid;  dx = g + du[:h] (into q, k);  dbias += g + du[h:] (Σ over b).
 //
 // Cost O(B·T²·3hw) per layer. The fused kernels work one query row i at a
-// time, for the whole batch: the row's kept (b, j) entries are the columns of
-// three matrix products, with per-thread buffers of O((2h + w)·B·T): nothing
-// of size T²×w exists. Backward takes x recomputed by the caller (one
-// [B,h,T,T] tensor, as the attention's own scores kernel computes it, so it
-// equals the forward's x bit for bit) and recomputes the hidden activations
-// from u instead of storing B·T²·w values. Query rows run in
-// parallel (each thread owns its dbias rows); weight gradients are per-row
-// partial sums reduced in row order: bit-identical for any thread count.
+// time, in blocks of whole sequences (about 512 of the row's (b, j) entries):
+// the block's entries are the columns of per-thread buffers [channels,
+// columns], and each column's MLP runs in vector registers, 16 columns to an
+// AVX-512 vector (or two AVX halves), with every multiply-add fused and in a
+// fixed order (dape_mlp.cpp): a logit does not depend on the batch around it
+// or on the thread. Nothing of size T²×w exists. Backward takes x recomputed
+// by the caller (one [B,h,T,T] tensor, as the attention's own scores kernel
+// computes it, so it equals the forward's x bit for bit) and recomputes the
+// hidden activations from u instead of storing B·T²·w values; the weight
+// gradients are sums over the row's columns kept lane by lane (column c in
+// lane c mod 16 of its block), added in lane order, then over rows in row
+// order: bit-identical for any thread count.
 // The *_reference versions are the plain per-entry loops, for tests.
 #pragma once
 
@@ -53,6 +57,11 @@ template <typename T>
 void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, const T* logits, const T* bias,
                        const DapeMlpTensors<T>& weights, int batch, int heads, int seq_len, int width,
                        bool causal);
+
+// Head counts 1, 2, 4, 8 and 16 have kernels that keep a column's inputs
+// and outputs in registers; other counts run the same operations one column
+// at a time. Tests switch the former off to compare the two bit for bit.
+void dape_mlp_allow_fixed_head_kernels(bool allow);
 
 // Plain per-entry versions.
 template <typename T>
