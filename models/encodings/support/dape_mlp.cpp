@@ -38,6 +38,16 @@ struct Lanes<float> { using S = Simd16Split; };
 template <typename T>
 constexpr int kLanes = Lanes<T>::S::lanes;
 
+// What the kernels read, per query row. Columns are (b, j) entries of a
+// block, column (b − b0)·keys + j; every buffer is [channels, stride].
+template <typename T>
+struct RowInputs {
+  const DapeMlpTensors<const T>& w;
+  int heads, width, stride;
+  const T* bias;        // [h, stride] the row's biases, the same for every sequence of a block
+  const T* hid_bias;    // [w, stride] b1 + w1[:, h:]·bias: the bias half of the hidden layer
+};
+
 // Multiply-adds are S::fma, explicitly fused: the one-column kernels'
 // std::fma gives the same bits only if every lane fuses the same operations.
 template <typename S, typename T>
@@ -50,68 +60,71 @@ template <typename S, typename T>
   return pre > 0 ? d : d * S::broadcast(static_cast<T>(kDapeLeakySlope));
 }
 
-// hid[r] = b1[r] + Σ_c w1[r,c]·u[c] lane by lane: one fused multiply-add
-// chain, c ascending, from b1[r].
-template <typename S, typename T, int C>
-[[gnu::always_inline]] inline typename S::V hidden_lanes(const typename S::V* u, const T* w1_row, T b1) {
-  typename S::V hid = S::broadcast(b1);
-  _Pragma("GCC unroll 32") for (int c = 0; c < C; ++c) hid = S::fma(u[c], S::broadcast(w1_row[c]), hid);
+// hid[r] = hid_bias[r] + Σ_c w1[r,c]·x[c], c ascending, one fused chain.
+template <typename S, typename T, int H>
+[[gnu::always_inline]] inline typename S::V hidden_lanes(const typename S::V* x, const RowInputs<T>& in, int r,
+                                                         int c0) {
+  typename S::V hid = S::load(in.hid_bias + r * in.stride + c0);
+  const T* w1 = in.w.w1 + r * 2 * H;
+  _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) hid = S::fma(x[c], S::broadcast(w1[c]), hid);
   return hid;
 }
 
-// The MLP over the columns of a block. in: [2h, stride] u (logits, then
-// biases), out: [h, stride] S; columns [0, padded), padded a multiple of the
-// lanes. Per column (lane), in this order:
-//   hid[r] = b1[r] + Σ_c w1[r,c]·u[c]      one fused multiply-add chain, c ascending
-//   f[a]   = b2[a] + Σ_r w2[a,r]·act(hid[r])  chains over r ascending
-//   S[a]   = (u[a] + u[h + a]) + f[a]
-// With the head count a template argument, u and f live in registers.
+// The MLP over a block's columns [0, padded), padded a multiple of the
+// lanes. x: [h, stride] logits; out: [h, stride] S. Per column (lane):
+//   hid[r] = (b1[r] + Σ_c w1[r,h+c]·bias[c]) + Σ_c w1[r,c]·x[c]   fused chains, c ascending
+//            (the first part per key, shared by the batch: hid_bias)
+//   f[a]   = b2[a] + Σ_r w2[a,r]·act(hid[r])                       chains over r ascending
+//   S[a]   = (x[a] + bias[a]) + f[a]
+// With the head count a template argument, x and f live in registers.
 template <typename T, typename S, int H>
-[[gnu::always_inline]] inline void forward_columns_fixed(T* out, const T* in, int stride, int padded,
-                                                         const DapeMlpTensors<const T>& w, int width) {
+[[gnu::always_inline]] inline void forward_columns_fixed(T* out, const T* x_in, int padded, const RowInputs<T>& in) {
   using V = typename S::V;
+  const int stride = in.stride, width = in.width;
   for (int c0 = 0; c0 < padded; c0 += S::lanes) {
-    V u[2 * H], f[H];
-    _Pragma("GCC unroll 32") for (int c = 0; c < 2 * H; ++c) u[c] = S::load(in + c * stride + c0);
-    _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) f[a] = S::broadcast(w.b2[a]);
+    V x[H], f[H];
+    _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) x[c] = S::load(x_in + c * stride + c0);
+    _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) f[a] = S::broadcast(in.w.b2[a]);
     for (int r = 0; r < width; ++r) {
-      const V act = leaky_lanes<S, T>(hidden_lanes<S, T, 2 * H>(u, w.w1 + r * 2 * H, w.b1[r]));
-      _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) f[a] = S::fma(act, S::broadcast(w.w2[a * width + r]), f[a]);
+      const V act = leaky_lanes<S, T>(hidden_lanes<S, T, H>(x, in, r, c0));
+      _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) f[a] = S::fma(act, S::broadcast(in.w.w2[a * width + r]), f[a]);
     }
-    _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) S::store(out + a * stride + c0, (u[a] + u[H + a]) + f[a]);
+    _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a)
+      S::store(out + a * stride + c0, (x[a] + S::load(in.bias + a * stride + c0)) + f[a]);
   }
 }
 
-// The backward's per-column part. in: [2h, stride] u, grad: [h, stride] g =
-// dS; out: act [w, stride] act(hid), dhid [w, stride], dinputs [2h, stride]
-// du. Per column:
+// The backward's per-column part. x, grad: [h, stride] logits and g = dS;
+// out: act [w, stride] act(hid), dhid [w, stride], dx_mlp [h, stride]. Per column:
 //   hid as in the forward;  dhid[r] = (Σ_a w2[a,r]·g[a]) · act'(hid[r])  (chain over a from w2[0,r]·g[0])
-//   du[c] = Σ_r w1[r,c]·dhid[r]                                         (chain over r from w1[0,c]·dhid[0])
+//   dx_mlp[c] = Σ_r w1[r,c]·dhid[r]                                      (chain over r from w1[0,c]·dhid[0])
+// (The biases' half of w1ᵀ·dhid is the same linear map for every sequence,
+// so it is applied once per key to the batch's sum of dhid: dape_mlp_backward.)
 template <typename T, typename S, int H>
-[[gnu::always_inline]] inline void backward_columns_fixed(T* act, T* dhid, T* dinputs, const T* in, const T* grad,
-                                                          int stride, int padded, const DapeMlpTensors<const T>& w,
-                                                          int width) {
+[[gnu::always_inline]] inline void backward_columns_fixed(T* act, T* dhid, T* dx_mlp, const T* x_in, const T* grad,
+                                                          int padded, const RowInputs<T>& in) {
   using V = typename S::V;
+  const int stride = in.stride, width = in.width;
+  const T* w1 = in.w.w1;
   for (int c0 = 0; c0 < padded; c0 += S::lanes) {
-    V u[2 * H], g[H];
-    _Pragma("GCC unroll 32") for (int c = 0; c < 2 * H; ++c) u[c] = S::load(in + c * stride + c0);
+    V x[H], g[H];
+    _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) x[c] = S::load(x_in + c * stride + c0);
     _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) g[a] = S::load(grad + a * stride + c0);
     for (int r = 0; r < width; ++r) {
-      const V hid = hidden_lanes<S, T, 2 * H>(u, w.w1 + r * 2 * H, w.b1[r]);
+      const V hid = hidden_lanes<S, T, H>(x, in, r, c0);
       S::store(act + r * stride + c0, leaky_lanes<S, T>(hid));
-      V d = g[0] * S::broadcast(w.w2[r]);
-      _Pragma("GCC unroll 16") for (int a = 1; a < H; ++a) d = S::fma(g[a], S::broadcast(w.w2[a * width + r]), d);
+      V d = g[0] * S::broadcast(in.w.w2[r]);
+      _Pragma("GCC unroll 16") for (int a = 1; a < H; ++a) d = S::fma(g[a], S::broadcast(in.w.w2[a * width + r]), d);
       S::store(dhid + r * stride + c0, leaky_gradient_lanes<S, T>(d, hid));
     }
-    V du[2 * H];
+    V du[H];
     const V first = S::load(dhid + c0);
-    _Pragma("GCC unroll 32") for (int c = 0; c < 2 * H; ++c) du[c] = first * S::broadcast(w.w1[c]);
+    _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) du[c] = first * S::broadcast(w1[c]);
     for (int r = 1; r < width; ++r) {
       const V d = S::load(dhid + r * stride + c0);
-      const T* w1 = w.w1 + r * 2 * H;
-      _Pragma("GCC unroll 32") for (int c = 0; c < 2 * H; ++c) du[c] = S::fma(d, S::broadcast(w1[c]), du[c]);
+      _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) du[c] = S::fma(d, S::broadcast(w1[r * 2 * H + c]), du[c]);
     }
-    _Pragma("GCC unroll 32") for (int c = 0; c < 2 * H; ++c) S::store(dinputs + c * stride + c0, du[c]);
+    _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) S::store(dx_mlp + c * stride + c0, du[c]);
   }
 }
 
@@ -119,42 +132,41 @@ template <typename T, typename S, int H>
 // multiply-add a std::fma: the same operations in the same order, so the
 // same bits as the fixed-head kernels (a test compares them).
 template <typename T>
-void forward_columns_any(T* out, const T* in, int stride, int padded, const DapeMlpTensors<const T>& w, int heads,
-                         int width) {
-  std::vector<T> u(2 * heads), f(heads);
+void forward_columns_any(T* out, const T* x_in, int padded, const RowInputs<T>& in) {
+  const int heads = in.heads, width = in.width, stride = in.stride;
+  std::vector<T> f(heads);
   for (int col = 0; col < padded; ++col) {
-    for (int c = 0; c < 2 * heads; ++c) u[c] = in[c * stride + col];
-    for (int a = 0; a < heads; ++a) f[a] = w.b2[a];
+    for (int a = 0; a < heads; ++a) f[a] = in.w.b2[a];
     for (int r = 0; r < width; ++r) {
-      T hid = w.b1[r];
-      for (int c = 0; c < 2 * heads; ++c) hid = std::fma(w.w1[r * 2 * heads + c], u[c], hid);
-      const T a_r = leaky(hid);
-      for (int a = 0; a < heads; ++a) f[a] = std::fma(w.w2[a * width + r], a_r, f[a]);
+      T hid = in.hid_bias[r * stride + col];
+      for (int c = 0; c < heads; ++c) hid = std::fma(x_in[c * stride + col], in.w.w1[r * 2 * heads + c], hid);
+      const T act = leaky(hid);
+      for (int a = 0; a < heads; ++a) f[a] = std::fma(act, in.w.w2[a * width + r], f[a]);
     }
-    for (int a = 0; a < heads; ++a) out[a * stride + col] = (u[a] + u[heads + a]) + f[a];
+    for (int a = 0; a < heads; ++a) out[a * stride + col] = (x_in[a * stride + col] + in.bias[a * stride + col]) + f[a];
   }
 }
 
 template <typename T>
-void backward_columns_any(T* act, T* dhid, T* dinputs, const T* in, const T* grad, int stride, int padded,
-                          const DapeMlpTensors<const T>& w, int heads, int width) {
-  std::vector<T> u(2 * heads), g(heads), d(width);
+void backward_columns_any(T* act, T* dhid, T* dx_mlp, const T* x_in, const T* grad, int padded,
+                          const RowInputs<T>& in) {
+  const int heads = in.heads, width = in.width, stride = in.stride;
+  const T* w1 = in.w.w1;
+  std::vector<T> d(width);
   for (int col = 0; col < padded; ++col) {
-    for (int c = 0; c < 2 * heads; ++c) u[c] = in[c * stride + col];
-    for (int a = 0; a < heads; ++a) g[a] = grad[a * stride + col];
     for (int r = 0; r < width; ++r) {
-      T hid = w.b1[r];
-      for (int c = 0; c < 2 * heads; ++c) hid = std::fma(w.w1[r * 2 * heads + c], u[c], hid);
+      T hid = in.hid_bias[r * stride + col];
+      for (int c = 0; c < heads; ++c) hid = std::fma(x_in[c * stride + col], w1[r * 2 * heads + c], hid);
       act[r * stride + col] = leaky(hid);
-      T sum = w.w2[r] * g[0];
-      for (int a = 1; a < heads; ++a) sum = std::fma(w.w2[a * width + r], g[a], sum);
+      T sum = grad[col] * in.w.w2[r];
+      for (int a = 1; a < heads; ++a) sum = std::fma(grad[a * stride + col], in.w.w2[a * width + r], sum);
       d[r] = sum * leaky_slope(hid);
       dhid[r * stride + col] = d[r];
     }
-    for (int c = 0; c < 2 * heads; ++c) {
-      T du = w.w1[c] * d[0];
-      for (int r = 1; r < width; ++r) du = std::fma(w.w1[r * 2 * heads + c], d[r], du);
-      dinputs[c * stride + col] = du;
+    for (int c = 0; c < heads; ++c) {
+      T du = d[0] * w1[c];
+      for (int r = 1; r < width; ++r) du = std::fma(d[r], w1[r * 2 * heads + c], du);
+      dx_mlp[c * stride + col] = du;
     }
   }
 }
@@ -162,43 +174,55 @@ void backward_columns_any(T* act, T* dhid, T* dinputs, const T* in, const T* gra
 std::atomic<bool> fixed_head_kernels_allowed{true};  // tests switch them off to compare
 
 template <typename T, typename S>
-[[gnu::always_inline]] inline void forward_columns(T* out, const T* in, int stride, int padded,
-                                                   const DapeMlpTensors<const T>& w, int heads, int width) {
-  switch (fixed_head_kernels_allowed.load(std::memory_order_relaxed) ? heads : 0) {
-    case 1: return forward_columns_fixed<T, S, 1>(out, in, stride, padded, w, width);
-    case 2: return forward_columns_fixed<T, S, 2>(out, in, stride, padded, w, width);
-    case 4: return forward_columns_fixed<T, S, 4>(out, in, stride, padded, w, width);
-    case 8: return forward_columns_fixed<T, S, 8>(out, in, stride, padded, w, width);
-    case 16: return forward_columns_fixed<T, S, 16>(out, in, stride, padded, w, width);
-    default: return forward_columns_any(out, in, stride, padded, w, heads, width);
+[[gnu::always_inline]] inline void forward_columns(T* out, const T* x, int padded, const RowInputs<T>& in) {
+  switch (fixed_head_kernels_allowed.load(std::memory_order_relaxed) ? in.heads : 0) {
+    case 1: return forward_columns_fixed<T, S, 1>(out, x, padded, in);
+    case 2: return forward_columns_fixed<T, S, 2>(out, x, padded, in);
+    case 4: return forward_columns_fixed<T, S, 4>(out, x, padded, in);
+    case 8: return forward_columns_fixed<T, S, 8>(out, x, padded, in);
+    case 16: return forward_columns_fixed<T, S, 16>(out, x, padded, in);
+    default: return forward_columns_any(out, x, padded, in);
   }
 }
 
 template <typename T, typename S>
-[[gnu::always_inline]] inline void backward_columns(T* act, T* dhid, T* dinputs, const T* in, const T* grad,
-                                                    int stride, int padded, const DapeMlpTensors<const T>& w,
-                                                    int heads, int width) {
-  switch (fixed_head_kernels_allowed.load(std::memory_order_relaxed) ? heads : 0) {
-    case 1: return backward_columns_fixed<T, S, 1>(act, dhid, dinputs, in, grad, stride, padded, w, width);
-    case 2: return backward_columns_fixed<T, S, 2>(act, dhid, dinputs, in, grad, stride, padded, w, width);
-    case 4: return backward_columns_fixed<T, S, 4>(act, dhid, dinputs, in, grad, stride, padded, w, width);
-    case 8: return backward_columns_fixed<T, S, 8>(act, dhid, dinputs, in, grad, stride, padded, w, width);
-    case 16: return backward_columns_fixed<T, S, 16>(act, dhid, dinputs, in, grad, stride, padded, w, width);
-    default: return backward_columns_any(act, dhid, dinputs, in, grad, stride, padded, w, heads, width);
+[[gnu::always_inline]] inline void backward_columns(T* act, T* dhid, T* dx_mlp, const T* x, const T* grad,
+                                                    int padded, const RowInputs<T>& in) {
+  switch (fixed_head_kernels_allowed.load(std::memory_order_relaxed) ? in.heads : 0) {
+    case 1: return backward_columns_fixed<T, S, 1>(act, dhid, dx_mlp, x, grad, padded, in);
+    case 2: return backward_columns_fixed<T, S, 2>(act, dhid, dx_mlp, x, grad, padded, in);
+    case 4: return backward_columns_fixed<T, S, 4>(act, dhid, dx_mlp, x, grad, padded, in);
+    case 8: return backward_columns_fixed<T, S, 8>(act, dhid, dx_mlp, x, grad, padded, in);
+    case 16: return backward_columns_fixed<T, S, 16>(act, dhid, dx_mlp, x, grad, padded, in);
+    default: return backward_columns_any(act, dhid, dx_mlp, x, grad, padded, in);
   }
 }
 
-// partial[m, n, lane] += Σ over the block's column chunks of a[m]·b[n] lane
-// by lane: a: [M, stride], b: [N, stride], columns [0, padded). Each output
+// hid_bias[r, j] = b1[r] + Σ_c w1[r,h+c]·bias[c, j] for the columns [0, padded),
+// one fused chain per entry, c ascending.  bias: [h, stride], hid_bias: [w, stride].
+template <typename T, typename S>
+[[gnu::always_inline]] inline void hidden_bias_columns(T* hid_bias, const T* bias, int padded,
+                                                       const DapeMlpTensors<const T>& w, int heads, int width,
+                                                       int stride) {
+  for (int r = 0; r < width; ++r)
+    for (int c0 = 0; c0 < padded; c0 += S::lanes) {
+      typename S::V acc = S::broadcast(w.b1[r]);
+      for (int c = 0; c < heads; ++c) acc = S::fma(S::load(bias + c * stride + c0), S::broadcast(w.w1[r * 2 * heads + heads + c]), acc);
+      S::store(hid_bias + r * stride + c0, acc);
+    }
+}
+
+// partial[m·ldp + n, lane] += Σ over the column chunks of a[m]·b[n] lane by
+// lane: a: [M, stride], b: [N, stride], columns [0, padded). Each output
 // lane is one chain over the chunks in order, continued from block to block:
 // the weight gradients' summation order is fixed by the batch and the
 // lengths alone. Tiles of up to 4×4 outputs share their loads.
 template <typename T, typename S, int RM, int RN>
-[[gnu::always_inline]] inline void product_tile(T* partial, const T* a, const T* b, int N, int m0, int n0,
+[[gnu::always_inline]] inline void product_tile(T* partial, int ldp, const T* a, const T* b, int m0, int n0,
                                                 int stride, int padded) {
   using V = typename S::V;
   V acc[RM][RN];
-  auto at = [&](int m, int n) { return partial + (static_cast<size_t>(m0 + m) * N + n0 + n) * S::lanes; };
+  auto at = [&](int m, int n) { return partial + (static_cast<size_t>(m0 + m) * ldp + n0 + n) * S::lanes; };
   _Pragma("GCC unroll 4") for (int m = 0; m < RM; ++m)
     _Pragma("GCC unroll 4") for (int n = 0; n < RN; ++n) acc[m][n] = S::load(at(m, n));
   for (int c0 = 0; c0 < padded; c0 += S::lanes) {
@@ -213,16 +237,16 @@ template <typename T, typename S, int RM, int RN>
 }
 
 template <typename T, typename S>
-[[gnu::always_inline]] inline void accumulate_products(T* partial, const T* a, const T* b, int M, int N, int stride,
-                                                       int padded) {
+[[gnu::always_inline]] inline void accumulate_products(T* partial, int ldp, const T* a, const T* b, int M, int N,
+                                                       int stride, int padded) {
   const int M4 = M - M % 4, N4 = N - N % 4;
   for (int m = 0; m < M4; m += 4)
-    for (int n = 0; n < N4; n += 4) product_tile<T, S, 4, 4>(partial, a, b, N, m, n, stride, padded);
+    for (int n = 0; n < N4; n += 4) product_tile<T, S, 4, 4>(partial, ldp, a, b, m, n, stride, padded);
   for (int m = 0; m < M; ++m)  // the outputs the 4×4 tiles left
-    for (int n = m < M4 ? N4 : 0; n < N; ++n) product_tile<T, S, 1, 1>(partial, a, b, N, m, n, stride, padded);
+    for (int n = m < M4 ? N4 : 0; n < N; ++n) product_tile<T, S, 1, 1>(partial, ldp, a, b, m, n, stride, padded);
 }
 
-// partial[m, lane] += a[m] over the block's chunks, lane by lane.
+// partial[m, lane] += a[m] over the chunks, lane by lane.
 template <typename T, typename S>
 [[gnu::always_inline]] inline void accumulate_sums(T* partial, const T* a, int M, int stride, int padded) {
   for (int m = 0; m < M; ++m) {
@@ -232,102 +256,128 @@ template <typename T, typename S>
   }
 }
 
-// A block's buffers, [channels, stride] each (column (b − b0)·keys + j).
-template <typename T>
-struct BlockBuffers {
-  int stride;
-  AlignedBuffer<T> inputs, grad, out, act, dhid, dinputs;
-  BlockBuffers(int heads, int width, int seq_len, bool backward)
-      : stride(round_up(std::max(kBlockColumns, seq_len), kLanes<T>)),
-        inputs(static_cast<size_t>(2 * heads) * stride),
-        grad(backward ? static_cast<size_t>(heads) * stride : 0),
-        out(backward ? 0 : static_cast<size_t>(heads) * stride),
-        act(backward ? static_cast<size_t>(width) * stride : 0),
-        dhid(act.size()),
-        dinputs(backward ? inputs.size() : 0) {}
-};
-
-// The lane partials of one query row's weight gradients, packed like a
-// GradientSlot ([w1 | b1 | w2 | b2]), each entry `lanes` wide.
+// The lane partials of one query row's weight gradients, packed like the
+// gradients ([w1 | b1 | w2 | b2]), each entry `lanes` wide.
 template <typename T>
 struct PartialOffsets {
   size_t w1, b1, w2, b2;
   PartialOffsets(int heads, int width)
-      : w1(0), b1(w1 + 2 * static_cast<size_t>(heads) * width * kLanes<T>), w2(b1 + static_cast<size_t>(width) * kLanes<T>),
-        b2(w2 + static_cast<size_t>(heads) * width * kLanes<T>) {}
+      : w1(0), b1(w1 + 2 * static_cast<size_t>(heads) * width * kLanes<T>),
+        w2(b1 + static_cast<size_t>(width) * kLanes<T>), b2(w2 + static_cast<size_t>(heads) * width * kLanes<T>) {}
 };
-
-// All the vector work of one backward block: the per-column part, then its
-// columns' contributions to the weight gradients' lane partials.
-template <typename T, typename S>
-[[gnu::always_inline]] inline void backward_block(BlockBuffers<T>& buf, T* partial, int padded,
-                                                  const DapeMlpTensors<const T>& w, int heads, int width) {
-  const int stride = buf.stride;
-  backward_columns<T, S>(buf.act.data(), buf.dhid.data(), buf.dinputs.data(), buf.inputs.data(), buf.grad.data(),
-                         stride, padded, w, heads, width);
-  const PartialOffsets<T> at(heads, width);
-  accumulate_products<T, S>(partial + at.w1, buf.dhid.data(), buf.inputs.data(), width, 2 * heads, stride, padded);
-  accumulate_sums<T, S>(partial + at.b1, buf.dhid.data(), width, stride, padded);
-  accumulate_products<T, S>(partial + at.w2, buf.grad.data(), buf.act.data(), heads, width, stride, padded);
-  accumulate_sums<T, S>(partial + at.b2, buf.grad.data(), heads, stride, padded);
-}
-
-#ifdef PEBENCH_AVX512_KERNELS
-[[gnu::target("avx512f"), gnu::flatten]] void forward_columns_avx512(float* out, const float* in, int stride, int padded,
-                                                       const DapeMlpTensors<const float>& w, int heads, int width) {
-  forward_columns<float, Simd16>(out, in, stride, padded, w, heads, width);
-}
-[[gnu::target("avx512f"), gnu::flatten]] void backward_block_avx512(BlockBuffers<float>& buf, float* partial, int padded,
-                                                      const DapeMlpTensors<const float>& w, int heads, int width) {
-  backward_block<float, Simd16>(buf, partial, padded, w, heads, width);
-}
-#else
-// Never called: avx512_kernels_enabled() is false.
-void forward_columns_avx512(float*, const float*, int, int, const DapeMlpTensors<const float>&, int, int) {}
-void backward_block_avx512(BlockBuffers<float>&, float*, int, const DapeMlpTensors<const float>&, int, int) {}
-#endif
-
-template <typename T>
-void forward_block_dispatch(BlockBuffers<T>& buf, int padded, const DapeMlpTensors<const T>& w, int heads,
-                            int width) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (avx512_kernels_enabled()) {
-      forward_columns_avx512(buf.out.data(), buf.inputs.data(), buf.stride, padded, w, heads, width);
-      return;
-    }
-  }
-  forward_columns<T, typename Lanes<T>::S>(buf.out.data(), buf.inputs.data(), buf.stride, padded, w, heads, width);
-}
-
-template <typename T>
-void backward_block_dispatch(BlockBuffers<T>& buf, T* partial, int padded, const DapeMlpTensors<const T>& w,
-                             int heads, int width) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (avx512_kernels_enabled()) {
-      backward_block_avx512(buf, partial, padded, w, heads, width);
-      return;
-    }
-  }
-  backward_block<T, typename Lanes<T>::S>(buf, partial, padded, w, heads, width);
-}
 
 // The size of one query row's weight gradients, packed [w1 | b1 | w2 | b2].
 size_t slot_size(int heads, int width) { return static_cast<size_t>(3 * heads * width + width + heads); }
 
-// Adds the row slots, in row order, into the flat gradients. Each thread owns entries.
+// Per-thread buffers, [channels, stride] each. They live as long as the
+// thread and only grow: allocating them per call cost page faults on every
+// layer, which two threads then wait on together.
 template <typename T>
-void reduce_slots(const DapeMlpTensors<T>& grads, const std::vector<T>& slots, int rows, int heads, int width) {
-  const size_t size = slot_size(heads, width);
-  const size_t w1 = 2 * static_cast<size_t>(heads) * width, b1 = width, w2 = static_cast<size_t>(heads) * width;
-#pragma omp parallel for schedule(static)
-  for (size_t e = 0; e < size; ++e) {
-    T sum = 0;
-    for (int r = 0; r < rows; ++r) sum += slots[r * size + e];
-    if (e < w1) grads.w1[e] += sum;
-    else if (e < w1 + b1) grads.b1[e - w1] += sum;
-    else if (e < w1 + b1 + w2) grads.w2[e - w1 - b1] += sum;
-    else grads.b2[e - w1 - b1 - w2] += sum;
+struct RowBuffers {
+  int stride = 0;
+  AlignedBuffer<T> bias, hid_bias;                    // the row's, for a whole block
+  AlignedBuffer<T> x, grad, out, act, dhid, dx_mlp;   // the current block's
+  AlignedBuffer<T> dhid_sum, grad_sum;                // [w | h, stride] sums over the batch, per key
+  AlignedBuffer<T> partial;                           // [slot, lanes] the current row's weight gradients
+  // This thread's buffers, sized for a pass.
+  static RowBuffers& for_pass(int heads, int width, int seq_len, bool backward) {
+    static thread_local RowBuffers buffers;
+    buffers.stride = round_up(std::max(kBlockColumns, seq_len), kLanes<T>);
+    const size_t per_head = static_cast<size_t>(heads) * buffers.stride;
+    const size_t per_unit = static_cast<size_t>(width) * buffers.stride;
+    for (auto* b : {&buffers.bias, &buffers.x, &buffers.grad, &buffers.out, &buffers.dx_mlp, &buffers.grad_sum})
+      grow(*b, per_head);
+    for (auto* b : {&buffers.hid_bias, &buffers.act, &buffers.dhid, &buffers.dhid_sum}) grow(*b, per_unit);
+    if (backward) grow(buffers.partial, slot_size(heads, width) * kLanes<T>);
+    return buffers;
   }
+
+ private:
+  static void grow(AlignedBuffer<T>& b, size_t n) {
+    if (b.size() < n) b.resize(n);
+  }
+};
+
+// All the vector work of one backward block: the per-column part, then its
+// columns' contributions to the weight gradients' lane partials (the bias
+// half of w1 and b1 come from the per-key sums at the row's end).
+template <typename T, typename S>
+[[gnu::always_inline]] inline void backward_block(RowBuffers<T>& buf, T* partial, int padded, const RowInputs<T>& in) {
+  const int stride = buf.stride, heads = in.heads, width = in.width;
+  backward_columns<T, S>(buf.act.data(), buf.dhid.data(), buf.dx_mlp.data(), buf.x.data(), buf.grad.data(), padded,
+                         in);
+  const PartialOffsets<T> at(heads, width);
+  accumulate_products<T, S>(partial + at.w1, 2 * heads, buf.dhid.data(), buf.x.data(), width, heads, stride, padded);
+  accumulate_products<T, S>(partial + at.w2, width, buf.grad.data(), buf.act.data(), heads, width, stride, padded);
+  accumulate_sums<T, S>(partial + at.b2, buf.grad.data(), heads, stride, padded);
+}
+
+// The row's end: the bias half of w1's gradient and b1's from the per-key
+// sums of dhid over the batch (keys [0, padded)).
+template <typename T, typename S>
+[[gnu::always_inline]] inline void backward_row_end(RowBuffers<T>& buf, T* partial, int padded, const RowInputs<T>& in) {
+  const PartialOffsets<T> at(in.heads, in.width);
+  accumulate_products<T, S>(partial + at.w1 + static_cast<size_t>(in.heads) * S::lanes, 2 * in.heads,
+                            buf.dhid_sum.data(), buf.bias.data(), in.width, in.heads, buf.stride, padded);
+  accumulate_sums<T, S>(partial + at.b1, buf.dhid_sum.data(), in.width, buf.stride, padded);
+}
+
+#ifdef PEBENCH_AVX512_KERNELS
+[[gnu::target("avx512f"), gnu::flatten]] void hidden_bias_columns_avx512(float* hid_bias, const float* bias,
+                                                                        int padded, const DapeMlpTensors<const float>& w,
+                                                                        int heads, int width, int stride) {
+  hidden_bias_columns<float, Simd16>(hid_bias, bias, padded, w, heads, width, stride);
+}
+[[gnu::target("avx512f"), gnu::flatten]] void forward_columns_avx512(float* out, const float* x, int padded,
+                                                                    const RowInputs<float>& in) {
+  forward_columns<float, Simd16>(out, x, padded, in);
+}
+[[gnu::target("avx512f"), gnu::flatten]] void backward_block_avx512(RowBuffers<float>& buf, float* partial,
+                                                                   int padded, const RowInputs<float>& in) {
+  backward_block<float, Simd16>(buf, partial, padded, in);
+}
+[[gnu::target("avx512f"), gnu::flatten]] void backward_row_end_avx512(RowBuffers<float>& buf, float* partial,
+                                                                     int padded, const RowInputs<float>& in) {
+  backward_row_end<float, Simd16>(buf, partial, padded, in);
+}
+#else
+// Never called: avx512_kernels_enabled() is false.
+void hidden_bias_columns_avx512(float*, const float*, int, const DapeMlpTensors<const float>&, int, int, int) {}
+void forward_columns_avx512(float*, const float*, int, const RowInputs<float>&) {}
+void backward_block_avx512(RowBuffers<float>&, float*, int, const RowInputs<float>&) {}
+void backward_row_end_avx512(RowBuffers<float>&, float*, int, const RowInputs<float>&) {}
+#endif
+
+// The four vector steps, each in the AVX-512 build where the CPU has it.
+template <typename T>
+bool use_avx512() {
+  if constexpr (std::is_same_v<T, float>) return avx512_kernels_enabled();
+  return false;
+}
+template <typename T>
+void run_hidden_bias_columns(T* hid_bias, const T* bias, int padded, const DapeMlpTensors<const T>& w, int heads,
+                             int width, int stride) {
+  if constexpr (std::is_same_v<T, float>)
+    if (use_avx512<T>()) return hidden_bias_columns_avx512(hid_bias, bias, padded, w, heads, width, stride);
+  hidden_bias_columns<T, typename Lanes<T>::S>(hid_bias, bias, padded, w, heads, width, stride);
+}
+template <typename T>
+void run_forward_columns(T* out, const T* x, int padded, const RowInputs<T>& in) {
+  if constexpr (std::is_same_v<T, float>)
+    if (use_avx512<T>()) return forward_columns_avx512(out, x, padded, in);
+  forward_columns<T, typename Lanes<T>::S>(out, x, padded, in);
+}
+template <typename T>
+void run_backward_block(RowBuffers<T>& buf, T* partial, int padded, const RowInputs<T>& in) {
+  if constexpr (std::is_same_v<T, float>)
+    if (use_avx512<T>()) return backward_block_avx512(buf, partial, padded, in);
+  backward_block<T, typename Lanes<T>::S>(buf, partial, padded, in);
+}
+template <typename T>
+void run_backward_row_end(RowBuffers<T>& buf, T* partial, int padded, const RowInputs<T>& in) {
+  if constexpr (std::is_same_v<T, float>)
+    if (use_avx512<T>()) return backward_row_end_avx512(buf, partial, padded, in);
+  backward_row_end<T, typename Lanes<T>::S>(buf, partial, padded, in);
 }
 
 // The blocks of a query row with `keys` kept keys: whole sequences
@@ -335,9 +385,10 @@ void reduce_slots(const DapeMlpTensors<T>& grads, const std::vector<T>& slots, i
 struct Block {
   int b0, sequences, columns, padded;
 };
+int sequences_per_block(int keys) { return std::max(1, kBlockColumns / keys); }
 template <typename T, typename Fn>
 void for_blocks(int batch, int keys, Fn fn) {
-  const int per_block = std::max(1, kBlockColumns / keys);
+  const int per_block = sequences_per_block(keys);
   for (int b0 = 0; b0 < batch; b0 += per_block) {
     const int sequences = std::min(per_block, batch - b0), columns = sequences * keys;
     fn(Block{b0, sequences, columns, round_up(columns, kLanes<T>)});
@@ -355,9 +406,42 @@ void gather_columns(T* dst, int stride, int channels, const Block& block, int ke
   }
 }
 
+// The row's bias and hid_bias for a whole block (every block's columns start
+// alike): computed for the row's keys, then repeated for each sequence.
+template <typename T>
+void prepare_row(RowBuffers<T>& buf, const T* bias_row, size_t tt, int batch, int keys,
+                 const DapeMlpTensors<const T>& w, int heads, int width) {
+  const int sequences = std::min(batch, sequences_per_block(keys));
+  const Block block{0, sequences, sequences * keys, round_up(sequences * keys, kLanes<T>)};
+  gather_columns(buf.bias.data(), buf.stride, heads, block, keys, [&](int, int c) { return bias_row + c * tt; });
+  run_hidden_bias_columns(buf.hid_bias.data(), buf.bias.data(), round_up(keys, kLanes<T>), w, heads, width,
+                          buf.stride);
+  for (int r = 0; r < width; ++r) {
+    T* row = buf.hid_bias.data() + static_cast<size_t>(r) * buf.stride;
+    for (int b = 1; b < sequences; ++b) std::copy_n(row, keys, row + b * keys);
+    std::fill(row + block.columns, row + block.padded, T(0));
+  }
+}
+
 template <typename T>
 DapeMlpTensors<const T> const_view(const DapeMlpTensors<T>& t) {
   return {t.w1, t.b1, t.w2, t.b2};
+}
+
+// Adds the row slots, in row order, into the flat gradients. Each thread owns entries.
+template <typename T>
+void reduce_slots(const DapeMlpTensors<T>& grads, const std::vector<T>& slots, int rows, int heads, int width) {
+  const size_t size = slot_size(heads, width);
+  const size_t w1 = 2 * static_cast<size_t>(heads) * width, b1 = width, w2 = static_cast<size_t>(heads) * width;
+#pragma omp parallel for schedule(static)
+  for (size_t e = 0; e < size; ++e) {
+    T sum = 0;
+    for (int r = 0; r < rows; ++r) sum += slots[r * size + e];
+    if (e < w1) grads.w1[e] += sum;
+    else if (e < w1 + b1) grads.b1[e - w1] += sum;
+    else if (e < w1 + b1 + w2) grads.w2[e - w1 - b1] += sum;
+    else grads.b2[e - w1 - b1 - w2] += sum;
+  }
 }
 
 }  // namespace
@@ -374,16 +458,17 @@ void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights
   const size_t tt = static_cast<size_t>(seq_len) * seq_len;
 #pragma omp parallel
   {
-    BlockBuffers<T> buf(heads, width, seq_len, false);
+    RowBuffers<T>& buf = RowBuffers<T>::for_pass(heads, width, seq_len, false);
+    const RowInputs<T> in{w, heads, width, buf.stride, buf.bias.data(), buf.hid_bias.data()};
 #pragma omp for schedule(dynamic, 1)
     for (int i = 0; i < seq_len; ++i) {
       const int keys = causal ? i + 1 : seq_len;
       const size_t row = static_cast<size_t>(i) * seq_len;
+      prepare_row(buf, bias + row, tt, batch, keys, w, heads, width);
       for_blocks<T>(batch, keys, [&](const Block& block) {
-        gather_columns(buf.inputs.data(), buf.stride, 2 * heads, block, keys, [&](int b, int c) {
-          return c < heads ? scores + (static_cast<size_t>(b) * heads + c) * tt + row : bias + (c - heads) * tt + row;
-        });
-        forward_block_dispatch(buf, block.padded, w, heads, width);
+        gather_columns(buf.x.data(), buf.stride, heads, block, keys,
+                       [&](int b, int c) { return scores + (static_cast<size_t>(b) * heads + c) * tt + row; });
+        run_forward_columns(buf.out.data(), buf.x.data(), block.padded, in);
         for (int b = 0; b < block.sequences; ++b)
           for (int a = 0; a < heads; ++a)
             std::copy_n(buf.out.data() + static_cast<size_t>(a) * buf.stride + b * keys, keys,
@@ -393,6 +478,10 @@ void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights
   }
 }
 
+// As the forward, and per key the sums over the batch of dhid and g: the
+// bias half of the MLP's input gradient, w1[:, h:]ᵀ·Σ_b dhid, reaches dbias
+// once per key, with Σ_b g; the bias half of w1's gradient and b1's come from
+// the same sums (backward_row_end).
 template <typename T>
 void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, const T* logits, const T* bias,
                        const DapeMlpTensors<T>& weights, int batch, int heads, int seq_len, int width,
@@ -403,34 +492,53 @@ void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, con
   std::vector<T> slots(static_cast<size_t>(seq_len) * slot, T(0));  // [T, slot] per query row
 #pragma omp parallel
   {
-    BlockBuffers<T> buf(heads, width, seq_len, true);
-    AlignedBuffer<T> partial(slot * kLanes<T>);  // [slot, lanes] of the current row
+    RowBuffers<T>& buf = RowBuffers<T>::for_pass(heads, width, seq_len, true);
+    const RowInputs<T> in{w, heads, width, buf.stride, buf.bias.data(), buf.hid_bias.data()};
+    T* partial = buf.partial.data();  // [slot, lanes] of the current row
 #pragma omp for schedule(dynamic, 1)
     for (int i = 0; i < seq_len; ++i) {  // row i of dbias and slot i are this thread's alone
-      const int keys = causal ? i + 1 : seq_len;
+      const int keys = causal ? i + 1 : seq_len, key_columns = round_up(keys, kLanes<T>);
       const size_t row = static_cast<size_t>(i) * seq_len;
-      std::fill(partial.begin(), partial.end(), T(0));
+      prepare_row(buf, bias + row, tt, batch, keys, w, heads, width);
+      std::fill_n(partial, slot * kLanes<T>, T(0));
+      std::fill_n(buf.dhid_sum.data(), static_cast<size_t>(width) * buf.stride, T(0));
+      std::fill_n(buf.grad_sum.data(), static_cast<size_t>(heads) * buf.stride, T(0));
       for_blocks<T>(batch, keys, [&](const Block& block) {
-        gather_columns(buf.inputs.data(), buf.stride, 2 * heads, block, keys, [&](int b, int c) {
-          return c < heads ? logits + (static_cast<size_t>(b) * heads + c) * tt + row : bias + (c - heads) * tt + row;
-        });
-        gather_columns(buf.grad.data(), buf.stride, heads, block, keys, [&](int b, int a) {
-          return dscores + (static_cast<size_t>(b) * heads + a) * tt + row;
-        });
-        backward_block_dispatch(buf, partial.data(), block.padded, w, heads, width);
-        for (int b = 0; b < block.sequences; ++b)  // in order: dbias sums over the batch
+        gather_columns(buf.x.data(), buf.stride, heads, block, keys,
+                       [&](int b, int c) { return logits + (static_cast<size_t>(b) * heads + c) * tt + row; });
+        gather_columns(buf.grad.data(), buf.stride, heads, block, keys,
+                       [&](int b, int a) { return dscores + (static_cast<size_t>(b) * heads + a) * tt + row; });
+        run_backward_block(buf, partial, block.padded, in);
+        for (int b = 0; b < block.sequences; ++b) {  // in order: the per-key sums run over the batch
           for (int a = 0; a < heads; ++a) {
             T* dx = dscores + (static_cast<size_t>(block.b0 + b) * heads + a) * tt + row;
-            T* dbias_row = dbias + a * tt + row;
             const T* g = buf.grad.data() + static_cast<size_t>(a) * buf.stride + b * keys;
-            const T* du_logit = buf.dinputs.data() + static_cast<size_t>(a) * buf.stride + b * keys;
-            const T* du_bias = buf.dinputs.data() + static_cast<size_t>(heads + a) * buf.stride + b * keys;
+            const T* du = buf.dx_mlp.data() + static_cast<size_t>(a) * buf.stride + b * keys;
+            T* g_sum = buf.grad_sum.data() + static_cast<size_t>(a) * buf.stride;
             for (int j = 0; j < keys; ++j) {
-              dx[j] = g[j] + du_logit[j];
-              dbias_row[j] += g[j] + du_bias[j];
+              dx[j] = g[j] + du[j];
+              g_sum[j] += g[j];
             }
           }
+          for (int r = 0; r < width; ++r) {
+            const T* d = buf.dhid.data() + static_cast<size_t>(r) * buf.stride + b * keys;
+            T* d_sum = buf.dhid_sum.data() + static_cast<size_t>(r) * buf.stride;
+            for (int j = 0; j < keys; ++j) d_sum[j] += d[j];
+          }
+        }
       });
+      // dbias[c, j] += Σ_b g + Σ_r w1[r,h+c]·Σ_b dhid[r]  (chain over r from r = 0)
+      for (int c = 0; c < heads; ++c) {
+        T* dbias_row = dbias + c * tt + row;
+        const T* g_sum = buf.grad_sum.data() + static_cast<size_t>(c) * buf.stride;
+        for (int j = 0; j < keys; ++j) {
+          T du = buf.dhid_sum[j] * w.w1[heads + c];
+          for (int r = 1; r < width; ++r)
+            du = std::fma(buf.dhid_sum[static_cast<size_t>(r) * buf.stride + j], w.w1[r * 2 * heads + heads + c], du);
+          dbias_row[j] += g_sum[j] + du;
+        }
+      }
+      run_backward_row_end(buf, partial, key_columns, in);
       T* row_slot = slots.data() + i * slot;  // the lanes of each entry, added in lane order
       for (size_t e = 0; e < slot; ++e) {
         T sum = partial[e * kLanes<T>];
