@@ -164,30 +164,29 @@ void expect_same_bits(const std::vector<float>& a, const std::vector<float>& b) 
     ASSERT_EQ(std::memcmp(&a[e], &b[e], sizeof(float)), 0) << "output " << e << ": " << a[e] << " vs " << b[e];
 }
 
+// Causal and bidirectional: the outputs of the usual path against those with `allow(false)`, bit for bit.
+template <typename Allow>
+void expect_path_keeps_bits(int heads, int seq_len, int width, Allow allow) {
+  for (const bool causal : {true, false}) {
+    SizedCase<float> c(3, heads, seq_len, width, causal);
+    const std::vector<float> usual = c.run();
+    allow(false);
+    const std::vector<float> other = c.run();
+    allow(true);
+    expect_same_bits(usual, other);
+  }
+}
+
 class DapeHeadCounts : public ::testing::TestWithParam<int> {};
 
 TEST_P(DapeHeadCounts, RegisterKernelsGiveTheOneColumnKernelsBits) {
-  for (const bool causal : {true, false}) {
-    SizedCase<float> c(3, GetParam(), 19, 7, causal);
-    const std::vector<float> fixed = c.run();
-    dape_mlp_allow_fixed_head_kernels(false);
-    const std::vector<float> one_column = c.run();
-    dape_mlp_allow_fixed_head_kernels(true);
-    expect_same_bits(fixed, one_column);
-  }
+  expect_path_keeps_bits(GetParam(), 19, 7, dape_mlp_allow_fixed_head_kernels);
 }
 
 TEST_P(DapeHeadCounts, Avx512BuildGivesTheDefaultBuildsBits) {
   attention_allow_avx512(true);
   if (!attention_uses_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
-  for (const bool causal : {true, false}) {
-    SizedCase<float> c(3, GetParam(), 37, 32, causal);
-    const std::vector<float> wide = c.run();
-    attention_allow_avx512(false);
-    const std::vector<float> narrow = c.run();
-    attention_allow_avx512(true);
-    expect_same_bits(wide, narrow);
-  }
+  expect_path_keeps_bits(GetParam(), 37, 32, attention_allow_avx512);
 }
 
 INSTANTIATE_TEST_SUITE_P(FixedAndOthers, DapeHeadCounts, ::testing::Values(1, 2, 3, 4, 8, 16));
