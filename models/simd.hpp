@@ -92,7 +92,8 @@ struct Simd16Split {
                 *z = reinterpret_cast<const float*>(&c);
     V out;
     float* o = reinterpret_cast<float*>(&out);
-    for (int h = 0; h < lanes; h += Half::lanes) Half::store(o + h, Half::fma(Half::load(x + h), Half::load(y + h), Half::load(z + h)));
+    for (int h = 0; h < lanes; h += Half::lanes)
+      Half::store(o + h, Half::fma(Half::load(x + h), Half::load(y + h), Half::load(z + h)));
     return out;
   }
 };

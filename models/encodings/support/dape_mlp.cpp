@@ -87,7 +87,8 @@ template <typename T, typename S, int H>
     _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) f[a] = S::broadcast(in.w.b2[a]);
     for (int r = 0; r < width; ++r) {
       const V act = leaky_lanes<S, T>(hidden_lanes<S, T, H>(x, in, r, c0));
-      _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) f[a] = S::fma(act, S::broadcast(in.w.w2[a * width + r]), f[a]);
+      _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a)
+        f[a] = S::fma(act, S::broadcast(in.w.w2[a * width + r]), f[a]);
     }
     _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a)
       S::store(out + a * stride + c0, (x[a] + S::load(in.bias + a * stride + c0)) + f[a]);
@@ -207,7 +208,8 @@ template <typename T, typename S>
   for (int r = 0; r < width; ++r)
     for (int c0 = 0; c0 < padded; c0 += S::lanes) {
       typename S::V acc = S::broadcast(w.b1[r]);
-      for (int c = 0; c < heads; ++c) acc = S::fma(S::load(bias + c * stride + c0), S::broadcast(w.w1[r * 2 * heads + heads + c]), acc);
+      for (int c = 0; c < heads; ++c)
+        acc = S::fma(S::load(bias + c * stride + c0), S::broadcast(w.w1[r * 2 * heads + heads + c]), acc);
       S::store(hid_bias + r * stride + c0, acc);
     }
 }
@@ -315,7 +317,8 @@ template <typename T, typename S>
 // The row's end: the bias half of w1's gradient and b1's from the per-key
 // sums of dhid over the batch (keys [0, padded)).
 template <typename T, typename S>
-[[gnu::always_inline]] inline void backward_row_end(RowBuffers<T>& buf, T* partial, int padded, const RowInputs<T>& in) {
+[[gnu::always_inline]] inline void backward_row_end(RowBuffers<T>& buf, T* partial, int padded,
+                                                    const RowInputs<T>& in) {
   const PartialOffsets<T> at(in.heads, in.width);
   accumulate_products<T, S>(partial + at.w1 + static_cast<size_t>(in.heads) * S::lanes, 2 * in.heads,
                             buf.dhid_sum.data(), buf.bias.data(), in.width, in.heads, buf.stride, padded);
@@ -323,9 +326,9 @@ template <typename T, typename S>
 }
 
 #ifdef PEBENCH_AVX512_KERNELS
-[[gnu::target("avx512f"), gnu::flatten]] void hidden_bias_columns_avx512(float* hid_bias, const float* bias,
-                                                                        int padded, const DapeMlpTensors<const float>& w,
-                                                                        int heads, int width, int stride) {
+[[gnu::target("avx512f"), gnu::flatten]] void hidden_bias_columns_avx512(float* hid_bias, const float* bias, int padded,
+                                                                        const DapeMlpTensors<const float>& w, int heads,
+                                                                        int width, int stride) {
   hidden_bias_columns<float, Simd16>(hid_bias, bias, padded, w, heads, width, stride);
 }
 [[gnu::target("avx512f"), gnu::flatten]] void forward_columns_avx512(float* out, const float* x, int padded,
