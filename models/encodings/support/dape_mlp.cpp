@@ -258,17 +258,15 @@ template <typename T, typename S>
   }
 }
 
-// The lane partials of one query row's weight gradients, packed like the
-// gradients ([w1 | b1 | w2 | b2]), each entry `lanes` wide.
-template <typename T>
-struct PartialOffsets {
+// Where each tensor starts in one query row's packed weight gradients
+// [w1 | b1 | w2 | b2], each entry `lanes` wide (the lane partials; 1 for the
+// row slots), and the packed size in entries.
+struct SlotOffsets {
   size_t w1, b1, w2, b2;
-  PartialOffsets(int heads, int width)
-      : w1(0), b1(w1 + 2 * static_cast<size_t>(heads) * width * kLanes<T>),
-        w2(b1 + static_cast<size_t>(width) * kLanes<T>), b2(w2 + static_cast<size_t>(heads) * width * kLanes<T>) {}
+  SlotOffsets(int heads, int width, int lanes = 1)
+      : w1(0), b1(w1 + 2 * static_cast<size_t>(heads) * width * lanes),
+        w2(b1 + static_cast<size_t>(width) * lanes), b2(w2 + static_cast<size_t>(heads) * width * lanes) {}
 };
-
-// The size of one query row's weight gradients, packed [w1 | b1 | w2 | b2].
 size_t slot_size(int heads, int width) { return static_cast<size_t>(3 * heads * width + width + heads); }
 
 // Per-thread buffers, [channels, stride] each. They live as long as the
@@ -308,7 +306,7 @@ template <typename T, typename S>
   const int stride = buf.stride, heads = in.heads, width = in.width;
   backward_columns<T, S>(buf.act.data(), buf.dhid.data(), buf.dx_mlp.data(), buf.x.data(), buf.grad.data(), padded,
                          in);
-  const PartialOffsets<T> at(heads, width);
+  const SlotOffsets at(heads, width, S::lanes);
   accumulate_products<T, S>(partial + at.w1, 2 * heads, buf.dhid.data(), buf.x.data(), width, heads, stride, padded);
   accumulate_products<T, S>(partial + at.w2, width, buf.grad.data(), buf.act.data(), heads, width, stride, padded);
   accumulate_sums<T, S>(partial + at.b2, buf.grad.data(), heads, stride, padded);
@@ -319,7 +317,7 @@ template <typename T, typename S>
 template <typename T, typename S>
 [[gnu::always_inline]] inline void backward_row_end(RowBuffers<T>& buf, T* partial, int padded,
                                                     const RowInputs<T>& in) {
-  const PartialOffsets<T> at(in.heads, in.width);
+  const SlotOffsets at(in.heads, in.width, S::lanes);
   accumulate_products<T, S>(partial + at.w1 + static_cast<size_t>(in.heads) * S::lanes, 2 * in.heads,
                             buf.dhid_sum.data(), buf.bias.data(), in.width, in.heads, buf.stride, padded);
   accumulate_sums<T, S>(partial + at.b1, buf.dhid_sum.data(), in.width, buf.stride, padded);
@@ -353,33 +351,28 @@ void backward_row_end_avx512(RowBuffers<float>&, float*, int, const RowInputs<fl
 
 // The four vector steps, each in the AVX-512 build where the CPU has it.
 template <typename T>
-bool use_avx512() {
-  if constexpr (std::is_same_v<T, float>) return avx512_kernels_enabled();
-  return false;
-}
-template <typename T>
 void run_hidden_bias_columns(T* hid_bias, const T* bias, int padded, const DapeMlpTensors<const T>& w, int heads,
                              int width, int stride) {
   if constexpr (std::is_same_v<T, float>)
-    if (use_avx512<T>()) return hidden_bias_columns_avx512(hid_bias, bias, padded, w, heads, width, stride);
+    if (avx512_kernels_enabled()) return hidden_bias_columns_avx512(hid_bias, bias, padded, w, heads, width, stride);
   hidden_bias_columns<T, typename Lanes<T>::S>(hid_bias, bias, padded, w, heads, width, stride);
 }
 template <typename T>
 void run_forward_columns(T* out, const T* x, int padded, const RowInputs<T>& in) {
   if constexpr (std::is_same_v<T, float>)
-    if (use_avx512<T>()) return forward_columns_avx512(out, x, padded, in);
+    if (avx512_kernels_enabled()) return forward_columns_avx512(out, x, padded, in);
   forward_columns<T, typename Lanes<T>::S>(out, x, padded, in);
 }
 template <typename T>
 void run_backward_block(RowBuffers<T>& buf, T* partial, int padded, const RowInputs<T>& in) {
   if constexpr (std::is_same_v<T, float>)
-    if (use_avx512<T>()) return backward_block_avx512(buf, partial, padded, in);
+    if (avx512_kernels_enabled()) return backward_block_avx512(buf, partial, padded, in);
   backward_block<T, typename Lanes<T>::S>(buf, partial, padded, in);
 }
 template <typename T>
 void run_backward_row_end(RowBuffers<T>& buf, T* partial, int padded, const RowInputs<T>& in) {
   if constexpr (std::is_same_v<T, float>)
-    if (use_avx512<T>()) return backward_row_end_avx512(buf, partial, padded, in);
+    if (avx512_kernels_enabled()) return backward_row_end_avx512(buf, partial, padded, in);
   backward_row_end<T, typename Lanes<T>::S>(buf, partial, padded, in);
 }
 
@@ -435,15 +428,15 @@ DapeMlpTensors<const T> const_view(const DapeMlpTensors<T>& t) {
 template <typename T>
 void reduce_slots(const DapeMlpTensors<T>& grads, const std::vector<T>& slots, int rows, int heads, int width) {
   const size_t size = slot_size(heads, width);
-  const size_t w1 = 2 * static_cast<size_t>(heads) * width, b1 = width, w2 = static_cast<size_t>(heads) * width;
+  const SlotOffsets at(heads, width);
 #pragma omp parallel for schedule(static)
   for (size_t e = 0; e < size; ++e) {
     T sum = 0;
     for (int r = 0; r < rows; ++r) sum += slots[r * size + e];
-    if (e < w1) grads.w1[e] += sum;
-    else if (e < w1 + b1) grads.b1[e - w1] += sum;
-    else if (e < w1 + b1 + w2) grads.w2[e - w1 - b1] += sum;
-    else grads.b2[e - w1 - b1 - w2] += sum;
+    if (e < at.b1) grads.w1[e - at.w1] += sum;
+    else if (e < at.w2) grads.b1[e - at.b1] += sum;
+    else if (e < at.b2) grads.w2[e - at.w2] += sum;
+    else grads.b2[e - at.b2] += sum;
   }
 }
 
