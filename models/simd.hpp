@@ -6,8 +6,8 @@
 // shuffles and spills. Lane-wise arithmetic only, so an element's result is
 // the same as the scalar loop's, whatever the vector width: a kernel built
 // for AVX-512 (Simd16 in a function compiled with target("avx512f")) and the
-// same body built for the default target (where GCC splits a 64-byte vector
-// in two AVX halves) give the same bits.
+// same body built for the default target with Simd<float> (8 lanes) give
+// the same bits.
 //
 // GCC notes (-Wpsabi) that passing a vector wider than the build's target
 // between functions changed ABI long ago. Files that use these types switch
@@ -71,31 +71,6 @@ struct Simd16 {
     return (V)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
   }
 #endif
-};
-
-// Simd16's lanes as two 8-lane halves: the default build of a kernel whose
-// AVX-512 build uses Simd16, with the same operations lane by lane.
-struct Simd16Split {
-  using V = Simd16::V;
-  static constexpr int lanes = 16;
-  using Half = Simd<float>;
-  [[gnu::always_inline]] static V load(const float* p) { return Simd16::load(p); }
-  [[gnu::always_inline]] static void store(float* p, V v) { Simd16::store(p, v); }
-  [[gnu::always_inline]] static V broadcast(float x) {
-    V out;
-    float* o = reinterpret_cast<float*>(&out);
-    for (int h = 0; h < lanes; h += Half::lanes) Half::store(o + h, Half::broadcast(x));
-    return out;
-  }
-  [[gnu::always_inline]] static V fma(V a, V b, V c) {
-    const float *x = reinterpret_cast<const float*>(&a), *y = reinterpret_cast<const float*>(&b),
-                *z = reinterpret_cast<const float*>(&c);
-    V out;
-    float* o = reinterpret_cast<float*>(&out);
-    for (int h = 0; h < lanes; h += Half::lanes)
-      Half::store(o + h, Half::fma(Half::load(x + h), Half::load(y + h), Half::load(z + h)));
-    return out;
-  }
 };
 
 // Whether the float kernels with an AVX-512 build run it: an x86-64 build, a

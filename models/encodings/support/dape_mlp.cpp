@@ -28,15 +28,18 @@ constexpr int kBlockColumns = 512;
 
 int round_up(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
 
-// The vector type of the default build: 16 floats (two AVX halves; the
-// AVX-512 build holds the same lanes in one register, so the same bits), 4
-// doubles.
+// Lanes of the weight gradients' partial sums, and the padding of a block:
+// 16 floats (the AVX-512 build's vector), 4 doubles. Column c of a block
+// adds into partial lane c mod kLanes whatever the vector width, so the
+// AVX-512 build and the default one give the same bits.
 template <typename T>
-struct Lanes { using S = Simd<T>; };
-template <>
-struct Lanes<float> { using S = Simd16Split; };
+constexpr int kLanes = std::is_same_v<T, float> ? 16 : Simd<T>::lanes;
+// The vector type of the default build: one AVX register (8 floats, 4
+// doubles). Not 16 floats as two halves: with 16 AVX registers, the
+// fixed-head kernels' logits and outputs (and the 4×4 product tiles) would
+// then spill on every step.
 template <typename T>
-constexpr int kLanes = Lanes<T>::S::lanes;
+using DefaultSimd = Simd<T>;
 
 // What the kernels read, per query row. Columns are (b, j) entries of a
 // block, column (b − b0)·keys + j; every buffer is [channels, stride].
@@ -215,47 +218,58 @@ template <typename T, typename S>
 }
 
 // partial[m·ldp + n, lane] += Σ over the column chunks of a[m]·b[n] lane by
-// lane: a: [M, stride], b: [N, stride], columns [0, padded). Each output
-// lane is one chain over the chunks in order, continued from block to block:
-// the weight gradients' summation order is fixed by the batch and the
-// lengths alone. Tiles of up to 4×4 outputs share their loads.
+// lane: a: [M, stride], b: [N, stride], columns [0, padded), kLanes columns
+// to a chunk and kLanes lanes to an entry. Each output lane is one chain
+// over the chunks in order, continued from block to block: the weight
+// gradients' summation order is fixed by the batch and the lengths alone.
+// A vector narrower than kLanes takes the entry's lanes part by part.
+// Tiles of RM×RN outputs share their loads.
 template <typename T, typename S, int RM, int RN>
 [[gnu::always_inline]] inline void product_tile(T* partial, int ldp, const T* a, const T* b, int m0, int n0,
                                                 int stride, int padded) {
   using V = typename S::V;
-  V acc[RM][RN];
-  auto at = [&](int m, int n) { return partial + (static_cast<size_t>(m0 + m) * ldp + n0 + n) * S::lanes; };
-  _Pragma("GCC unroll 4") for (int m = 0; m < RM; ++m)
-    _Pragma("GCC unroll 4") for (int n = 0; n < RN; ++n) acc[m][n] = S::load(at(m, n));
-  for (int c0 = 0; c0 < padded; c0 += S::lanes) {
-    V x[RM], y[RN];
-    _Pragma("GCC unroll 4") for (int m = 0; m < RM; ++m) x[m] = S::load(a + (m0 + m) * stride + c0);
-    _Pragma("GCC unroll 4") for (int n = 0; n < RN; ++n) y[n] = S::load(b + (n0 + n) * stride + c0);
+  for (int lane0 = 0; lane0 < kLanes<T>; lane0 += S::lanes) {
+    V acc[RM][RN];
+    auto at = [&](int m, int n) {
+      return partial + (static_cast<size_t>(m0 + m) * ldp + n0 + n) * kLanes<T> + lane0;
+    };
     _Pragma("GCC unroll 4") for (int m = 0; m < RM; ++m)
-      _Pragma("GCC unroll 4") for (int n = 0; n < RN; ++n) acc[m][n] = S::fma(x[m], y[n], acc[m][n]);
+      _Pragma("GCC unroll 4") for (int n = 0; n < RN; ++n) acc[m][n] = S::load(at(m, n));
+    for (int c0 = lane0; c0 < padded; c0 += kLanes<T>) {
+      V x[RM], y[RN];
+      _Pragma("GCC unroll 4") for (int m = 0; m < RM; ++m) x[m] = S::load(a + (m0 + m) * stride + c0);
+      _Pragma("GCC unroll 4") for (int n = 0; n < RN; ++n) y[n] = S::load(b + (n0 + n) * stride + c0);
+      _Pragma("GCC unroll 4") for (int m = 0; m < RM; ++m)
+        _Pragma("GCC unroll 4") for (int n = 0; n < RN; ++n) acc[m][n] = S::fma(x[m], y[n], acc[m][n]);
+    }
+    _Pragma("GCC unroll 4") for (int m = 0; m < RM; ++m)
+      _Pragma("GCC unroll 4") for (int n = 0; n < RN; ++n) S::store(at(m, n), acc[m][n]);
   }
-  _Pragma("GCC unroll 4") for (int m = 0; m < RM; ++m)
-    _Pragma("GCC unroll 4") for (int n = 0; n < RN; ++n) S::store(at(m, n), acc[m][n]);
 }
 
+// Tiles of 4×4 outputs with 32 vector registers (AVX-512), 2×4 with 16.
 template <typename T, typename S>
 [[gnu::always_inline]] inline void accumulate_products(T* partial, int ldp, const T* a, const T* b, int M, int N,
                                                        int stride, int padded) {
-  const int M4 = M - M % 4, N4 = N - N % 4;
-  for (int m = 0; m < M4; m += 4)
-    for (int n = 0; n < N4; n += 4) product_tile<T, S, 4, 4>(partial, ldp, a, b, m, n, stride, padded);
-  for (int m = 0; m < M; ++m)  // the outputs the 4×4 tiles left
-    for (int n = m < M4 ? N4 : 0; n < N; ++n) product_tile<T, S, 1, 1>(partial, ldp, a, b, m, n, stride, padded);
+  constexpr int RM = sizeof(typename S::V) >= 64 ? 4 : 2, RN = 4;
+  const int M_tiled = M - M % RM, N_tiled = N - N % RN;
+  for (int m = 0; m < M_tiled; m += RM)
+    for (int n = 0; n < N_tiled; n += RN) product_tile<T, S, RM, RN>(partial, ldp, a, b, m, n, stride, padded);
+  for (int m = 0; m < M; ++m)  // the outputs the tiles left
+    for (int n = m < M_tiled ? N_tiled : 0; n < N; ++n)
+      product_tile<T, S, 1, 1>(partial, ldp, a, b, m, n, stride, padded);
 }
 
-// partial[m, lane] += a[m] over the chunks, lane by lane.
+// partial[m, lane] += a[m] over the chunks, lane by lane (entries as above).
 template <typename T, typename S>
 [[gnu::always_inline]] inline void accumulate_sums(T* partial, const T* a, int M, int stride, int padded) {
-  for (int m = 0; m < M; ++m) {
-    typename S::V acc = S::load(partial + m * S::lanes);
-    for (int c0 = 0; c0 < padded; c0 += S::lanes) acc = acc + S::load(a + m * stride + c0);
-    S::store(partial + m * S::lanes, acc);
-  }
+  for (int m = 0; m < M; ++m)
+    for (int lane0 = 0; lane0 < kLanes<T>; lane0 += S::lanes) {
+      T* entry = partial + m * kLanes<T> + lane0;
+      typename S::V acc = S::load(entry);
+      for (int c0 = lane0; c0 < padded; c0 += kLanes<T>) acc = acc + S::load(a + m * stride + c0);
+      S::store(entry, acc);
+    }
 }
 
 // Where each tensor starts in one query row's packed weight gradients
@@ -306,7 +320,7 @@ template <typename T, typename S>
   const int stride = buf.stride, heads = in.heads, width = in.width;
   backward_columns<T, S>(buf.act.data(), buf.dhid.data(), buf.dx_mlp.data(), buf.x.data(), buf.grad.data(), padded,
                          in);
-  const SlotOffsets at(heads, width, S::lanes);
+  const SlotOffsets at(heads, width, kLanes<T>);
   accumulate_products<T, S>(partial + at.w1, 2 * heads, buf.dhid.data(), buf.x.data(), width, heads, stride, padded);
   accumulate_products<T, S>(partial + at.w2, width, buf.grad.data(), buf.act.data(), heads, width, stride, padded);
   accumulate_sums<T, S>(partial + at.b2, buf.grad.data(), heads, stride, padded);
@@ -317,8 +331,8 @@ template <typename T, typename S>
 template <typename T, typename S>
 [[gnu::always_inline]] inline void backward_row_end(RowBuffers<T>& buf, T* partial, int padded,
                                                     const RowInputs<T>& in) {
-  const SlotOffsets at(in.heads, in.width, S::lanes);
-  accumulate_products<T, S>(partial + at.w1 + static_cast<size_t>(in.heads) * S::lanes, 2 * in.heads,
+  const SlotOffsets at(in.heads, in.width, kLanes<T>);
+  accumulate_products<T, S>(partial + at.w1 + static_cast<size_t>(in.heads) * kLanes<T>, 2 * in.heads,
                             buf.dhid_sum.data(), buf.bias.data(), in.width, in.heads, buf.stride, padded);
   accumulate_sums<T, S>(partial + at.b1, buf.dhid_sum.data(), in.width, buf.stride, padded);
 }
@@ -355,25 +369,25 @@ void run_hidden_bias_columns(T* hid_bias, const T* bias, int padded, const DapeM
                              int width, int stride) {
   if constexpr (std::is_same_v<T, float>)
     if (avx512_kernels_enabled()) return hidden_bias_columns_avx512(hid_bias, bias, padded, w, heads, width, stride);
-  hidden_bias_columns<T, typename Lanes<T>::S>(hid_bias, bias, padded, w, heads, width, stride);
+  hidden_bias_columns<T, DefaultSimd<T>>(hid_bias, bias, padded, w, heads, width, stride);
 }
 template <typename T>
 void run_forward_columns(T* out, const T* x, int padded, const RowInputs<T>& in) {
   if constexpr (std::is_same_v<T, float>)
     if (avx512_kernels_enabled()) return forward_columns_avx512(out, x, padded, in);
-  forward_columns<T, typename Lanes<T>::S>(out, x, padded, in);
+  forward_columns<T, DefaultSimd<T>>(out, x, padded, in);
 }
 template <typename T>
 void run_backward_block(RowBuffers<T>& buf, T* partial, int padded, const RowInputs<T>& in) {
   if constexpr (std::is_same_v<T, float>)
     if (avx512_kernels_enabled()) return backward_block_avx512(buf, partial, padded, in);
-  backward_block<T, typename Lanes<T>::S>(buf, partial, padded, in);
+  backward_block<T, DefaultSimd<T>>(buf, partial, padded, in);
 }
 template <typename T>
 void run_backward_row_end(RowBuffers<T>& buf, T* partial, int padded, const RowInputs<T>& in) {
   if constexpr (std::is_same_v<T, float>)
     if (avx512_kernels_enabled()) return backward_row_end_avx512(buf, partial, padded, in);
-  backward_row_end<T, typename Lanes<T>::S>(buf, partial, padded, in);
+  backward_row_end<T, DefaultSimd<T>>(buf, partial, padded, in);
 }
 
 // The blocks of a query row with `keys` kept keys: whole sequences
