@@ -57,20 +57,34 @@ template <typename S, typename T>
 [[gnu::always_inline]] inline typename S::V leaky_lanes(typename S::V v) {
   return v > 0 ? v : v * S::broadcast(static_cast<T>(kDapeLeakySlope));
 }
-// d·act'(pre) lane by lane (act' is 1 or the slope; d·1 is d).
+// d·act'(pre) lane by lane (act' is 1 or the slope; d·1 is d), from
+// act(pre) or pre: act(pre) > 0 exactly where pre > 0, as the slope is positive.
 template <typename S, typename T>
-[[gnu::always_inline]] inline typename S::V leaky_gradient_lanes(typename S::V d, typename S::V pre) {
-  return pre > 0 ? d : d * S::broadcast(static_cast<T>(kDapeLeakySlope));
+[[gnu::always_inline]] inline typename S::V leaky_gradient_lanes(typename S::V d, typename S::V act_or_pre) {
+  return act_or_pre > 0 ? d : d * S::broadcast(static_cast<T>(kDapeLeakySlope));
 }
 
-// hid[r] = hid_bias[r] + Σ_c w1[r,c]·x[c], c ascending, one fused chain.
-template <typename S, typename T, int H>
-[[gnu::always_inline]] inline typename S::V hidden_lanes(const typename S::V* x, const RowInputs<T>& in, int r,
-                                                         int c0) {
-  typename S::V hid = S::load(in.hid_bias + r * in.stride + c0);
-  const T* w1 = in.w.w1 + r * 2 * H;
-  _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) hid = S::fma(x[c], S::broadcast(w1[c]), hid);
-  return hid;
+// fn(r0, units) over the hidden units [0, width) in groups of kUnitGroup
+// (the last ones alone), units a std::integral_constant: the kernels run a
+// group's chains side by side, as each is a chain of dependent FMAs whose
+// latency one chain alone would wait out.
+constexpr int kUnitGroup = 4;
+template <typename Fn>
+[[gnu::always_inline]] inline void for_unit_groups(int width, Fn&& fn) {
+  int r = 0;
+  for (; r + kUnitGroup <= width; r += kUnitGroup) fn(r, std::integral_constant<int, kUnitGroup>{});
+  for (; r < width; ++r) fn(r, std::integral_constant<int, 1>{});
+}
+
+// hid[u] = hid_bias[r0 + u] + Σ_c w1[r0 + u, c]·x[c] for u < R, c ascending,
+// one fused chain per unit.
+template <typename S, typename T, int H, int R>
+[[gnu::always_inline]] inline void hidden_units(typename S::V* hid, const typename S::V* x, const T* w1,
+                                                const T* hid_bias, int stride, int r0, int c0) {
+  _Pragma("GCC unroll 4") for (int u = 0; u < R; ++u) hid[u] = S::load(hid_bias + (r0 + u) * stride + c0);
+  _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c)
+    _Pragma("GCC unroll 4") for (int u = 0; u < R; ++u)
+      hid[u] = S::fma(x[c], S::broadcast(w1[(r0 + u) * 2 * H + c]), hid[u]);
 }
 
 // The MLP over a block's columns [0, padded), padded a multiple of the
@@ -79,22 +93,37 @@ template <typename S, typename T, int H>
 //            (the first part per key, shared by the batch: hid_bias)
 //   f[a]   = b2[a] + Σ_r w2[a,r]·act(hid[r])                       chains over r ascending
 //   S[a]   = (x[a] + bias[a]) + f[a]
-// With the head count a template argument, x and f live in registers.
+// With the head count a template argument, x and then f live in registers:
+// the hidden layer of a chunk of columns goes to act_chunk [w, lanes] (L1)
+// first, so that x and f are never live together (2h vectors would not fit
+// in 16 AVX registers).
 template <typename T, typename S, int H>
-[[gnu::always_inline]] inline void forward_columns_fixed(T* out, const T* x_in, int padded, const RowInputs<T>& in) {
+[[gnu::always_inline]] inline void forward_columns_fixed(T* out, T* act_chunk, const T* x_in, int padded,
+                                                         const RowInputs<T>& in) {
   using V = typename S::V;
   const int stride = in.stride, width = in.width;
+  // Locals: the stores below could otherwise alias `in`, which would be read again after each.
+  const T *w1 = in.w.w1, *w2 = in.w.w2, *b2 = in.w.b2, *hid_bias = in.hid_bias, *bias = in.bias;
   for (int c0 = 0; c0 < padded; c0 += S::lanes) {
-    V x[H], f[H];
-    _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) x[c] = S::load(x_in + c * stride + c0);
-    _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) f[a] = S::broadcast(in.w.b2[a]);
+    {
+      V x[H];
+      _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) x[c] = S::load(x_in + c * stride + c0);
+      for_unit_groups(width, [&](int r0, auto unit_count) {
+        constexpr int units = decltype(unit_count)::value;
+        V hid[units];
+        hidden_units<S, T, H, units>(hid, x, w1, hid_bias, stride, r0, c0);
+        _Pragma("GCC unroll 4") for (int u = 0; u < units; ++u)
+          S::store(act_chunk + (r0 + u) * S::lanes, leaky_lanes<S, T>(hid[u]));
+      });
+    }
+    V f[H];
+    _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) f[a] = S::broadcast(b2[a]);
     for (int r = 0; r < width; ++r) {
-      const V act = leaky_lanes<S, T>(hidden_lanes<S, T, H>(x, in, r, c0));
-      _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a)
-        f[a] = S::fma(act, S::broadcast(in.w.w2[a * width + r]), f[a]);
+      const V act = S::load(act_chunk + r * S::lanes);
+      _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) f[a] = S::fma(act, S::broadcast(w2[a * width + r]), f[a]);
     }
     _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a)
-      S::store(out + a * stride + c0, (x[a] + S::load(in.bias + a * stride + c0)) + f[a]);
+      S::store(out + a * stride + c0, (S::load(x_in + a * stride + c0) + S::load(bias + a * stride + c0)) + f[a]);
   }
 }
 
@@ -104,22 +133,40 @@ template <typename T, typename S, int H>
 //   dx_mlp[c] = Σ_r w1[r,c]·dhid[r]                                      (chain over r from w1[0,c]·dhid[0])
 // (The biases' half of w1ᵀ·dhid is the same linear map for every sequence,
 // so it is applied once per key to the batch's sum of dhid: dape_mlp_backward.)
+// Three passes over a chunk, each with one set of h vectors in registers
+// (x, then g, then dx_mlp); act'(hid) is read off act, which has hid's sign.
 template <typename T, typename S, int H>
 [[gnu::always_inline]] inline void backward_columns_fixed(T* act, T* dhid, T* dx_mlp, const T* x_in, const T* grad,
                                                           int padded, const RowInputs<T>& in) {
   using V = typename S::V;
   const int stride = in.stride, width = in.width;
-  const T* w1 = in.w.w1;
+  const T *w1 = in.w.w1, *w2 = in.w.w2, *hid_bias = in.hid_bias;  // locals: see forward_columns_fixed
   for (int c0 = 0; c0 < padded; c0 += S::lanes) {
-    V x[H], g[H];
-    _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) x[c] = S::load(x_in + c * stride + c0);
-    _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) g[a] = S::load(grad + a * stride + c0);
-    for (int r = 0; r < width; ++r) {
-      const V hid = hidden_lanes<S, T, H>(x, in, r, c0);
-      S::store(act + r * stride + c0, leaky_lanes<S, T>(hid));
-      V d = g[0] * S::broadcast(in.w.w2[r]);
-      _Pragma("GCC unroll 16") for (int a = 1; a < H; ++a) d = S::fma(g[a], S::broadcast(in.w.w2[a * width + r]), d);
-      S::store(dhid + r * stride + c0, leaky_gradient_lanes<S, T>(d, hid));
+    {
+      V x[H];
+      _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) x[c] = S::load(x_in + c * stride + c0);
+      for_unit_groups(width, [&](int r0, auto unit_count) {
+        constexpr int units = decltype(unit_count)::value;
+        V hid[units];
+        hidden_units<S, T, H, units>(hid, x, w1, hid_bias, stride, r0, c0);
+        _Pragma("GCC unroll 4") for (int u = 0; u < units; ++u)
+          S::store(act + (r0 + u) * stride + c0, leaky_lanes<S, T>(hid[u]));
+      });
+    }
+    {
+      V g[H];
+      _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) g[a] = S::load(grad + a * stride + c0);
+      for_unit_groups(width, [&](int r0, auto unit_count) {
+        constexpr int units = decltype(unit_count)::value;
+        V d[units];
+        _Pragma("GCC unroll 4") for (int u = 0; u < units; ++u) d[u] = g[0] * S::broadcast(w2[r0 + u]);
+        _Pragma("GCC unroll 16") for (int a = 1; a < H; ++a)
+          _Pragma("GCC unroll 4") for (int u = 0; u < units; ++u)
+            d[u] = S::fma(g[a], S::broadcast(w2[a * width + r0 + u]), d[u]);
+        _Pragma("GCC unroll 4") for (int u = 0; u < units; ++u)
+          S::store(dhid + (r0 + u) * stride + c0,
+                   leaky_gradient_lanes<S, T>(d[u], S::load(act + (r0 + u) * stride + c0)));
+      });
     }
     V du[H];
     const V first = S::load(dhid + c0);
@@ -178,13 +225,14 @@ void backward_columns_any(T* act, T* dhid, T* dx_mlp, const T* x_in, const T* gr
 std::atomic<bool> fixed_head_kernels_allowed{true};  // tests switch them off to compare
 
 template <typename T, typename S>
-[[gnu::always_inline]] inline void forward_columns(T* out, const T* x, int padded, const RowInputs<T>& in) {
+[[gnu::always_inline]] inline void forward_columns(T* out, T* act_chunk, const T* x, int padded,
+                                                   const RowInputs<T>& in) {
   switch (fixed_head_kernels_allowed.load(std::memory_order_relaxed) ? in.heads : 0) {
-    case 1: return forward_columns_fixed<T, S, 1>(out, x, padded, in);
-    case 2: return forward_columns_fixed<T, S, 2>(out, x, padded, in);
-    case 4: return forward_columns_fixed<T, S, 4>(out, x, padded, in);
-    case 8: return forward_columns_fixed<T, S, 8>(out, x, padded, in);
-    case 16: return forward_columns_fixed<T, S, 16>(out, x, padded, in);
+    case 1: return forward_columns_fixed<T, S, 1>(out, act_chunk, x, padded, in);
+    case 2: return forward_columns_fixed<T, S, 2>(out, act_chunk, x, padded, in);
+    case 4: return forward_columns_fixed<T, S, 4>(out, act_chunk, x, padded, in);
+    case 8: return forward_columns_fixed<T, S, 8>(out, act_chunk, x, padded, in);
+    case 16: return forward_columns_fixed<T, S, 16>(out, act_chunk, x, padded, in);
     default: return forward_columns_any(out, x, padded, in);
   }
 }
@@ -293,6 +341,7 @@ struct RowBuffers {
   AlignedBuffer<T> x, grad, out, act, dhid, dx_mlp;   // the current block's
   AlignedBuffer<T> dhid_sum, grad_sum;                // [w | h, stride] sums over the batch, per key
   AlignedBuffer<T> partial;                           // [slot, lanes] the current row's weight gradients
+  AlignedBuffer<T> act_chunk;                         // [w, lanes] the forward's hidden layer of one chunk
   // This thread's buffers, sized for a pass.
   static RowBuffers& for_pass(int heads, int width, int seq_len, bool backward) {
     static thread_local RowBuffers buffers;
@@ -302,6 +351,7 @@ struct RowBuffers {
     for (auto* b : {&buffers.bias, &buffers.x, &buffers.grad, &buffers.out, &buffers.dx_mlp, &buffers.grad_sum})
       grow(*b, per_head);
     for (auto* b : {&buffers.hid_bias, &buffers.act, &buffers.dhid, &buffers.dhid_sum}) grow(*b, per_unit);
+    grow(buffers.act_chunk, static_cast<size_t>(width) * kLanes<T>);
     if (backward) grow(buffers.partial, slot_size(heads, width) * kLanes<T>);
     return buffers;
   }
@@ -343,9 +393,9 @@ template <typename T, typename S>
                                                                         int width, int stride) {
   hidden_bias_columns<float, Simd16>(hid_bias, bias, padded, w, heads, width, stride);
 }
-[[gnu::target("avx512f"), gnu::flatten]] void forward_columns_avx512(float* out, const float* x, int padded,
-                                                                    const RowInputs<float>& in) {
-  forward_columns<float, Simd16>(out, x, padded, in);
+[[gnu::target("avx512f"), gnu::flatten]] void forward_columns_avx512(float* out, float* act_chunk, const float* x,
+                                                                    int padded, const RowInputs<float>& in) {
+  forward_columns<float, Simd16>(out, act_chunk, x, padded, in);
 }
 [[gnu::target("avx512f"), gnu::flatten]] void backward_block_avx512(RowBuffers<float>& buf, float* partial,
                                                                    int padded, const RowInputs<float>& in) {
@@ -358,7 +408,7 @@ template <typename T, typename S>
 #else
 // Never called: avx512_kernels_enabled() is false.
 void hidden_bias_columns_avx512(float*, const float*, int, const DapeMlpTensors<const float>&, int, int, int) {}
-void forward_columns_avx512(float*, const float*, int, const RowInputs<float>&) {}
+void forward_columns_avx512(float*, float*, const float*, int, const RowInputs<float>&) {}
 void backward_block_avx512(RowBuffers<float>&, float*, int, const RowInputs<float>&) {}
 void backward_row_end_avx512(RowBuffers<float>&, float*, int, const RowInputs<float>&) {}
 #endif
@@ -372,10 +422,10 @@ void run_hidden_bias_columns(T* hid_bias, const T* bias, int padded, const DapeM
   hidden_bias_columns<T, DefaultSimd<T>>(hid_bias, bias, padded, w, heads, width, stride);
 }
 template <typename T>
-void run_forward_columns(T* out, const T* x, int padded, const RowInputs<T>& in) {
+void run_forward_columns(T* out, T* act_chunk, const T* x, int padded, const RowInputs<T>& in) {
   if constexpr (std::is_same_v<T, float>)
-    if (avx512_kernels_enabled()) return forward_columns_avx512(out, x, padded, in);
-  forward_columns<T, DefaultSimd<T>>(out, x, padded, in);
+    if (avx512_kernels_enabled()) return forward_columns_avx512(out, act_chunk, x, padded, in);
+  forward_columns<T, DefaultSimd<T>>(out, act_chunk, x, padded, in);
 }
 template <typename T>
 void run_backward_block(RowBuffers<T>& buf, T* partial, int padded, const RowInputs<T>& in) {
@@ -478,7 +528,7 @@ void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights
       for_blocks<T>(batch, keys, [&](const Block& block) {
         gather_columns(buf.x.data(), buf.stride, heads, block, keys,
                        [&](int b, int c) { return scores + (static_cast<size_t>(b) * heads + c) * tt + row; });
-        run_forward_columns(buf.out.data(), buf.x.data(), block.padded, in);
+        run_forward_columns(buf.out.data(), buf.act_chunk.data(), buf.x.data(), block.padded, in);
         for (int b = 0; b < block.sequences; ++b)
           for (int a = 0; a < heads; ++a)
             std::copy_n(buf.out.data() + static_cast<size_t>(a) * buf.stride + b * keys, keys,
