@@ -19,7 +19,7 @@
 // time, in blocks of whole sequences (about 512 of the row's (b, j) entries):
 // the block's entries are the columns of per-thread buffers [channels,
 // columns], and each column's MLP runs in vector registers, 16 columns to an
-// AVX-512 vector (or two AVX halves), with every multiply-add fused and in a
+// AVX-512 vector (8 to an AVX one), with every multiply-add fused and in a
 // fixed order (dape_mlp.cpp): a logit does not depend on the batch around it
 // or on the thread. Nothing of size T²×w exists. Backward takes x recomputed
 // by the caller (one [B,h,T,T] tensor, as the attention's own scores kernel
