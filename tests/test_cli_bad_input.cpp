@@ -119,6 +119,7 @@ const BadCommand kBadCommands[] = {
     {"bench --encoding ''", "--encoding: must not be empty"},
     {"bench --shape ''", "--shape:  not in {che,flipflop,quick,all}"},
     {"bench --steps ''", "--steps: must not be empty"},
+    {"bench --rounds ''", "--rounds: must not be empty"},
     {"bench --threads ''", "--threads: must not be empty"},
     // list
     {"list ''", "what: must not be empty"},

@@ -4,6 +4,9 @@
 // benchmark is not run here: it takes minutes by design.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <string>
+
 #include "tests/cli_runner.hpp"
 
 using namespace pebench::testing;
@@ -22,6 +25,8 @@ TEST(CliBench, UnknownShapeIsAUsageError) { expect_usage_error("bench --shape hu
 
 TEST(CliBench, StepsOutOfRangeIsAUsageError) { expect_usage_error("bench --steps 0", "--steps"); }
 
+TEST(CliBench, RoundsOutOfRangeIsAUsageError) { expect_usage_error("bench --rounds 0", "--rounds"); }
+
 TEST(CliBench, ThreadsOutOfRangeIsAUsageError) { expect_usage_error("bench --threads 0", "--threads"); }
 
 TEST(CliBench, UnknownEncodingIsAUsageErrorWithSuggestions) {
@@ -37,7 +42,7 @@ TEST(CliBench, UnknownFlagIsAUsageError) { expect_usage_error("bench --fast", "-
 TEST(CliBench, HelpDescribesEveryOption) {
   const auto result = run_pebench("bench --help");
   EXPECT_EQ(result.status, 0);
-  for (const char* option : {"--encoding", "--shape", "--steps", "--threads", "--data"})
+  for (const char* option : {"--encoding", "--shape", "--steps", "--rounds", "--threads", "--data"})
     EXPECT_NE(result.out.find(option), std::string::npos) << option;
 }
 
@@ -51,3 +56,32 @@ TEST(CliBench, XposIsMeasuredOnABidirectionalShape) {
 }
 
 }  // namespace
+
+namespace {
+// The encoding's row of the comparison table ("\n  NAME  tok/s  ratio..."), or "".
+std::string comparison_row(const std::string& out, const std::string& name) {
+  const size_t at = out.find("\n  " + name + " ");
+  return at == std::string::npos ? "" : out.substr(at + 1, out.find('\n', at + 1) - at - 1);
+}
+}  // namespace
+
+TEST(CliBench, RoundsGiveEachRatioItsRangeOverTheRounds) {
+  const auto result = run_pebench("bench --shape quick --steps 1 --threads 1 --encoding alibi --rounds 2");
+  EXPECT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.out.find("(min-max over 2 rounds)"), std::string::npos) << result.out;
+  const std::string row = comparison_row(result.out, "alibi");
+  ASSERT_FALSE(row.empty()) << result.out;
+  double speed = 0, ratio = 0, low = 0, high = 0;
+  ASSERT_EQ(std::sscanf(row.c_str(), " alibi %lf %lf (%lf-%lf)", &speed, &ratio, &low, &high), 4) << row;
+  EXPECT_GT(speed, 0);
+  EXPECT_LE(low, ratio);
+  EXPECT_LE(ratio, high);
+}
+
+TEST(CliBench, OneRoundShowsNoRange) {
+  const auto result = run_pebench("bench --shape quick --steps 1 --threads 1 --encoding alibi");
+  EXPECT_EQ(result.status, 0) << result.err;
+  const std::string row = comparison_row(result.out, "alibi");
+  ASSERT_FALSE(row.empty()) << result.out;
+  EXPECT_EQ(row.find('('), std::string::npos) << row;
+}

@@ -222,7 +222,9 @@ TEST(DapeKernel, BackwardOverSeveralBlocksMatchesTheReference) {
                                 c.weights(), c.batch, c.heads, c.seq_len, c.width, causal);
     for (size_t e = 0; e < dx.size(); ++e) {
       const int i = static_cast<int>(e / c.seq_len % c.seq_len), j = static_cast<int>(e % c.seq_len);
-      if (!causal || j <= i) ASSERT_NEAR(dx[e], dref[e], 1e-11) << "dx " << e;
+      if (!causal || j <= i) {
+        ASSERT_NEAR(dx[e], dref[e], 1e-11) << "dx " << e;
+      }
     }
     for (size_t e = 0; e < dbias.size(); ++e) ASSERT_NEAR(dbias[e], dbias_ref[e], 1e-10) << "dbias " << e;
     for (size_t e = 0; e < g.size(); ++e) ASSERT_NEAR(g[e], gref[e], 1e-9 * (1 + std::abs(gref[e]))) << "weights " << e;

@@ -1,7 +1,7 @@
 // `pebench bench`: throughput of the training engine on two reference shapes.
 //
 //   pebench bench [--encoding NAME[,NAME...]] [--shape che|flipflop|quick|all] [--steps N]
-//                 [--threads N] [--data]
+//                 [--rounds N] [--threads N] [--data]
 //
 // Shapes (random data of the right vocabulary; the numbers do not depend on it):
 //   che       5 layers, d_model 64, 8 heads, d_ff 256, post-norm, ReLU, dropout 0.1,
@@ -16,7 +16,9 @@
 // GFLOP/s, evaluation tokens/s at the training length, and evaluation at
 // length 1000 with the peak resident memory (RSS) of that evaluation.
 // With --encoding, each listed encoding's training tokens/s is shown next to
-// nope's. Timings are the median over --steps steps after one warm-up step;
+// nope's; with --rounds N, nope and the encodings are measured in N
+// alternating rounds and each ratio is the median over the rounds, with its
+// range. Timings are the median over --steps steps after one warm-up step;
 // "cpu share" is the CPU time the process got over wall time × threads (on a
 // shared machine, well below 100% means the timings are inflated by others;
 // with several threads it also drops while threads wait), and "tokens per
@@ -243,7 +245,38 @@ EvalMeasurement measure_evaluation(const BenchShape& shape, const std::string& e
   return result;
 }
 
-void bench_shape(const BenchShape& shape, const std::vector<std::string>& encodings, int steps) {
+// Each encoding's training tokens/s against nope's, in `rounds` rounds: a
+// round measures nope (the first reuses `first_nope`) and then every
+// encoding, and a ratio divides by its own round's nope. On a machine whose
+// speed drifts over minutes, one round's ratio can be off by a tenth; the
+// median over rounds, with its range, is what to quote.
+void compare_encodings(const BenchShape& shape, const std::vector<std::string>& encodings, int steps, int rounds,
+                       const Throughput& first_nope) {
+  std::vector<std::string> others;
+  for (const auto& encoding : encodings)
+    if (encoding != "nope") others.push_back(encoding);
+  std::vector<double> nope_speeds;
+  std::vector<std::vector<double>> speeds(others.size()), ratios(others.size());
+  for (int round = 0; round < rounds; ++round) {
+    const double nope = round == 0 ? first_nope.tokens_per_s : measure_training(shape, "nope", steps).tokens_per_s;
+    nope_speeds.push_back(nope);
+    for (size_t e = 0; e < others.size(); ++e) {
+      speeds[e].push_back(measure_training(shape, others[e], steps).tokens_per_s);
+      ratios[e].push_back(speeds[e].back() / nope);
+    }
+  }
+  const bool ranges = rounds > 1;
+  fmt::print("  {:<16} {:>14} {:>10}{}\n", "encoding", "train tok/s", "vs nope",
+             ranges ? fmt::format("   (min-max over {} rounds)", rounds) : "");
+  fmt::print("  {:<16} {:>14.0f} {:>10.2f}\n", "nope", median(nope_speeds), 1.0);
+  for (size_t e = 0; e < others.size(); ++e) {
+    const auto [low, high] = std::minmax_element(ratios[e].begin(), ratios[e].end());
+    fmt::print("  {:<16} {:>14.0f} {:>10.2f}{}\n", others[e], median(speeds[e]), median(ratios[e]),
+               ranges ? fmt::format("   ({:.2f}-{:.2f})", *low, *high) : "");
+  }
+}
+
+void bench_shape(const BenchShape& shape, const std::vector<std::string>& encodings, int steps, int rounds) {
   constexpr int kLongLength = 1000, kLongBatch = 16;
   fmt::print("\n{}: {}\n", shape.name, shape.description);
   const Throughput nope = measure_training(shape, "nope", steps);
@@ -259,14 +292,7 @@ void bench_shape(const BenchShape& shape, const std::vector<std::string>& encodi
              "peak RSS {:.0f} MiB)\n",
              long_eval.throughput.tokens_per_s, long_eval.throughput.gflops, kLongLength, kLongBatch,
              long_eval.sub_batch, long_eval.peak_mib);
-  if (encodings.empty()) return;
-  fmt::print("  {:<16} {:>14} {:>10}\n", "encoding", "train tok/s", "vs nope");
-  fmt::print("  {:<16} {:>14.0f} {:>10.2f}\n", "nope", nope.tokens_per_s, 1.0);
-  for (const auto& encoding : encodings) {
-    if (encoding == "nope") continue;
-    const Throughput t = measure_training(shape, encoding, steps);
-    fmt::print("  {:<16} {:>14.0f} {:>10.2f}\n", encoding, t.tokens_per_s, t.tokens_per_s / nope.tokens_per_s);
-  }
+  if (!encodings.empty()) compare_encodings(shape, encodings, steps, rounds, nope);
 }
 
 }  // namespace
@@ -278,6 +304,7 @@ void add_bench_command(CLI::App& app) {
     std::string shape = "all";
     int steps = 5;
     int threads = 0;
+    int rounds = 1;
     bool data = false;
   };
   auto options = std::make_shared<Options>();
@@ -285,12 +312,15 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--shape", options->shape, "Model shape: che, flipflop, quick or all")
       ->check(CLI::IsMember({"che", "flipflop", "quick", "all"}));
   cmd->add_option("--steps", options->steps, "Timed steps per measurement (median reported)");
+  cmd->add_option("--rounds", options->rounds,
+                  "With --encoding: rounds of nope and the encodings, alternated (median ratio and range)");
   auto* threads = cmd->add_option("--threads", options->threads,
                                   "OpenMP threads (default: OMP_NUM_THREADS or all cores)");
   cmd->add_flag("--data", options->data, "Benchmark the task generators instead");
   reject_empty_values(*cmd);
   cmd->callback([options, threads] {
     check_range("--steps", options->steps, 1, 100000);
+    check_range("--rounds", options->rounds, 1, 100);
     if (threads->count() > 0) check_range("--threads", options->threads, 1, 1024);
     const std::vector<std::string> encodings =
         options->encodings.empty() ? std::vector<std::string>{} : parse_name_list(options->encodings, "--encoding");
@@ -302,7 +332,7 @@ void add_bench_command(CLI::App& app) {
     set_num_threads(options->threads);
     fmt::print("pebench bench: {} thread(s), median of {} step(s)\n", omp_get_max_threads(), options->steps);
     for (const BenchShape& shape : {che_shape(), flipflop_shape(), quick_shape()})
-      if (options->shape == "all" || options->shape == shape.name) bench_shape(shape, encodings, options->steps);
+      if (options->shape == "all" || options->shape == shape.name) bench_shape(shape, encodings, options->steps, options->rounds);
   });
 }
 
