@@ -87,6 +87,23 @@ template <typename S, typename T, int H, int R>
       hid[u] = S::fma(x[c], S::broadcast(w1[(r0 + u) * 2 * H + c]), hid[u]);
 }
 
+// act[r·act_stride .. + lanes) = act(hid[r]) for every hidden unit r of the
+// chunk of columns at c0, with the chunk's x [h, stride] in registers.
+template <typename S, typename T, int H>
+[[gnu::always_inline]] inline void hidden_layer_chunk(T* act, int act_stride, const T* x_in, const T* w1,
+                                                      const T* hid_bias, int stride, int width, int c0) {
+  using V = typename S::V;
+  V x[H];
+  _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) x[c] = S::load(x_in + c * stride + c0);
+  for_unit_groups(width, [&](int r0, auto unit_count) {
+    constexpr int units = decltype(unit_count)::value;
+    V hid[units];
+    hidden_units<S, T, H, units>(hid, x, w1, hid_bias, stride, r0, c0);
+    _Pragma("GCC unroll 4") for (int u = 0; u < units; ++u)
+      S::store(act + (r0 + u) * act_stride, leaky_lanes<S, T>(hid[u]));
+  });
+}
+
 // The MLP over a block's columns [0, padded), padded a multiple of the
 // lanes. x: [h, stride] logits; out: [h, stride] S. Per column (lane):
 //   hid[r] = (b1[r] + Σ_c w1[r,h+c]·bias[c]) + Σ_c w1[r,c]·x[c]   fused chains, c ascending
@@ -105,17 +122,7 @@ template <typename T, typename S, int H>
   // Locals: the stores below could otherwise alias `in`, which would be read again after each.
   const T *w1 = in.w.w1, *w2 = in.w.w2, *b2 = in.w.b2, *hid_bias = in.hid_bias, *bias = in.bias;
   for (int c0 = 0; c0 < padded; c0 += S::lanes) {
-    {
-      V x[H];
-      _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) x[c] = S::load(x_in + c * stride + c0);
-      for_unit_groups(width, [&](int r0, auto unit_count) {
-        constexpr int units = decltype(unit_count)::value;
-        V hid[units];
-        hidden_units<S, T, H, units>(hid, x, w1, hid_bias, stride, r0, c0);
-        _Pragma("GCC unroll 4") for (int u = 0; u < units; ++u)
-          S::store(act_chunk + (r0 + u) * S::lanes, leaky_lanes<S, T>(hid[u]));
-      });
-    }
+    hidden_layer_chunk<S, T, H>(act_chunk, S::lanes, x_in, w1, hid_bias, stride, width, c0);
     V f[H];
     _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) f[a] = S::broadcast(b2[a]);
     for (int r = 0; r < width; ++r) {
@@ -142,17 +149,7 @@ template <typename T, typename S, int H>
   const int stride = in.stride, width = in.width;
   const T *w1 = in.w.w1, *w2 = in.w.w2, *hid_bias = in.hid_bias;  // locals: see forward_columns_fixed
   for (int c0 = 0; c0 < padded; c0 += S::lanes) {
-    {
-      V x[H];
-      _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) x[c] = S::load(x_in + c * stride + c0);
-      for_unit_groups(width, [&](int r0, auto unit_count) {
-        constexpr int units = decltype(unit_count)::value;
-        V hid[units];
-        hidden_units<S, T, H, units>(hid, x, w1, hid_bias, stride, r0, c0);
-        _Pragma("GCC unroll 4") for (int u = 0; u < units; ++u)
-          S::store(act + (r0 + u) * stride + c0, leaky_lanes<S, T>(hid[u]));
-      });
-    }
+    hidden_layer_chunk<S, T, H>(act + c0, stride, x_in, w1, hid_bias, stride, width, c0);
     {
       V g[H];
       _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) g[a] = S::load(grad + a * stride + c0);
