@@ -10,9 +10,19 @@
 #    Debian's torch calls whatever libblas.so.3 points to, and the reference
 #    BLAS it falls back to is about 10x slower, which would make any ratio
 #    meaningless. Prints the BLAS torch actually loads, and the kernel set
-#    OpenBLAS uses: where it does not know the CPU (it then falls back to
-#    generic SSE3 kernels, ~3x slower) it is told the newest set the CPU's
+#    OpenBLAS uses: where that set is older than the CPU (OpenBLAS does not
+#    know the CPU and falls back to generic SSE3 kernels, ~3x slower, or the
+#    environment names an older set) it is told the newest set the CPU's
 #    flags support.
+#    And jemalloc (libjemalloc2), which torch runs on, keeping the memory it
+#    frees (the tuning PyTorch's CPU performance guides give): with glibc's
+#    allocator torch hands its large tensors back to the kernel after every
+#    step and faults them in again on the next; on a VM where a page fault
+#    is expensive that cost torch 40% of its CHE training speed and 94% of
+#    its speed at length 1000 (2026-12-02, AMD EPYC Zen 5: 67 s of system
+#    time in a 68 s run; 10.1k vs 16.8k and 565 vs 10.2k tokens/s).
+#    pebench reuses its buffers and runs on glibc's malloc, as its users
+#    run it.
 # 2. Runs `build/pebench bench` and bench/torch_reference.py alternately,
 #    N pairs (default 3), same shapes, steps and thread count, both with
 #    OMP_WAIT_POLICY=PASSIVE (idle OpenMP workers sleep: on a shared machine
@@ -47,7 +57,7 @@ case "$shape" in che|flipflop|quick|all) ;; *) echo "compare_torch.sh: --shape m
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 missing=()
-for p in python3-torch libopenblas0-pthread; do
+for p in python3-torch libopenblas0-pthread libjemalloc2; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -71,15 +81,21 @@ echo "== compare_torch.sh, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "pebench: $(build/pebench --version 2>/dev/null | head -1)"
-# A CPU newer than OpenBLAS gets its generic SSE3 kernels: name the newest
-# set the CPU's flags support instead (bench/openblas_kernels.sh; a value
-# already set is kept), or torch runs ~3x slower and every ratio flatters pebench.
+# A CPU newer than OpenBLAS gets older kernels than its flags allow (generic
+# SSE3 ones, or AVX2 ones on an AVX-512 CPU): name the newest set the CPU's
+# flags support instead (bench/openblas_kernels.sh), or torch runs 1.3-3x
+# slower and every ratio flatters pebench. An OPENBLAS_CORETYPE inherited from
+# the environment is judged by the same rule (one machine of ours set
+# Haswell for every process, on a CPU with AVX-512), and overridden, loudly,
+# where it is older.
 source bench/openblas_kernels.sh
 openblas_core() { OPENBLAS_VERBOSE=2 $py -c 'import torch' 2>&1 | sed -n 's/^Core: //p' | head -1; }
-detected=$(openblas_core)
-if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
-  forced=$(openblas_kernels_for_cpu "$detected" "$(grep -m1 '^flags' /proc/cpuinfo)")
-  [ -n "$forced" ] && export OPENBLAS_CORETYPE="$forced"
+inherited="${OPENBLAS_CORETYPE:-}"
+detected=$(unset OPENBLAS_CORETYPE; openblas_core)
+forced=$(openblas_kernels_for_cpu "${inherited:-$detected}" "$(grep -m1 '^flags' /proc/cpuinfo)")
+if [ -n "$forced" ]; then
+  [ -n "$inherited" ] && echo "compare_torch.sh: OPENBLAS_CORETYPE=$inherited from the environment is older than this CPU; using $forced" >&2
+  export OPENBLAS_CORETYPE="$forced"
 fi
 echo "OpenBLAS kernels: $(openblas_core) (detected for this CPU: ${detected:-unknown}${OPENBLAS_CORETYPE:+; OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE})"
 $py - <<'EOF'
@@ -87,6 +103,10 @@ import torch
 blas = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line or "lapack" in line})
 print(f"torch {torch.__version__}; BLAS libraries loaded: {', '.join(blas) or 'none'}")
 EOF
+jemalloc=/usr/lib/$arch/libjemalloc.so.2
+[ -e "$jemalloc" ] || { echo "compare_torch.sh: $jemalloc missing after installing libjemalloc2" >&2; exit 1; }
+torch_env=(env LD_PRELOAD="$jemalloc" MALLOC_CONF="dirty_decay_ms:-1,muzzy_decay_ms:-1")
+echo "torch's allocator: jemalloc, freed memory kept (${torch_env[*]:1})"
 echo "threads $threads, $steps timed steps per measurement, $pairs pairs, OMP_WAIT_POLICY=PASSIVE"
 
 out=bench/compare_torch.out
@@ -96,7 +116,7 @@ for ((i = 1; i <= pairs; ++i)); do
   echo "pair $i/$pairs: pebench ..." >&2
   build/pebench bench --shape "$shape" --steps "$steps" --threads "$threads" >"$out/pebench.$i.txt"
   echo "pair $i/$pairs: torch ..." >&2
-  $py bench/torch_reference.py --shape "$shape" --steps "$steps" --threads "$threads" >"$out/torch.$i.txt"
+  "${torch_env[@]}" $py bench/torch_reference.py --shape "$shape" --steps "$steps" --threads "$threads" >"$out/torch.$i.txt"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -16,10 +16,16 @@ expect SkylakeX Prescott "fpu sse2 avx2 fma avx512f avx512bw avx512vl"
 expect Haswell Prescott "fpu sse2 avx avx2 fma"
 expect Haswell Sandybridge "fpu sse2 avx avx2 fma"
 expect Haswell "" "fpu avx2 fma"
-# OpenBLAS's own choice stands when it knows the CPU ...
+# An AVX2 set on an AVX-512 CPU (an inherited OPENBLAS_CORETYPE=Haswell on a Zen 5) ...
+expect Cooperlake Zen "fpu sse2 avx2 fma avx512f avx512bw avx512_bf16"
+expect SkylakeX Haswell "fpu sse2 avx2 fma avx512f avx512bw"
+# OpenBLAS's own choice stands when its instruction set is the CPU's ...
 expect "" Zen "fpu sse2 avx2 fma"
 expect "" SkylakeX "fpu avx2 avx512f avx512bw avx512_bf16"
+expect "" Cooperlake "fpu avx2 avx512f avx512bw avx512_bf16"
 expect "" Haswell "fpu avx2 fma"
+# ... or a set this does not know (a newer OpenBLAS's name).
+expect "" Zen5 "fpu avx2 avx512f avx512bw avx512_bf16"
 # ... or when the CPU really is that old.
 expect "" Prescott "fpu sse2 sse3"
 expect "" Sandybridge "fpu sse2 avx"
