@@ -271,6 +271,36 @@ void layernorm_forward(T* out, T* mean, T* rstd, const T* in, const T* weight, c
   });
 }
 
+namespace {
+// Column blocks whose parameter sums one pass over the rows computes.
+constexpr int kNormParameterBlocks = 4;
+
+// dweight[c] += Σ_n dout[n,c]·norm[n,c], dbias[c] += Σ_n dout[n,c] for
+// channels [c0, c1), each channel's sum in row order whatever the split (so
+// the bits never depend on the thread count). All the range's channels in
+// one pass over the rows, sums in locals: a pass per 16-channel block, adding
+// into dweight in memory, was 8% of a 1-thread CHE training step, each row's
+// add waiting on the last one's store and load.
+template <typename T>
+void layernorm_parameter_sums(T* dweight, T* dbias, const T* dout, const T* in, const T* mean, const T* rstd,
+                              int N, int C, int c0, int c1) {
+  T weight_sum[kNormParameterBlocks * kColumnBlock], bias_sum[kNormParameterBlocks * kColumnBlock];
+  const int width = c1 - c0;
+  std::copy_n(dweight + c0, width, weight_sum);
+  std::copy_n(dbias + c0, width, bias_sum);
+  for (int n = 0; n < N; ++n) {
+    const T* x = in + static_cast<size_t>(n) * C + c0;    // [width]
+    const T* g = dout + static_cast<size_t>(n) * C + c0;  // [width]
+    for (int c = 0; c < width; ++c) {
+      weight_sum[c] += g[c] * (x[c] - mean[n]) * rstd[n];
+      bias_sum[c] += g[c];
+    }
+  }
+  std::copy_n(weight_sum, width, dweight + c0);
+  std::copy_n(bias_sum, width, dbias + c0);
+}
+}  // namespace
+
 template <typename T>
 void layernorm_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, const T* weight,
                         const T* mean, const T* rstd, int N, int C) {
@@ -301,18 +331,14 @@ void layernorm_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in
         }
       }
     });
-    // Parameter gradients: reductions over rows, threads own column blocks.
-#pragma omp for schedule(static) nowait
-    for (int block = 0; block < ceil_div(C, kColumnBlock); ++block) {
-      const int c0 = block * kColumnBlock, c1 = std::min(C, c0 + kColumnBlock);
-      for (int n = 0; n < N; ++n) {
-        const T* x = in + static_cast<size_t>(n) * C;
-        const T* g = dout + static_cast<size_t>(n) * C;
-        for (int c = c0; c < c1; ++c) {
-          dweight[c] += g[c] * (x[c] - mean[n]) * rstd[n];
-          dbias[c] += g[c];
-        }
-      }
+    // Parameter gradients: reductions over rows; each thread takes a
+    // contiguous range of column blocks.
+    const int blocks = ceil_div(C, kColumnBlock);
+    const int threads = omp_get_num_threads(), thread = omp_get_thread_num();
+    const int end = blocks * (thread + 1) / threads;
+    for (int block = blocks * thread / threads; block < end; block += kNormParameterBlocks) {
+      const int c0 = block * kColumnBlock, c1 = std::min(C, std::min(end, block + kNormParameterBlocks) * kColumnBlock);
+      layernorm_parameter_sums(dweight, dbias, dout, in, mean, rstd, N, C, c0, c1);
     }
   }
 }

@@ -16,6 +16,7 @@
 #include "models/layers_reference.hpp"
 #include "models/vector_math.hpp"
 #include "tests/finite_differences.hpp"
+#include "tests/model_fixtures.hpp"
 
 using namespace pebench;
 using namespace pebench::testing;
@@ -512,6 +513,40 @@ TEST(Dropout, MaskDependsOnTheSequenceIndexNotItsPlaceInTheChunk) {
 }
 
 }  // namespace
+
+// C = 100: seven 16-channel blocks, the last one partial, so one thread's
+// range spans more than one pass of parameter sums; N·C is large enough for
+// the threads to split the work.
+TEST(LayerNormBackward, ParameterGradientsAreTheSameBitsForAnyThreadCount) {
+  const int N = 512, C = 100;
+  const auto in = random_values<float>(N * C, 11, 3.0), weight = random_values<float>(C, 12);
+  const auto bias = random_values<float>(C, 13), dout = random_values<float>(N * C, 14);
+  std::vector<float> out(N * C), mean(N), rstd(N);
+  layernorm_forward(out.data(), mean.data(), rstd.data(), in.data(), weight.data(), bias.data(), N, C);
+  struct Gradients {
+    std::vector<float> din, dweight, dbias;
+  };
+  auto backward = [&](int threads) {
+    Gradients g{random_values<float>(N * C, 15), random_values<float>(C, 16), random_values<float>(C, 17)};
+    return pebench::testing::with_threads(threads, [&] {
+      layernorm_backward(g.din.data(), g.dweight.data(), g.dbias.data(), dout.data(), in.data(), weight.data(),
+                         mean.data(), rstd.data(), N, C);
+      return g;
+    });
+  };
+  const Gradients one = backward(1);
+  Gradients expected{random_values<float>(N * C, 15), random_values<float>(C, 16), random_values<float>(C, 17)};
+  reference::layernorm_backward(expected.din.data(), expected.dweight.data(), expected.dbias.data(), dout.data(),
+                                in.data(), weight.data(), mean.data(), rstd.data(), N, C);
+  EXPECT_LT(relative_difference(one.dweight, expected.dweight), tolerance<float>());
+  EXPECT_LT(relative_difference(one.dbias, expected.dbias), tolerance<float>());
+  for (int threads : {2, 3}) {
+    const Gradients other = backward(threads);
+    EXPECT_EQ(other.dweight, one.dweight) << threads << " threads";
+    EXPECT_EQ(other.dbias, one.dbias) << threads << " threads";
+    EXPECT_EQ(other.din, one.din) << threads << " threads";
+  }
+}
 
 TEST(FillZero, ZeroesEveryElementOfShortAndThreadSplitBuffers) {
   for (size_t n : {size_t(1), size_t(4095), size_t(4097), size_t(1) << 20}) {
