@@ -180,7 +180,7 @@ void linear_weight_partial(T* partial, const T* dout, const T* in, int r0, int r
 // and the partials are independent, so only the final sum waits for them.
 template <typename T>
 void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, const T* weight, int N,
-                     int IC, int OC, int block_rows) {
+                     int IC, int OC, int block_rows, Write din_write) {
   const auto W = matrix(weight, OC, IC, IC);  // [OC,IC]
   const int row_blocks = ceil_div(N, kWeightGradRows);
   const int channel_blocks = ceil_div(OC, kWeightGradChannels);
@@ -193,7 +193,7 @@ void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, c
       for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
         const int r0 = unit * block_rows, rows = std::min(block_rows, N - r0);
         const auto G = matrix(dout + static_cast<size_t>(r0) * OC, rows, OC, OC);  // [rows,OC]
-        multiply(matrix(din + static_cast<size_t>(r0) * IC, rows, IC, IC), G, W, T(1), Write::accumulate);
+        multiply(matrix(din + static_cast<size_t>(r0) * IC, rows, IC, IC), G, W, T(1), din_write);
       }
     }
 #pragma omp for collapse(2) schedule(static)
@@ -385,16 +385,21 @@ void activation_forward(T* out, const T* in, Activation activation, size_t n) {
 }
 
 template <typename T>
-void activation_backward(T* din, const T* dout, const T* in, Activation activation, size_t n) {
-  for_element_blocks(n, [&](size_t first, size_t count) {
+void activation_backward(T* din, const T* dout, const T* in, Activation activation, size_t n, Write write) {
+  // act'(in)·dout for element i; relu as loads, then a select: a
+  // conditional load would keep GCC from vectorising.
+  auto term = [&](size_t i) {
     if (activation == Activation::relu) {
-      // Loads first, then a select: a conditional load would keep GCC from vectorising.
-      for (size_t i = first; i < first + count; ++i) {
-        const T g = dout[i];
-        din[i] += in[i] > T(0) ? g : T(0);
-      }
+      const T g = dout[i];
+      return in[i] > T(0) ? g : T(0);
+    }
+    return gelu_derivative(in[i]) * dout[i];
+  };
+  for_element_blocks(n, [&](size_t first, size_t count) {
+    if (write == Write::assign) {
+      for (size_t i = first; i < first + count; ++i) din[i] = term(i);
     } else {
-      for (size_t i = first; i < first + count; ++i) din[i] += gelu_derivative(in[i]) * dout[i];
+      for (size_t i = first; i < first + count; ++i) din[i] += term(i);
     }
   });
 }
@@ -486,6 +491,16 @@ void for_head_rows(int B, int h, int T_, int d, Body body) {
     const int b = int(unit / h), a = int(unit % h);
     for (int t = 0; t < T_; ++t) body(b, a, t, static_cast<size_t>(unit) * T_ + t);
   });
+}
+
+// dst[e] = src[e] (Write::assign) or dst[e] += src[e], e < n.
+template <typename T>
+void write_row(T* __restrict dst, const T* __restrict src, int n, Write write) {
+  if (write == Write::assign) {
+    std::copy_n(src, n, dst);
+    return;
+  }
+  for (int e = 0; e < n; ++e) dst[e] += src[e];
 }
 
 // The query-row blocks of one (b, a) score matrix: body(r0, rows, cols) for
@@ -638,15 +653,13 @@ void split_heads_forward(T* q, T* k, T* v, const T* qkv, int B, int h, int T_, i
 }
 
 template <typename T>
-void split_heads_backward(T* dqkv, const T* dq, const T* dk, const T* dv, int B, int h, int T_, int d) {
+void split_heads_backward(T* dqkv, const T* dq, const T* dk, const T* dv, int B, int h, int T_, int d,
+                          Write write) {
   const int C = h * d;
   for_head_rows(B, h, T_, d, [&](int b, int a, int t, size_t head_row) {
     T* dst = dqkv + (static_cast<size_t>(b) * T_ + t) * 3 * C + a * d;
-    for (int e = 0; e < d; ++e) {
-      dst[e] += dq[head_row * d + e];
-      dst[C + e] += dk[head_row * d + e];
-      dst[2 * C + e] += dv[head_row * d + e];
-    }
+    const T* sources[3] = {dq + head_row * d, dk + head_row * d, dv + head_row * d};
+    for (int part = 0; part < 3; ++part) write_row(dst + part * C, sources[part], d, write);
   });
 }
 
@@ -660,11 +673,10 @@ void merge_heads_forward(T* out, const T* heads, int B, int h, int T_, int d) {
 }
 
 template <typename T>
-void merge_heads_backward(T* dheads, const T* dout, int B, int h, int T_, int d) {
+void merge_heads_backward(T* dheads, const T* dout, int B, int h, int T_, int d, Write write) {
   const int C = h * d;
   for_head_rows(B, h, T_, d, [&](int b, int a, int t, size_t head_row) {
-    const T* src = dout + (static_cast<size_t>(b) * T_ + t) * C + a * d;
-    for (int e = 0; e < d; ++e) dheads[head_row * d + e] += src[e];
+    write_row(dheads + head_row * d, dout + (static_cast<size_t>(b) * T_ + t) * C + a * d, d, write);
   });
 }
 
@@ -1162,12 +1174,12 @@ bool attention_uses_avx512() { return avx512_kernels_enabled(); }
                                   const RowBlockHook&);                                                    \
   template void linear_transpose_weight<T>(T*, const T*, int, int);                                        \
   template void linear_rows_forward<T>(T*, const T*, const T*, const T*, int, int, int);                   \
-  template void linear_backward<T>(T*, T*, T*, const T*, const T*, const T*, int, int, int, int);         \
+  template void linear_backward<T>(T*, T*, T*, const T*, const T*, const T*, int, int, int, int, Write);         \
   template void layernorm_forward<T>(T*, T*, T*, const T*, const T*, const T*, int, int);                 \
   template void layernorm_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*, int,  \
                                       int);                                                                \
   template void activation_forward<T>(T*, const T*, Activation, size_t);                                   \
-  template void activation_backward<T>(T*, const T*, const T*, Activation, size_t);                       \
+  template void activation_backward<T>(T*, const T*, const T*, Activation, size_t, Write);                       \
   template void dropout_forward<T>(T*, uint8_t*, double, uint64_t, uint64_t, int, int, size_t);           \
   template void dropout_backward<T>(T*, const T*, const uint8_t*, double, size_t);                         \
   template void fill_zero<T>(T*, size_t);                                                                  \
@@ -1175,9 +1187,9 @@ bool attention_uses_avx512() { return avx512_kernels_enabled(); }
   template void residual_forward<T>(T*, const T*, const T*, size_t);                                       \
   template void residual_backward<T>(T*, T*, const T*, size_t);                                            \
   template void split_heads_forward<T>(T*, T*, T*, const T*, int, int, int, int);                         \
-  template void split_heads_backward<T>(T*, const T*, const T*, const T*, int, int, int, int);            \
+  template void split_heads_backward<T>(T*, const T*, const T*, const T*, int, int, int, int, Write);            \
   template void merge_heads_forward<T>(T*, const T*, int, int, int, int);                                  \
-  template void merge_heads_backward<T>(T*, const T*, int, int, int, int);                                 \
+  template void merge_heads_backward<T>(T*, const T*, int, int, int, int, Write);                                 \
   template void attention_scores_forward<T>(T*, const T*, const T*, bool, int, int, int, int);            \
   template void attention_scores_backward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, int,   \
                                              int);                                                         \

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "models/model_config.hpp"
+#include "models/write_mode.hpp"
 
 namespace pebench {
 
@@ -72,12 +73,12 @@ template <typename T>
 void linear_transpose_weight(T* weight_t, const T* weight, int IC, int OC);
 template <typename T>
 void linear_rows_forward(T* out, const T* in, const T* weight_t, const T* bias, int rows, int IC, int OC);
-// din[N,IC] += dout[N,OC] · weight[OC,IC]       (din may be null)
+// din[N,IC] += dout[N,OC] · weight[OC,IC]       (din may be null; = with Write::assign)
 // dweight[OC,IC] += doutᵀ · in[N,IC]
 // dbias[OC] += Σ_n dout[n,:]                     (dbias may be null)
 template <typename T>
 void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, const T* weight, int N,
-                     int IC, int OC, int block_rows);
+                     int IC, int OC, int block_rows, Write din_write = Write::accumulate);
 
 // ---------------------------------------------------------------- layernorm
 // out[N,C] = (in − mean)·rstd ⊙ weight[C] + bias[C], mean[N], rstd[N] kept for
@@ -95,9 +96,10 @@ void layernorm_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in
 // as in GPT-2 / llm.c and jax.nn.gelu's default).
 template <typename T>
 void activation_forward(T* out, const T* in, Activation activation, size_t n);
-// din[n] += act'(in) · dout
+// din[n] += act'(in) · dout   (= with Write::assign)
 template <typename T>
-void activation_backward(T* din, const T* dout, const T* in, Activation activation, size_t n);
+void activation_backward(T* din, const T* dout, const T* in, Activation activation, size_t n,
+                         Write write = Write::accumulate);
 
 // ---------------------------------------------------------------- dropout
 // Inverted dropout: x[b,e] *= keep/(1−p), in place. keep[B,E] (1 = kept) is
@@ -154,16 +156,17 @@ void residual_backward(T* da, T* db, const T* dout, size_t n);
 //   -> q, k, v [B,h,T,d]
 template <typename T>
 void split_heads_forward(T* q, T* k, T* v, const T* qkv, int B, int h, int T_, int d);
-// dqkv[B,T,3C] += dq, dk, dv [B,h,T,d]
+// dqkv[B,T,3C] += dq, dk, dv [B,h,T,d]   (= with Write::assign)
 template <typename T>
-void split_heads_backward(T* dqkv, const T* dq, const T* dk, const T* dv, int B, int h, int T_, int d);
+void split_heads_backward(T* dqkv, const T* dq, const T* dk, const T* dv, int B, int h, int T_, int d,
+                          Write write = Write::accumulate);
 
 // heads[B,h,T,d] -> out[B,T,C]
 template <typename T>
 void merge_heads_forward(T* out, const T* heads, int B, int h, int T_, int d);
-// dheads[B,h,T,d] += dout[B,T,C]
+// dheads[B,h,T,d] += dout[B,T,C]   (= with Write::assign)
 template <typename T>
-void merge_heads_backward(T* dheads, const T* dout, int B, int h, int T_, int d);
+void merge_heads_backward(T* dheads, const T* dout, int B, int h, int T_, int d, Write write = Write::accumulate);
 
 // scores[B,h,T,T] = q·kᵀ/sqrt(d). Causal: only entries j <= i are written
 // (the rest are masked later and never read).

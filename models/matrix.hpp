@@ -13,6 +13,7 @@
 
 #include "models/eigen.hpp"
 #include "models/gemm.hpp"
+#include "models/write_mode.hpp"
 
 namespace pebench {
 
@@ -32,8 +33,6 @@ template <typename T>
 ConstMatrixView<T> matrix(const T* data, int rows, int cols, int stride) {
   return ConstMatrixView<T>(data, rows, cols, Eigen::OuterStride<>(stride));
 }
-
-enum class Write { assign, accumulate };
 
 // dst = scale·lhs·rhs (or dst += ...) through Eigen's GEMM: the reference
 // whose summation order every result of the engine follows.

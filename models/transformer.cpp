@@ -623,8 +623,8 @@ void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const Block
   const BlockParams& p = blocks[layer];
   const size_t score_elems = static_cast<size_t>(s.B) * s.h * s.T * s.T;
   linear_backward(grad.merged.data(), grad_of(p.wo), static_cast<T*>(nullptr), dout, a.merged.data(), param(p.wo),
-                  s.N, s.D, s.D, s.block_rows);
-  merge_heads_backward(grad.heads.data(), grad.merged.data(), s.B, s.h, s.T, s.d);
+                  s.N, s.D, s.D, s.block_rows, Write::assign);
+  merge_heads_backward(grad.heads.data(), grad.merged.data(), s.B, s.h, s.T, s.d, Write::assign);
   if (encoding->has_logits_hook()) {
     ensure_size(grad.scores, score_elems);  // written by attention_softmax_values_backward
     attention_softmax_values_backward(grad.scores.data(), grad.v.data(), grad.heads.data(), a.probs.data(),
@@ -638,7 +638,8 @@ void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const Block
                              a.q.data(), a.k.data(), a.v.data(), s.causal, s.B, s.h, s.T, s.d);
   }
   encoding->qk_backward(grad.q.data(), grad.k.data(), layer, context);
-  split_heads_backward(grad.qkv.data(), grad.q.data(), grad.k.data(), grad.v.data(), s.B, s.h, s.T, s.d);
+  split_heads_backward(grad.qkv.data(), grad.q.data(), grad.k.data(), grad.v.data(), s.B, s.h, s.T, s.d,
+                       Write::assign);
   linear_backward(din, grad_of(p.wqkv), static_cast<T*>(nullptr), grad.qkv.data(), in, param(p.wqkv), s.N, s.D,
                   3 * s.D, s.block_rows);
 }
@@ -651,14 +652,18 @@ void Transformer<T>::Impl::ffn_backward(T* din, const T* dout, const BlockActiva
   ensure_size(scratch.ffn_act, hidden);
   activation_forward(scratch.ffn_act.data(), a.ffn_pre.data(), config.activation, hidden);
   linear_backward(grad.ffn_act.data(), grad_of(p.w2), grad_of(p.b2), dout, scratch.ffn_act.data(), param(p.w2), s.N,
-                  s.F, s.D, s.block_rows);
-  activation_backward(grad.ffn_pre.data(), grad.ffn_act.data(), a.ffn_pre.data(), config.activation, hidden);
+                  s.F, s.D, s.block_rows, Write::assign);
+  activation_backward(grad.ffn_pre.data(), grad.ffn_act.data(), a.ffn_pre.data(), config.activation, hidden,
+                      Write::assign);
   linear_backward(din, grad_of(p.w1), grad_of(p.b1), grad.ffn_pre.data(), in, param(p.w1), s.N, s.D, s.F,
                   s.block_rows);
 }
 
 // grad.in and every buffer block_backward accumulates into, zeroed in one
-// parallel pass (per buffer, a pass costs a wake-up of the workers).
+// parallel pass (per buffer, a pass costs a wake-up of the workers). The
+// buffers one kernel writes first and alone (merged, heads, qkv and the
+// FFN's hidden gradients, 13 of the 22 N·D floats) are sized here but not
+// zeroed: their kernels assign (models/write_mode.hpp).
 template <typename T>
 void Transformer<T>::Impl::zero_block_gradients(const Shape& s) {
   const size_t n = static_cast<size_t>(s.N) * s.D, hidden = static_cast<size_t>(s.N) * s.F;
@@ -667,14 +672,15 @@ void Transformer<T>::Impl::zero_block_gradients(const Shape& s) {
     ensure_size(buffer, size);
     buffers.push_back({buffer.data(), size});
   };
-  for (auto* buffer : {&grad.in, &grad.ffn.skip, &grad.ffn.branch, &grad.ffn.normed, &grad.attn.branch,
-                       &grad.merged, &grad.heads, &grad.q, &grad.k, &grad.v})
+  for (auto* buffer : {&grad.in, &grad.ffn.skip, &grad.ffn.branch, &grad.ffn.normed, &grad.attn.branch, &grad.q,
+                       &grad.k, &grad.v})
     add(*buffer, n);
   add(config.norm == NormPlacement::post ? grad.attn.skip : grad.attn.normed, n);
-  add(grad.qkv, 3 * n);
-  add(grad.ffn_act, hidden);
-  add(grad.ffn_pre, hidden);
   fill_zero(buffers);
+  for (auto* buffer : {&grad.merged, &grad.heads}) ensure_size(*buffer, n);
+  ensure_size(grad.qkv, 3 * n);
+  ensure_size(grad.ffn_act, hidden);
+  ensure_size(grad.ffn_pre, hidden);
 }
 
 // dx += d(block)/dx · dout, and the block's parameter gradients. Expects the

@@ -548,6 +548,56 @@ TEST(LayerNormBackward, ParameterGradientsAreTheSameBitsForAnyThreadCount) {
   }
 }
 
+// Write::assign lets a kernel skip the zeroing of a buffer it writes first:
+// it must give exactly what adding into zeros gives, whatever the buffer held.
+namespace {
+struct AssignAndAccumulate {
+  std::vector<float> assigned, accumulated;
+  explicit AssignAndAccumulate(size_t n) : assigned(random_values<float>(n, 99)), accumulated(n, 0.0f) {}
+};
+}  // namespace
+
+TEST(WriteAssign, LinearBackwardInputGradientIsAccumulatingIntoZeros) {
+  const int N = 300, IC = 64, OC = 256;  // the CHE FFN's second layer: several row blocks
+  const auto dout = random_values<float>(N * OC, 1), in = random_values<float>(N * IC, 2);
+  const auto weight = random_values<float>(OC * IC, 3);
+  AssignAndAccumulate din(N * IC);
+  std::vector<float> dweight(OC * IC), dbias(OC), dweight2(OC * IC), dbias2(OC);
+  linear_backward(din.assigned.data(), dweight.data(), dbias.data(), dout.data(), in.data(), weight.data(), N, IC,
+                  OC, 64, Write::assign);
+  linear_backward(din.accumulated.data(), dweight2.data(), dbias2.data(), dout.data(), in.data(), weight.data(), N,
+                  IC, OC, 64, Write::accumulate);
+  EXPECT_EQ(din.assigned, din.accumulated);
+  EXPECT_EQ(dweight, dweight2);
+  EXPECT_EQ(dbias, dbias2);
+}
+
+TEST(WriteAssign, ActivationBackwardIsAccumulatingIntoZeros) {
+  const size_t n = 10000;  // several element blocks
+  const auto dout = random_values<float>(n, 1), in = random_values<float>(n, 2, 3.0);
+  for (const Activation activation : {Activation::relu, Activation::gelu}) {
+    SCOPED_TRACE(to_string(activation));
+    AssignAndAccumulate din(n);
+    activation_backward(din.assigned.data(), dout.data(), in.data(), activation, n, Write::assign);
+    activation_backward(din.accumulated.data(), dout.data(), in.data(), activation, n, Write::accumulate);
+    EXPECT_EQ(din.assigned, din.accumulated);
+  }
+}
+
+TEST(WriteAssign, HeadSplitAndMergeBackwardAreAccumulatingIntoZeros) {
+  const int B = 3, h = 4, T_ = 20, d = 8, C = h * d;
+  const size_t tokens = size_t(B) * T_;
+  const auto dq = random_values<float>(tokens * C, 1), dk = random_values<float>(tokens * C, 2);
+  const auto dv = random_values<float>(tokens * C, 3), dout = random_values<float>(tokens * C, 4);
+  AssignAndAccumulate dqkv(tokens * 3 * C), dheads(tokens * C);
+  split_heads_backward(dqkv.assigned.data(), dq.data(), dk.data(), dv.data(), B, h, T_, d, Write::assign);
+  split_heads_backward(dqkv.accumulated.data(), dq.data(), dk.data(), dv.data(), B, h, T_, d, Write::accumulate);
+  merge_heads_backward(dheads.assigned.data(), dout.data(), B, h, T_, d, Write::assign);
+  merge_heads_backward(dheads.accumulated.data(), dout.data(), B, h, T_, d, Write::accumulate);
+  EXPECT_EQ(dqkv.assigned, dqkv.accumulated);
+  EXPECT_EQ(dheads.assigned, dheads.accumulated);
+}
+
 TEST(FillZero, ZeroesEveryElementOfShortAndThreadSplitBuffers) {
   for (size_t n : {size_t(1), size_t(4095), size_t(4097), size_t(1) << 20}) {
     std::vector<float> x(n + 1, 1.5f);
