@@ -216,10 +216,11 @@ struct Transformer<T>::Impl {
   void zero_block_gradients(const Shape& s);
   void block_backward(T* dx, const T* dout, const BlockActivations<T>& a, const T* x, int layer, const Shape& s);
   void branch_backward(T* dskip, T* dbranch, const T* dout, const std::vector<uint8_t>& keep, size_t n);
+  // din += (or =, with Write::assign) the sub-layer's input gradient.
   void attention_backward(T* din, const T* dout, const BlockActivations<T>& a, const T* in, int layer,
-                          const Shape& s);
-  void ffn_backward(T* din, const T* dout, const BlockActivations<T>& a, const T* in, int layer,
-                    const Shape& s);
+                          const Shape& s, Write din_write);
+  void ffn_backward(T* din, const T* dout, const BlockActivations<T>& a, const T* in, int layer, const Shape& s,
+                    Write din_write);
   void layernorm_backward_into(T* din, const T* dout, const NormCache<T>& cache, const T* in, size_t weight,
                                size_t bias, const Shape& s);
 
@@ -619,7 +620,7 @@ void Transformer<T>::Impl::branch_backward(T* dskip, T* dbranch, const T* dout, 
 
 template <typename T>
 void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const BlockActivations<T>& a, const T* in,
-                                              int layer, const Shape& s) {
+                                              int layer, const Shape& s, Write din_write) {
   const BlockParams& p = blocks[layer];
   const size_t score_elems = static_cast<size_t>(s.B) * s.h * s.T * s.T;
   linear_backward(grad.merged.data(), grad_of(p.wo), static_cast<T*>(nullptr), dout, a.merged.data(), param(p.wo),
@@ -641,12 +642,12 @@ void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const Block
   split_heads_backward(grad.qkv.data(), grad.q.data(), grad.k.data(), grad.v.data(), s.B, s.h, s.T, s.d,
                        Write::assign);
   linear_backward(din, grad_of(p.wqkv), static_cast<T*>(nullptr), grad.qkv.data(), in, param(p.wqkv), s.N, s.D,
-                  3 * s.D, s.block_rows);
+                  3 * s.D, s.block_rows, din_write);
 }
 
 template <typename T>
 void Transformer<T>::Impl::ffn_backward(T* din, const T* dout, const BlockActivations<T>& a, const T* in,
-                                        int layer, const Shape& s) {
+                                        int layer, const Shape& s, Write din_write) {
   const BlockParams& p = blocks[layer];
   const size_t hidden = static_cast<size_t>(s.N) * s.F;
   ensure_size(scratch.ffn_act, hidden);
@@ -656,14 +657,15 @@ void Transformer<T>::Impl::ffn_backward(T* din, const T* dout, const BlockActiva
   activation_backward(grad.ffn_pre.data(), grad.ffn_act.data(), a.ffn_pre.data(), config.activation, hidden,
                       Write::assign);
   linear_backward(din, grad_of(p.w1), grad_of(p.b1), grad.ffn_pre.data(), in, param(p.w1), s.N, s.D, s.F,
-                  s.block_rows);
+                  s.block_rows, din_write);
 }
 
 // grad.in and every buffer block_backward accumulates into, zeroed in one
 // parallel pass (per buffer, a pass costs a wake-up of the workers). The
 // buffers one kernel writes first and alone (merged, heads, qkv and the
-// FFN's hidden gradients, 13 of the 22 N·D floats) are sized here but not
-// zeroed: their kernels assign (models/write_mode.hpp).
+// FFN's hidden gradients, 13 of the 22 N·D floats, and with pre-LN the
+// sub-layers' input gradients, 2 more) are sized here but not zeroed: their
+// kernels assign (models/write_mode.hpp).
 template <typename T>
 void Transformer<T>::Impl::zero_block_gradients(const Shape& s) {
   const size_t n = static_cast<size_t>(s.N) * s.D, hidden = static_cast<size_t>(s.N) * s.F;
@@ -672,12 +674,15 @@ void Transformer<T>::Impl::zero_block_gradients(const Shape& s) {
     ensure_size(buffer, size);
     buffers.push_back({buffer.data(), size});
   };
-  for (auto* buffer : {&grad.in, &grad.ffn.skip, &grad.ffn.branch, &grad.ffn.normed, &grad.attn.branch, &grad.q,
-                       &grad.k, &grad.v})
+  const bool post = config.norm == NormPlacement::post;
+  for (auto* buffer : {&grad.in, &grad.ffn.skip, &grad.ffn.branch, &grad.attn.branch, &grad.q, &grad.k, &grad.v})
     add(*buffer, n);
-  add(config.norm == NormPlacement::post ? grad.attn.skip : grad.attn.normed, n);
+  if (post) {
+    add(grad.ffn.normed, n);  // the skip path's gradient arrives first
+    add(grad.attn.skip, n);
+  }
   fill_zero(buffers);
-  for (auto* buffer : {&grad.merged, &grad.heads}) ensure_size(*buffer, n);
+  for (auto* buffer : {&grad.merged, &grad.heads, &grad.ffn.normed, &grad.attn.normed}) ensure_size(*buffer, n);
   ensure_size(grad.qkv, 3 * n);
   ensure_size(grad.ffn_act, hidden);
   ensure_size(grad.ffn_pre, hidden);
@@ -696,19 +701,19 @@ void Transformer<T>::Impl::block_backward(T* dx, const T* dout, const BlockActiv
     // out = LN2(r2), r2 = h1 + drop(f), h1 = LN1(r1), r1 = x + drop(a)
     layernorm_backward_into(ffn.skip.data(), dout, a.ln2, a.resid2.data(), p.ln2_weight, p.ln2_bias, s);
     branch_backward(ffn.normed.data(), ffn.branch.data(), ffn.skip.data(), a.ffn_keep, n);
-    ffn_backward(ffn.normed.data(), ffn.branch.data(), a, a.ln1.out.data(), layer, s);
+    ffn_backward(ffn.normed.data(), ffn.branch.data(), a, a.ln1.out.data(), layer, s, Write::accumulate);
     layernorm_backward_into(attn.skip.data(), ffn.normed.data(), a.ln1, a.resid1.data(), p.ln1_weight,
                             p.ln1_bias, s);
     branch_backward(dx, attn.branch.data(), attn.skip.data(), a.attn_keep, n);
-    attention_backward(dx, attn.branch.data(), a, x, layer, s);
+    attention_backward(dx, attn.branch.data(), a, x, layer, s, Write::accumulate);
   } else {
     // out = r1 + drop(f(LN2(r1))), r1 = x + drop(a(LN1(x)))
     branch_backward(ffn.skip.data(), ffn.branch.data(), dout, a.ffn_keep, n);
-    ffn_backward(ffn.normed.data(), ffn.branch.data(), a, a.ln2.out.data(), layer, s);
+    ffn_backward(ffn.normed.data(), ffn.branch.data(), a, a.ln2.out.data(), layer, s, Write::assign);
     layernorm_backward_into(ffn.skip.data(), ffn.normed.data(), a.ln2, a.resid1.data(), p.ln2_weight,
                             p.ln2_bias, s);
     branch_backward(dx, attn.branch.data(), ffn.skip.data(), a.attn_keep, n);
-    attention_backward(attn.normed.data(), attn.branch.data(), a, a.ln1.out.data(), layer, s);
+    attention_backward(attn.normed.data(), attn.branch.data(), a, a.ln1.out.data(), layer, s, Write::assign);
     layernorm_backward_into(dx, attn.normed.data(), a.ln1, x, p.ln1_weight, p.ln1_bias, s);
   }
 }
