@@ -431,12 +431,17 @@ void dropout_forward(T* x, uint8_t* keep, double p, uint64_t seed, uint64_t site
 }
 
 template <typename T>
-void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size_t n) {
+void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size_t n, Write write) {
   const T scale = static_cast<T>(1.0 / (1.0 - p));
+  auto term = [&](size_t i) {
+    const T g = dout[i] * scale;  // unconditional load, then a select: vectorisable
+    return keep[i] ? g : T(0);
+  };
   for_element_blocks(n, [&](size_t first, size_t count) {
-    for (size_t i = first; i < first + count; ++i) {
-      const T g = dout[i] * scale;  // unconditional load, then a select: vectorisable
-      din[i] += keep[i] ? g : T(0);
+    if (write == Write::assign) {
+      for (size_t i = first; i < first + count; ++i) din[i] = term(i);
+    } else {
+      for (size_t i = first; i < first + count; ++i) din[i] += term(i);
     }
   });
 }
@@ -471,8 +476,13 @@ void residual_forward(T* out, const T* a, const T* b, size_t n) {
 }
 
 template <typename T>
-void residual_backward(T* da, T* db, const T* dout, size_t n) {
+void residual_backward(T* da, T* db, const T* dout, size_t n, Write write) {
   for_element_blocks(n, [&](size_t first, size_t count) {
+    if (write == Write::assign) {
+      std::copy_n(dout + first, count, da + first);
+      std::copy_n(dout + first, count, db + first);
+      return;
+    }
     for (size_t i = first; i < first + count; ++i) {
       da[i] += dout[i];
       db[i] += dout[i];
@@ -1181,15 +1191,15 @@ bool attention_uses_avx512() { return avx512_kernels_enabled(); }
   template void activation_forward<T>(T*, const T*, Activation, size_t);                                   \
   template void activation_backward<T>(T*, const T*, const T*, Activation, size_t, Write);                       \
   template void dropout_forward<T>(T*, uint8_t*, double, uint64_t, uint64_t, int, int, size_t);           \
-  template void dropout_backward<T>(T*, const T*, const uint8_t*, double, size_t);                         \
+  template void dropout_backward<T>(T*, const T*, const uint8_t*, double, size_t, Write);                  \
   template void fill_zero<T>(T*, size_t);                                                                  \
   template void fill_zero<T>(const std::vector<BufferPrefix<T>>&);                                         \
   template void residual_forward<T>(T*, const T*, const T*, size_t);                                       \
-  template void residual_backward<T>(T*, T*, const T*, size_t);                                            \
+  template void residual_backward<T>(T*, T*, const T*, size_t, Write);                                     \
   template void split_heads_forward<T>(T*, T*, T*, const T*, int, int, int, int);                         \
-  template void split_heads_backward<T>(T*, const T*, const T*, const T*, int, int, int, int, Write);            \
+  template void split_heads_backward<T>(T*, const T*, const T*, const T*, int, int, int, int, Write);     \
   template void merge_heads_forward<T>(T*, const T*, int, int, int, int);                                  \
-  template void merge_heads_backward<T>(T*, const T*, int, int, int, int, Write);                                 \
+  template void merge_heads_backward<T>(T*, const T*, int, int, int, int, Write);                          \
   template void attention_scores_forward<T>(T*, const T*, const T*, bool, int, int, int, int);            \
   template void attention_scores_backward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, int,   \
                                              int);                                                         \

@@ -108,9 +108,10 @@ void activation_backward(T* din, const T* dout, const T* in, Activation activati
 template <typename T>
 void dropout_forward(T* x, uint8_t* keep, double p, uint64_t seed, uint64_t site, int first_sequence,
                      int B, size_t E);
-// din[B,E] += dout ⊙ keep/(1−p)
+// din[B,E] += dout ⊙ keep/(1−p)   (= with Write::assign)
 template <typename T>
-void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size_t n);
+void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size_t n,
+                      Write write = Write::accumulate);
 
 // ---------------------------------------------------------------- CPU paths
 // The float attention softmax and score kernel (heads of dimension <= 32)
@@ -144,9 +145,9 @@ void fill_zero(const std::vector<BufferPrefix<T>>& buffers);
 // out[n] = a[n] + b[n]
 template <typename T>
 void residual_forward(T* out, const T* a, const T* b, size_t n);
-// da[n] += dout, db[n] += dout
+// da[n] += dout, db[n] += dout   (= with Write::assign)
 template <typename T>
-void residual_backward(T* da, T* db, const T* dout, size_t n);
+void residual_backward(T* da, T* db, const T* dout, size_t n, Write write = Write::accumulate);
 
 // ---------------------------------------------------------------- attention
 // Multi-head attention core, between the projections:

@@ -210,7 +210,7 @@ struct Transformer<T>::Impl {
   const T* block_forward(BlockActivations<T>& a, const T* x, int layer, const Shape& s);
   void head_forward(const T* x, const Shape& s);
 
-  // Backward pieces: every d* argument is accumulated into.
+  // Backward pieces: every d* argument is added into, unless a Write says it is assigned.
   void backward();
   const T* head_backward(const Shape& s);
   void zero_block_gradients(const Shape& s);
@@ -606,16 +606,14 @@ void Transformer<T>::Impl::layernorm_backward_into(T* din, const T* dout, const 
                      cache.rstd.data(), s.N, s.D);
 }
 
-// out = skip + dropout(branch): dskip += dout; dbranch += dropout'(dout).
+// out = skip + dropout(branch): dskip = dout; dbranch = dropout'(dout). Both
+// buffers are written here first, with either norm placement, so they are
+// assigned rather than zeroed and added into (models/write_mode.hpp).
 template <typename T>
 void Transformer<T>::Impl::branch_backward(T* dskip, T* dbranch, const T* dout, const std::vector<uint8_t>& keep,
                                            size_t n) {
-  if (keep.empty()) {
-    residual_backward(dskip, dbranch, dout, n);
-    return;
-  }
-  residual_forward(dskip, dskip, dout, n);  // dskip += dout
-  dropout_backward(dbranch, dout, keep.data(), config.dropout, n);
+  residual_backward(dskip, dbranch, dout, n, Write::assign);
+  if (!keep.empty()) dropout_backward(dbranch, dout, keep.data(), config.dropout, n, Write::assign);
 }
 
 template <typename T>
@@ -660,12 +658,13 @@ void Transformer<T>::Impl::ffn_backward(T* din, const T* dout, const BlockActiva
                   s.block_rows, din_write);
 }
 
-// grad.in and every buffer block_backward accumulates into, zeroed in one
-// parallel pass (per buffer, a pass costs a wake-up of the workers). The
-// buffers one kernel writes first and alone (merged, heads, qkv and the
-// FFN's hidden gradients, 13 of the 22 N·D floats, and with pre-LN the
-// sub-layers' input gradients, 2 more) are sized here but not zeroed: their
-// kernels assign (models/write_mode.hpp).
+// Sizes the gradient buffers of block_backward and zeroes the ones its
+// kernels add into before anything writes them: q, k and v (the attention's
+// backward and the encodings' hooks add into them), and with post-LN the
+// two skip gradients (LayerNorm's backward adds into them first), in one
+// parallel pass. Every other buffer is first written by one kernel that
+// assigns (models/write_mode.hpp): zeroing them was a pass over 18 (pre-LN)
+// or 16 (post-LN) of the 22 N·D floats per layer.
 template <typename T>
 void Transformer<T>::Impl::zero_block_gradients(const Shape& s) {
   const size_t n = static_cast<size_t>(s.N) * s.D, hidden = static_cast<size_t>(s.N) * s.F;
@@ -675,21 +674,24 @@ void Transformer<T>::Impl::zero_block_gradients(const Shape& s) {
     buffers.push_back({buffer.data(), size});
   };
   const bool post = config.norm == NormPlacement::post;
-  for (auto* buffer : {&grad.in, &grad.ffn.skip, &grad.ffn.branch, &grad.attn.branch, &grad.q, &grad.k, &grad.v})
-    add(*buffer, n);
+  for (auto* buffer : {&grad.q, &grad.k, &grad.v}) add(*buffer, n);
   if (post) {
-    add(grad.ffn.normed, n);  // the skip path's gradient arrives first
+    add(grad.ffn.skip, n);
     add(grad.attn.skip, n);
   }
   fill_zero(buffers);
-  for (auto* buffer : {&grad.merged, &grad.heads, &grad.ffn.normed, &grad.attn.normed}) ensure_size(*buffer, n);
+  for (auto* buffer : {&grad.in, &grad.ffn.skip, &grad.ffn.branch, &grad.ffn.normed, &grad.attn.branch,
+                       &grad.merged, &grad.heads})
+    ensure_size(*buffer, n);
+  if (!post) ensure_size(grad.attn.normed, n);
   ensure_size(grad.qkv, 3 * n);
   ensure_size(grad.ffn_act, hidden);
   ensure_size(grad.ffn_pre, hidden);
 }
 
-// dx += d(block)/dx · dout, and the block's parameter gradients. Expects the
-// buffers of zero_block_gradients zeroed.
+// dx = d(block)/dx · dout (dx is assigned: its first writer is
+// branch_backward), and the block's parameter gradients += . Expects the
+// buffers of zero_block_gradients sized and zeroed as it leaves them.
 template <typename T>
 void Transformer<T>::Impl::block_backward(T* dx, const T* dout, const BlockActivations<T>& a, const T* x,
                                           int layer, const Shape& s) {

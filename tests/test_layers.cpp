@@ -584,6 +584,21 @@ TEST(WriteAssign, ActivationBackwardIsAccumulatingIntoZeros) {
   }
 }
 
+TEST(WriteAssign, ResidualAndDropoutBackwardAreAccumulatingIntoZeros) {
+  const size_t n = 10000;  // several element blocks
+  const auto dout = random_values<float>(n, 1);
+  std::vector<uint8_t> keep(n);
+  for (size_t i = 0; i < n; ++i) keep[i] = (i * 7919) % 3 != 0;
+  AssignAndAccumulate skip(n), branch(n), dropped(n);
+  residual_backward(skip.assigned.data(), branch.assigned.data(), dout.data(), n, Write::assign);
+  residual_backward(skip.accumulated.data(), branch.accumulated.data(), dout.data(), n, Write::accumulate);
+  dropout_backward(dropped.assigned.data(), dout.data(), keep.data(), 0.3, n, Write::assign);
+  dropout_backward(dropped.accumulated.data(), dout.data(), keep.data(), 0.3, n, Write::accumulate);
+  EXPECT_EQ(skip.assigned, skip.accumulated);
+  EXPECT_EQ(branch.assigned, branch.accumulated);
+  EXPECT_EQ(dropped.assigned, dropped.accumulated);
+}
+
 TEST(WriteAssign, HeadSplitAndMergeBackwardAreAccumulatingIntoZeros) {
   const int B = 3, h = 4, T_ = 20, d = 8, C = h * d;
   const size_t tokens = size_t(B) * T_;
