@@ -1083,11 +1083,13 @@ void attention_fused_forward(T* out, T* probs, const T* q, const T* k, const T* 
 
 template <typename T>
 void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs, const T* q, const T* k,
-                              const T* v, bool causal, int B, int h, int T_, int d) {
-  const size_t score_size = static_cast<size_t>(T_) * T_;
+                              const T* v, bool causal, int B, int h, int T_, int d, Write write) {
+  const size_t score_size = static_cast<size_t>(T_) * T_, head_size = static_cast<size_t>(T_) * d;
   for_attention_units(B, h, T_, d, [&](size_t head, size_t score) {
     T* dS = scratch<T, Slot::attention_unit_scores>(score_size);  // [T,T] this unit's score gradient
     const UnitShape u{T_, d, causal};
+    if (write == Write::assign)
+      for (T* gradient : {dq + head, dk + head, dv + head}) std::fill_n(gradient, head_size, T(0));
     unit_softmax_values_backward(dS, dv + head, dout + head, probs + score, v + head, u);
     unit_scores_backward(dq + head, dk + head, static_cast<const T*>(dS), q + head, k + head, u);
   });
@@ -1208,7 +1210,7 @@ bool attention_uses_avx512() { return avx512_kernels_enabled(); }
                                                      int, int);                                            \
   template void attention_fused_forward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, int, int);  \
   template void attention_fused_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*,  \
-                                            bool, int, int, int, int);                                     \
+                                            bool, int, int, int, int, Write);                              \
   template void head_product_abt<T>(T*, const T*, const T*, T, int, int, int);                             \
   template void head_product_ab_add<T>(T*, const T*, const T*, T, int, int, int);                          \
   template void head_product_atb_add<T>(T*, const T*, const T*, T, int, int, int);                         \

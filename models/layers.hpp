@@ -208,9 +208,11 @@ void attention_fused_forward(T* out, T* probs, const T* q, const T* k, const T* 
 // dq, dk, dv[B,h,T,d] += the gradients of attention_fused_forward from
 // dout[B,h,T,d], with each unit's score gradient in a per-thread [T,T] buffer;
 // bit-identical to attention_softmax_values_backward + attention_scores_backward.
+// Write::assign: = instead of +=; each unit's slices are zeroed just before
+// its kernels add into them, while they are in cache.
 template <typename T>
 void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs, const T* q, const T* k,
-                              const T* v, bool causal, int B, int h, int T_, int d);
+                              const T* v, bool causal, int B, int h, int T_, int d, Write write = Write::accumulate);
 
 // ---------------------------------------------------------------- head products
 // Products of one head's small matrices, for encodings whose per-head work

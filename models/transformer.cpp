@@ -634,7 +634,7 @@ void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const Block
                               s.B, s.h, s.T, s.d);
   } else {
     attention_fused_backward(grad.q.data(), grad.k.data(), grad.v.data(), grad.heads.data(), a.probs.data(),
-                             a.q.data(), a.k.data(), a.v.data(), s.causal, s.B, s.h, s.T, s.d);
+                             a.q.data(), a.k.data(), a.v.data(), s.causal, s.B, s.h, s.T, s.d, Write::assign);
   }
   encoding->qk_backward(grad.q.data(), grad.k.data(), layer, context);
   split_heads_backward(grad.qkv.data(), grad.q.data(), grad.k.data(), grad.v.data(), s.B, s.h, s.T, s.d,
@@ -659,12 +659,13 @@ void Transformer<T>::Impl::ffn_backward(T* din, const T* dout, const BlockActiva
 }
 
 // Sizes the gradient buffers of block_backward and zeroes the ones its
-// kernels add into before anything writes them: q, k and v (the attention's
-// backward and the encodings' hooks add into them), and with post-LN the
-// two skip gradients (LayerNorm's backward adds into them first), in one
-// parallel pass. Every other buffer is first written by one kernel that
-// assigns (models/write_mode.hpp): zeroing them was a pass over 18 (pre-LN)
-// or 16 (post-LN) of the 22 N·D floats per layer.
+// kernels add into before anything writes them, in one parallel pass: with
+// an encoding's logits hook q, k and v (the attention's stages and the hook
+// add into them; the fused attention zeroes each unit's own in cache), and
+// with post-LN the two skip gradients (LayerNorm's backward adds into them
+// first). Every other buffer is first written by one kernel that assigns
+// (models/write_mode.hpp): zeroing them was a pass over up to all 22 N·D
+// floats per layer.
 template <typename T>
 void Transformer<T>::Impl::zero_block_gradients(const Shape& s) {
   const size_t n = static_cast<size_t>(s.N) * s.D, hidden = static_cast<size_t>(s.N) * s.F;
@@ -674,7 +675,10 @@ void Transformer<T>::Impl::zero_block_gradients(const Shape& s) {
     buffers.push_back({buffer.data(), size});
   };
   const bool post = config.norm == NormPlacement::post;
-  for (auto* buffer : {&grad.q, &grad.k, &grad.v}) add(*buffer, n);
+  for (auto* buffer : {&grad.q, &grad.k, &grad.v}) {
+    if (encoding->has_logits_hook()) add(*buffer, n);
+    ensure_size(*buffer, n);
+  }
   if (post) {
     add(grad.ffn.skip, n);
     add(grad.attn.skip, n);

@@ -599,6 +599,26 @@ TEST(WriteAssign, ResidualAndDropoutBackwardAreAccumulatingIntoZeros) {
   EXPECT_EQ(dropped.assigned, dropped.accumulated);
 }
 
+TEST(WriteAssign, FusedAttentionBackwardIsAccumulatingIntoZeros) {
+  const int B = 2, h = 3, T_ = 20, d = 8;
+  const size_t heads = size_t(B) * h * T_ * d;
+  const auto q = random_values<float>(heads, 1), k = random_values<float>(heads, 2);
+  const auto v = random_values<float>(heads, 3), dout = random_values<float>(heads, 4);
+  for (const bool causal : {true, false}) {
+    SCOPED_TRACE(causal ? "causal" : "bidirectional");
+    std::vector<float> out(heads), probs(size_t(B) * h * T_ * T_);
+    attention_fused_forward(out.data(), probs.data(), q.data(), k.data(), v.data(), causal, B, h, T_, d);
+    AssignAndAccumulate dq(heads), dk(heads), dv(heads);
+    attention_fused_backward(dq.assigned.data(), dk.assigned.data(), dv.assigned.data(), dout.data(), probs.data(),
+                             q.data(), k.data(), v.data(), causal, B, h, T_, d, Write::assign);
+    attention_fused_backward(dq.accumulated.data(), dk.accumulated.data(), dv.accumulated.data(), dout.data(),
+                             probs.data(), q.data(), k.data(), v.data(), causal, B, h, T_, d, Write::accumulate);
+    EXPECT_EQ(dq.assigned, dq.accumulated);
+    EXPECT_EQ(dk.assigned, dk.accumulated);
+    EXPECT_EQ(dv.assigned, dv.accumulated);
+  }
+}
+
 TEST(WriteAssign, HeadSplitAndMergeBackwardAreAccumulatingIntoZeros) {
   const int B = 3, h = 4, T_ = 20, d = 8, C = h * d;
   const size_t tokens = size_t(B) * T_;
