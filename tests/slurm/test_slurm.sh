@@ -114,7 +114,10 @@ grep -q '^#SBATCH --array=' "$work/readme.sbatch" || fail "no sbatch script foun
 cmp -s "$work/readme.sbatch" "$repo/scripts/slurm/pebench.sbatch" ||
   fail "docs/running.md's sbatch script differs from scripts/slurm/pebench.sbatch: $(diff "$work/readme.sbatch" "$repo/scripts/slurm/pebench.sbatch")"
 
-steps=${PEBENCH_SLURM_TEST_STEPS:-1500}
+# Long enough that a shard (2 cells) is still training a few seconds after
+# it starts: at 1,500 steps a cell took 1 s on a 2026 AMD EPYC (Zen 5) and
+# the cancelled shard finished before the cancel.
+steps=${PEBENCH_SLURM_TEST_STEPS:-6000}
 cat > "$work/grid.json" <<JSON
 {"description": "test_slurm.sh: 6 cells of a few seconds each",
  "model": {"d_model": 32, "n_layers": 2, "n_heads": 2, "d_ff": 64, "max_seq_len": 64},
@@ -137,7 +140,7 @@ array=$(echo "$line" | awk '{print $2}')
 report1=$(echo "$line" | awk '{print $6}' | tr -d ';')
 shard2_running() { [ "$(job_state "${array}_2")" = RUNNING ]; }
 wait_for 120 shard2_running || fail "shard 2 never ran"
-sleep 2
+sleep 1
 scancel "${array}_2"
 say "cancelled ${array}_2 while it ran"
 wait_for 600 queue_empty || fail "round 1 did not end"
