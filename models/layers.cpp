@@ -384,6 +384,21 @@ void activation_forward(T* out, const T* in, Activation activation, size_t n) {
   });
 }
 
+namespace {
+// out[i] = term(i) (Write::assign) or out[i] += term(i), for i < n in
+// parallel element blocks; one loop per mode, so each vectorises.
+template <typename T, typename Term>
+void write_elements(T* out, size_t n, Write write, Term term) {
+  for_element_blocks(n, [&](size_t first, size_t count) {
+    if (write == Write::assign) {
+      for (size_t i = first; i < first + count; ++i) out[i] = term(i);
+    } else {
+      for (size_t i = first; i < first + count; ++i) out[i] += term(i);
+    }
+  });
+}
+}  // namespace
+
 template <typename T>
 void activation_backward(T* din, const T* dout, const T* in, Activation activation, size_t n, Write write) {
   // act'(in)·dout for element i; relu as loads, then a select: a
@@ -395,13 +410,7 @@ void activation_backward(T* din, const T* dout, const T* in, Activation activati
     }
     return gelu_derivative(in[i]) * dout[i];
   };
-  for_element_blocks(n, [&](size_t first, size_t count) {
-    if (write == Write::assign) {
-      for (size_t i = first; i < first + count; ++i) din[i] = term(i);
-    } else {
-      for (size_t i = first; i < first + count; ++i) din[i] += term(i);
-    }
-  });
+  write_elements(din, n, write, term);
 }
 
 // ---------------------------------------------------------------- dropout
@@ -437,13 +446,7 @@ void dropout_backward(T* din, const T* dout, const uint8_t* keep, double p, size
     const T g = dout[i] * scale;  // unconditional load, then a select: vectorisable
     return keep[i] ? g : T(0);
   };
-  for_element_blocks(n, [&](size_t first, size_t count) {
-    if (write == Write::assign) {
-      for (size_t i = first; i < first + count; ++i) din[i] = term(i);
-    } else {
-      for (size_t i = first; i < first + count; ++i) din[i] += term(i);
-    }
-  });
+  write_elements(din, n, write, term);
 }
 
 // ---------------------------------------------------------------- residual

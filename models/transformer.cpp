@@ -669,28 +669,20 @@ void Transformer<T>::Impl::ffn_backward(T* din, const T* dout, const BlockActiva
 template <typename T>
 void Transformer<T>::Impl::zero_block_gradients(const Shape& s) {
   const size_t n = static_cast<size_t>(s.N) * s.D, hidden = static_cast<size_t>(s.N) * s.F;
-  std::vector<BufferPrefix<T>> buffers;
-  auto add = [&](AlignedBuffer<T>& buffer, size_t size) {
-    ensure_size(buffer, size);
-    buffers.push_back({buffer.data(), size});
-  };
   const bool post = config.norm == NormPlacement::post;
-  for (auto* buffer : {&grad.q, &grad.k, &grad.v}) {
-    if (encoding->has_logits_hook()) add(*buffer, n);
-    ensure_size(*buffer, n);
-  }
-  if (post) {
-    add(grad.ffn.skip, n);
-    add(grad.attn.skip, n);
-  }
-  fill_zero(buffers);
   for (auto* buffer : {&grad.in, &grad.ffn.skip, &grad.ffn.branch, &grad.ffn.normed, &grad.attn.branch,
-                       &grad.merged, &grad.heads})
+                       &grad.merged, &grad.heads, &grad.q, &grad.k, &grad.v,
+                       post ? &grad.attn.skip : &grad.attn.normed})
     ensure_size(*buffer, n);
-  if (!post) ensure_size(grad.attn.normed, n);
   ensure_size(grad.qkv, 3 * n);
   ensure_size(grad.ffn_act, hidden);
   ensure_size(grad.ffn_pre, hidden);
+  std::vector<BufferPrefix<T>> zeroed;
+  if (encoding->has_logits_hook())
+    for (auto* buffer : {&grad.q, &grad.k, &grad.v}) zeroed.push_back({buffer->data(), n});
+  if (post)
+    for (auto* buffer : {&grad.ffn.skip, &grad.attn.skip}) zeroed.push_back({buffer->data(), n});
+  fill_zero(zeroed);
 }
 
 // dx = d(block)/dx · dout (dx is assigned: its first writer is
