@@ -95,7 +95,7 @@ template <typename S, typename T, int H>
   using V = typename S::V;
   V x[H];
   _Pragma("GCC unroll 16") for (int c = 0; c < H; ++c) x[c] = S::load(x_in + c * stride + c0);
-  for_unit_groups(width, [&](int r0, auto unit_count) {
+  for_unit_groups(width, [&](int r0, auto unit_count) __attribute__((always_inline)) {
     constexpr int units = decltype(unit_count)::value;
     V hid[units];
     hidden_units<S, T, H, units>(hid, x, w1, hid_bias, stride, r0, c0);
@@ -153,7 +153,7 @@ template <typename T, typename S, int H>
     {
       V g[H];
       _Pragma("GCC unroll 16") for (int a = 0; a < H; ++a) g[a] = S::load(grad + a * stride + c0);
-      for_unit_groups(width, [&](int r0, auto unit_count) {
+      for_unit_groups(width, [&](int r0, auto unit_count) __attribute__((always_inline)) {
         constexpr int units = decltype(unit_count)::value;
         V d[units];
         _Pragma("GCC unroll 4") for (int u = 0; u < units; ++u) d[u] = g[0] * S::broadcast(w2[r0 + u]);
