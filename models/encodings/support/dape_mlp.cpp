@@ -455,10 +455,16 @@ void for_blocks(int batch, int keys, Fn fn) {
 // dst [channels, stride]: channel c, column (b − b0)·keys + j = row(b, c)[j];
 // the padding columns zero.
 template <typename T, typename Row>
-void gather_columns(T* dst, int stride, int channels, const Block& block, int keys, Row row) {
+void gather_columns(T* dst, int stride, int channels, const Block& block, int keys, Row row, int prefetch_ahead = 0) {
+  constexpr int kLine = 64 / sizeof(T);
   for (int c = 0; c < channels; ++c) {
     T* d = dst + static_cast<size_t>(c) * stride;
-    for (int b = 0; b < block.sequences; ++b) std::copy_n(row(block.b0 + b, c), keys, d + b * keys);
+    for (int b = 0; b < block.sequences; ++b) {
+      const T* src = row(block.b0 + b, c);
+      if (prefetch_ahead)
+        for (int e = 0; e <= keys; e += kLine) __builtin_prefetch(src + prefetch_ahead + e, 0, 2);
+      std::copy_n(src, keys, d + b * keys);
+    }
     std::fill(d + block.columns, d + block.padded, T(0));
   }
 }
@@ -524,7 +530,7 @@ void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights
       prepare_row(buf, bias + row, tt, batch, keys, w, heads, width);
       for_blocks<T>(batch, keys, [&](const Block& block) {
         gather_columns(buf.x.data(), buf.stride, heads, block, keys,
-                       [&](int b, int c) { return scores + (static_cast<size_t>(b) * heads + c) * tt + row; });
+                       [&](int b, int c) { return scores + (static_cast<size_t>(b) * heads + c) * tt + row; }, seq_len);
         run_forward_columns(buf.out.data(), buf.act_chunk.data(), buf.x.data(), block.padded, in);
         for (int b = 0; b < block.sequences; ++b)
           for (int a = 0; a < heads; ++a)
@@ -562,9 +568,9 @@ void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, con
       std::fill_n(buf.grad_sum.data(), static_cast<size_t>(heads) * buf.stride, T(0));
       for_blocks<T>(batch, keys, [&](const Block& block) {
         gather_columns(buf.x.data(), buf.stride, heads, block, keys,
-                       [&](int b, int c) { return logits + (static_cast<size_t>(b) * heads + c) * tt + row; });
+                       [&](int b, int c) { return logits + (static_cast<size_t>(b) * heads + c) * tt + row; }, seq_len);
         gather_columns(buf.grad.data(), buf.stride, heads, block, keys,
-                       [&](int b, int a) { return dscores + (static_cast<size_t>(b) * heads + a) * tt + row; });
+                       [&](int b, int a) { return dscores + (static_cast<size_t>(b) * heads + a) * tt + row; }, seq_len);
         run_backward_block(buf, partial, block.padded, in);
         for (int b = 0; b < block.sequences; ++b) {  // in order: the per-key sums run over the batch
           for (int a = 0; a < heads; ++a) {
@@ -584,16 +590,20 @@ void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, con
           }
         }
       });
-      // dbias[c, j] += Σ_b g + Σ_r w1[r,h+c]·Σ_b dhid[r]  (chain over r from r = 0)
+      // dbias[c, j] += Σ_b g + Σ_r w1[r,h+c]·Σ_b dhid[r]  (chain over r from r = 0),
+      // the keys side by side (buf.out, unused by the backward, holds the chains).
+      T* du = buf.out.data();
       for (int c = 0; c < heads; ++c) {
         T* dbias_row = dbias + c * tt + row;
         const T* g_sum = buf.grad_sum.data() + static_cast<size_t>(c) * buf.stride;
-        for (int j = 0; j < keys; ++j) {
-          T du = buf.dhid_sum[j] * w.w1[heads + c];
-          for (int r = 1; r < width; ++r)
-            du = std::fma(buf.dhid_sum[static_cast<size_t>(r) * buf.stride + j], w.w1[r * 2 * heads + heads + c], du);
-          dbias_row[j] += g_sum[j] + du;
+        const T* dhid_sum = buf.dhid_sum.data();
+        for (int j = 0; j < keys; ++j) du[j] = dhid_sum[j] * w.w1[heads + c];
+        for (int r = 1; r < width; ++r) {
+          const T weight = w.w1[r * 2 * heads + heads + c];
+          const T* d = dhid_sum + static_cast<size_t>(r) * buf.stride;
+          for (int j = 0; j < keys; ++j) du[j] = std::fma(d[j], weight, du[j]);
         }
+        for (int j = 0; j < keys; ++j) dbias_row[j] += g_sum[j] + du[j];
       }
       run_backward_row_end(buf, partial, key_columns, in);
       T* row_slot = slots.data() + i * slot;  // the lanes of each entry, added in lane order
