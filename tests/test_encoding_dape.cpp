@@ -140,13 +140,18 @@ struct SizedCase {
     bias = fill(heads * tt), logits = fill(batch * heads * tt), dscores = fill(batch * heads * tt);
   }
   DapeMlpTensors<T> weights() { return {w1.data(), b1.data(), w2.data(), b2.data()}; }
-  // S, then dx, dbias and the weight gradients, concatenated (kept entries of S and dx only).
-  std::vector<T> run() {
+  // S, then dx, dbias and the weight gradients, concatenated (kept entries of
+  // S and dx only). With save_inputs, the backward reads x as the forward
+  // saved it; otherwise it gathers x from `logits`.
+  std::vector<T> run(bool save_inputs = false) {
     std::vector<T> s = logits, dx = dscores, dbias(bias.size());
     std::vector<T> g1(w1.size()), gb1(b1.size()), g2(w2.size()), gb2(b2.size());
-    dape_mlp_forward(s.data(), bias.data(), weights(), batch, heads, seq_len, width, causal);
+    std::vector<T> saved(save_inputs ? dape_mlp_saved_inputs_size(batch, heads, seq_len, causal) : 0);
+    T* saved_inputs = save_inputs ? saved.data() : nullptr;
+    dape_mlp_forward(s.data(), bias.data(), weights(), batch, heads, seq_len, width, causal, saved_inputs);
     dape_mlp_backward(dx.data(), dbias.data(), DapeMlpTensors<T>{g1.data(), gb1.data(), g2.data(), gb2.data()},
-                      logits.data(), bias.data(), weights(), batch, heads, seq_len, width, causal);
+                      save_inputs ? nullptr : logits.data(), bias.data(), weights(), batch, heads, seq_len, width,
+                      causal, saved_inputs);
     std::vector<T> out;
     for (size_t e = 0; e < s.size(); ++e) {
       const int i = static_cast<int>(e / seq_len % seq_len), j = static_cast<int>(e % seq_len);
@@ -229,6 +234,18 @@ TEST(DapeKernel, BackwardOverSeveralBlocksMatchesTheReference) {
     for (size_t e = 0; e < dbias.size(); ++e) ASSERT_NEAR(dbias[e], dbias_ref[e], 1e-10) << "dbias " << e;
     for (size_t e = 0; e < g.size(); ++e) ASSERT_NEAR(g[e], gref[e], 1e-9 * (1 + std::abs(gref[e]))) << "weights " << e;
   }
+}
+
+TEST(DapeKernel, BackwardFromTheForwardsSavedInputsGivesTheGatheredInputsBits) {
+  for (const bool causal : {true, false}) {
+    SizedCase<float> c(30, 8, 40, 16, causal);  // rows of up to 1,200 columns: several blocks, a short last one
+    expect_same_bits(c.run(/*save_inputs=*/true), c.run(/*save_inputs=*/false));
+  }
+}
+
+TEST(DapeKernel, SavedInputsHoldOneValuePerKeptEntry) {
+  EXPECT_EQ(dape_mlp_saved_inputs_size(3, 4, 10, false), 3u * 4 * 10 * 10);
+  EXPECT_EQ(dape_mlp_saved_inputs_size(3, 4, 10, true), 3u * 4 * (10 * 11 / 2));
 }
 
 TEST(DapeKernel, MaskedEntriesNeverReachTheKeptOnes) {
@@ -351,6 +368,68 @@ TEST(Dape, OptionsAreRecordedAndValidated) {
   EXPECT_THROW(make_encoding<float>("dape_alibi", json{{"mlp_width", 0}}), UsageError);
   EXPECT_THROW(make_encoding<float>("dape_alibi", json{{"L0", 10}}), UsageError);
   EXPECT_THROW(make_encoding<float>("dape_fire", json{{"L0", -1}}), UsageError);
+}
+
+// A training forward keeps layer 0's MLP inputs for its backward; any other
+// backward recomputes them with the attention's scores kernel. Both paths
+// must give the same bits, and a backward must never read inputs that an
+// evaluation pass or another pass left.
+struct DapeLayerPasses {
+  HookHarness h{"dape_kerple", json{{"mlp_width", 6}}, HookShape{3, 2, 4, 1, 9}, false};
+  Rng rng{5, "dape-passes"};
+  std::vector<double> q2 = pebench::testing::random_vector(h.qk_size(), rng),
+                      k2 = pebench::testing::random_vector(h.qk_size(), rng),
+                      upstream = pebench::testing::random_vector(h.logits_size(), rng);
+
+  // q·kᵀ/sqrt(d_h) as the transformer computes it before the logits hook.
+  std::vector<double> scores(const std::vector<double>& q, const std::vector<double>& k) {
+    std::vector<double> s(h.logits_size());
+    const HookShape& shape = h.shape();
+    attention_scores_forward(s.data(), q.data(), k.data(), h.context().causal, shape.batch, shape.heads,
+                             shape.seq_len, shape.d_head);
+    return s;
+  }
+  void forward(const std::vector<double>& q, const std::vector<double>& k, bool training) {
+    h.context().training = training;
+    std::vector<double> s = scores(q, k);
+    h.encoding().logits_forward(s.data(), q.data(), k.data(), 0, h.context());
+    h.context().training = true;
+  }
+  // dx, dq, dk and the parameter gradients of one backward, concatenated.
+  std::vector<double> backward(const std::vector<double>& q, const std::vector<double>& k) {
+    std::vector<double> ds = upstream, dq(h.qk_size()), dk(h.qk_size());
+    std::fill(h.grads().begin(), h.grads().end(), 0.0);
+    h.encoding().logits_backward(ds.data(), dq.data(), dk.data(), q.data(), k.data(), 0, h.context());
+    for (const auto* v : {&dq, &dk, &h.grads()}) ds.insert(ds.end(), v->begin(), v->end());
+    return ds;
+  }
+  std::vector<double> recomputed(const std::vector<double>& q, const std::vector<double>& k) {
+    forward(q, k, /*training=*/false);
+    return backward(q, k);
+  }
+};
+
+TEST(Dape, BackwardFromSavedInputsGivesTheRecomputedBits) {
+  DapeLayerPasses p;
+  p.forward(p.h.q(), p.h.k(), /*training=*/true);
+  const std::vector<double> saved = p.backward(p.h.q(), p.h.k());
+  EXPECT_EQ(saved, p.recomputed(p.h.q(), p.h.k()));
+}
+
+TEST(Dape, AnEvaluationPassBetweenForwardAndBackwardLeavesTheBackwardCorrect) {
+  DapeLayerPasses p;
+  const std::vector<double> expected = p.recomputed(p.h.q(), p.h.k());
+  p.forward(p.h.q(), p.h.k(), /*training=*/true);
+  p.forward(p.q2, p.k2, /*training=*/false);
+  EXPECT_EQ(p.backward(p.h.q(), p.h.k()), expected);
+}
+
+TEST(Dape, SavedInputsServeOneBackwardOnly) {
+  DapeLayerPasses p;
+  const std::vector<double> expected = p.recomputed(p.q2, p.k2);
+  p.forward(p.h.q(), p.h.k(), /*training=*/true);
+  p.backward(p.h.q(), p.h.k());
+  EXPECT_EQ(p.backward(p.q2, p.k2), expected);
 }
 
 class DapeGradients : public ::testing::TestWithParam<std::tuple<const char*, bool>> {};

@@ -14,12 +14,16 @@
 // ".w2" [h,w], ".b2" [h], PyTorch nn.Linear init U(±1/sqrt(fan_in)), plus the
 // base bias's own under "encoding.dape.layer<l>.<base>". Option: mlp_width (32).
 // The base bias is computed again in backward (its parameters have not moved),
-// so a layer keeps no [h,T,T] buffer between its forward and backward.
+// so a layer keeps no [h,T,T] buffer between its forward and backward. A
+// training forward keeps each layer's MLP inputs x (as many values as the
+// [B,h,T,T] scores) in the order its backward reads them back; a backward
+// after any other pass recomputes x instead. Both give the same bits.
 #pragma once
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "models/aligned_buffer.hpp"
 #include "models/encodings/support/dape_mlp.hpp"
 #include "models/layers.hpp"
 #include "models/encoding.hpp"
@@ -67,18 +71,27 @@ class Dape : public Encoding<T> {
   bool has_logits_hook() const override { return true; }
   void logits_forward(T* scores, const T*, const T*, int layer, const EncodingContext& ctx) override {
     compute_base(layer, ctx);
+    SavedInputs& saved = saved_for(layer);
+    saved.shape = ctx.training ? SavedShape::of(ctx) : SavedShape{};  // only a training pass has a backward
+    if (ctx.training) saved.x.resize(saved.shape.size(ctx.n_heads));
     dape_mlp_forward(scores, bias_.data(), tensors(params_, layer), ctx.batch, ctx.n_heads, ctx.seq_len,
-                     width_, ctx.causal);
+                     width_, ctx.causal, ctx.training ? saved.x.data() : nullptr);
   }
   void logits_backward(T* dscores, T*, T*, const T* q, const T* k, int layer,
                        const EncodingContext& ctx) override {
     compute_base(layer, ctx);
     dbias_.assign(bias_.size(), T(0));
-    // The forward's x, by the kernel that computed it (so bit for bit the same).
-    logits_.resize(static_cast<size_t>(ctx.batch) * ctx.n_heads * ctx.seq_len * ctx.seq_len);
-    attention_scores_forward(logits_.data(), q, k, ctx.causal, ctx.batch, ctx.n_heads, ctx.seq_len, ctx.d_head);
-    dape_mlp_backward(dscores, dbias_.data(), tensors(grads_, layer), logits_.data(), bias_.data(),
-                      tensors(params_, layer), ctx.batch, ctx.n_heads, ctx.seq_len, width_, ctx.causal);
+    SavedInputs& saved = saved_for(layer);
+    const bool from_forward = saved.shape == SavedShape::of(ctx);
+    if (!from_forward) {
+      // The forward's x, by the kernel that computed it (so bit for bit the same).
+      logits_.resize(static_cast<size_t>(ctx.batch) * ctx.n_heads * ctx.seq_len * ctx.seq_len);
+      attention_scores_forward(logits_.data(), q, k, ctx.causal, ctx.batch, ctx.n_heads, ctx.seq_len, ctx.d_head);
+    }
+    dape_mlp_backward(dscores, dbias_.data(), tensors(grads_, layer), from_forward ? nullptr : logits_.data(),
+                      bias_.data(), tensors(params_, layer), ctx.batch, ctx.n_heads, ctx.seq_len, width_,
+                      ctx.causal, from_forward ? saved.x.data() : nullptr);
+    saved.shape = SavedShape{};  // used once: a later backward without its own training forward recomputes
     bias_backward(dbias_.data(), layer, ctx);
   }
 
@@ -99,6 +112,27 @@ class Dape : public Encoding<T> {
  private:
   struct Offsets { size_t w1 = 0, b1 = 0, w2 = 0, b2 = 0; };
 
+  // What a training forward leaves for its backward, per layer: x in the
+  // kernels' order (dape_mlp_forward's saved_inputs) and the pass's sizes;
+  // an empty shape when there is none (the backward then recomputes x).
+  struct SavedShape {
+    int batch = 0, seq_len = 0;
+    bool causal = false;
+    static SavedShape of(const EncodingContext& ctx) { return {ctx.batch, ctx.seq_len, ctx.causal}; }
+    size_t size(int heads) const { return dape_mlp_saved_inputs_size(batch, heads, seq_len, causal); }
+    bool operator==(const SavedShape& o) const {
+      return batch > 0 && batch == o.batch && seq_len == o.seq_len && causal == o.causal;
+    }
+  };
+  struct SavedInputs {
+    SavedShape shape;
+    AlignedBuffer<T> x;
+  };
+  SavedInputs& saved_for(int layer) {
+    if (saved_.size() <= static_cast<size_t>(layer)) saved_.resize(layer + 1);
+    return saved_[layer];
+  }
+
   DapeMlpTensors<T> tensors(T* base, int layer) const {
     const Offsets& o = offsets_[layer];
     return {base + o.w1, base + o.b1, base + o.w2, base + o.b2};
@@ -115,7 +149,8 @@ class Dape : public Encoding<T> {
   T* grads_ = nullptr;
   std::vector<T> bias_;   // [h,T,T] this layer's base bias
   std::vector<T> dbias_;  // [h,T,T]
-  std::vector<T> logits_;  // [B,h,T,T] x recomputed for the backward
+  std::vector<T> logits_;  // [B,h,T,T] x recomputed for a backward without its forward's
+  std::vector<SavedInputs> saved_;  // per layer
 };
 
 }  // namespace pebench

@@ -486,6 +486,31 @@ void prepare_row(RowBuffers<T>& buf, const T* bias_row, size_t tt, int batch, in
   }
 }
 
+// Where query row i's saved inputs start: rows in order, each the row's
+// blocks in order, each [h, columns] (its channels' columns, unpadded).
+size_t saved_row_offset(int i, int batch, int heads, int seq_len, bool causal) {
+  const size_t keys_before = causal ? static_cast<size_t>(i) * (i + 1) / 2 : static_cast<size_t>(i) * seq_len;
+  return keys_before * batch * heads;
+}
+
+// A block's inputs between the kernel buffer x [h, stride] and the saved
+// layout [h, columns] (a block of a row starts heads·b0·keys in).
+template <typename T>
+void save_block_inputs(T* saved_row, const T* x, int stride, int heads, const Block& block, int keys) {
+  T* saved = saved_row + static_cast<size_t>(heads) * block.b0 * keys;
+  for (int c = 0; c < heads; ++c)
+    std::copy_n(x + static_cast<size_t>(c) * stride, block.columns, saved + static_cast<size_t>(c) * block.columns);
+}
+template <typename T>
+void load_block_inputs(T* x, int stride, const T* saved_row, int heads, const Block& block, int keys) {
+  const T* saved = saved_row + static_cast<size_t>(heads) * block.b0 * keys;
+  for (int c = 0; c < heads; ++c) {
+    T* d = x + static_cast<size_t>(c) * stride;
+    std::copy_n(saved + static_cast<size_t>(c) * block.columns, block.columns, d);
+    std::fill(d + block.columns, d + block.padded, T(0));
+  }
+}
+
 template <typename T>
 DapeMlpTensors<const T> const_view(const DapeMlpTensors<T>& t) {
   return {t.w1, t.b1, t.w2, t.b2};
@@ -516,7 +541,7 @@ void reduce_slots(const DapeMlpTensors<T>& grads, const std::vector<T>& slots, i
 // batch it is computed in (evaluate()'s sub-batches), nor on the thread.
 template <typename T>
 void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights, int batch, int heads,
-                      int seq_len, int width, bool causal) {
+                      int seq_len, int width, bool causal, T* saved_inputs) {
   const DapeMlpTensors<const T> w = const_view(weights);
   const size_t tt = static_cast<size_t>(seq_len) * seq_len;
 #pragma omp parallel
@@ -531,6 +556,9 @@ void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights
       for_blocks<T>(batch, keys, [&](const Block& block) {
         gather_columns(buf.x.data(), buf.stride, heads, block, keys,
                        [&](int b, int c) { return scores + (static_cast<size_t>(b) * heads + c) * tt + row; }, seq_len);
+        if (saved_inputs)
+          save_block_inputs(saved_inputs + saved_row_offset(i, batch, heads, seq_len, causal), buf.x.data(),
+                            buf.stride, heads, block, keys);
         run_forward_columns(buf.out.data(), buf.act_chunk.data(), buf.x.data(), block.padded, in);
         for (int b = 0; b < block.sequences; ++b)
           for (int a = 0; a < heads; ++a)
@@ -548,7 +576,7 @@ void dape_mlp_forward(T* scores, const T* bias, const DapeMlpTensors<T>& weights
 template <typename T>
 void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, const T* logits, const T* bias,
                        const DapeMlpTensors<T>& weights, int batch, int heads, int seq_len, int width,
-                       bool causal) {
+                       bool causal, const T* saved_inputs) {
   const DapeMlpTensors<const T> w = const_view(weights);
   const size_t tt = static_cast<size_t>(seq_len) * seq_len;
   const size_t slot = slot_size(heads, width);
@@ -567,8 +595,13 @@ void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, con
       std::fill_n(buf.dhid_sum.data(), static_cast<size_t>(width) * buf.stride, T(0));
       std::fill_n(buf.grad_sum.data(), static_cast<size_t>(heads) * buf.stride, T(0));
       for_blocks<T>(batch, keys, [&](const Block& block) {
-        gather_columns(buf.x.data(), buf.stride, heads, block, keys,
-                       [&](int b, int c) { return logits + (static_cast<size_t>(b) * heads + c) * tt + row; }, seq_len);
+        if (saved_inputs)
+          load_block_inputs(buf.x.data(), buf.stride, saved_inputs + saved_row_offset(i, batch, heads, seq_len, causal),
+                            heads, block, keys);
+        else
+          gather_columns(buf.x.data(), buf.stride, heads, block, keys,
+                         [&](int b, int c) { return logits + (static_cast<size_t>(b) * heads + c) * tt + row; },
+                         seq_len);
         gather_columns(buf.grad.data(), buf.stride, heads, block, keys,
                        [&](int b, int a) { return dscores + (static_cast<size_t>(b) * heads + a) * tt + row; }, seq_len);
         run_backward_block(buf, partial, block.padded, in);
@@ -615,6 +648,10 @@ void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, con
     }
   }
   reduce_slots(grads, slots, seq_len, heads, width);
+}
+
+size_t dape_mlp_saved_inputs_size(int batch, int heads, int seq_len, bool causal) {
+  return saved_row_offset(seq_len, batch, heads, seq_len, causal);
 }
 
 template <typename T>
@@ -687,9 +724,9 @@ void dape_mlp_allow_fixed_head_kernels(bool allow) {
 }
 
 #define PEBENCH_INSTANTIATE_DAPE(T)                                                                     \
-  template void dape_mlp_forward<T>(T*, const T*, const DapeMlpTensors<T>&, int, int, int, int, bool);  \
-  template void dape_mlp_backward<T>(T*, T*, const DapeMlpTensors<T>&, const T*, const T*,              \
-                                     const DapeMlpTensors<T>&, int, int, int, int, bool);               \
+  template void dape_mlp_forward<T>(T*, const T*, const DapeMlpTensors<T>&, int, int, int, int, bool, T*); \
+  template void dape_mlp_backward<T>(T*, T*, const DapeMlpTensors<T>&, const T*, const T*,                 \
+                                     const DapeMlpTensors<T>&, int, int, int, int, bool, const T*);        \
   template void dape_mlp_forward_reference<T>(T*, const T*, const DapeMlpTensors<T>&, int, int, int, int, \
                                               bool);                                                     \
   template void dape_mlp_backward_reference<T>(T*, T*, const DapeMlpTensors<T>&, const T*, const T*,     \
