@@ -481,14 +481,13 @@ void residual_forward(T* out, const T* a, const T* b, size_t n) {
 template <typename T>
 void residual_backward(T* da, T* db, const T* dout, size_t n, Write write) {
   for_element_blocks(n, [&](size_t first, size_t count) {
-    if (write == Write::assign) {
-      std::copy_n(dout + first, count, da + first);
-      std::copy_n(dout + first, count, db + first);
-      return;
-    }
-    for (size_t i = first; i < first + count; ++i) {
-      da[i] += dout[i];
-      db[i] += dout[i];
+    for (T* d : {da, db}) {
+      if (!d) continue;
+      if (write == Write::assign) {
+        std::copy_n(dout + first, count, d + first);
+        continue;
+      }
+      for (size_t i = first; i < first + count; ++i) d[i] += dout[i];
     }
   });
 }
@@ -1182,42 +1181,42 @@ bool attention_uses_avx512() { return avx512_kernels_enabled(); }
 
 // ---------------------------------------------------------------- instantiation
 
-#define PEBENCH_LAYERS_INSTANTIATE(T)                                                                      \
-  template void embedding_forward<T>(T*, const int*, const T*, T, int, int);                               \
-  template void embedding_backward<T>(T*, const T*, const int*, T, int, int);                              \
-  template void linear_forward<T>(T*, const T*, const T*, const T*, int, int, int, int, const RowBlockHook&,  \
-                                  const RowBlockHook&);                                                    \
-  template void linear_transpose_weight<T>(T*, const T*, int, int);                                        \
-  template void linear_rows_forward<T>(T*, const T*, const T*, const T*, int, int, int);                   \
-  template void linear_backward<T>(T*, T*, T*, const T*, const T*, const T*, int, int, int, int, Write);         \
-  template void layernorm_forward<T>(T*, T*, T*, const T*, const T*, const T*, int, int);                 \
-  template void layernorm_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*, int,  \
-                                      int);                                                                \
-  template void activation_forward<T>(T*, const T*, Activation, size_t);                                   \
-  template void activation_backward<T>(T*, const T*, const T*, Activation, size_t, Write);                       \
-  template void dropout_forward<T>(T*, uint8_t*, double, uint64_t, uint64_t, int, int, size_t);           \
-  template void dropout_backward<T>(T*, const T*, const uint8_t*, double, size_t, Write);                  \
-  template void fill_zero<T>(T*, size_t);                                                                  \
-  template void fill_zero<T>(const std::vector<BufferPrefix<T>>&);                                         \
-  template void residual_forward<T>(T*, const T*, const T*, size_t);                                       \
-  template void residual_backward<T>(T*, T*, const T*, size_t, Write);                                     \
-  template void split_heads_forward<T>(T*, T*, T*, const T*, int, int, int, int);                         \
-  template void split_heads_backward<T>(T*, const T*, const T*, const T*, int, int, int, int, Write);     \
-  template void merge_heads_forward<T>(T*, const T*, int, int, int, int);                                  \
-  template void merge_heads_backward<T>(T*, const T*, int, int, int, int, Write);                          \
-  template void attention_scores_forward<T>(T*, const T*, const T*, bool, int, int, int, int);            \
-  template void attention_scores_backward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, int,   \
-                                             int);                                                         \
-  template void attention_softmax_values_forward<T>(T*, T*, const T*, bool, int, int, int, int);          \
-  template void attention_softmax_values_backward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, \
-                                                     int, int);                                            \
+#define PEBENCH_LAYERS_INSTANTIATE(T)                                                                        \
+  template void embedding_forward<T>(T*, const int*, const T*, T, int, int);                                 \
+  template void embedding_backward<T>(T*, const T*, const int*, T, int, int);                                \
+  template void linear_forward<T>(T*, const T*, const T*, const T*, int, int, int, int, const RowBlockHook&, \
+                                  const RowBlockHook&);                                                      \
+  template void linear_transpose_weight<T>(T*, const T*, int, int);                                          \
+  template void linear_rows_forward<T>(T*, const T*, const T*, const T*, int, int, int);                     \
+  template void linear_backward<T>(T*, T*, T*, const T*, const T*, const T*, int, int, int, int, Write);     \
+  template void layernorm_forward<T>(T*, T*, T*, const T*, const T*, const T*, int, int);                    \
+  template void layernorm_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*, int,     \
+                                      int);                                                                  \
+  template void activation_forward<T>(T*, const T*, Activation, size_t);                                     \
+  template void activation_backward<T>(T*, const T*, const T*, Activation, size_t, Write);                   \
+  template void dropout_forward<T>(T*, uint8_t*, double, uint64_t, uint64_t, int, int, size_t);              \
+  template void dropout_backward<T>(T*, const T*, const uint8_t*, double, size_t, Write);                    \
+  template void fill_zero<T>(T*, size_t);                                                                    \
+  template void fill_zero<T>(const std::vector<BufferPrefix<T>>&);                                           \
+  template void residual_forward<T>(T*, const T*, const T*, size_t);                                         \
+  template void residual_backward<T>(T*, T*, const T*, size_t, Write);                                       \
+  template void split_heads_forward<T>(T*, T*, T*, const T*, int, int, int, int);                            \
+  template void split_heads_backward<T>(T*, const T*, const T*, const T*, int, int, int, int, Write);        \
+  template void merge_heads_forward<T>(T*, const T*, int, int, int, int);                                    \
+  template void merge_heads_backward<T>(T*, const T*, int, int, int, int, Write);                            \
+  template void attention_scores_forward<T>(T*, const T*, const T*, bool, int, int, int, int);               \
+  template void attention_scores_backward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, int,      \
+                                             int);                                                           \
+  template void attention_softmax_values_forward<T>(T*, T*, const T*, bool, int, int, int, int);             \
+  template void attention_softmax_values_backward<T>(T*, T*, const T*, const T*, const T*, bool, int, int,   \
+                                                     int, int);                                              \
   template void attention_fused_forward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, int, int);  \
-  template void attention_fused_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*,  \
-                                            bool, int, int, int, int, Write);                              \
-  template void head_product_abt<T>(T*, const T*, const T*, T, int, int, int);                             \
-  template void head_product_ab_add<T>(T*, const T*, const T*, T, int, int, int);                          \
-  template void head_product_atb_add<T>(T*, const T*, const T*, T, int, int, int);                         \
-  template void crossentropy_forward<T>(double*, int*, const T*, const int*, int, int);                    \
+  template void attention_fused_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*,    \
+                                            bool, int, int, int, int, Write);                                \
+  template void head_product_abt<T>(T*, const T*, const T*, T, int, int, int);                               \
+  template void head_product_ab_add<T>(T*, const T*, const T*, T, int, int, int);                            \
+  template void head_product_atb_add<T>(T*, const T*, const T*, T, int, int, int);                           \
+  template void crossentropy_forward<T>(double*, int*, const T*, const int*, int, int);                      \
   template void crossentropy_backward<T>(T*, const T*, const int*, T, int, int);
 
 PEBENCH_LAYERS_INSTANTIATE(float)

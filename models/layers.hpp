@@ -145,7 +145,8 @@ void fill_zero(const std::vector<BufferPrefix<T>>& buffers);
 // out[n] = a[n] + b[n]
 template <typename T>
 void residual_forward(T* out, const T* a, const T* b, size_t n);
-// da[n] += dout, db[n] += dout   (= with Write::assign)
+// da[n] += dout, db[n] += dout   (= with Write::assign); db may be nullptr
+// (a caller that writes db itself, e.g. through a dropout mask)
 template <typename T>
 void residual_backward(T* da, T* db, const T* dout, size_t n, Write write = Write::accumulate);
 

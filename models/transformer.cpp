@@ -612,8 +612,10 @@ void Transformer<T>::Impl::layernorm_backward_into(T* din, const T* dout, const 
 template <typename T>
 void Transformer<T>::Impl::branch_backward(T* dskip, T* dbranch, const T* dout, const std::vector<uint8_t>& keep,
                                            size_t n) {
-  residual_backward(dskip, dbranch, dout, n, Write::assign);
-  if (!keep.empty()) dropout_backward(dbranch, dout, keep.data(), config.dropout, n, Write::assign);
+  // dskip = dout; dbranch = dout, or dout through the dropout mask: each written once.
+  const bool dropout = !keep.empty();
+  residual_backward(dskip, dropout ? static_cast<T*>(nullptr) : dbranch, dout, n, Write::assign);
+  if (dropout) dropout_backward(dbranch, dout, keep.data(), config.dropout, n, Write::assign);
 }
 
 template <typename T>
