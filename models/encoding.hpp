@@ -33,6 +33,7 @@
 #include "common/options_reader.hpp"
 #include "common/registry.hpp"
 #include "models/encoding_info.hpp"
+#include "models/layers.hpp"
 #include "models/model_config.hpp"
 #include "models/params.hpp"
 
@@ -151,6 +152,16 @@ class Encoding {
   virtual void logits_backward(T* dscores, T* dq, T* dk, const T* q, const T* k, int layer,
                                const EncodingContext& ctx) {
     (void)dscores; (void)dq; (void)dk; (void)q; (void)k; (void)layer; (void)ctx;
+  }
+  // Hook 3 as a bias, where the encoding's logits hook is exactly S += Bias
+  // (models/encodings/support/additive_bias.hpp): computes and returns this
+  // layer's bias in place of a logits_forward call, so that the transformer
+  // keeps the fused attention kernel and adds the bias unit by unit. Its
+  // backward is then logits_backward on the dS the kernel leaves (only if
+  // has_gradient). The default: not a bias (values == nullptr).
+  virtual AttentionBias<T> attention_bias(int layer, const EncodingContext& ctx) {
+    (void)layer; (void)ctx;
+    return {};
   }
 
  private:

@@ -1071,24 +1071,41 @@ void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T
 }
 
 template <typename T>
+const T* attention_bias_unit(const AttentionBias<T>& bias, int b, int a, int h, int T_) {
+  const size_t tt = static_cast<size_t>(T_) * T_;
+  return bias.values + (bias.per_example ? static_cast<size_t>(b) * h * tt : 0) + static_cast<size_t>(a) * tt;
+}
+
+template <typename T>
+void attention_bias_add(T* s, const T* bias, int T_) {
+  const size_t tt = static_cast<size_t>(T_) * T_;
+  for (size_t e = 0; e < tt; ++e) s[e] += bias[e];
+}
+
+template <typename T>
 void attention_fused_forward(T* out, T* probs, const T* q, const T* k, const T* v, bool causal, int B, int h,
-                             int T_, int d) {
+                             int T_, int d, const AttentionBias<T>& bias) {
   const size_t score_size = static_cast<size_t>(T_) * T_;
   for_attention_units(B, h, T_, d, [&](size_t head, size_t score) {
     // [T,T]: this unit's probabilities, kept for backward or in this thread's scratch.
     T* P = probs ? probs + score : scratch<T, Slot::attention_unit_scores>(score_size);
     const UnitShape u{T_, d, causal};
     unit_scores_forward(P, q + head, k + head, u);
+    if (bias.values) {
+      const int unit = static_cast<int>(score / score_size);
+      attention_bias_add(P, attention_bias_unit(bias, unit / h, unit % h, h, T_), T_);
+    }
     unit_softmax_values_forward(out + head, P, v + head, u);
   });
 }
 
 template <typename T>
 void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs, const T* q, const T* k,
-                              const T* v, bool causal, int B, int h, int T_, int d, Write write) {
+                              const T* v, bool causal, int B, int h, int T_, int d, Write write, T* dscores) {
   const size_t score_size = static_cast<size_t>(T_) * T_, head_size = static_cast<size_t>(T_) * d;
   for_attention_units(B, h, T_, d, [&](size_t head, size_t score) {
-    T* dS = scratch<T, Slot::attention_unit_scores>(score_size);  // [T,T] this unit's score gradient
+    // [T,T] this unit's score gradient, kept in dscores or in this thread's scratch.
+    T* dS = dscores ? dscores + score : scratch<T, Slot::attention_unit_scores>(score_size);
     const UnitShape u{T_, d, causal};
     if (write == Write::assign)
       for (T* gradient : {dq + head, dk + head, dv + head}) std::fill_n(gradient, head_size, T(0));
@@ -1210,9 +1227,12 @@ bool attention_uses_avx512() { return avx512_kernels_enabled(); }
   template void attention_softmax_values_forward<T>(T*, T*, const T*, bool, int, int, int, int);             \
   template void attention_softmax_values_backward<T>(T*, T*, const T*, const T*, const T*, bool, int, int,   \
                                                      int, int);                                              \
-  template void attention_fused_forward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, int, int);  \
+  template const T* attention_bias_unit<T>(const AttentionBias<T>&, int, int, int, int);                    \
+  template void attention_bias_add<T>(T*, const T*, int);                                                    \
+  template void attention_fused_forward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, int, int,   \
+                                           const AttentionBias<T>&);                                         \
   template void attention_fused_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*,    \
-                                            bool, int, int, int, int, Write);                                \
+                                            bool, int, int, int, int, Write, T*);                            \
   template void head_product_abt<T>(T*, const T*, const T*, T, int, int, int);                               \
   template void head_product_ab_add<T>(T*, const T*, const T*, T, int, int, int);                            \
   template void head_product_atb_add<T>(T*, const T*, const T*, T, int, int, int);                           \

@@ -195,25 +195,46 @@ template <typename T>
 void attention_softmax_values_backward(T* dscores, T* dv, const T* dout, const T* probs, const T* v,
                                        bool causal, int B, int h, int T_, int d);
 
-// Fused attention, for encodings without a logits hook (hook 3): scores,
-// masked softmax and probs·v done per (b, a) unit while its [T,T] block is in
-// cache, instead of three passes over the whole [B,h,T,T] tensor. The
-// arithmetic is the three kernels' above, unit by unit, so the results are
-// bit-identical to attention_scores_forward + attention_softmax_values_forward.
-// out[B,h,T,d] = softmax(q·kᵀ/sqrt(d) + mask)·v. probs[B,h,T,T] receives the
-// weights for backward; nullptr (evaluation) keeps each unit's [T,T] in a
-// per-thread buffer, so no [B,h,T,T] tensor exists at all.
+// An additive attention bias: a logits hook that only adds a bias
+// independent of q and k (S += Bias; dS passes through), as ALiBi, T5,
+// KERPLE, FIRE and MEP do (Encoding::attention_bias). values: [h,T,T] shared
+// by the batch, or [B,h,T,T] when per_example; nullptr: no bias.
+// has_gradient: the bias has parameters, which need dS.
+template <typename T>
+struct AttentionBias {
+  const T* values = nullptr;
+  bool per_example = false;
+  bool has_gradient = false;
+};
+// The [T,T] block of unit (b, a).
+template <typename T>
+const T* attention_bias_unit(const AttentionBias<T>& bias, int b, int a, int h, int T_);
+// s[T,T] += bias[T,T], every entry (a causal mask's too: softmax never reads them).
+template <typename T>
+void attention_bias_add(T* s, const T* bias, int T_);
+
+// Fused attention, for encodings without a logits hook (hook 3) or whose
+// hook is an additive bias: scores, bias, masked softmax and probs·v done
+// per (b, a) unit while its [T,T] block is in cache, instead of passes over
+// the whole [B,h,T,T] tensor. The arithmetic is the kernels' above, unit by
+// unit, so the results are bit-identical to attention_scores_forward (+ the
+// bias) + attention_softmax_values_forward.
+// out[B,h,T,d] = softmax(q·kᵀ/sqrt(d) + bias + mask)·v. probs[B,h,T,T]
+// receives the weights for backward; nullptr (evaluation) keeps each unit's
+// [T,T] in a per-thread buffer, so no [B,h,T,T] tensor exists at all.
 template <typename T>
 void attention_fused_forward(T* out, T* probs, const T* q, const T* k, const T* v, bool causal, int B, int h,
-                             int T_, int d);
+                             int T_, int d, const AttentionBias<T>& bias = {});
 // dq, dk, dv[B,h,T,d] += the gradients of attention_fused_forward from
-// dout[B,h,T,d], with each unit's score gradient in a per-thread [T,T] buffer;
+// dout[B,h,T,d], with each unit's score gradient in a per-thread [T,T] buffer,
+// or in dscores[B,h,T,T] where given (a bias with parameters needs it);
 // bit-identical to attention_softmax_values_backward + attention_scores_backward.
 // Write::assign: = instead of +=; each unit's slices are zeroed just before
 // its kernels add into them, while they are in cache.
 template <typename T>
 void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs, const T* q, const T* k,
-                              const T* v, bool causal, int B, int h, int T_, int d, Write write = Write::accumulate);
+                              const T* v, bool causal, int B, int h, int T_, int d, Write write = Write::accumulate,
+                              T* dscores = nullptr);
 
 // ---------------------------------------------------------------- head products
 // Products of one head's small matrices, for encodings whose per-head work

@@ -34,6 +34,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -47,6 +48,8 @@
 namespace pebench {
 
 namespace {
+
+std::atomic<bool> fused_attention_bias_allowed{true};  // tests switch it off to compare the two paths
 
 constexpr int kTargetBlockRows = 256;                    // rows per linear-layer GEMM block (about)
 constexpr size_t kDefaultEvalMemory = size_t(256) << 20;  // activation budget of evaluate()
@@ -107,6 +110,8 @@ struct BlockActivations {
   AlignedBuffer<T> ffn_pre;        // [N,F] before the activation (backward recomputes the activation)
   std::vector<uint8_t> ffn_keep;   // [N,D]
   AlignedBuffer<T> resid2;         // [N,D]
+  bool fused_attention = true;     // the forward ran attention_fused_forward (else the [B,h,T,T] stages)
+  bool bias_gradient = false;      // ... with an additive bias whose parameters need dS
 };
 
 // Forward intermediates no backward needs, shared by all blocks.
@@ -213,7 +218,7 @@ struct Transformer<T>::Impl {
   // Backward pieces: every d* argument is added into, unless a Write says it is assigned.
   void backward();
   const T* head_backward(const Shape& s);
-  void zero_block_gradients(const Shape& s);
+  void zero_block_gradients(const Shape& s, bool fused_attention);
   void block_backward(T* dx, const T* dout, const BlockActivations<T>& a, const T* x, int layer, const Shape& s);
   void branch_backward(T* dskip, T* dbranch, const T* dout, const std::vector<uint8_t>& keep, size_t n);
   // din += (or =, with Write::assign) the sub-layer's input gradient.
@@ -411,8 +416,14 @@ void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in
   ensure_size(f.qkv, 3 * head_elems);
   for (auto* buffer : {&a.q, &a.k, &a.v, &f.heads, &a.merged}) ensure_size(*buffer, head_elems);
   // The weights are kept for backward; an evaluation pass through the fused
-  // kernel needs no [B,h,T,T] tensor at all.
-  const bool fused = !encoding->has_logits_hook();
+  // kernel needs no [B,h,T,T] tensor at all. A logits hook that is an
+  // additive bias joins the fused kernel; any other needs the whole tensor.
+  const AttentionBias<T> bias = encoding->has_logits_hook() && fused_attention_bias_allowed.load()
+                                    ? encoding->attention_bias(layer, context)
+                                    : AttentionBias<T>{};
+  const bool fused = !encoding->has_logits_hook() || bias.values;
+  a.fused_attention = fused;
+  a.bias_gradient = bias.values && bias.has_gradient;
   if (keep_activations || !fused) ensure_size(a.probs, score_elems);
   auto head_rows = [&s](int first_row) { return static_cast<size_t>(first_row) * s.D; };  // [B,h,T,d] offset
   linear_forward(f.qkv.data(), in, param(p.wqkv), static_cast<const T*>(nullptr), s.N, s.D, 3 * s.D,
@@ -424,7 +435,7 @@ void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in
   encoding->qk_forward(a.q.data(), a.k.data(), layer, context);
   if (fused) {
     attention_fused_forward(f.heads.data(), keep_activations ? a.probs.data() : nullptr, a.q.data(), a.k.data(),
-                            a.v.data(), s.causal, s.B, s.h, s.T, s.d);
+                            a.v.data(), s.causal, s.B, s.h, s.T, s.d, bias);
   } else {
     attention_scores_forward(a.probs.data(), a.q.data(), a.k.data(), s.causal, s.B, s.h, s.T, s.d);
     encoding->logits_forward(a.probs.data(), a.q.data(), a.k.data(), layer, context);
@@ -626,7 +637,7 @@ void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const Block
   linear_backward(grad.merged.data(), grad_of(p.wo), static_cast<T*>(nullptr), dout, a.merged.data(), param(p.wo),
                   s.N, s.D, s.D, s.block_rows, Write::assign);
   merge_heads_backward(grad.heads.data(), grad.merged.data(), s.B, s.h, s.T, s.d, Write::assign);
-  if (encoding->has_logits_hook()) {
+  if (!a.fused_attention) {
     ensure_size(grad.scores, score_elems);  // written by attention_softmax_values_backward
     attention_softmax_values_backward(grad.scores.data(), grad.v.data(), grad.heads.data(), a.probs.data(),
                                       a.v.data(), s.causal, s.B, s.h, s.T, s.d);
@@ -635,8 +646,14 @@ void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const Block
     attention_scores_backward(grad.q.data(), grad.k.data(), grad.scores.data(), a.q.data(), a.k.data(), s.causal,
                               s.B, s.h, s.T, s.d);
   } else {
+    // An additive bias with parameters gets dS through the encoding's logits backward (dS passes through it).
+    if (a.bias_gradient) ensure_size(grad.scores, score_elems);
+    T* dscores = a.bias_gradient ? grad.scores.data() : nullptr;
     attention_fused_backward(grad.q.data(), grad.k.data(), grad.v.data(), grad.heads.data(), a.probs.data(),
-                             a.q.data(), a.k.data(), a.v.data(), s.causal, s.B, s.h, s.T, s.d, Write::assign);
+                             a.q.data(), a.k.data(), a.v.data(), s.causal, s.B, s.h, s.T, s.d, Write::assign,
+                             dscores);
+    if (dscores)
+      encoding->logits_backward(dscores, grad.q.data(), grad.k.data(), a.q.data(), a.k.data(), layer, context);
   }
   encoding->qk_backward(grad.q.data(), grad.k.data(), layer, context);
   split_heads_backward(grad.qkv.data(), grad.q.data(), grad.k.data(), grad.v.data(), s.B, s.h, s.T, s.d,
@@ -662,14 +679,15 @@ void Transformer<T>::Impl::ffn_backward(T* din, const T* dout, const BlockActiva
 
 // Sizes the gradient buffers of block_backward and zeroes the ones its
 // kernels add into before anything writes them, in one parallel pass: with
-// an encoding's logits hook q, k and v (the attention's stages and the hook
-// add into them; the fused attention zeroes each unit's own in cache), and
+// a layer whose attention ran as separate stages (an encoding's logits hook
+// other than an additive bias) q, k and v (the stages and the hook add into
+// them; the fused attention zeroes each unit's own in cache), and
 // with post-LN the two skip gradients (LayerNorm's backward adds into them
 // first). Every other buffer is first written by one kernel that assigns
 // (models/write_mode.hpp): zeroing them was a pass over up to all 22 N·D
 // floats per layer.
 template <typename T>
-void Transformer<T>::Impl::zero_block_gradients(const Shape& s) {
+void Transformer<T>::Impl::zero_block_gradients(const Shape& s, bool fused_attention) {
   const size_t n = static_cast<size_t>(s.N) * s.D, hidden = static_cast<size_t>(s.N) * s.F;
   const bool post = config.norm == NormPlacement::post;
   for (auto* buffer : {&grad.in, &grad.ffn.skip, &grad.ffn.branch, &grad.ffn.normed, &grad.attn.branch,
@@ -680,7 +698,7 @@ void Transformer<T>::Impl::zero_block_gradients(const Shape& s) {
   ensure_size(grad.ffn_act, hidden);
   ensure_size(grad.ffn_pre, hidden);
   std::vector<BufferPrefix<T>> zeroed;
-  if (encoding->has_logits_hook())
+  if (!fused_attention)
     for (auto* buffer : {&grad.q, &grad.k, &grad.v}) zeroed.push_back({buffer->data(), n});
   if (post)
     for (auto* buffer : {&grad.ffn.skip, &grad.attn.skip}) zeroed.push_back({buffer->data(), n});
@@ -750,7 +768,7 @@ void Transformer<T>::Impl::backward() {
   const size_t n = static_cast<size_t>(s.N) * s.D;
   head_backward(s);
   for (int l = config.n_layers - 1; l >= 0; --l) {
-    zero_block_gradients(s);
+    zero_block_gradients(s, acts[l].fused_attention);
     block_backward(grad.in.data(), grad.out.data(), acts[l], block_input(l), l, s);
     std::swap(grad.in, grad.out);
   }
@@ -764,6 +782,8 @@ void Transformer<T>::Impl::backward() {
 }
 
 // ------------------------------------------------------------------ public API
+
+void transformer_allow_fused_attention_bias(bool allow) { fused_attention_bias_allowed.store(allow); }
 
 template <typename T>
 Transformer<T>::Transformer(const ModelConfig& config, std::unique_ptr<Encoding<T>> encoding, uint64_t init_seed)

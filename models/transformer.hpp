@@ -99,4 +99,9 @@ class Transformer {
 // Sets the OpenMP thread count for all model kernels (0 = leave as is).
 void set_num_threads(int threads);
 
+// An encoding whose logits hook is an additive bias (Encoding::attention_bias)
+// has it added inside the fused attention kernel; tests switch that off to
+// check that the [B,h,T,T] stages give the same bits.
+void transformer_allow_fused_attention_bias(bool allow);
+
 }  // namespace pebench

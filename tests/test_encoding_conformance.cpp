@@ -221,6 +221,30 @@ TEST_P(EncodingConformanceInMode, OneAndTwoThreadsGiveBitIdenticalResults) {
   EXPECT_EQ(run(1), run(2));
 }
 
+// An additive bias (ALiBi, T5, KERPLE, FIRE, MEP, their randomized and BiPE
+// forms) is added inside the fused attention kernel; the [B,h,T,T] stages
+// with the logits hook in between must give the same bits: loss, every
+// gradient, and evaluation logits with one draw per batch and per sequence.
+TEST_P(EncodingConformanceInMode, FusedAttentionBiasGivesTheStagedBits) {
+  const Batch batch = segmented_batch(7, 6, 40, kVocab, causal());
+  auto run = [&](bool fused) {
+    transformer_allow_fused_attention_bias(fused);
+    auto model = small_model<float>(encoding());
+    std::vector<float> out = {static_cast<float>(model->train_step(batch, 17, 3).loss)};
+    const std::vector<float> gradients = gradients_of(*model);
+    out.insert(out.end(), gradients.begin(), gradients.end());
+    for (const bool per_sequence : {false, true}) {
+      if (per_sequence) model->evaluate(batch, sequence_seeds(batch.batch_size));
+      else model->evaluate(batch, 5);
+      const std::vector<float> logits = logits_of(*model, batch);
+      out.insert(out.end(), logits.begin(), logits.end());
+    }
+    transformer_allow_fused_attention_bias(true);
+    return out;
+  };
+  EXPECT_EQ(run(true), run(false));
+}
+
 TEST_P(EncodingConformanceInMode, EvaluationDoesNotDependOnTheMemoryBudgetsSubBatches) {
   const Batch batch = segmented_batch(8, 7, 70, kVocab, causal());  // sub-batches of 3 at T = 70
   auto model = small_model<float>(encoding());

@@ -223,6 +223,61 @@ TYPED_TEST(KernelsMatchReference, FusedAttentionIsBitIdenticalToTheStagedKernels
   for (const int d : {5, 8, 24, 40}) expect_fused_attention_equals_staged<TypeParam>(d);
 }
 
+// With an additive bias (ALiBi, T5, KERPLE, ...: S += Bias, the transformer's
+// fused path for them) against the stages with the bias added in between,
+// bit for bit: shared by the batch or per example, both attention modes;
+// the backward leaves each unit's dS where a learnable bias needs it.
+template <typename T>
+void expect_fused_biased_attention_equals_staged(int d, bool per_example) {
+  SCOPED_TRACE("d = " + std::to_string(d) + (per_example ? ", per example" : ", shared"));
+  const AttentionInputs<T> in(d);
+  const int B = in.B, h = in.h, T_ = in.T_;
+  const size_t heads = in.heads, scores_size = in.scores_size, tt = static_cast<size_t>(T_) * T_;
+  const auto &q = in.q, &k = in.k, &v = in.v, &dout = in.dout;
+  const auto values = random_values<T>(per_example ? scores_size : h * tt, 21);
+  const AttentionBias<T> bias{values.data(), per_example, true};
+  for (const bool causal : {true, false}) {
+    SCOPED_TRACE(causal ? "causal" : "bidirectional");
+    std::vector<T> staged_probs(scores_size), staged_out(heads);
+    attention_scores_forward(staged_probs.data(), q.data(), k.data(), causal, B, h, T_, d);
+    for (int b = 0; b < B; ++b)
+      for (int a = 0; a < h; ++a)
+        for (size_t e = 0; e < tt; ++e)
+          staged_probs[(static_cast<size_t>(b) * h + a) * tt + e] +=
+              values[(per_example ? static_cast<size_t>(b) * h * tt : 0) + a * tt + e];
+    attention_softmax_values_forward(staged_out.data(), staged_probs.data(), v.data(), causal, B, h, T_, d);
+
+    std::vector<T> fused_probs(scores_size), fused_out(heads), unkept_out(heads);
+    attention_fused_forward(fused_out.data(), fused_probs.data(), q.data(), k.data(), v.data(), causal, B, h, T_, d,
+                            bias);
+    attention_fused_forward(unkept_out.data(), static_cast<T*>(nullptr), q.data(), k.data(), v.data(), causal, B, h,
+                            T_, d, bias);
+    EXPECT_EQ(fused_out, staged_out);
+    EXPECT_EQ(fused_probs, staged_probs);
+    EXPECT_EQ(unkept_out, staged_out) << "without kept weights";
+
+    std::vector<T> staged_dscores(scores_size), fused_dscores(scores_size);
+    std::vector<T> staged_dq(heads), staged_dk(heads), staged_dv(heads), fused_dq(heads), fused_dk(heads),
+        fused_dv(heads);
+    attention_softmax_values_backward(staged_dscores.data(), staged_dv.data(), dout.data(), staged_probs.data(),
+                                      v.data(), causal, B, h, T_, d);
+    attention_scores_backward(staged_dq.data(), staged_dk.data(), staged_dscores.data(), q.data(), k.data(), causal,
+                              B, h, T_, d);
+    attention_fused_backward(fused_dq.data(), fused_dk.data(), fused_dv.data(), dout.data(), fused_probs.data(),
+                             q.data(), k.data(), v.data(), causal, B, h, T_, d, Write::accumulate,
+                             fused_dscores.data());
+    EXPECT_EQ(fused_dscores, staged_dscores);
+    EXPECT_EQ(fused_dq, staged_dq);
+    EXPECT_EQ(fused_dk, staged_dk);
+    EXPECT_EQ(fused_dv, staged_dv);
+  }
+}
+
+TYPED_TEST(KernelsMatchReference, FusedAttentionWithABiasIsBitIdenticalToTheStagedKernels) {
+  for (const int d : {5, 8, 24, 40})
+    for (const bool per_example : {false, true}) expect_fused_biased_attention_equals_staged<TypeParam>(d, per_example);
+}
+
 // The three head products against index-order sums in double: rectangular
 // (rows != cols, neither a multiple of a tile), for head widths served by the
 // register-tiled kernels (5, 8, 24) and by the GEMM (40); the two `_add`

@@ -2,23 +2,29 @@
 
 #include <algorithm>
 
+#include "models/layers.hpp"
+
 namespace pebench {
+
+template <typename T>
+AttentionBias<T> AdditiveBias<T>::attention_bias(int layer, const EncodingContext& ctx) {
+  const size_t tt = static_cast<size_t>(ctx.seq_len) * ctx.seq_len;
+  const size_t bias_size = (per_example(ctx) ? ctx.batch : 1) * ctx.n_heads * tt;
+  bias_.assign(bias_size, T(0));
+  compute_bias(bias_.data(), layer, ctx);
+  return {bias_.data(), per_example(ctx), learnable()};
+}
 
 template <typename T>
 void AdditiveBias<T>::logits_forward(T* scores, const T*, const T*, int layer,
                                      const EncodingContext& ctx) {
   const size_t tt = static_cast<size_t>(ctx.seq_len) * ctx.seq_len;
-  const size_t bias_size = (per_example(ctx) ? ctx.batch : 1) * ctx.n_heads * tt;
-  bias_.assign(bias_size, T(0));
-  compute_bias(bias_.data(), layer, ctx);
-  const size_t per_batch = per_example(ctx) ? static_cast<size_t>(ctx.n_heads) * tt : 0;
+  const AttentionBias<T> bias = attention_bias(layer, ctx);
 #pragma omp parallel for collapse(2) schedule(static)
   for (int b = 0; b < ctx.batch; ++b)
-    for (int a = 0; a < ctx.n_heads; ++a) {
-      T* s = scores + (static_cast<size_t>(b) * ctx.n_heads + a) * tt;
-      const T* bias = bias_.data() + b * per_batch + a * tt;
-      for (size_t e = 0; e < tt; ++e) s[e] += bias[e];
-    }
+    for (int a = 0; a < ctx.n_heads; ++a)
+      attention_bias_add(scores + (static_cast<size_t>(b) * ctx.n_heads + a) * tt,
+                         attention_bias_unit(bias, b, a, ctx.n_heads, ctx.seq_len), ctx.seq_len);
 }
 
 template <typename T>

@@ -6,6 +6,10 @@
 //             encoding's own parameters.
 // The batch sum runs in a fixed order with each thread owning rows (a,i), so
 // parameter gradients are bit-identical for any thread count.
+// The transformer asks for the bias itself (attention_bias) and adds it
+// inside its fused attention kernel, one (b, a) unit at a time, with the
+// same additions as logits_forward; the logits hook stays for everything
+// else that calls it (tests, the conformance suite).
 #pragma once
 #include <vector>
 
@@ -21,6 +25,7 @@ class AdditiveBias : public Encoding<T> {
                       const EncodingContext& ctx) override;
   void logits_backward(T* dscores, T* dq, T* dk, const T* q, const T* k, int layer,
                        const EncodingContext& ctx) override;
+  AttentionBias<T> attention_bias(int layer, const EncodingContext& ctx) override;
 
  protected:
   // True when the bias differs per batch element in this pass (BiPE-ALiBi's
