@@ -1227,7 +1227,7 @@ bool attention_uses_avx512() { return avx512_kernels_enabled(); }
   template void attention_softmax_values_forward<T>(T*, T*, const T*, bool, int, int, int, int);             \
   template void attention_softmax_values_backward<T>(T*, T*, const T*, const T*, const T*, bool, int, int,   \
                                                      int, int);                                              \
-  template const T* attention_bias_unit<T>(const AttentionBias<T>&, int, int, int, int);                    \
+  template const T* attention_bias_unit<T>(const AttentionBias<T>&, int, int, int, int);                     \
   template void attention_bias_add<T>(T*, const T*, int);                                                    \
   template void attention_fused_forward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, int, int,   \
                                            const AttentionBias<T>&);                                         \
