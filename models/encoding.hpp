@@ -163,6 +163,13 @@ class Encoding {
     (void)layer; (void)ctx;
     return {};
   }
+  // For a bias shared by the batch (not per_example) with has_gradient:
+  // dbias [h,T,T] = Σ_b dS, summed over b in order (attention_fused_backward
+  // does it while each unit's dS is in cache); accumulates the bias's
+  // parameter gradients, as logits_backward would from the whole dS.
+  virtual void attention_bias_backward(const T* dbias, int layer, const EncodingContext& ctx) {
+    (void)dbias; (void)layer; (void)ctx;
+  }
 
  private:
   std::string name_;

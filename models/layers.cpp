@@ -1101,9 +1101,10 @@ void attention_fused_forward(T* out, T* probs, const T* q, const T* k, const T* 
 
 template <typename T>
 void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs, const T* q, const T* k,
-                              const T* v, bool causal, int B, int h, int T_, int d, Write write, T* dscores) {
+                              const T* v, bool causal, int B, int h, int T_, int d, Write write, T* dscores,
+                              T* dbias) {
   const size_t score_size = static_cast<size_t>(T_) * T_, head_size = static_cast<size_t>(T_) * d;
-  for_attention_units(B, h, T_, d, [&](size_t head, size_t score) {
+  auto unit_backward = [&](size_t head, size_t score) {
     // [T,T] this unit's score gradient, kept in dscores or in this thread's scratch.
     T* dS = dscores ? dscores + score : scratch<T, Slot::attention_unit_scores>(score_size);
     const UnitShape u{T_, d, causal};
@@ -1111,7 +1112,22 @@ void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs
       for (T* gradient : {dq + head, dk + head, dv + head}) std::fill_n(gradient, head_size, T(0));
     unit_softmax_values_backward(dS, dv + head, dout + head, probs + score, v + head, u);
     unit_scores_backward(dq + head, dk + head, static_cast<const T*>(dS), q + head, k + head, u);
-  });
+    return static_cast<const T*>(dS);
+  };
+  if (!dbias) {
+    for_attention_units(B, h, T_, d, unit_backward);
+    return;
+  }
+  // Head by head, each head's sequences in order: dbias[a] gets Σ_b dS in
+  // the order AdditiveBias's reduction over the batch uses, from whichever thread.
+#pragma omp parallel for schedule(static) if (parallel_worthwhile(size_t(B) * h * T_ * T_ * d))
+  for (int a = 0; a < h; ++a)
+    for (int b = 0; b < B; ++b) {
+      const size_t unit = static_cast<size_t>(b) * h + a;
+      const T* dS = unit_backward(unit * head_size, unit * score_size);
+      T* out = dbias + static_cast<size_t>(a) * score_size;
+      for (size_t e = 0; e < score_size; ++e) out[e] += dS[e];
+    }
 }
 
 // ---------------------------------------------------------------- head products
@@ -1232,7 +1248,7 @@ bool attention_uses_avx512() { return avx512_kernels_enabled(); }
   template void attention_fused_forward<T>(T*, T*, const T*, const T*, const T*, bool, int, int, int, int,   \
                                            const AttentionBias<T>&);                                         \
   template void attention_fused_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*,    \
-                                            bool, int, int, int, int, Write, T*);                            \
+                                            bool, int, int, int, int, Write, T*, T*);                        \
   template void head_product_abt<T>(T*, const T*, const T*, T, int, int, int);                               \
   template void head_product_ab_add<T>(T*, const T*, const T*, T, int, int, int);                            \
   template void head_product_atb_add<T>(T*, const T*, const T*, T, int, int, int);                           \

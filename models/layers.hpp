@@ -227,14 +227,17 @@ void attention_fused_forward(T* out, T* probs, const T* q, const T* k, const T* 
                              int T_, int d, const AttentionBias<T>& bias = {});
 // dq, dk, dv[B,h,T,d] += the gradients of attention_fused_forward from
 // dout[B,h,T,d], with each unit's score gradient in a per-thread [T,T] buffer,
-// or in dscores[B,h,T,T] where given (a bias with parameters needs it);
-// bit-identical to attention_softmax_values_backward + attention_scores_backward.
+// or in dscores[B,h,T,T] where given; bit-identical to
+// attention_softmax_values_backward + attention_scores_backward.
 // Write::assign: = instead of +=; each unit's slices are zeroed just before
 // its kernels add into them, while they are in cache.
+// dbias (optional, [h,T,T]): += Σ_b dS[b,a] for a bias shared by the batch,
+// summed over b in order while each unit's dS is in cache (the threads then
+// split the heads: a thread owns a head's sum).
 template <typename T>
 void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs, const T* q, const T* k,
                               const T* v, bool causal, int B, int h, int T_, int d, Write write = Write::accumulate,
-                              T* dscores = nullptr);
+                              T* dscores = nullptr, T* dbias = nullptr);
 
 // ---------------------------------------------------------------- head products
 // Products of one head's small matrices, for encodings whose per-head work

@@ -97,6 +97,10 @@ struct NormCache {
   AlignedBuffer<T> rstd;  // [N]
 };
 
+// What a layer's additive attention bias needs from the fused backward: nothing
+// (no bias, or no parameters), Σ_b dS (a bias shared by the batch), or dS.
+enum class BiasGradient { none, summed, per_sequence };
+
 // One block's activations that backward reads, kept per layer by forward()
 // (evaluate() recycles two of them).
 template <typename T>
@@ -111,7 +115,7 @@ struct BlockActivations {
   std::vector<uint8_t> ffn_keep;   // [N,D]
   AlignedBuffer<T> resid2;         // [N,D]
   bool fused_attention = true;     // the forward ran attention_fused_forward (else the [B,h,T,T] stages)
-  bool bias_gradient = false;      // ... with an additive bias whose parameters need dS
+  BiasGradient bias_gradient = BiasGradient::none;  // ... with an additive bias whose parameters need dS
 };
 
 // Forward intermediates no backward needs, shared by all blocks.
@@ -151,6 +155,7 @@ struct GradientScratch {
   AlignedBuffer<T> merged;            // [N,D]
   AlignedBuffer<T> heads, q, k, v;    // [B,h,T,d]
   AlignedBuffer<T> scores;            // [B,h,T,T]
+  AlignedBuffer<T> bias;              // [h,T,T] Σ_b of scores, for a shared attention bias
   AlignedBuffer<T> qkv;               // [N,3D]
   AlignedBuffer<T> ffn_act, ffn_pre;  // [N,F]
   AlignedBuffer<T> logits;            // [N,V]
@@ -423,7 +428,9 @@ void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in
                                     : AttentionBias<T>{};
   const bool fused = !encoding->has_logits_hook() || bias.values;
   a.fused_attention = fused;
-  a.bias_gradient = bias.values && bias.has_gradient;
+  a.bias_gradient = !(bias.values && bias.has_gradient) ? BiasGradient::none
+                    : bias.per_example                    ? BiasGradient::per_sequence
+                                                          : BiasGradient::summed;
   if (keep_activations || !fused) ensure_size(a.probs, score_elems);
   auto head_rows = [&s](int first_row) { return static_cast<size_t>(first_row) * s.D; };  // [B,h,T,d] offset
   linear_forward(f.qkv.data(), in, param(p.wqkv), static_cast<const T*>(nullptr), s.N, s.D, 3 * s.D,
@@ -646,12 +653,22 @@ void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const Block
     attention_scores_backward(grad.q.data(), grad.k.data(), grad.scores.data(), a.q.data(), a.k.data(), s.causal,
                               s.B, s.h, s.T, s.d);
   } else {
-    // An additive bias with parameters gets dS through the encoding's logits backward (dS passes through it).
-    if (a.bias_gradient) ensure_size(grad.scores, score_elems);
-    T* dscores = a.bias_gradient ? grad.scores.data() : nullptr;
+    // An additive bias with parameters: a shared one gets Σ_b dS summed by the
+    // kernel; one per sequence gets dS itself through the encoding's logits
+    // backward (dS passes through it).
+    T* dscores = nullptr;
+    T* dbias = nullptr;
+    if (a.bias_gradient == BiasGradient::summed) {
+      zero(grad.bias, static_cast<size_t>(s.h) * s.T * s.T);
+      dbias = grad.bias.data();
+    } else if (a.bias_gradient == BiasGradient::per_sequence) {
+      ensure_size(grad.scores, score_elems);
+      dscores = grad.scores.data();
+    }
     attention_fused_backward(grad.q.data(), grad.k.data(), grad.v.data(), grad.heads.data(), a.probs.data(),
                              a.q.data(), a.k.data(), a.v.data(), s.causal, s.B, s.h, s.T, s.d, Write::assign,
-                             dscores);
+                             dscores, dbias);
+    if (dbias) encoding->attention_bias_backward(dbias, layer, context);
     if (dscores)
       encoding->logits_backward(dscores, grad.q.data(), grad.k.data(), a.q.data(), a.k.data(), layer, context);
   }

@@ -270,6 +270,21 @@ void expect_fused_biased_attention_equals_staged(int d, bool per_example) {
     EXPECT_EQ(fused_dq, staged_dq);
     EXPECT_EQ(fused_dk, staged_dk);
     EXPECT_EQ(fused_dv, staged_dv);
+    if (per_example) continue;
+
+    // A shared bias's gradient summed in the kernel: Σ_b dS in batch order, the other outputs unchanged.
+    std::vector<T> staged_dbias(h * tt), summed_dbias(h * tt), summed_dq(heads), summed_dk(heads), summed_dv(heads);
+    for (int a = 0; a < h; ++a)
+      for (int b = 0; b < B; ++b)
+        for (size_t e = 0; e < tt; ++e)
+          staged_dbias[a * tt + e] += staged_dscores[(static_cast<size_t>(b) * h + a) * tt + e];
+    attention_fused_backward(summed_dq.data(), summed_dk.data(), summed_dv.data(), dout.data(), fused_probs.data(),
+                             q.data(), k.data(), v.data(), causal, B, h, T_, d, Write::accumulate,
+                             static_cast<T*>(nullptr), summed_dbias.data());
+    EXPECT_EQ(summed_dbias, staged_dbias);
+    EXPECT_EQ(summed_dq, staged_dq);
+    EXPECT_EQ(summed_dk, staged_dk);
+    EXPECT_EQ(summed_dv, staged_dv);
   }
 }
 

@@ -26,6 +26,9 @@ class AdditiveBias : public Encoding<T> {
   void logits_backward(T* dscores, T* dq, T* dk, const T* q, const T* k, int layer,
                        const EncodingContext& ctx) override;
   AttentionBias<T> attention_bias(int layer, const EncodingContext& ctx) override;
+  void attention_bias_backward(const T* dbias, int layer, const EncodingContext& ctx) override {
+    bias_backward(dbias, layer, ctx);
+  }
 
  protected:
   // True when the bias differs per batch element in this pass (BiPE-ALiBi's
