@@ -8,8 +8,10 @@
 // parameter gradients are bit-identical for any thread count.
 // The transformer asks for the bias itself (attention_bias) and adds it
 // inside its fused attention kernel, one (b, a) unit at a time, with the
-// same additions as logits_forward; the logits hook stays for everything
-// else that calls it (tests, the conformance suite).
+// same additions as logits_forward; the kernel's backward sums dBias over
+// the batch in the same order and hands it to attention_bias_backward. The
+// logits hook stays for everything else that calls it (tests, the
+// conformance suite, a per-example bias's backward).
 #pragma once
 #include <vector>
 
