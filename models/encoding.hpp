@@ -156,9 +156,10 @@ class Encoding {
   // Hook 3 as a bias, where the encoding's logits hook is exactly S += Bias
   // (models/encodings/support/additive_bias.hpp): computes and returns this
   // layer's bias in place of a logits_forward call, so that the transformer
-  // keeps the fused attention kernel and adds the bias unit by unit. Its
-  // backward is then logits_backward on the dS the kernel leaves (only if
-  // has_gradient). The default: not a bias (values == nullptr).
+  // keeps the fused attention kernel and adds the bias unit by unit. If the
+  // bias has_gradient, its backward is attention_bias_backward (a bias shared
+  // by the batch) or logits_backward on the dS the kernel leaves (per_example).
+  // The default: not a bias (values == nullptr).
   virtual AttentionBias<T> attention_bias(int layer, const EncodingContext& ctx) {
     (void)layer; (void)ctx;
     return {};

@@ -51,6 +51,7 @@ class Dape : public Encoding<T> {
     heads_ = config.n_heads;
     const double input_bound = 1.0 / std::sqrt(2.0 * heads_), hidden_bound = 1.0 / std::sqrt(double(width_));
     offsets_.clear();
+    saved_.assign(config.n_layers, SavedInputs{});
     for (int l = 0; l < config.n_layers; ++l) {
       const std::string prefix = "encoding.dape.layer" + std::to_string(l);
       Offsets o;
@@ -82,7 +83,7 @@ class Dape : public Encoding<T> {
     compute_base(layer, ctx);
     dbias_.assign(bias_.size(), T(0));
     SavedInputs& saved = saved_for(layer);
-    const bool from_forward = saved.shape == SavedShape::of(ctx);
+    const bool from_forward = saved.shape.matches(ctx);
     if (!from_forward) {
       // The forward's x, by the kernel that computed it (so bit for bit the same).
       logits_.resize(static_cast<size_t>(ctx.batch) * ctx.n_heads * ctx.seq_len * ctx.seq_len);
@@ -120,18 +121,15 @@ class Dape : public Encoding<T> {
     bool causal = false;
     static SavedShape of(const EncodingContext& ctx) { return {ctx.batch, ctx.seq_len, ctx.causal}; }
     size_t size(int heads) const { return dape_mlp_saved_inputs_size(batch, heads, seq_len, causal); }
-    bool operator==(const SavedShape& o) const {
-      return batch > 0 && batch == o.batch && seq_len == o.seq_len && causal == o.causal;
+    bool matches(const EncodingContext& ctx) const {  // an empty shape (batch 0) matches no pass
+      return batch == ctx.batch && seq_len == ctx.seq_len && causal == ctx.causal && batch > 0;
     }
   };
   struct SavedInputs {
     SavedShape shape;
     AlignedBuffer<T> x;
   };
-  SavedInputs& saved_for(int layer) {
-    if (saved_.size() <= static_cast<size_t>(layer)) saved_.resize(layer + 1);
-    return saved_[layer];
-  }
+  SavedInputs& saved_for(int layer) { return saved_.at(layer); }
 
   DapeMlpTensors<T> tensors(T* base, int layer) const {
     const Offsets& o = offsets_[layer];

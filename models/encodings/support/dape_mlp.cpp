@@ -493,22 +493,18 @@ size_t saved_row_offset(int i, int batch, int heads, int seq_len, bool causal) {
   return keys_before * batch * heads;
 }
 
-// A block's inputs between the kernel buffer x [h, stride] and the saved
-// layout [h, columns] (a block of a row starts heads·b0·keys in).
+// Where channel c of a block starts in a row's saved inputs: the row's
+// blocks in order (a block starts heads·b0·keys in), each [h, columns].
+template <typename T>
+T* saved_block_channel(T* saved_row, int heads, const Block& block, int keys, int c) {
+  return saved_row + static_cast<size_t>(heads) * block.b0 * keys + static_cast<size_t>(c) * block.columns;
+}
+// The block's kernel buffer x [h, stride] into the saved layout.
 template <typename T>
 void save_block_inputs(T* saved_row, const T* x, int stride, int heads, const Block& block, int keys) {
-  T* saved = saved_row + static_cast<size_t>(heads) * block.b0 * keys;
   for (int c = 0; c < heads; ++c)
-    std::copy_n(x + static_cast<size_t>(c) * stride, block.columns, saved + static_cast<size_t>(c) * block.columns);
-}
-template <typename T>
-void load_block_inputs(T* x, int stride, const T* saved_row, int heads, const Block& block, int keys) {
-  const T* saved = saved_row + static_cast<size_t>(heads) * block.b0 * keys;
-  for (int c = 0; c < heads; ++c) {
-    T* d = x + static_cast<size_t>(c) * stride;
-    std::copy_n(saved + static_cast<size_t>(c) * block.columns, block.columns, d);
-    std::fill(d + block.columns, d + block.padded, T(0));
-  }
+    std::copy_n(x + static_cast<size_t>(c) * stride, block.columns,
+                saved_block_channel(saved_row, heads, block, keys, c));
 }
 
 template <typename T>
@@ -595,15 +591,18 @@ void dape_mlp_backward(T* dscores, T* dbias, const DapeMlpTensors<T>& grads, con
       std::fill_n(buf.dhid_sum.data(), static_cast<size_t>(width) * buf.stride, T(0));
       std::fill_n(buf.grad_sum.data(), static_cast<size_t>(heads) * buf.stride, T(0));
       for_blocks<T>(batch, keys, [&](const Block& block) {
-        if (saved_inputs)
-          load_block_inputs(buf.x.data(), buf.stride, saved_inputs + saved_row_offset(i, batch, heads, seq_len, causal),
-                            heads, block, keys);
-        else
+        if (saved_inputs) {
+          const T* saved_row = saved_inputs + saved_row_offset(i, batch, heads, seq_len, causal);
+          gather_columns(buf.x.data(), buf.stride, heads, block, keys, [&](int b, int c) {
+            return saved_block_channel(saved_row, heads, block, keys, c) + static_cast<size_t>(b - block.b0) * keys;
+          });
+        } else
           gather_columns(buf.x.data(), buf.stride, heads, block, keys,
                          [&](int b, int c) { return logits + (static_cast<size_t>(b) * heads + c) * tt + row; },
                          seq_len);
         gather_columns(buf.grad.data(), buf.stride, heads, block, keys,
-                       [&](int b, int a) { return dscores + (static_cast<size_t>(b) * heads + a) * tt + row; }, seq_len);
+                       [&](int b, int a) { return dscores + (static_cast<size_t>(b) * heads + a) * tt + row; },
+                       seq_len);
         run_backward_block(buf, partial, block.padded, in);
         for (int b = 0; b < block.sequences; ++b) {  // in order: the per-key sums run over the batch
           for (int a = 0; a < heads; ++a) {
@@ -723,13 +722,13 @@ void dape_mlp_allow_fixed_head_kernels(bool allow) {
   fixed_head_kernels_allowed.store(allow, std::memory_order_relaxed);
 }
 
-#define PEBENCH_INSTANTIATE_DAPE(T)                                                                     \
+#define PEBENCH_INSTANTIATE_DAPE(T)                                                                        \
   template void dape_mlp_forward<T>(T*, const T*, const DapeMlpTensors<T>&, int, int, int, int, bool, T*); \
   template void dape_mlp_backward<T>(T*, T*, const DapeMlpTensors<T>&, const T*, const T*,                 \
                                      const DapeMlpTensors<T>&, int, int, int, int, bool, const T*);        \
-  template void dape_mlp_forward_reference<T>(T*, const T*, const DapeMlpTensors<T>&, int, int, int, int, \
-                                              bool);                                                     \
-  template void dape_mlp_backward_reference<T>(T*, T*, const DapeMlpTensors<T>&, const T*, const T*,     \
+  template void dape_mlp_forward_reference<T>(T*, const T*, const DapeMlpTensors<T>&, int, int, int, int,  \
+                                              bool);                                                       \
+  template void dape_mlp_backward_reference<T>(T*, T*, const DapeMlpTensors<T>&, const T*, const T*,       \
                                                const DapeMlpTensors<T>&, int, int, int, int, bool);
 PEBENCH_INSTANTIATE_DAPE(float)
 PEBENCH_INSTANTIATE_DAPE(double)
