@@ -857,11 +857,11 @@ void transposed_rows_tile(T* out, const T* w, int w_stride, const T* x, int d, i
 }
 
 // out[i − r0, j] = alpha · x[i]·y[j] for the rows i in [r0, r0 + rows) and
-// their keys j < cols (j <= i when causal); yt = yᵀ padded (transpose_padded).
+// their keys j < band.end(i, cols); yt = yᵀ padded (transpose_padded).
 template <typename T, typename S = Simd<T>>
 [[gnu::always_inline]] inline void small_rows_dot_body(T* out, int stride, const T* x, const T* yt, int padded,
-                                                       int d, int r0, int rows, int cols, bool causal, T alpha) {
-  auto limit = [&](int i) { return causal ? std::min(cols, i + 1) : cols; };
+                                                       int d, int r0, int rows, int cols, ColumnBand band, T alpha) {
+  auto limit = [&](int i) { return band.end(i, cols); };
   int i = r0;
   const int end = r0 + rows;
   for (; i + kTileRows <= end; i += kTileRows)
@@ -873,59 +873,61 @@ template <typename T, typename S = Simd<T>>
 // per output (a test compares it with the AVX2 build bit for bit).
 #ifdef PEBENCH_AVX512_KERNELS
 [[gnu::target("avx512f")]] void small_rows_dot_avx512(float* out, int stride, const float* x, const float* yt,
-                                                      int padded, int d, int r0, int rows, int cols, bool causal,
-                                                      float alpha) {
-  small_rows_dot_body<float, Simd16>(out, stride, x, yt, padded, d, r0, rows, cols, causal, alpha);
+                                                      int padded, int d, int r0, int rows, int cols,
+                                                      ColumnBand band, float alpha) {
+  small_rows_dot_body<float, Simd16>(out, stride, x, yt, padded, d, r0, rows, cols, band, alpha);
 }
 #else
 // Never called: avx512_kernels_enabled() is false.
-void small_rows_dot_avx512(float*, int, const float*, const float*, int, int, int, int, int, bool, float) {}
+void small_rows_dot_avx512(float*, int, const float*, const float*, int, int, int, int, int, ColumnBand, float) {}
 #endif
 
 template <typename T>
 void small_rows_dot(T* out, int stride, const T* x, const T* yt, int padded, int d, int r0, int rows, int cols,
-                    bool causal, T alpha) {
+                    ColumnBand band, T alpha) {
   if constexpr (std::is_same_v<T, float>) {
     if (avx512_kernels_enabled()) {
-      small_rows_dot_avx512(out, stride, x, yt, padded, d, r0, rows, cols, causal, alpha);
+      small_rows_dot_avx512(out, stride, x, yt, padded, d, r0, rows, cols, band, alpha);
       return;
     }
   }
-  small_rows_dot_body(out, stride, x, yt, padded, d, r0, rows, cols, causal, alpha);
+  small_rows_dot_body(out, stride, x, yt, padded, d, r0, rows, cols, band, alpha);
 }
 
-// out[rows, cols] = alpha · x·yᵀ (keys j <= i only when causal) through a
+// out[rows, cols] = alpha · x·yᵀ (row i's keys j < band.end(i, cols) only) through a
 // padded transpose of y in this thread's scratch. x: [rows, d], y: [cols, d].
 template <typename T>
-void small_rows_dot_yt(T* out, const T* x, const T* y, int rows, int cols, int d, bool causal, T alpha) {
+void small_rows_dot_yt(T* out, const T* x, const T* y, int rows, int cols, int d, ColumnBand band, T alpha) {
   const int padded = round_up(cols, kKeyLanes);
   T* yt = scratch<T, Slot::attention_transposed>(static_cast<size_t>(d) * padded);  // [d, padded]
   transpose_padded(yt, y, cols, padded, d);
-  small_rows_dot(out, cols, x, static_cast<const T*>(yt), padded, d, 0, rows, cols, causal, alpha);
+  small_rows_dot(out, cols, x, static_cast<const T*>(yt), padded, d, 0, rows, cols, band, alpha);
 }
 
-// out[rows r0.., :] (= or +=) alpha · w[rows, :keys]·y (keys limited per tile when causal).
+// out[rows r0.., :] (= or +=) alpha · w[rows, :keys]·y, a tile's keys ending
+// where its rows' band does (w must be 0 beyond a row's band).
 template <typename T>
 void small_weighted_rows(T* out, const T* w, int w_stride, const T* y, int d, int r0, int rows, int cols,
-                         bool causal, T alpha, Write write) {
+                         ColumnBand band, T alpha, Write write) {
   for_channel_chunks(d, [&](int e0, int width, auto W) {
     for_row_tiles<channel_tile_rows<T, decltype(W)::value>()>(r0, r0 + rows, [&](int i0, auto R) {
-      const int keys = causal ? std::min(cols, i0 + decltype(R)::value) : cols;
+      const int keys = band.widest_end(i0, decltype(R)::value, cols);
       weighted_rows_tile<T, decltype(R)::value, decltype(W)::value>(out, w, w_stride, y, d, e0, width, i0, keys,
                                                                     alpha, write);
     });
   });
 }
 
-// out[keys, :] += alpha · w[rows r0.., keys]ᵀ·x[rows] (rows above a key skipped when causal: their weights are 0).
+// out[keys, :] += alpha · w[rows r0.., keys]ᵀ·x[rows] (a tile of keys skips
+// the rows whose band ends before it: their weights must be 0).
 template <typename T>
 void small_transposed_rows(T* out, const T* w, int w_stride, const T* x, int d, int r0, int rows, int cols,
-                           bool causal, T alpha) {
+                           ColumnBand band, T alpha) {
   for_channel_chunks(d, [&](int e0, int width, auto W) {
     for_row_tiles<channel_tile_rows<T, decltype(W)::value>()>(0, cols, [&](int j0, auto R) {
-      const int i_begin = causal ? std::max(r0, j0) : r0;
+      const ColumnBand::Rows reach = band.rows_reaching(j0, r0, r0 + rows);
       transposed_rows_tile<T, decltype(R)::value, decltype(W)::value>(out, w, w_stride, x, d, e0, width, j0,
-                                                                      i_begin, r0 + rows, alpha);
+                                                                      reach.begin, reach.end, alpha);
     });
   });
 }
@@ -940,6 +942,7 @@ struct UnitShape {
   int T;
   int d;
   bool causal;
+  ColumnBand band() const { return causal ? ColumnBand::causal() : ColumnBand::all(); }
 };
 
 // S[T,T] = q·kᵀ/sqrt(d) over the entries the mask keeps (the rest unspecified).
@@ -947,7 +950,7 @@ template <typename T>
 void unit_scores_forward(T* S, const T* Q, const T* K, UnitShape u) {
   const T scale = T(1) / std::sqrt(T(u.d));
   if (small_head(u.d)) {
-    small_rows_dot_yt(S, Q, K, u.T, u.T, u.d, u.causal, scale);
+    small_rows_dot_yt(S, Q, K, u.T, u.T, u.d, u.band(), scale);
     return;
   }
   const auto Qm = matrix(Q, u.T, u.d, u.d);  // [T,d]
@@ -964,8 +967,8 @@ template <typename T>
 void unit_scores_backward(T* dQ, T* dK, const T* dS, const T* Q, const T* K, UnitShape u) {
   const T scale = T(1) / std::sqrt(T(u.d));
   if (small_head(u.d)) {
-    small_weighted_rows(dQ, dS, u.T, K, u.d, 0, u.T, u.T, u.causal, scale, Write::accumulate);
-    small_transposed_rows(dK, dS, u.T, Q, u.d, 0, u.T, u.T, u.causal, scale);
+    small_weighted_rows(dQ, dS, u.T, K, u.d, 0, u.T, u.T, u.band(), scale, Write::accumulate);
+    small_transposed_rows(dK, dS, u.T, Q, u.d, 0, u.T, u.T, u.band(), scale);
     return;
   }
   for_query_blocks(u.causal, u.T, [&](int r0, int rows, int cols) {
@@ -983,7 +986,7 @@ void unit_softmax_values_forward(T* O, T* P, const T* V, UnitShape u) {
   for_query_blocks(u.causal, u.T, [&](int r0, int rows, int cols) {
     masked_softmax_rows(P, r0, rows, u.T, u.causal);
     if (small_head(u.d)) {
-      small_weighted_rows(O, static_cast<const T*>(P), u.T, V, u.d, r0, rows, cols, u.causal, T(1), Write::assign);
+      small_weighted_rows(O, static_cast<const T*>(P), u.T, V, u.d, r0, rows, cols, u.band(), T(1), Write::assign);
       return;
     }
     multiply(matrix(O + static_cast<size_t>(r0) * u.d, rows, u.d, u.d),
@@ -1006,8 +1009,8 @@ void unit_softmax_values_backward(T* dS, T* dV, const T* dO, const T* P, const T
   const auto dOm = matrix(dO, u.T, u.d, u.d);  // [T,d]
   for_query_blocks(u.causal, u.T, [&](int r0, int rows, int cols) {
     if (vt) {
-      small_rows_dot(dprobs, u.T, dO, vt, padded, u.d, r0, rows, cols, u.causal, T(1));
-      small_transposed_rows(dV, P, u.T, dO, u.d, r0, rows, cols, u.causal, T(1));
+      small_rows_dot(dprobs, u.T, dO, vt, padded, u.d, r0, rows, cols, u.band(), T(1));
+      small_transposed_rows(dV, P, u.T, dO, u.d, r0, rows, cols, u.band(), T(1));
     } else {
       multiply(matrix(dprobs, rows, cols, u.T), dOm.middleRows(r0, rows), Vm.topRows(cols).transpose(), T(1),
                Write::assign);
@@ -1133,9 +1136,9 @@ void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs
 // ---------------------------------------------------------------- head products
 
 template <typename T>
-void head_product_abt(T* out, const T* a, const T* b, T alpha, int rows, int cols, int d) {
+void head_product_abt(T* out, const T* a, const T* b, T alpha, int rows, int cols, int d, ColumnBand band) {
   if (small_head(d)) {
-    small_rows_dot_yt(out, a, b, rows, cols, d, false, alpha);
+    small_rows_dot_yt(out, a, b, rows, cols, d, band, alpha);
     return;
   }
   multiply(matrix(out, rows, cols, cols), matrix(a, rows, d, d), matrix(b, cols, d, d).transpose(), alpha,
@@ -1143,18 +1146,18 @@ void head_product_abt(T* out, const T* a, const T* b, T alpha, int rows, int col
 }
 
 template <typename T>
-void head_product_ab_add(T* out, const T* w, const T* b, T alpha, int rows, int cols, int d) {
+void head_product_ab_add(T* out, const T* w, const T* b, T alpha, int rows, int cols, int d, ColumnBand band) {
   if (small_head(d)) {
-    small_weighted_rows(out, w, cols, b, d, 0, rows, cols, false, alpha, Write::accumulate);
+    small_weighted_rows(out, w, cols, b, d, 0, rows, cols, band, alpha, Write::accumulate);
     return;
   }
   multiply(matrix(out, rows, d, d), matrix(w, rows, cols, cols), matrix(b, cols, d, d), alpha, Write::accumulate);
 }
 
 template <typename T>
-void head_product_atb_add(T* out, const T* w, const T* a, T alpha, int rows, int cols, int d) {
+void head_product_atb_add(T* out, const T* w, const T* a, T alpha, int rows, int cols, int d, ColumnBand band) {
   if (small_head(d)) {
-    small_transposed_rows(out, w, cols, a, d, 0, rows, cols, false, alpha);
+    small_transposed_rows(out, w, cols, a, d, 0, rows, cols, band, alpha);
     return;
   }
   multiply(matrix(out, cols, d, d), matrix(w, rows, cols, cols).transpose(), matrix(a, rows, d, d), alpha,
@@ -1249,9 +1252,9 @@ bool attention_uses_avx512() { return avx512_kernels_enabled(); }
                                            const AttentionBias<T>&);                                         \
   template void attention_fused_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*,    \
                                             bool, int, int, int, int, Write, T*, T*);                        \
-  template void head_product_abt<T>(T*, const T*, const T*, T, int, int, int);                               \
-  template void head_product_ab_add<T>(T*, const T*, const T*, T, int, int, int);                            \
-  template void head_product_atb_add<T>(T*, const T*, const T*, T, int, int, int);                           \
+  template void head_product_abt<T>(T*, const T*, const T*, T, int, int, int, ColumnBand);                   \
+  template void head_product_ab_add<T>(T*, const T*, const T*, T, int, int, int, ColumnBand);                \
+  template void head_product_atb_add<T>(T*, const T*, const T*, T, int, int, int, ColumnBand);               \
   template void crossentropy_forward<T>(double*, int*, const T*, const int*, int, int);                      \
   template void crossentropy_backward<T>(T*, const T*, const int*, T, int, int);
 

@@ -27,6 +27,7 @@
 // Each optimised kernel has a naive reference in models/layers_reference.hpp;
 // tests check one against the other.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -246,15 +247,46 @@ void attention_fused_backward(T* dq, T* dk, T* dv, const T* dout, const T* probs
 // uses (no packing, which costs as much as the arithmetic at these sizes);
 // wider heads take the GEMM. Each output's sum depends only on the values.
 //
-// out[rows, cols] = alpha · a[rows, d]·b[cols, d]ᵀ
+// The columns of a [rows, cols] operand that row i uses: j < at_row0 +
+// per_row·i (per_row −1, 0 or +1), within [0, cols). A causal mask is
+// {1, +1}; CoPE's position tables, which a row can only reach up to its
+// distance from the sequence's ends, are {2, +1} and {T + 1, −1}. The small
+// kernels skip the rest, which halves such products and changes no bit:
+// what they skip is never read (abt) or multiplies weights that are 0 (the
+// _add products require that). The GEMM path computes every column.
+struct ColumnBand {
+  int at_row0 = 0, per_row = 0;  // per_row 0: every column
+  static ColumnBand all() { return {0, 0}; }
+  static ColumnBand causal() { return {1, 1}; }
+  // One past row i's last column.
+  int end(int i, int cols) const {
+    return per_row == 0 ? cols : std::clamp(at_row0 + per_row * i, 0, cols);
+  }
+  // One past the last column of any row in [i0, i0 + rows) (the band is linear in i).
+  int widest_end(int i0, int rows, int cols) const { return std::max(end(i0, cols), end(i0 + rows - 1, cols)); }
+  // The rows of [begin, end) whose band reaches column j.
+  struct Rows {
+    int begin, end;
+  };
+  Rows rows_reaching(int j, int begin, int end) const {
+    if (per_row > 0) return {std::max(begin, j - at_row0 + 1), end};  // at_row0 + i > j
+    if (per_row < 0) return {begin, std::min(end, at_row0 - j)};      // at_row0 − i > j
+    return {begin, end};
+  }
+};
+
+// out[rows, cols] = alpha · a[rows, d]·b[cols, d]ᵀ (entries outside the band unspecified)
 template <typename T>
-void head_product_abt(T* out, const T* a, const T* b, T alpha, int rows, int cols, int d);
-// out[rows, d] += alpha · w[rows, cols]·b[cols, d]
+void head_product_abt(T* out, const T* a, const T* b, T alpha, int rows, int cols, int d,
+                      ColumnBand band = ColumnBand::all());
+// out[rows, d] += alpha · w[rows, cols]·b[cols, d]   (w 0 outside the band)
 template <typename T>
-void head_product_ab_add(T* out, const T* w, const T* b, T alpha, int rows, int cols, int d);
-// out[cols, d] += alpha · w[rows, cols]ᵀ·a[rows, d]
+void head_product_ab_add(T* out, const T* w, const T* b, T alpha, int rows, int cols, int d,
+                         ColumnBand band = ColumnBand::all());
+// out[cols, d] += alpha · w[rows, cols]ᵀ·a[rows, d]  (w 0 outside the band)
 template <typename T>
-void head_product_atb_add(T* out, const T* w, const T* a, T alpha, int rows, int cols, int d);
+void head_product_atb_add(T* out, const T* w, const T* a, T alpha, int rows, int cols, int d,
+                          ColumnBand band = ColumnBand::all());
 
 // ---------------------------------------------------------------- loss
 // Cross-entropy per row: losses[N] = −log softmax(logits[n])[targets[n]], 0

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -334,6 +335,41 @@ void expect_head_products_match_reference(int d) {
 
 TYPED_TEST(KernelsMatchReference, HeadProducts) {
   for (const int d : {5, 8, 24, 40}) expect_head_products_match_reference<TypeParam>(d);
+}
+
+// A banded head product computes what the full one does on the band, bit
+// for bit: a·bᵀ on every (i, j < band end) (the output starts as NaN, so a
+// skipped entry shows), and the _add products over weights that are 0
+// outside the band, which lets them skip those columns (rows, for wᵀ·a).
+// Bands with every shape of end: rising from 2, rising from below 0 (empty
+// first rows), falling and clamped at cols, and the causal one.
+template <typename T>
+void expect_banded_head_products_equal_full(int d, ColumnBand band) {
+  const int rows = 37, cols = 53;
+  const T alpha = T(0.7);
+  const auto a = random_values<T>(rows * d, 21), b = random_values<T>(cols * d, 22);
+  auto w = random_values<T>(rows * cols, 23);
+  for (int i = 0; i < rows; ++i)
+    for (int j = band.end(i, cols); j < cols; ++j) w[i * cols + j] = T(0);
+  const auto start_rows = random_values<T>(rows * d, 24), start_cols = random_values<T>(cols * d, 25);
+  std::vector<T> full_abt(rows * cols), full_ab = start_rows, full_atb = start_cols;
+  head_product_abt(full_abt.data(), a.data(), b.data(), alpha, rows, cols, d);
+  head_product_ab_add(full_ab.data(), w.data(), b.data(), alpha, rows, cols, d);
+  head_product_atb_add(full_atb.data(), w.data(), a.data(), alpha, rows, cols, d);
+  std::vector<T> abt(rows * cols, std::numeric_limits<T>::quiet_NaN()), ab = start_rows, atb = start_cols;
+  head_product_abt(abt.data(), a.data(), b.data(), alpha, rows, cols, d, band);
+  head_product_ab_add(ab.data(), w.data(), b.data(), alpha, rows, cols, d, band);
+  head_product_atb_add(atb.data(), w.data(), a.data(), alpha, rows, cols, d, band);
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < band.end(i, cols); ++j)
+      ASSERT_EQ(abt[i * cols + j], full_abt[i * cols + j]) << "a·bᵀ at (" << i << ", " << j << "), d = " << d;
+  EXPECT_EQ(ab, full_ab) << "w·b, d = " << d;
+  EXPECT_EQ(atb, full_atb) << "wᵀ·a, d = " << d;
+}
+
+TYPED_TEST(KernelsMatchReference, BandedHeadProductsEqualTheFullOnesOnTheBand) {
+  for (const ColumnBand band : {ColumnBand{2, 1}, ColumnBand{-3, 1}, ColumnBand{58, -1}, ColumnBand::causal()})
+    for (const int d : {5, 8, 24, 40}) expect_banded_head_products_equal_full<TypeParam>(d, band);
 }
 
 TYPED_TEST(KernelsMatchReference, EmbeddingBackward) {

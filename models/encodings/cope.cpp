@@ -52,7 +52,8 @@
 // non-blank tokens, which a 64-row table clamps to one position.
 // Since p_ij ≤ |i − j| + 1 ≤ T, a pass only computes and reads the first
 // min(npos, T + 1) rows of each table (z and its gradient), so a table sized
-// for the longest sequence costs nothing on short ones.
+// for the longest sequence costs nothing on short ones; and query i only
+// rows up to i + 1 of e_left and T − i of e_right, which halves the products.
 #include <algorithm>
 #include <cmath>
 
@@ -228,11 +229,18 @@ class CoPE : public Encoding<T> {
     return scale_position_logits_ ? T(1) / std::sqrt(static_cast<T>(ctx.d_head)) : T(1);
   }
 
-  // z = Q·Eᵀ: [T, width] for the left table (and the right one if bidirectional).
+  // The table rows query i can reach: p_ij ≤ i + 1 on the left (keys j ≤ i)
+  // and p_ij ≤ T − i on the right (keys j > i), so z_i and dz_i are only
+  // computed and read up to there; the head products skip the rest.
+  static ColumnBand left_reach() { return {2, 1}; }
+  static ColumnBand right_reach(const EncodingContext& ctx) { return {ctx.seq_len + 1, -1}; }
+
+  // z = Q·Eᵀ: [T, width] for the left table (and the right one if bidirectional), within reach.
   void project_queries(UnitScratch& u, const T* q, int layer, const EncodingContext& ctx) const {
     const int T_ = ctx.seq_len, dh = ctx.d_head, w = u.width;
-    head_product_abt(u.z_left.data(), q, params_ + tables_[layer].left, T(1), T_, w, dh);
-    if (!ctx.causal) head_product_abt(u.z_right.data(), q, params_ + tables_[layer].right, T(1), T_, w, dh);
+    head_product_abt(u.z_left.data(), q, params_ + tables_[layer].left, T(1), T_, w, dh, left_reach());
+    if (!ctx.causal)
+      head_product_abt(u.z_right.data(), q, params_ + tables_[layer].right, T(1), T_, w, dh, right_reach(ctx));
   }
 
   // Gates and positions of the group's queries from their raw scores s: [rows, T].
@@ -274,8 +282,9 @@ class CoPE : public Encoding<T> {
     });
     // dq += dZ·E;  de += dZᵀ·Q  (per side)
     const size_t left = tables_[layer].left, right = tables_[layer].right;
-    table_backward(dq, de_left, q, u.dz_left.data(), params_ + left, u.width, ctx);
-    if (!ctx.causal) table_backward(dq, de_right, q, u.dz_right.data(), params_ + right, u.width, ctx);
+    table_backward(dq, de_left, q, u.dz_left.data(), params_ + left, u.width, left_reach(), ctx);
+    if (!ctx.causal)
+      table_backward(dq, de_right, q, u.dz_right.data(), params_ + right, u.width, right_reach(ctx), ctx);
   }
 
   // The adjoint of add_position_logits for the group's rows, ds: [rows, T]:
@@ -349,11 +358,12 @@ class CoPE : public Encoding<T> {
     }
   }
 
-  // dq += dZ·E;  de += dZᵀ·Q over the first `width` rows.   dz: [T, width], e, de: [npos, d_h], q, dq: [T, d_h].
-  static void table_backward(T* dq, T* de, const T* q, const T* dz, const T* e, int width,
+  // dq += dZ·E;  de += dZᵀ·Q over the first `width` rows, within reach.
+  // dz: [T, width], e, de: [npos, d_h], q, dq: [T, d_h].
+  static void table_backward(T* dq, T* de, const T* q, const T* dz, const T* e, int width, ColumnBand reach,
                              const EncodingContext& ctx) {
-    head_product_ab_add(dq, dz, e, T(1), ctx.seq_len, width, ctx.d_head);
-    head_product_atb_add(de, dz, q, T(1), ctx.seq_len, width, ctx.d_head);
+    head_product_ab_add(dq, dz, e, T(1), ctx.seq_len, width, ctx.d_head, reach);
+    head_product_atb_add(de, dz, q, T(1), ctx.seq_len, width, ctx.d_head, reach);
   }
 
   int npos_option_ = 0;  // 0: max_seq_len + 1
