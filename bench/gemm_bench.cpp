@@ -56,17 +56,23 @@ struct Product {
   }
 };
 
-// The three products of one layer over rows [0, rows).
-void layer_products(Linear& l, int rows, Product& product) {
+// The three kinds of product of a linear layer.
+enum Kinds : unsigned { kForward = 1, kInputGradient = 2, kWeightGradient = 4, kAllKinds = 7 };
+
+// The products of one layer over rows [0, rows), of the kinds asked.
+void layer_products(Linear& l, int rows, Product& product, unsigned kinds) {
   for (int r0 = 0; r0 < rows; r0 += kBlockRows) {
     const int n = std::min(kBlockRows, rows - r0);
-    product(matrix(l.y.data() + size_t(r0) * l.out, n, l.out, l.out),
-            matrix(static_cast<const float*>(l.x.data()) + size_t(r0) * l.in, n, l.in, l.in),
-            matrix(static_cast<const float*>(l.wt.data()), l.in, l.out, l.out), Write::assign);
-    product(matrix(l.dx.data() + size_t(r0) * l.in, n, l.in, l.in),
-            matrix(static_cast<const float*>(l.dy.data()) + size_t(r0) * l.out, n, l.out, l.out),
-            matrix(static_cast<const float*>(l.w.data()), l.out, l.in, l.in), Write::accumulate);
+    if (kinds & kForward)
+      product(matrix(l.y.data() + size_t(r0) * l.out, n, l.out, l.out),
+              matrix(static_cast<const float*>(l.x.data()) + size_t(r0) * l.in, n, l.in, l.in),
+              matrix(static_cast<const float*>(l.wt.data()), l.in, l.out, l.out), Write::assign);
+    if (kinds & kInputGradient)
+      product(matrix(l.dx.data() + size_t(r0) * l.in, n, l.in, l.in),
+              matrix(static_cast<const float*>(l.dy.data()) + size_t(r0) * l.out, n, l.out, l.out),
+              matrix(static_cast<const float*>(l.w.data()), l.out, l.in, l.in), Write::accumulate);
   }
+  if (!(kinds & kWeightGradient)) return;
   for (int r0 = 0; r0 < rows; r0 += kGradRows)
     for (int o0 = 0; o0 < l.out; o0 += kGradChannels) {
       const int n = std::min(kGradRows, rows - r0);
@@ -78,10 +84,10 @@ void layer_products(Linear& l, int rows, Product& product) {
 }
 
 // GFLOP/s of the products over `rows` rows of every layer.
-double time_products(std::vector<Linear>& layers, int rows, bool through_eigen) {
+double time_products(std::vector<Linear>& layers, int rows, bool through_eigen, unsigned kinds = kAllKinds) {
   Product product{through_eigen};
   const auto start = std::chrono::steady_clock::now();
-  for (auto& layer : layers) layer_products(layer, rows, product);
+  for (auto& layer : layers) layer_products(layer, rows, product, kinds);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return product.flop / seconds * 1e-9;
 }
@@ -94,12 +100,13 @@ std::vector<float> outputs(const std::vector<Linear>& layers) {
   return all;
 }
 
-void report(const char* what, std::vector<Linear>& layers, int rows, int repeats, int passes_per_repeat) {
+void report(const char* what, std::vector<Linear>& layers, int rows, int repeats, int passes_per_repeat,
+            unsigned kinds = kAllKinds) {
   double best_eigen = 0, best_kernel = 0;
   for (int r = 0; r < repeats; ++r) {
     double eigen = 0, kernel = 0;
-    for (int p = 0; p < passes_per_repeat; ++p) eigen = std::max(eigen, time_products(layers, rows, true));
-    for (int p = 0; p < passes_per_repeat; ++p) kernel = std::max(kernel, time_products(layers, rows, false));
+    for (int p = 0; p < passes_per_repeat; ++p) eigen = std::max(eigen, time_products(layers, rows, true, kinds));
+    for (int p = 0; p < passes_per_repeat; ++p) kernel = std::max(kernel, time_products(layers, rows, false, kinds));
     best_eigen = std::max(best_eigen, eigen);
     best_kernel = std::max(best_kernel, kernel);
   }
@@ -131,6 +138,9 @@ int main(int argc, char** argv) {
   std::printf("outputs of the two paths: %s (%zu of %zu differ)\n", differing == 0 ? "bit-identical" : "DIFFERENT",
               differing, kernel.size());
   report("one training step's linear products", layers, kRows, repeats, 1);
+  report("  of which the forward products", layers, kRows, repeats, 1, kForward);
+  report("  the input-gradient products", layers, kRows, repeats, 1, kInputGradient);
+  report("  the weight-gradient products", layers, kRows, repeats, 1, kWeightGradient);
   std::vector<Linear> block(layers.begin(), layers.begin() + 4);
   report("one layer, one 240-row block, in cache", block, kBlockRows, repeats, 20);
   return differing == 0 ? 0 : 1;
