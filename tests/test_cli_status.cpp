@@ -67,6 +67,21 @@ TEST_F(CliStatus, OneShardOfTwoIsIncompleteAndNamesTheMissingCell) {
   EXPECT_NE(result.out.find("incomplete"), std::string::npos);
 }
 
+TEST_F(CliStatus, CountsTheCellsNotDoneOfEachEncoding) {
+  ASSERT_EQ(run("--shard 1/2").status, 0);
+  const json state = status_json();
+  const std::string missing = state["missing"][0];  // "parity_check/<encoding>/seed0"
+  const std::string unfinished = missing.substr(13, missing.rfind('/') - 13);
+  const std::string finished = unfinished == "nope" ? "alibi" : "nope";
+  EXPECT_EQ(state["by_encoding"][unfinished], json({{"cells", 1}, {"not_done", 1}}));
+  EXPECT_EQ(state["by_encoding"][finished], json({{"cells", 1}, {"not_done", 0}}));
+  const std::string text = status().out;
+  const size_t section = text.find("not done, by encoding:\n");
+  ASSERT_NE(section, std::string::npos) << text;
+  EXPECT_NE(text.find("  " + unfinished, section), std::string::npos) << text;
+  EXPECT_EQ(text.find("  " + finished + " ", section), std::string::npos) << text;  // done: not listed
+}
+
 TEST_F(CliStatus, EveryShardDoneIsCompleteWithExitZero) {
   ASSERT_EQ(run("--shard 1/2").status, 0);
   ASSERT_EQ(run("--shard 2/2").status, 0);

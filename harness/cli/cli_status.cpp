@@ -3,7 +3,8 @@
 //
 // How complete DIR is for a grid: the cells done (ok or diverged: a rerun
 // keeps them), missing, failed, with another configuration, or unreadable
-// (grid_status.hpp). The grid is the one the selection flags name, exactly as
+// (grid_status.hpp), and how many cells each encoding has left. The grid is
+// the one the selection flags name, exactly as
 // `pebench run` with the same flags would expand it; with no selection flag,
 // the grid recorded in DIR/grid.manifest by the runs that wrote DIR.
 // Exit 0 when every cell is done, 1 when not (a job script can gate on it),
@@ -48,6 +49,16 @@ std::vector<ExpectedCell> requested_grid(const StatusFlags& flags, std::string& 
   return *cells;
 }
 
+// The encodings with cells not done, each with its count: where a grid
+// filled over several sittings stands, before the list of every cell.
+void print_unfinished_encodings(const GridStatus& status) {
+  const auto progress = progress_by_encoding(status);
+  if (status.complete() || progress.size() < 2) return;
+  std::printf("not done, by encoding:\n");
+  for (const auto& entry : progress)
+    if (entry.not_done > 0) std::printf("  %-20s %5zu of %zu\n", entry.encoding.c_str(), entry.not_done, entry.cells);
+}
+
 void print_text(const GridStatus& status, const std::string& dir, const std::string& source) {
   std::printf("%s: %zu cells (grid: %s)\n", dir.c_str(), status.total(), source.c_str());
   std::printf("  done        %5zu  (%zu ok, %zu diverged)\n", status.done(), status.ok.size(), status.diverged.size());
@@ -55,6 +66,7 @@ void print_text(const GridStatus& status, const std::string& dir, const std::str
       {"missing", &status.missing}, {"failed", &status.failed},
       {"differs", &status.differs}, {"unreadable", &status.unreadable}};
   for (const auto& [what, names] : gaps) std::printf("  %-10s  %5zu\n", what, names->size());
+  print_unfinished_encodings(status);
   for (const auto& [what, names] : gaps) {
     if (names->empty()) continue;
     std::printf("%s:\n", what);
@@ -64,10 +76,13 @@ void print_text(const GridStatus& status, const std::string& dir, const std::str
 }
 
 void print_json(const GridStatus& status, const std::string& dir, const std::string& source) {
+  json by_encoding = json::object();
+  for (const auto& entry : progress_by_encoding(status))
+    by_encoding[entry.encoding] = {{"cells", entry.cells}, {"not_done", entry.not_done}};
   const json out = {{"dir", dir},         {"grid", source},          {"total", status.total()},
                     {"done", status.done()}, {"complete", status.complete()}, {"ok", status.ok},
                     {"diverged", status.diverged}, {"failed", status.failed}, {"differs", status.differs},
-                    {"unreadable", status.unreadable}, {"missing", status.missing}};
+                    {"unreadable", status.unreadable}, {"missing", status.missing}, {"by_encoding", by_encoding}};
   std::cout << out.dump(1) << "\n";
 }
 

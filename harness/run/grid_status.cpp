@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 
 #include <fmt/core.h>
 
@@ -69,6 +70,26 @@ GridStatus grid_status(const fs::path& dir, const std::vector<ExpectedCell>& cel
   for (const auto& cell : cells)
     state_list(status, cell_state(dir / (cell.name + ".json"), cell.identity))->push_back(cell.name);
   return status;
+}
+
+std::vector<EncodingProgress> progress_by_encoding(const GridStatus& status) {
+  std::map<std::string, EncodingProgress> by_name;
+  auto count = [&](const std::vector<std::string>& names, bool done) {
+    for (const auto& name : names) {
+      const size_t first = name.find('/'), last = name.rfind('/');
+      const std::string encoding = name.substr(first + 1, last - first - 1);
+      EncodingProgress& progress = by_name[encoding];
+      progress.encoding = encoding;
+      ++progress.cells;
+      progress.not_done += done ? 0 : 1;
+    }
+  };
+  count(status.ok, true);
+  count(status.diverged, true);
+  for (const auto* names : {&status.failed, &status.differs, &status.unreadable, &status.missing}) count(*names, false);
+  std::vector<EncodingProgress> progress;
+  for (auto& [name, entry] : by_name) progress.push_back(std::move(entry));
+  return progress;
 }
 
 fs::path grid_manifest_path(const fs::path& dir) { return dir / "grid.manifest"; }

@@ -54,6 +54,16 @@ struct GridStatus {
 };
 GridStatus grid_status(const std::filesystem::path& dir, const std::vector<ExpectedCell>& cells);
 
+// One encoding's share of a grid (the middle part of its cells' names,
+// "task/encoding/seedK"): how many cells it has and how many are not done.
+// A grid filled over several sittings is read encoding by encoding.
+struct EncodingProgress {
+  std::string encoding;
+  size_t cells = 0, not_done = 0;
+};
+// Every encoding of the grid, in name order.
+std::vector<EncodingProgress> progress_by_encoding(const GridStatus& status);
+
 // DIR/grid.manifest. Not a .json file, so readers of DIR/**/*.json (the
 // report) never take it for a result.
 std::filesystem::path grid_manifest_path(const std::filesystem::path& dir);
