@@ -28,6 +28,7 @@ struct ScriptedExecutor {
   std::map<std::string, int> calls;
   std::string throw_for;     // this cell throws
   std::string diverge_for;   // this cell diverges
+  bool two_id_lengths = false;  // id at lengths 2 (all right) and 4 (half right), upper half from 3
 
   CellOutcome operator()(const Cell& cell, const CellHooks& hooks) {
     ++calls[cell.name()];
@@ -42,6 +43,10 @@ struct ScriptedExecutor {
       return outcome;
     }
     SplitScore id{"id", SplitKind::id, {{3, 0.5 + cell.seed / 10.0, 0.25, 8}}, 0, 0};
+    if (two_id_lengths) {
+      id.points = {{2, 1.0, 1.0, 8}, {4, 0.5, 0.25, 8}};
+      outcome.eval.id_upper_from = 3;
+    }
     SplitScore ood{"ood", SplitKind::ood, {{9, 0.25, 0.0, 8}, {10, 0.75, 0.5, 8}}, 0, 0};
     outcome.eval.splits = {id, ood};
     aggregate_scores(outcome.eval);
@@ -127,6 +132,20 @@ TEST_F(RunnerTest, KeptCellsAreSummarisedFromTheirResultFiles) {
   EXPECT_EQ(summary.rows[2].status, "kept ok");
   EXPECT_DOUBLE_EQ(summary.rows[2].id_accuracy, 0.7);
   EXPECT_DOUBLE_EQ(summary.rows[2].ood_accuracy, 0.5);
+}
+
+// The run line and summary show the ID accuracy the report judges "learned"
+// by (upper half of the training lengths), not the mean over every ID length.
+TEST_F(RunnerTest, SummaryShowsTheIdAccuracyOverTheUpperTrainingLengths) {
+  ScriptedExecutor first;
+  first.two_id_lengths = true;
+  const RunSummary fresh = run(first);
+  ASSERT_EQ(fresh.rows.size(), 3u);
+  EXPECT_DOUBLE_EQ(fresh.rows[0].id_accuracy, 0.5);
+  ScriptedExecutor second;
+  const RunSummary kept = run(second);
+  EXPECT_EQ(kept.rows[0].status, "kept ok");
+  EXPECT_DOUBLE_EQ(kept.rows[0].id_accuracy, 0.5);
 }
 
 TEST_F(RunnerTest, ForceRedoesFinishedCells) {

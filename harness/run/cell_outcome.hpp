@@ -2,6 +2,7 @@
 // written as a result file (harness/run/result_record.hpp). Filled by trainer.cpp and
 // evaluator.cpp; the runner only moves it around.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -64,6 +65,12 @@ struct EvalScores {
   // (unset) counts every id point.
   int id_upper_from = 0;
   double id_upper_accuracy = std::numeric_limits<double>::quiet_NaN();
+
+  // The ID accuracy that decides whether the task was learned, as reports
+  // judge it: id_upper_accuracy where recorded, else id_accuracy.
+  double learned_id_accuracy() const {
+    return std::isfinite(id_upper_accuracy) ? id_upper_accuracy : id_accuracy;
+  }
 };
 
 // An evaluation during training (train.eval_every).

@@ -22,7 +22,7 @@ namespace pebench {
 struct SummaryRow {
   std::string cell;    // "task/encoding/seed0"
   std::string status;  // ok | diverged | failed | kept <status> (finished earlier, skipped)
-  double id_accuracy = 0.0;   // NaN if none
+  double id_accuracy = 0.0;   // EvalScores::learned_id_accuracy (upper half of the training lengths); NaN if none
   double ood_accuracy = 0.0;  // NaN if none
   double seconds = 0.0;
   std::string note;    // diverged/failed: what happened

@@ -24,7 +24,7 @@ static SummaryRow row_from_file(const fs::path& path, const std::string& cell) {
   try {
     const ResultRecord record = read_result_record(path);
     row.status = std::string("kept ") + to_string(record.outcome.status);
-    row.id_accuracy = record.outcome.eval.id_accuracy;
+    row.id_accuracy = record.outcome.eval.learned_id_accuracy();
     row.ood_accuracy = record.outcome.eval.ood_accuracy;
     row.seconds = record.outcome.train_wall_s + record.outcome.eval_wall_s;
   } catch (const ResultFileError&) {
@@ -137,7 +137,7 @@ class CellQueue {
     if (!outcome.weights.empty()) write_file_atomically(weights_path_for(path), outcome.weights);
     else fs::remove(weights_path_for(path), ignored);
     write_file_atomically(path, ResultRecord::of(cell, outcome, context_).to_text());
-    const SummaryRow row{cell.name(), to_string(outcome.status), outcome.eval.id_accuracy,
+    const SummaryRow row{cell.name(), to_string(outcome.status), outcome.eval.learned_id_accuracy(),
                          outcome.eval.ood_accuracy,
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
                          outcome.message};
