@@ -380,7 +380,7 @@ bool SeedResult::has_sequences() const {
 }
 
 double SeedResult::learned_accuracy() const {
-  return std::isfinite(id_upper_accuracy) ? id_upper_accuracy : id_accuracy;
+  return learned_id_accuracy(id_upper_accuracy, id_accuracy);
 }
 
 Aggregate parse_aggregate(const std::string& text) {

@@ -53,6 +53,13 @@ struct SplitScore {
   std::vector<int64_t> predicted_classes{}, target_classes{};
 };
 
+// The ID accuracy that decides whether a task was learned: over the upper
+// half of the training lengths where recorded, else over every ID length.
+// Reports and the run's summary both judge by it.
+inline double learned_id_accuracy(double id_upper_accuracy, double id_accuracy) {
+  return std::isfinite(id_upper_accuracy) ? id_upper_accuracy : id_accuracy;
+}
+
 struct EvalScores {
   std::vector<SplitScore> splits;
   // Unweighted mean of the id (ood) splits' accuracies; NaN when there is none.
@@ -66,11 +73,7 @@ struct EvalScores {
   int id_upper_from = 0;
   double id_upper_accuracy = std::numeric_limits<double>::quiet_NaN();
 
-  // The ID accuracy that decides whether the task was learned, as reports
-  // judge it: id_upper_accuracy where recorded, else id_accuracy.
-  double learned_id_accuracy() const {
-    return std::isfinite(id_upper_accuracy) ? id_upper_accuracy : id_accuracy;
-  }
+  double learned_id_accuracy() const { return pebench::learned_id_accuracy(id_upper_accuracy, id_accuracy); }
 };
 
 // An evaluation during training (train.eval_every).
