@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -419,22 +421,35 @@ template <typename T>
 void dropout_forward(T* x, uint8_t* keep, double p, uint64_t seed, uint64_t site, int first_sequence,
                      int B, size_t E) {
   // One 64-bit draw gives four 16-bit uniforms: p is resolved to 1/65536.
-  const uint64_t threshold = static_cast<uint64_t>(std::llround(p * 65536.0));
+  const uint32_t threshold = static_cast<uint32_t>(std::llround(p * 65536.0));
   const T scale = static_cast<T>(1.0 / (1.0 - p));
-  for_units(B, size_t(B) * E, [&](long b) {
+  // The mask loop reads its sizes and constants from locals: a uint8_t
+  // store may alias anything, and reading them through the closure after
+  // every store kept the loop scalar.
+  for_units(B, size_t(B) * E, [=](long b) {
     Rng rng(seed, (site << 32) | static_cast<uint64_t>(first_sequence + b));
     // The sequence's uniforms first (the generator is a serial chain), then
     // the mask in one loop the compiler vectorises.
-    uint16_t* uniforms = scratch<uint16_t, Slot::dropout_uniforms>(E);  // [E]
-    for (size_t e = 0; e < E; e += 4) {
-      const uint64_t bits = rng.next_u64();  // element e + l takes bits 16l..16l+15
-      for (size_t l = 0; l < 4 && e + l < E; ++l) uniforms[e + l] = static_cast<uint16_t>(bits >> (16 * l));
+    uint16_t* __restrict uniforms = scratch<uint16_t, Slot::dropout_uniforms>(E);  // [E]
+    size_t e = 0;
+    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "a draw's bytes are its four uniforms in order");
+    for (; e + 4 <= E; e += 4) {  // element e + l takes bits 16l..16l+15 of a draw
+      const uint64_t bits = rng.next_u64();
+      std::memcpy(uniforms + e, &bits, sizeof bits);
     }
-    uint8_t* k = keep + static_cast<size_t>(b) * E;
-    T* row = x + static_cast<size_t>(b) * E;
-    for (size_t e = 0; e < E; ++e) {
-      k[e] = uniforms[e] >= threshold;
-      row[e] = k[e] ? row[e] * scale : T(0);
+    if (e < E) {
+      const uint64_t bits = rng.next_u64();
+      for (size_t l = 0; e + l < E; ++l) uniforms[e + l] = static_cast<uint16_t>(bits >> (16 * l));
+    }
+    uint8_t* __restrict k = keep + static_cast<size_t>(b) * E;
+    T* __restrict row = x + static_cast<size_t>(b) * E;
+    const size_t n = E;  // locals, not the closure's members, which the stores could alias
+    const uint32_t cut = threshold;
+    const T kept_scale = scale;
+    for (size_t i = 0; i < n; ++i) {
+      const bool kept = uniforms[i] >= cut;
+      k[i] = kept;
+      row[i] = kept ? row[i] * kept_scale : T(0);
     }
   });
 }
@@ -578,31 +593,52 @@ template <typename T, typename S = Simd<T>>
   return n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1);
 }
 
+// max x[0..n), n >= 1, 16 lanes at a time and the lanes by a tree of
+// shuffles (a max is exact in any order: row_max's value).
+[[gnu::target("avx512f"), gnu::always_inline]] inline float row_max_avx512(const float* x, int n) {
+  __m512 best = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  int j = 0;
+  for (; j + 16 <= n; j += 16) best = _mm512_max_ps(best, _mm512_loadu_ps(x + j));
+  if (j < n) best = _mm512_max_ps(best, _mm512_mask_loadu_ps(best, first_lanes(n - j), x + j));
+  return _mm512_reduce_max_ps(best);
+}
+
 // Rows [r0, r0 + rows) in groups of kRows, each step done for all the
-// group's rows before the next: a row alone waits on its chains (the max,
-// the 16 partial sums added in order, the division), the group's are
-// independent and overlap.
+// group's rows before the next, the exponentials a chunk of 16 keys at a
+// time across the rows: a row alone waits on its chains (the max, each
+// chunk's exp, the 16 partial sums added in order, the division), the
+// group's are independent and overlap. Each row's partial sums still take
+// its chunks in key order.
 [[gnu::target("avx512f")]] void masked_softmax_rows_avx512(float* scores, int r0, int rows, int stride,
                                                            bool causal) {
   static_assert(vec::kLanes == 16, "one vector of partial sums");
-  constexpr int kRows = 4;
+  constexpr int kRows = 8;
   for (int g0 = r0; g0 < r0 + rows; g0 += kRows) {
     const int group = std::min(kRows, r0 + rows - g0);
     float* row[kRows];
-    int allowed[kRows];
+    int allowed[kRows], widest = 0;
+    __m512 shift[kRows];
     __m512 lanes[kRows];  // each row's vec::grouped_sum partial sums (0 past the group)
     for (int r = 0; r < kRows; ++r) lanes[r] = _mm512_setzero_ps();
     for (int r = 0; r < group; ++r) {
       row[r] = scores + static_cast<size_t>(g0 + r) * stride;
       allowed[r] = causal ? g0 + r + 1 : stride;
-      const __m512 shift = _mm512_set1_ps(row_max<float, Simd16>(row[r], allowed[r]));
-      for (int j = 0; j < allowed[r]; j += 16) {
-        const __mmask16 m = first_lanes(allowed[r] - j);
-        const __m512 e = exp_nonpositive_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row[r] + j), shift));
-        _mm512_mask_storeu_ps(row[r] + j, m, e);
-        lanes[r] = _mm512_mask_add_ps(lanes[r], m, lanes[r], e);
-      }
+      widest = std::max(widest, allowed[r]);
+      shift[r] = _mm512_set1_ps(row_max_avx512(row[r], allowed[r]));
     }
+    for (int j = 0; j < widest; j += 16)
+      for (int r = 0; r < group; ++r) {
+        if (j + 16 <= allowed[r]) {  // whole vectors: masked stores cost more on some CPUs (Zen)
+          const __m512 e = exp_nonpositive_avx512(_mm512_sub_ps(_mm512_loadu_ps(row[r] + j), shift[r]));
+          _mm512_storeu_ps(row[r] + j, e);
+          lanes[r] = _mm512_add_ps(lanes[r], e);
+        } else if (j < allowed[r]) {
+          const __mmask16 m = first_lanes(allowed[r] - j);
+          const __m512 e = exp_nonpositive_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row[r] + j), shift[r]));
+          _mm512_mask_storeu_ps(row[r] + j, m, e);
+          lanes[r] = _mm512_mask_add_ps(lanes[r], m, lanes[r], e);
+        }
+      }
     alignas(64) float lane[kRows][16];
     float total[kRows] = {};
     for (int r = 0; r < kRows; ++r) _mm512_store_ps(lane[r], lanes[r]);
@@ -610,7 +646,10 @@ template <typename T, typename S = Simd<T>>
       for (int r = 0; r < kRows; ++r) total[r] += lane[r][l];
     for (int r = 0; r < group; ++r) {
       const __m512 inverse_total = _mm512_set1_ps(1.0f / total[r]);
-      for (int j = 0; j < allowed[r]; j += 16) {
+      int j = 0;
+      for (; j + 16 <= allowed[r]; j += 16)
+        _mm512_storeu_ps(row[r] + j, _mm512_mul_ps(_mm512_loadu_ps(row[r] + j), inverse_total));
+      if (j < allowed[r]) {
         const __mmask16 m = first_lanes(allowed[r] - j);
         _mm512_mask_storeu_ps(row[r] + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row[r] + j), inverse_total));
       }
