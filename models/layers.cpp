@@ -403,16 +403,17 @@ void write_elements(T* out, size_t n, Write write, Term term) {
 
 template <typename T>
 void activation_backward(T* din, const T* dout, const T* in, Activation activation, size_t n, Write write) {
-  // act'(in)·dout for element i; relu as loads, then a select: a
+  // act'(in)·dout for element i, one loop per activation (with both in one
+  // loop, GELU's call kept ReLU's scalar); relu as loads, then a select: a
   // conditional load would keep GCC from vectorising.
-  auto term = [&](size_t i) {
-    if (activation == Activation::relu) {
+  if (activation == Activation::relu) {
+    write_elements(din, n, write, [&](size_t i) {
       const T g = dout[i];
       return in[i] > T(0) ? g : T(0);
-    }
-    return gelu_derivative(in[i]) * dout[i];
-  };
-  write_elements(din, n, write, term);
+    });
+    return;
+  }
+  write_elements(din, n, write, [&](size_t i) { return gelu_derivative(in[i]) * dout[i]; });
 }
 
 // ---------------------------------------------------------------- dropout
