@@ -133,23 +133,41 @@ bool cpu_has_avx512() {
 std::atomic<bool> avx512_enabled{true};  // tests switch it off to check the AVX2 path on an AVX-512 CPU
 bool use_avx512() { return avx512_enabled && cpu_has_avx512(); }
 
+// Columns [n0, n1) of rows [m, m + R), plain chains: 32- and 16-column
+// AVX-512 tiles where `wide`, then AVX2 tiles of at most kTileRows rows.
+template <int R>
+void chain_row_tile(const Operands& o, int m, int n0, int n1, int k0, int k1, bool wide) {
+  int n = n0;
+  if (wide) {
+    for (; n1 - n >= 2 * kWideLanes; n += 2 * kWideLanes) chain_tile_avx512<R, 2>(o, m, n, k0, k1);
+    for (; n1 - n >= kWideLanes; n += kWideLanes) chain_tile_avx512<R, 1>(o, m, n, k0, k1);
+  }
+  for (int r0 = 0; r0 < R && n < n1; r0 += kTileRows)
+    with_tile_rows(std::min(kTileRows, R - r0), [&](auto rows) {
+      constexpr int Rows = decltype(rows)::value;
+      int j = n;
+      for (; n1 - j >= 2 * kLanes; j += 2 * kLanes) chain_tile<Rows, 2>(o, m + r0, j, k0, k1);
+      for (; j < n1; j += kLanes) chain_tile<Rows, 1>(o, m + r0, j, k0, k1);
+    });
+}
+
 // Columns [n0, n1) of every row, plain chains. Row tiles outermost: a tile's
 // rows of a stay in L1 while it sweeps the columns (b comes from L2). The
 // panels are whole 8-lane packets, so what 16-lane vectors leave is 8 columns.
+// With AVX-512's 32 registers a tile takes 8 rows (16 accumulators), so
+// each vector of b loaded from L2 feeds a third more multiply-adds (10 or
+// 12 rows ran out of general registers for the row pointers and spilled);
+// a tile's rows change no chain.
+constexpr int kWideTileRows = 8;
 void chain_columns(const Operands& o, int M, int n0, int n1, int k0, int k1) {
   const bool wide = use_avx512();
-  for (int m = 0; m < M; m += kTileRows) {
+  int m = 0;
+  if (wide)
+    for (; M - m >= kWideTileRows; m += kWideTileRows) chain_row_tile<kWideTileRows>(o, m, n0, n1, k0, k1, wide);
+  for (; m < M; m += kTileRows)
     with_tile_rows(std::min(kTileRows, M - m), [&](auto rows) {
-      constexpr int R = decltype(rows)::value;
-      int n = n0;
-      if (wide) {
-        for (; n1 - n >= 2 * kWideLanes; n += 2 * kWideLanes) chain_tile_avx512<R, 2>(o, m, n, k0, k1);
-        for (; n1 - n >= kWideLanes; n += kWideLanes) chain_tile_avx512<R, 1>(o, m, n, k0, k1);
-      }
-      for (; n1 - n >= 2 * kLanes; n += 2 * kLanes) chain_tile<R, 2>(o, m, n, k0, k1);
-      for (; n < n1; n += kLanes) chain_tile<R, 1>(o, m, n, k0, k1);
+      chain_row_tile<decltype(rows)::value>(o, m, n0, n1, k0, k1, wide);
     });
-  }
 }
 
 // Vector operations for the split-chain strips, which Eigen runs with full
