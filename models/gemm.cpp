@@ -35,8 +35,9 @@ constexpr int kTileRows = 6;               // rows per tile elsewhere (any group
 struct Operands {
   float* c;  // [M,N]
   std::ptrdiff_t ldc;
-  const float* a;  // [M,K]
+  const float* a;  // [M,K]: row m at a + m·lda, or, where a_by_columns, column k at a + k·lda
   std::ptrdiff_t lda;
+  bool a_by_columns;
   const float* b;  // [K,N]
   std::ptrdiff_t ldb;
   __m256 alpha;
@@ -126,6 +127,33 @@ template <int R, int V>
       store_sum_avx512(o, o.c + (m + r) * o.ldc + n + kWideLanes * v, sum[r][v]);
 }
 
+// The same chains with a stored column by column (a transposed matrix, as
+// in a weight gradient's Gᵀ·X): a tile's R values of a at one k are
+// contiguous, so one pointer serves every row, and a needs no copy into
+// rows (12-row tiles, which this allows, ran no faster than 8-row ones on
+// the weight gradients' 64-row blocks).
+template <int R, int V>
+[[gnu::noinline, gnu::target("avx512f")]] void chain_tile_columns_avx512(const Operands& o, int m, int n, int k0,
+                                                                        int k1) {
+  const std::ptrdiff_t lda = o.lda, ldb = o.ldb;
+  const float* a = o.a + k0 * lda + m;
+  const float* b = o.b + k0 * ldb + n;
+  __m512 sum[R][V];
+  _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r)
+    _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) sum[r][v] = _mm512_setzero_ps();
+  for (int k = k0; k < k1; ++k, a += lda, b += ldb) {
+    __m512 bk[V];
+    _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) bk[v] = _mm512_loadu_ps(b + kWideLanes * v);
+    _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
+      const __m512 ak = _mm512_set1_ps(a[r]);
+      _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) sum[r][v] = _mm512_fmadd_ps(ak, bk[v], sum[r][v]);
+    }
+  }
+  _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r)
+    _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v)
+      store_sum_avx512(o, o.c + (m + r) * o.ldc + n + kWideLanes * v, sum[r][v]);
+}
+
 bool cpu_has_avx512() {
   static const bool has = __builtin_cpu_supports("avx512f");
   return has;
@@ -159,7 +187,23 @@ void chain_row_tile(const Operands& o, int m, int n0, int n1, int k0, int k1, bo
 // 12 rows ran out of general registers for the row pointers and spilled);
 // a tile's rows change no chain.
 constexpr int kWideTileRows = 8;
+
+// Columns [n0, n1), a multiple of 16 wide, of every row, with a stored
+// column by column (chain_tile_columns_avx512).
+void chain_columns_of_column_form(const Operands& o, int M, int n0, int n1, int k0, int k1) {
+  auto row_tile = [&](int m, auto rows) {
+    constexpr int R = decltype(rows)::value;
+    int n = n0;
+    for (; n1 - n >= 2 * kWideLanes; n += 2 * kWideLanes) chain_tile_columns_avx512<R, 2>(o, m, n, k0, k1);
+    for (; n < n1; n += kWideLanes) chain_tile_columns_avx512<R, 1>(o, m, n, k0, k1);
+  };
+  int m = 0;
+  for (; M - m >= kWideTileRows; m += kWideTileRows) row_tile(m, std::integral_constant<int, kWideTileRows>());
+  for (; m < M; m += kTileRows) with_tile_rows(std::min(kTileRows, M - m), [&](auto rows) { row_tile(m, rows); });
+}
+
 void chain_columns(const Operands& o, int M, int n0, int n1, int k0, int k1) {
+  if (o.a_by_columns) return chain_columns_of_column_form(o, M, n0, n1, k0, k1);
   const bool wide = use_avx512();
   int m = 0;
   if (wide)
@@ -349,33 +393,46 @@ bool gemm_in_eigen_order(float* c, std::ptrdiff_t ldc, StridedMatrix a, StridedM
   // rows are our columns (m), its columns our rows (n), k the inner dimension.
   Eigen::Index depth_block = K, column_block = N, row_block = M;
   Eigen::internal::computeProductBlockingSizes<float, float, 1, Eigen::Index>(depth_block, column_block, row_block, 1);
-  // Both operands with contiguous rows: a's rows stay in L1 while a tile
-  // sweeps the columns, b's rows load as vectors.
+  // Eigen's panels of each column block: 24 and 16 columns (plain chains),
+  // then at most one of 8 and one of 4 (split chains), then 0–3 columns.
+  struct ColumnBlock {
+    int n0, plain_end, strip_end, half_end, end;
+  };
+  std::vector<ColumnBlock> blocks;
+  // The plain-chain columns of adjacent column blocks form one range: a
+  // chain does not depend on the block, and whole 32-column tiles run
+  // faster than the 16-column ones a block's edge would leave.
+  std::vector<std::pair<int, int>> plain;
+  bool only_wide_plain = true;  // every column in plain ranges of whole 16-lane vectors
+  for (int n0 = 0; n0 < N; n0 += static_cast<int>(column_block)) {
+    const int width = std::min<int>(static_cast<int>(column_block), N - n0);
+    const int wide = width - width % kPanelColumns;
+    const int plain_end = n0 + wide + (width - wide) / (2 * kLanes) * (2 * kLanes);
+    const int strip_end = plain_end + (n0 + width - plain_end) / kLanes * kLanes;
+    const int half_end = strip_end + (n0 + width - strip_end) / kHalfLanes * kHalfLanes;
+    blocks.push_back({n0, plain_end, strip_end, half_end, n0 + width});
+    only_wide_plain = only_wide_plain && plain_end == n0 + width;
+    if (!plain.empty() && plain.back().second == n0) plain.back().second = plain_end;
+    else plain.emplace_back(n0, plain_end);
+  }
+  for (const auto& [begin, end] : plain) only_wide_plain = only_wide_plain && (end - begin) % kWideLanes == 0;
+  // Both operands with contiguous rows (a's rows stay in L1 while a tile
+  // sweeps the columns, b's rows load as vectors), except a stored column
+  // by column where only AVX-512 plain chains read it.
+  const bool a_by_columns = only_wide_plain && use_avx512() && a.row_stride == 1 && a.col_stride != 1;
   static thread_local AlignedBuffer<float> a_copy, b_copy;
-  a = row_major(a, M, K, a_copy);
+  if (!a_by_columns) a = row_major(a, M, K, a_copy);
   b = row_major(b, K, N, b_copy);
-  Operands o{c, ldc, a.data, a.row_stride, b.data, b.row_stride, _mm256_set1_ps(alpha), false};
+  Operands o{c,      ldc, a.data, a_by_columns ? a.col_stride : a.row_stride, a_by_columns,
+             b.data, b.row_stride, _mm256_set1_ps(alpha), false};
+  const int rows = static_cast<int>(row_block);
   for (int k0 = 0; k0 < K; k0 += static_cast<int>(depth_block)) {
     const int k1 = std::min<int>(K, k0 + static_cast<int>(depth_block));
     o.from_zero = !accumulate && k0 == 0;
-    // The plain-chain columns of adjacent column blocks form one range: a
-    // chain does not depend on the block, and whole 32-column tiles run
-    // faster than the 16-column ones a block's edge would leave.
-    std::vector<std::pair<int, int>> plain;
-    for (int n0 = 0; n0 < N; n0 += static_cast<int>(column_block)) {
-      const int width = std::min<int>(static_cast<int>(column_block), N - n0);
-      // Eigen's panels of the block: 24 and 16 columns (plain chains), then
-      // at most one of 8 and one of 4 (split chains), then 0–3 columns.
-      const int rows = static_cast<int>(row_block);
-      const int wide = width - width % kPanelColumns;
-      const int plain_end = n0 + wide + (width - wide) / (2 * kLanes) * (2 * kLanes);
-      const int strip_end = plain_end + (n0 + width - plain_end) / kLanes * kLanes;
-      const int half_end = strip_end + (n0 + width - strip_end) / kHalfLanes * kHalfLanes;
-      if (!plain.empty() && plain.back().second == n0) plain.back().second = plain_end;
-      else plain.emplace_back(n0, plain_end);
-      if (strip_end > plain_end) split_strip<FullPacket>(o, M, rows, plain_end, k0, k1);
-      if (half_end > strip_end) split_strip<HalfPacket>(o, M, rows, strip_end, k0, k1);
-      paired_columns(o, M, rows, half_end, n0 + width, k0, k1);
+    for (const ColumnBlock& block : blocks) {
+      if (block.strip_end > block.plain_end) split_strip<FullPacket>(o, M, rows, block.plain_end, k0, k1);
+      if (block.half_end > block.strip_end) split_strip<HalfPacket>(o, M, rows, block.strip_end, k0, k1);
+      paired_columns(o, M, rows, block.half_end, block.end, k0, k1);
     }
     for (const auto& [begin, end] : plain) chain_columns(o, M, begin, end, k0, k1);
   }

@@ -147,6 +147,25 @@ TEST_P(GemmInEigenOrder, TransposedLeftOperandEqualsEigens) {
   }
 }
 
+TEST_P(GemmInEigenOrder, TransposedLeftOperandOfWholeVectorWidthsEqualsEigens) {
+  // The weight gradients' shapes (64-row blocks of output channels, widths
+  // in whole 16-lane vectors, 512-row depth): on an AVX-512 CPU the kernel
+  // reads such an a column by column, in tiles of 8 rows and the rest.
+  for (int M : {64, 32, 13, 70})
+    for (int N : {64, 192, 256, 32, 48, 96})
+      for (int K : {512, 37})
+        for (Write write : {Write::assign, Write::accumulate}) {
+          const Shape s{M, N, K};
+          const auto g = random_values(size_t(K) * M, rng), x = random_values(size_t(K) * N, rng);
+          std::vector<float> eigen = random_values(size_t(M) * N, rng), kernel = eigen;
+          eigen_multiply(matrix(eigen.data(), M, N, N), matrix(g.data(), K, M, M).transpose(),
+                         matrix(x.data(), K, N, N), 0.5f, write);
+          ASSERT_TRUE(gemm_in_eigen_order(kernel.data(), N, {g.data(), 1, M}, {x.data(), N, 1}, M, N, K, 0.5f,
+                                          write == Write::accumulate));
+          EXPECT_EQ(count_bitwise_differing(kernel, eigen), 0u) << s.text();
+        }
+}
+
 TEST_P(GemmInEigenOrder, DeclinesMatrixVectorProductsAndLeavesTheOutput) {
   // One row or one column (Eigen: a matrix-vector product, another order),
   // and an empty inner dimension.
