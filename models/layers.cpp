@@ -617,25 +617,30 @@ template <typename T, typename S = Simd<T>>
   for (int g0 = r0; g0 < r0 + rows; g0 += kRows) {
     const int group = std::min(kRows, r0 + rows - g0);
     float* row[kRows];
-    int allowed[kRows], widest = 0;
-    __m512 shift[kRows];
-    __m512 lanes[kRows];  // each row's vec::grouped_sum partial sums (0 past the group)
-    for (int r = 0; r < kRows; ++r) lanes[r] = _mm512_setzero_ps();
+    int allowed[kRows] = {}, widest = 0;
+    float shift[kRows];
     for (int r = 0; r < group; ++r) {
       row[r] = scores + static_cast<size_t>(g0 + r) * stride;
       allowed[r] = causal ? g0 + r + 1 : stride;
       widest = std::max(widest, allowed[r]);
-      shift[r] = _mm512_set1_ps(row_max_avx512(row[r], allowed[r]));
+      shift[r] = row_max_avx512(row[r], allowed[r]);
     }
+    // Each row's vec::grouped_sum partial sums (0 past the group). The row
+    // loop is unrolled so that they stay in registers: indexed at run time
+    // they lived on the stack, every add a store and a reload.
+    __m512 lanes[kRows];
+    _Pragma("GCC unroll 8") for (int r = 0; r < kRows; ++r) lanes[r] = _mm512_setzero_ps();
     for (int j = 0; j < widest; j += 16)
-      for (int r = 0; r < group; ++r) {
+      _Pragma("GCC unroll 8") for (int r = 0; r < kRows; ++r) {
         if (j + 16 <= allowed[r]) {  // whole vectors: masked stores cost more on some CPUs (Zen)
-          const __m512 e = exp_nonpositive_avx512(_mm512_sub_ps(_mm512_loadu_ps(row[r] + j), shift[r]));
+          const __m512 x = _mm512_sub_ps(_mm512_loadu_ps(row[r] + j), _mm512_set1_ps(shift[r]));
+          const __m512 e = exp_nonpositive_avx512(x);
           _mm512_storeu_ps(row[r] + j, e);
           lanes[r] = _mm512_add_ps(lanes[r], e);
         } else if (j < allowed[r]) {
           const __mmask16 m = first_lanes(allowed[r] - j);
-          const __m512 e = exp_nonpositive_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row[r] + j), shift[r]));
+          const __m512 x = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, row[r] + j), _mm512_set1_ps(shift[r]));
+          const __m512 e = exp_nonpositive_avx512(x);
           _mm512_mask_storeu_ps(row[r] + j, m, e);
           lanes[r] = _mm512_mask_add_ps(lanes[r], m, lanes[r], e);
         }
