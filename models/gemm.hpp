@@ -36,7 +36,9 @@ struct StridedMatrix {
 
 // c[M,N] = alpha·a[M,K]·b[K,N] (accumulate: c += alpha·a·b), c row-major
 // with row stride ldc. An operand whose rows are not contiguous (a transposed
-// view) is first copied into a per-thread buffer. Returns false, touching
+// view) is first copied into a per-thread buffer, except a transposed a that
+// the AVX-512 tiles read column by column (where every column of the product
+// is a plain chain in whole 16-lane vectors). Returns false, touching
 // nothing, where it cannot promise Eigen's exact result.
 bool gemm_in_eigen_order(float* c, std::ptrdiff_t ldc, StridedMatrix a, StridedMatrix b, int M, int N, int K,
                          float alpha, bool accumulate);
