@@ -188,30 +188,33 @@ void chain_row_tile(const Operands& o, int m, int n0, int n1, int k0, int k1, bo
 // a tile's rows change no chain.
 constexpr int kWideTileRows = 8;
 
+// tile(m, std::integral_constant<int, R>) over the rows [0, M): tiles of
+// kWideTileRows where `wide`, the rest in tiles of at most kTileRows.
+template <typename Tile>
+void for_row_tiles(int M, bool wide, Tile tile) {
+  int m = 0;
+  if (wide)
+    for (; M - m >= kWideTileRows; m += kWideTileRows) tile(m, std::integral_constant<int, kWideTileRows>());
+  for (; m < M; m += kTileRows) with_tile_rows(std::min(kTileRows, M - m), [&](auto rows) { tile(m, rows); });
+}
+
 // Columns [n0, n1), a multiple of 16 wide, of every row, with a stored
 // column by column (chain_tile_columns_avx512).
 void chain_columns_of_column_form(const Operands& o, int M, int n0, int n1, int k0, int k1) {
-  auto row_tile = [&](int m, auto rows) {
+  for_row_tiles(M, true, [&](int m, auto rows) {
     constexpr int R = decltype(rows)::value;
     int n = n0;
     for (; n1 - n >= 2 * kWideLanes; n += 2 * kWideLanes) chain_tile_columns_avx512<R, 2>(o, m, n, k0, k1);
     for (; n < n1; n += kWideLanes) chain_tile_columns_avx512<R, 1>(o, m, n, k0, k1);
-  };
-  int m = 0;
-  for (; M - m >= kWideTileRows; m += kWideTileRows) row_tile(m, std::integral_constant<int, kWideTileRows>());
-  for (; m < M; m += kTileRows) with_tile_rows(std::min(kTileRows, M - m), [&](auto rows) { row_tile(m, rows); });
+  });
 }
 
 void chain_columns(const Operands& o, int M, int n0, int n1, int k0, int k1) {
   if (o.a_by_columns) return chain_columns_of_column_form(o, M, n0, n1, k0, k1);
   const bool wide = use_avx512();
-  int m = 0;
-  if (wide)
-    for (; M - m >= kWideTileRows; m += kWideTileRows) chain_row_tile<kWideTileRows>(o, m, n0, n1, k0, k1, wide);
-  for (; m < M; m += kTileRows)
-    with_tile_rows(std::min(kTileRows, M - m), [&](auto rows) {
-      chain_row_tile<decltype(rows)::value>(o, m, n0, n1, k0, k1, wide);
-    });
+  for_row_tiles(M, wide, [&](int m, auto rows) {
+    chain_row_tile<decltype(rows)::value>(o, m, n0, n1, k0, k1, wide);
+  });
 }
 
 // Vector operations for the split-chain strips, which Eigen runs with full

@@ -544,9 +544,10 @@ void for_query_blocks(bool causal, int T_, Body body) {
 }
 
 // max x[0..n), n >= 1, a vector at a time (a max is exact in any order, so
-// any vector width S gives the same value).
-template <typename T, typename S = Simd<T>>
+// any vector width gives the same value: row_max_avx512's).
+template <typename T>
 [[gnu::always_inline]] inline T row_max(const T* x, int n) {
+  using S = Simd<T>;
   T best = x[0];
   int j = 0;
   if (n >= S::lanes) {
