@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "common/errors.hpp"
 #include "encoding_hooks.hpp"
+#include "models/encodings/support/cope_lanes.hpp"
 #include "models/encodings/support/cope_positions.hpp"
+#include "models/layers.hpp"
 
 using namespace pebench;
 using namespace pebench::testing;
@@ -245,4 +248,237 @@ TEST(Cope, ReportsAndValidatesItsOptions) {
   EXPECT_THROW(make_encoding<float>("cope", json{{"scale_position_logits", 1}}), UsageError);
   EXPECT_THROW(make_encoding<float>("cope", json{{"n_pos", 64}}), UsageError);
   EXPECT_THROW(make_encoding<float>("cope", json{{"init_std", -0.1}}), UsageError);
+}
+
+// ---------------------------------------------------------------------------
+// The lane kernels (models/encodings/support/cope_lanes.hpp): 16 query rows
+// side by side must give exactly the row-by-row passes' bits.
+
+namespace {
+
+bool lanes_run_here() {
+  attention_allow_avx512(true);
+  return cope_lanes_enabled();
+}
+
+void expect_same_bits(const std::vector<float>& a, const std::vector<float>& b, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (size_t e = 0; e < a.size(); ++e)
+    ASSERT_EQ(std::memcmp(&a[e], &b[e], sizeof(float)), 0) << what << ", element " << e << ": " << a[e] << " vs " << b[e];
+}
+
+// Gates in [0, 1], with exact 0s and 1s among them (integer positions).
+std::vector<float> random_gates(size_t n, Rng& rng) {
+  std::vector<float> gates(n);
+  for (float& gate : gates) {
+    const double u = rng.uniform();
+    gate = u < 0.15 ? 1.0f : u < 0.2 ? 0.0f : static_cast<float>(rng.uniform());
+  }
+  return gates;
+}
+
+// The groups a pass over T query rows makes, in lane groups of 16.
+std::vector<CopeLaneGroup> lane_groups(int T, bool causal) {
+  std::vector<CopeLaneGroup> groups;
+  for (int first = 0; first < T; first += kCopeLaneRows)
+    groups.push_back({first, std::min(kCopeLaneRows, T - first), T, causal});
+  return groups;
+}
+
+// A CoPE layer in float, driven through its hooks: raw scores in, scores
+// out; dscores in, dscores, dq and the tables' gradients out.
+struct FloatCopeLayer {
+  std::unique_ptr<Encoding<float>> cope;
+  ParamLayout layout;
+  std::vector<float> params, grads;
+  EncodingContext ctx;
+
+  FloatCopeLayer(const json& options, int batch, int heads, int d_head, int seq_len, bool causal) {
+    cope = make_encoding<float>("cope", options);
+    ModelConfig config;
+    config.n_heads = heads;
+    config.d_model = heads * d_head;
+    config.n_layers = 1;
+    config.max_seq_len = seq_len;
+    cope->declare_parameters(layout, config);
+    params.assign(layout.total_size(), 0.0f);
+    grads.assign(layout.total_size(), 0.0f);
+    Rng init(3, "init");
+    layout.initialize(params.data(), init);
+    cope->bind(params.data(), grads.data());
+    ctx.batch = batch;
+    ctx.seq_len = seq_len;
+    ctx.d_model = config.d_model;
+    ctx.n_heads = heads;
+    ctx.d_head = d_head;
+    ctx.n_layers = 1;
+    ctx.causal = causal;
+    ctx.training = true;
+  }
+
+  // Everything a forward and a backward produce, in one vector.
+  std::vector<float> run(const std::vector<float>& q, const std::vector<float>& k, const std::vector<float>& dscores) {
+    const int T = ctx.seq_len;
+    const size_t units = static_cast<size_t>(ctx.batch) * ctx.n_heads;
+    std::vector<float> scores(units * T * T);
+    head_product_abt_reference(scores, q, k, units);
+    cope->logits_forward(scores.data(), q.data(), k.data(), 0, ctx);
+    std::vector<float> ds = dscores, dq(q.size(), 0.0f), dk(k.size(), 0.0f);
+    std::fill(grads.begin(), grads.end(), 0.0f);
+    cope->logits_backward(ds.data(), dq.data(), dk.data(), q.data(), k.data(), 0, ctx);
+    std::vector<float> out;
+    for (size_t e = 0; e < scores.size(); ++e)
+      if (!ctx.causal || int(e % T) <= int(e / T % T)) out.insert(out.end(), {scores[e], ds[e]});
+    out.insert(out.end(), dq.begin(), dq.end());
+    out.insert(out.end(), grads.begin(), grads.end());
+    return out;
+  }
+
+  // Raw scores q·kᵀ/sqrt(d_h) by the kernel the attention uses (so that the
+  // backward's recomputed gates see the same values).
+  void head_product_abt_reference(std::vector<float>& scores, const std::vector<float>& q,
+                                  const std::vector<float>& k, size_t units) const {
+    const int T = ctx.seq_len, dh = ctx.d_head;
+    for (size_t unit = 0; unit < units; ++unit)
+      head_product_abt(scores.data() + unit * T * T, q.data() + unit * T * dh, k.data() + unit * T * dh,
+                       1.0f / std::sqrt(static_cast<float>(dh)), T, T, dh);
+  }
+};
+
+// The whole hook, lanes against rows: scores, dscores, dq and the tables'
+// gradients bit for bit. Large raw scores saturate gates to exactly 1, so
+// integer positions (⌈p⌉ = ⌊p⌋) and, with a short table, clamps occur.
+void expect_lanes_keep_the_hooks_bits(int seq_len, int npos, bool causal) {
+  FloatCopeLayer layer(json{{"npos", npos}, {"init_std", 0.7}}, 2, 3, 8, seq_len, causal);
+  Rng rng(17);
+  const size_t qk = static_cast<size_t>(2) * 3 * seq_len * 8, logits = static_cast<size_t>(2) * 3 * seq_len * seq_len;
+  std::vector<float> q(qk), k(qk), dscores(logits);
+  for (size_t e = 0; e < qk; ++e) {
+    q[e] = static_cast<float>(rng.normal() * (e % 5 == 0 ? 12.0 : 1.0));
+    k[e] = static_cast<float>(rng.normal());
+  }
+  for (float& d : dscores) d = static_cast<float>(rng.normal());
+  const std::vector<float> in_lanes = layer.run(q, k, dscores);
+  attention_allow_avx512(false);
+  const std::vector<float> in_rows = layer.run(q, k, dscores);
+  attention_allow_avx512(true);
+  expect_same_bits(in_lanes, in_rows, "T " + std::to_string(seq_len) + ", npos " + std::to_string(npos));
+}
+
+}  // namespace
+
+TEST(CopeLanes, RowsToLanesPutsKeyJOfRowRAtJTimes16PlusR) {
+  if (!lanes_run_here()) GTEST_SKIP() << "this CPU has no AVX-512";
+  for (const int T : {5, 16, 37})
+    for (const int rows : {1, 7, 16}) {
+      std::vector<float> in(static_cast<size_t>(rows) * T), lanes(static_cast<size_t>(T) * kCopeLaneRows, -1.0f);
+      for (size_t e = 0; e < in.size(); ++e) in[e] = static_cast<float>(e) + 0.5f;
+      const CopeLaneGroup group{0, rows, T, false};
+      cope_rows_to_lanes(lanes.data(), in.data(), group);
+      for (int j = 0; j < T; ++j)
+        for (int r = 0; r < kCopeLaneRows; ++r)
+          ASSERT_EQ(lanes[j * kCopeLaneRows + r], r < rows ? in[r * T + j] : 0.0f) << T << " " << rows << " " << j << " " << r;
+      std::vector<float> back(in.size(), -1.0f);
+      cope_lanes_to_rows(back.data(), lanes.data(), group);
+      EXPECT_EQ(back, in);
+    }
+}
+
+TEST(CopeLanes, PositionsEqualTheRowPassBitForBit) {
+  if (!lanes_run_here()) GTEST_SKIP() << "this CPU has no AVX-512";
+  Rng rng(4);
+  for (const int T : {9, 16, 37})
+    for (const bool causal : {true, false})
+      for (const float max_position : {3.0f, 100.0f})
+        for (const CopeLaneGroup& group : lane_groups(T, causal)) {
+          const std::vector<float> gates = random_gates(static_cast<size_t>(group.rows) * T, rng);
+          std::vector<float> gates_in_lanes(static_cast<size_t>(T) * kCopeLaneRows);
+          std::vector<float> in_lanes(gates_in_lanes.size(), -1.0f), in_rows(gates.size(), -1.0f);
+          std::vector<float> lanes_in_rows(gates.size(), -1.0f);
+          cope_rows_to_lanes(gates_in_lanes.data(), gates.data(), group);
+          cope_lane_positions(in_lanes.data(), gates_in_lanes.data(), group, max_position);
+          cope_lanes_to_rows(lanes_in_rows.data(), in_lanes.data(), group);
+          for (int r = 0; r < group.rows; ++r)
+            cope_row_positions(in_rows.data() + r * T, gates.data() + r * T, group.first + r, T, causal, max_position);
+          for (int r = 0; r < group.rows; ++r)
+            for (int j = 0; j <= (causal ? group.first + r : T - 1); ++j)
+              ASSERT_EQ(lanes_in_rows[r * T + j], in_rows[r * T + j])
+                  << "T " << T << ", causal " << causal << ", query " << group.first + r << ", key " << j;
+        }
+}
+
+// The interpolation's adjoint against the row-by-row loop it replaces
+// (keys in order, dz[⌊p⌋] += dc·(1 − w) then dz[⌈p⌉] += dc·w, fused), on
+// hand-made monotone positions that also jump by several entries at once,
+// sit on integers and at the table's last row.
+TEST(CopeLanes, InterpolatedBackwardEqualsTheKeyByKeyAdjoint) {
+  if (!lanes_run_here()) GTEST_SKIP() << "this CPU has no AVX-512";
+  const int T = 21, width = 9;
+  Rng rng(6);
+  for (const bool causal : {true, false})
+    for (const CopeLaneGroup& group : lane_groups(T, causal)) {
+      // Row r's positions: walking away from the query they grow by steps of 0, 1/4, 1, 2.5 or 3.
+      std::vector<float> positions(static_cast<size_t>(group.rows) * T, 0.0f);
+      const float steps[] = {0.0f, 0.25f, 1.0f, 2.5f, 3.0f};
+      for (int r = 0; r < group.rows; ++r) {
+        const int i = group.first + r;
+        auto walk = [&](int from, int to, int step) {
+          float p = 0.5f * static_cast<float>(rng.uniform_int(0, 2));
+          for (int j = from; j != to; j += step) {
+            p = std::min(p + steps[rng.uniform_int(0, 4)], static_cast<float>(width - 1));
+            positions[r * T + j] = p;
+          }
+        };
+        walk(i, -1, -1);
+        if (!causal) walk(i + 1, T, 1);
+      }
+      const int sides = causal ? 1 : 2;
+      std::vector<float> z(static_cast<size_t>(sides) * T * width), dscores(positions.size());
+      for (float& v : z) v = static_cast<float>(rng.normal());
+      for (float& v : dscores) v = static_cast<float>(rng.normal());
+      const float scale = 0.375f;
+      // Key by key, as CoPE's row pass does.
+      std::vector<float> dz_rows(z.size(), 0.0f), dp_rows(positions.size(), 0.0f);
+      for (int r = 0; r < group.rows; ++r) {
+        const int i = group.first + r;
+        for (int j = 0; j <= (causal ? i : T - 1); ++j) {
+          const size_t row = static_cast<size_t>(j <= i ? 0 : T * width) + static_cast<size_t>(i) * width;
+          const float p = positions[r * T + j], dc = dscores[r * T + j] * scale;
+          const int low = static_cast<int>(p), high = low + (p > static_cast<float>(low));
+          const float w = p - static_cast<float>(low);
+          dp_rows[r * T + j] = (z[row + high] - z[row + low]) * dc;
+          dz_rows[row + low] = std::fma(dc, 1.0f - w, dz_rows[row + low]);
+          dz_rows[row + high] = std::fma(w, dc, dz_rows[row + high]);
+        }
+      }
+      std::vector<float> p_lanes(static_cast<size_t>(T) * kCopeLaneRows), ds_lanes(p_lanes.size());
+      std::vector<float> dp_lanes(p_lanes.size(), 0.0f), dz_lanes(z.size(), 0.0f), dp_back(positions.size(), 0.0f);
+      cope_rows_to_lanes(p_lanes.data(), positions.data(), group);
+      cope_rows_to_lanes(ds_lanes.data(), dscores.data(), group);
+      cope_lane_interpolated_backward(dp_lanes.data(), {z.data(), dz_lanes.data(), width, T * width}, ds_lanes.data(),
+                                      p_lanes.data(), scale, group);
+      cope_lanes_to_rows(dp_back.data(), dp_lanes.data(), group);
+      const std::string where = "causal " + std::to_string(causal) + ", first " + std::to_string(group.first);
+      expect_same_bits(dz_lanes, dz_rows, "dz, " + where);
+      for (int r = 0; r < group.rows; ++r)
+        for (int j = 0; j <= (causal ? group.first + r : T - 1); ++j)
+          ASSERT_EQ(dp_back[r * T + j], dp_rows[r * T + j]) << where << ", row " << r << ", key " << j;
+    }
+}
+
+TEST(CopeLanes, HookGivesTheRowPassBitsCausal) {
+  if (!lanes_run_here()) GTEST_SKIP() << "this CPU has no AVX-512";
+  expect_lanes_keep_the_hooks_bits(37, 38, true);
+}
+TEST(CopeLanes, HookGivesTheRowPassBitsBidirectional) {
+  if (!lanes_run_here()) GTEST_SKIP() << "this CPU has no AVX-512";
+  expect_lanes_keep_the_hooks_bits(37, 38, false);
+}
+TEST(CopeLanes, HookGivesTheRowPassBitsWhenPositionsClamp) {
+  if (!lanes_run_here()) GTEST_SKIP() << "this CPU has no AVX-512";
+  for (const bool causal : {true, false}) expect_lanes_keep_the_hooks_bits(48, 6, causal);
+}
+TEST(CopeLanes, HookGivesTheRowPassBitsOnAShortSequence) {
+  if (!lanes_run_here()) GTEST_SKIP() << "this CPU has no AVX-512";
+  for (const bool causal : {true, false}) expect_lanes_keep_the_hooks_bits(5, 6, causal);
 }

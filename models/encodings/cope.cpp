@@ -27,7 +27,10 @@
 // per query row vectorised passes (gates, interpolation) around the
 // sequential cumulative sums, which run for a group of 8 rows side by side
 // (each row's adds in its own order, so grouping changes no bit), with
-// O(8·T) row buffers; nothing of size T²×npos exists. The backward
+// O(16·T) row buffers; nothing of size T²×npos exists. In float on an
+// AVX-512 CPU the per-key passes (positions, interpolation, its adjoint, the
+// gate path) run for 16 rows at once, one per vector lane
+// (models/encodings/support/cope_lanes.hpp), with the same bits. The backward
 // recomputes the raw scores (the kernel the attention
 // used, so the gates are the forward's bit for bit) into per-thread scratch
 // instead of keeping [B,h,T,T] per layer, gathers dZ [T, npos] row by row and
@@ -56,9 +59,11 @@
 // rows up to i + 1 of e_left and T − i of e_right, which halves the products.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include <fmt/format.h>
 
+#include "models/encodings/support/cope_lanes.hpp"
 #include "models/encodings/support/cope_positions.hpp"
 #include "models/encoding.hpp"
 #include "common/options_reader.hpp"
@@ -148,7 +153,8 @@ class CoPE : public Encoding<T> {
         project_queries(unit_scratch, q + static_cast<size_t>(unit) * T_ * ctx.d_head, layer, ctx);
         for_row_groups(T_, [&](const RowGroup& group) {
           T* s = scores + (static_cast<size_t>(unit) * T_ + group.first) * T_;  // [rows, T]
-          group_positions(unit_scratch, s, group, ctx);
+          group_positions(unit_scratch, s, group, ctx, !lanes());
+          if (lanes()) return add_position_logits_in_lanes(s, unit_scratch, group, ctx);
           for (int r = 0; r < group.rows; ++r)
             add_position_logits(s + static_cast<size_t>(r) * T_, unit_scratch, group, r, ctx);
         });
@@ -195,18 +201,39 @@ class CoPE : public Encoding<T> {
   struct TableOffsets {
     size_t left = 0, right = 0;  // e_left, e_right: [npos, d_h]
   };
+  // Whether the passes run with query rows in vector lanes
+  // (models/encodings/support/cope_lanes.hpp: float, AVX-512): the same bits
+  // as the row-by-row passes below, which run otherwise.
+  static bool lanes() {
+    if constexpr (std::is_same_v<T, float>) return cope_lanes_enabled();
+    else return false;
+  }
+  static int group_rows() { return lanes() ? kCopeLaneRows : kCopeMaxGroupRows; }
+
   // Per-thread buffers for one (b, head) unit.
   struct UnitScratch {
     UnitScratch(int seq_len, int width, bool causal, bool backward)
-        : width(width), gates(kCopeMaxGroupRows * static_cast<size_t>(seq_len)), positions(gates.size()),
-          dpositions(gates.size()), z_left(static_cast<size_t>(seq_len) * width),
-          z_right(causal ? 0 : static_cast<size_t>(seq_len) * width), dz_left(backward ? z_left.size() : 0),
-          dz_right(backward ? z_right.size() : 0),
-          raw_scores(backward ? static_cast<size_t>(seq_len) * seq_len : 0) {}
-    int width;                                        // table rows this pass can reach: min(npos, T + 1)
-    std::vector<T> gates, positions, dpositions;      // [group rows, T] of the current rows: g_ij, p_ij, dL/dp_ij
-    std::vector<T> z_left, z_right, dz_left, dz_right;  // [T, width] z_i[r] = q_i·e[r] and gradients
-    std::vector<T> raw_scores;                        // [T, T] q·kᵀ/sqrt(d_h), recomputed for the backward
+        : width(width), right_offset(seq_len * width), gates(kCopeLaneRows * static_cast<size_t>(seq_len)),
+          positions(gates.size()), dpositions(gates.size()),
+          z(static_cast<size_t>(causal ? 1 : 2) * seq_len * width), dz(backward ? z.size() : 0),
+          raw_scores(backward ? static_cast<size_t>(seq_len) * seq_len : 0),
+          lanes(lanes_enabled() ? 4 * gates.size() : 0) {}
+    static bool lanes_enabled() { return CoPE::lanes(); }
+    int width;                                    // table rows this pass can reach: min(npos, T + 1)
+    int right_offset;                             // of the right table's rows in z and dz
+    std::vector<T> gates, positions, dpositions;  // [group rows, T] of the current rows: g_ij, p_ij, dL/dp_ij
+    std::vector<T> z, dz;                         // [sides, T, width] z_i[r] = q_i·e[r] and gradients
+    std::vector<T> raw_scores;                    // [T, T] q·kᵀ/sqrt(d_h), recomputed for the backward
+    std::vector<T> lanes;                         // [4, T, 16] the lane layout of gates, positions, ds (or c), dp
+    T* z_left() { return z.data(); }
+    T* z_right() { return z.data() + right_offset; }
+    T* dz_left() { return dz.data(); }
+    T* dz_right() { return dz.data() + right_offset; }
+    T* gates_in_lanes() { return lanes.data(); }
+    T* positions_in_lanes() { return lanes.data() + gates.size(); }
+    T* dscores_in_lanes() { return lanes.data() + 2 * gates.size(); }
+    T* dpositions_in_lanes() { return lanes.data() + 3 * gates.size(); }
+    T* interpolated_in_lanes() { return dscores_in_lanes(); }  // forward only
   };
   // Consecutive query rows first .. first + rows − 1, handled together so
   // that their sequential sums (positions, the gate path) run side by side.
@@ -217,8 +244,11 @@ class CoPE : public Encoding<T> {
   // fn(group) for the groups covering rows 0..seq_len − 1 in order (the last one may be short).
   template <typename Fn>
   static void for_row_groups(int seq_len, Fn&& fn) {
-    for (int first = 0; first < seq_len; first += kCopeMaxGroupRows)
-      fn(RowGroup{first, std::min(kCopeMaxGroupRows, seq_len - first)});
+    const int rows = group_rows();
+    for (int first = 0; first < seq_len; first += rows) fn(RowGroup{first, std::min(rows, seq_len - first)});
+  }
+  static CopeLaneGroup lane_group(const RowGroup& group, const EncodingContext& ctx) {
+    return {group.first, group.rows, ctx.seq_len, ctx.causal};
   }
 
   static int last_key(int i, const EncodingContext& ctx) { return ctx.causal ? i : ctx.seq_len - 1; }
@@ -238,17 +268,29 @@ class CoPE : public Encoding<T> {
   // z = Q·Eᵀ: [T, width] for the left table (and the right one if bidirectional), within reach.
   void project_queries(UnitScratch& u, const T* q, int layer, const EncodingContext& ctx) const {
     const int T_ = ctx.seq_len, dh = ctx.d_head, w = u.width;
-    head_product_abt(u.z_left.data(), q, params_ + tables_[layer].left, T(1), T_, w, dh, left_reach());
+    head_product_abt(u.z_left(), q, params_ + tables_[layer].left, T(1), T_, w, dh, left_reach());
     if (!ctx.causal)
-      head_product_abt(u.z_right.data(), q, params_ + tables_[layer].right, T(1), T_, w, dh, right_reach(ctx));
+      head_product_abt(u.z_right(), q, params_ + tables_[layer].right, T(1), T_, w, dh, right_reach(ctx));
   }
 
-  // Gates and positions of the group's queries from their raw scores s: [rows, T].
-  void group_positions(UnitScratch& u, const T* s, const RowGroup& group, const EncodingContext& ctx) const {
+  // Gates and positions of the group's queries from their raw scores s:
+  // [rows, T]. In lanes, they are left in the lane layout, and the positions
+  // also in rows if `in_rows`.
+  void group_positions(UnitScratch& u, const T* s, const RowGroup& group, const EncodingContext& ctx,
+                       bool in_rows) const {
     const int T_ = ctx.seq_len;
     for (int r = 0; r < group.rows; ++r)
       sigmoid_gates(u.gates.data() + static_cast<size_t>(r) * T_, s + static_cast<size_t>(r) * T_,
                     last_key(group.query(r), ctx) + 1);
+    if constexpr (std::is_same_v<T, float>) {
+      if (lanes()) {
+        const CopeLaneGroup in_lanes = lane_group(group, ctx);
+        cope_rows_to_lanes(u.gates_in_lanes(), u.gates.data(), in_lanes);
+        cope_lane_positions(u.positions_in_lanes(), u.gates_in_lanes(), in_lanes, static_cast<T>(npos_ - 1));
+        if (in_rows) cope_lanes_to_rows(u.positions.data(), u.positions_in_lanes(), in_lanes);
+        return;
+      }
+    }
     cope_group_positions(u.positions.data(), u.gates.data(), group.first, group.rows, T_, ctx.causal,
                          static_cast<T>(npos_ - 1));
   }
@@ -260,9 +302,18 @@ class CoPE : public Encoding<T> {
     const int i = group.query(r);
     const size_t row = static_cast<size_t>(i) * u.width;
     const T* positions = u.positions.data() + static_cast<size_t>(r) * ctx.seq_len;
-    add_interpolated(s, positions, u.z_left.data() + row, 0, i + 1, position_scale(ctx));
-    if (!ctx.causal) add_interpolated(s, positions, u.z_right.data() + row, i + 1, ctx.seq_len, position_scale(ctx));
+    add_interpolated(s, positions, u.z.data() + row, 0, i + 1, position_scale(ctx));
+    if (!ctx.causal)
+      add_interpolated(s, positions, u.z.data() + u.right_offset + row, i + 1, ctx.seq_len, position_scale(ctx));
   }
+
+  // add_position_logits for the group's rows s: [rows, T], in lanes.
+  void add_position_logits_in_lanes(T* s, UnitScratch& u, const RowGroup& group, const EncodingContext& ctx) const {
+    if constexpr (std::is_same_v<T, float>)
+      cope_lane_add_interpolated(s, u.interpolated_in_lanes(), lane_tables(u), u.positions_in_lanes(),
+                                 position_scale(ctx), lane_group(group, ctx));
+  }
+  static CopeLaneTables lane_tables(UnitScratch& u) { return {u.z.data(), u.dz.data(), u.width, u.right_offset}; }
 
   // One (b, head) unit. ds: [T, T] (in place, gate path added); dq: [T, d_h]
   // (+=); de_left, de_right: [npos, d_h] (+=); q, k: [T, d_h].
@@ -272,19 +323,31 @@ class CoPE : public Encoding<T> {
     // The kernel attention_scores_forward uses, so the gates equal the forward's bit for bit.
     head_product_abt(u.raw_scores.data(), q, k, T(1) / std::sqrt(static_cast<T>(dh)), T_, T_, dh);
     project_queries(u, q, layer, ctx);
-    std::fill(u.dz_left.begin(), u.dz_left.end(), T(0));
-    std::fill(u.dz_right.begin(), u.dz_right.end(), T(0));
+    std::fill(u.dz.begin(), u.dz.end(), T(0));
     for_row_groups(T_, [&](const RowGroup& group) {
       const size_t offset = static_cast<size_t>(group.first) * T_;
-      group_positions(u, u.raw_scores.data() + offset, group, ctx);
+      group_positions(u, u.raw_scores.data() + offset, group, ctx, !lanes());
+      if (lanes()) return group_backward_in_lanes(u, ds + offset, group, ctx);
       interpolated_backward(u, ds + offset, group, ctx);
       gate_backward(ds + offset, u, group, ctx);
     });
     // dq += dZ·E;  de += dZᵀ·Q  (per side)
     const size_t left = tables_[layer].left, right = tables_[layer].right;
-    table_backward(dq, de_left, q, u.dz_left.data(), params_ + left, u.width, left_reach(), ctx);
-    if (!ctx.causal)
-      table_backward(dq, de_right, q, u.dz_right.data(), params_ + right, u.width, right_reach(ctx), ctx);
+    table_backward(dq, de_left, q, u.dz_left(), params_ + left, u.width, left_reach(), ctx);
+    if (!ctx.causal) table_backward(dq, de_right, q, u.dz_right(), params_ + right, u.width, right_reach(ctx), ctx);
+  }
+
+  // interpolated_backward and gate_backward in lanes, for the group's rows of
+  // ds: [rows, T] (the gates and positions in lanes from group_positions).
+  void group_backward_in_lanes(UnitScratch& u, T* ds, const RowGroup& group, const EncodingContext& ctx) const {
+    if constexpr (std::is_same_v<T, float>) {
+      const CopeLaneGroup in_lanes = lane_group(group, ctx);
+      cope_rows_to_lanes(u.dscores_in_lanes(), ds, in_lanes);
+      cope_lane_interpolated_backward(u.dpositions_in_lanes(), lane_tables(u), u.dscores_in_lanes(),
+                                      u.positions_in_lanes(), position_scale(ctx), in_lanes);
+      cope_lane_gate_backward(u.dscores_in_lanes(), u.dpositions_in_lanes(), u.gates_in_lanes(), in_lanes);
+      cope_lanes_to_rows(ds, u.dscores_in_lanes(), in_lanes);
+    }
   }
 
   // The adjoint of add_position_logits for the group's rows, ds: [rows, T]:
@@ -298,10 +361,10 @@ class CoPE : public Encoding<T> {
     // Local pointers: stores through T* could otherwise alias the vectors' own.
     const T* __restrict positions = u.positions.data();
     T* __restrict dpositions = u.dpositions.data();
-    const T* z_left = u.z_left.data();
-    const T* z_right = u.z_right.data();
-    T* dz_left = u.dz_left.data();
-    T* dz_right = u.dz_right.data();
+    const T* z_left = u.z_left();
+    const T* z_right = u.z_right();
+    T* dz_left = u.dz_left();
+    T* dz_right = u.dz_right();
     const size_t width = u.width;
     auto key = [&](int r, int j, const T* z, T* dz) {
       const size_t row = static_cast<size_t>(group.query(r)) * width, at = static_cast<size_t>(r) * T_ + j;
