@@ -808,8 +808,9 @@ TEST(AttentionSoftmax, EqualsTheRowByRowFormulaWhereExpUnderflowsAndClamps) {
 }
 
 TEST(AttentionKernels, TheAvx512BuildsEqualTheAvx2BuildsBitForBit) {
-  // Scores (q·kᵀ), softmax, and the score gradient (through dO·vᵀ), small heads,
-  // widths around the 16-key vectors, both masks.
+  // Scores (q·kᵀ), softmax, the score gradient (through dO·vᵀ), dv = Pᵀ·dO
+  // and dq, dk, small heads, widths around the 16-key vectors and the 8- and
+  // 4-key tiles, both masks.
   attention_allow_avx512(true);
   if (!attention_uses_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
   Rng rng(78, "score-paths");
@@ -824,27 +825,58 @@ TEST(AttentionKernels, TheAvx512BuildsEqualTheAvx2BuildsBitForBit) {
     return n;
   };
   for (bool causal : {false, true})
-    for (int T_ : {3, 16, 17, 37, 80})
-      for (int d : {4, 8, 13, 32}) {
+    for (int T_ : {3, 4, 7, 16, 17, 21, 37, 80})
+      for (int d : {4, 8, 13, 16, 32}) {
         const int B = 2, h = 2;
         const size_t heads = size_t(B) * h * T_ * d, scores = size_t(B) * h * T_ * T_;
         const auto q = random(heads), k = random(heads), v = random(heads), dout = random(heads);
         auto run = [&](bool avx512) {
           attention_allow_avx512(avx512);
-          std::vector<float> s(scores), out(heads), dv(heads, 0.0f), ds(scores);
+          std::vector<float> s(scores), out(heads), dv(heads, 0.0f), ds(scores), dq(heads, 0.0f), dk(heads, 0.0f);
           attention_scores_forward(s.data(), q.data(), k.data(), causal, B, h, T_, d);
           std::vector<float> probs = s;
           attention_softmax_values_forward(out.data(), probs.data(), v.data(), causal, B, h, T_, d);
           attention_softmax_values_backward(ds.data(), dv.data(), dout.data(), probs.data(), v.data(), causal, B, h,
                                             T_, d);
+          attention_scores_backward(dq.data(), dk.data(), ds.data(), q.data(), k.data(), causal, B, h, T_, d);
           attention_allow_avx512(true);
-          return std::make_tuple(s, probs, ds);
+          return std::vector<std::vector<float>>{s, probs, ds, dv, dq, dk};
         };
-        const auto [scores_avx2, probs_avx2, dscores_avx2] = run(false);
-        const auto [scores_avx512, probs_avx512, dscores_avx512] = run(true);
-        EXPECT_EQ(differing(scores_avx2, scores_avx512), 0u) << "scores, T " << T_ << " d " << d << causal;
-        EXPECT_EQ(differing(probs_avx2, probs_avx512), 0u) << "softmax, T " << T_ << " d " << d << causal;
-        EXPECT_EQ(differing(dscores_avx2, dscores_avx512), 0u) << "dscores, T " << T_ << " d " << d << causal;
+        const auto avx2 = run(false), avx512 = run(true);
+        const char* names[] = {"scores", "softmax", "dscores", "dv", "dq", "dk"};
+        for (size_t e = 0; e < avx2.size(); ++e)
+          EXPECT_EQ(differing(avx2[e], avx512[e]), 0u) << names[e] << ", T " << T_ << " d " << d << causal;
+      }
+}
+
+TEST(AttentionKernels, TransposedHeadProductsOverABandGiveTheAvx2BuildsBits) {
+  // head_product_atb_add (out += alpha·wᵀ·a) with CoPE's bands: rows reaching
+  // i + 2 columns (widening with the row: the AVX-512 kernel's case) and
+  // T − i columns (narrowing: left to the 8-key tiles); w 0 outside the band.
+  attention_allow_avx512(true);
+  if (!attention_uses_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
+  Rng rng(80, "transposed-bands");
+  for (int T_ : {5, 12, 19, 40, 81})
+    for (int d : {8, 16})
+      for (ColumnBand band : {ColumnBand{2, 1}, ColumnBand{T_, -1}, ColumnBand::all()}) {
+        const int cols = T_ + 1;
+        std::vector<float> w(size_t(T_) * cols), a(size_t(T_) * d), start(size_t(cols) * d);
+        for (int i = 0; i < T_; ++i)
+          for (int j = 0; j < cols; ++j)
+            w[size_t(i) * cols + j] = j < band.end(i, cols) ? static_cast<float>(rng.uniform() - 0.5) : 0.0f;
+        for (float& x : a) x = static_cast<float>(rng.uniform() * 2.0 - 1.0);
+        for (float& x : start) x = static_cast<float>(rng.uniform() - 0.5);
+        auto run = [&](bool avx512) {
+          attention_allow_avx512(avx512);
+          std::vector<float> out = start;
+          head_product_atb_add(out.data(), w.data(), a.data(), 0.375f, T_, cols, d, band);
+          attention_allow_avx512(true);
+          return out;
+        };
+        const auto avx2 = run(false), avx512 = run(true);
+        size_t differing = 0;
+        for (size_t e = 0; e < avx2.size(); ++e) differing += std::memcmp(&avx2[e], &avx512[e], sizeof(float)) != 0;
+        EXPECT_EQ(differing, 0u) << "T " << T_ << " d " << d << " band " << band.at_row0 << "+" << band.per_row << "i";
       }
 }
 
