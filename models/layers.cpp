@@ -16,6 +16,7 @@
 #include "models/aligned_buffer.hpp"
 #include "models/eigen.hpp"
 #include "models/matrix.hpp"
+#include "models/lanes_avx512.hpp"
 #include "models/simd.hpp"
 
 #include "common/rng.hpp"
@@ -984,41 +985,6 @@ int keys_in_multi_key_tiles(int cols) {
 // tiles started a few rows later. A test compares this with the AVX2 build
 // bit for bit.
 #ifdef PEBENCH_AVX512_KERNELS
-// The 8 vectors a[e] (channel e, 16 keys each) transposed within each 256-bit
-// half: key l's 8 channels end up in the low half of a[l] (l < 8) or the
-// high half of a[l − 8]. The 8×8 transpose of unpacks, shuffles and lane
-// permutes, done on both halves at once.
-[[gnu::target("avx512f"), gnu::always_inline]] inline void transpose_8x8_halves(__m512 a[8]) {
-  __m512 t[8], s[8];
-  for (int k = 0; k < 4; ++k) {
-    t[2 * k] = _mm512_unpacklo_ps(a[2 * k], a[2 * k + 1]);
-    t[2 * k + 1] = _mm512_unpackhi_ps(a[2 * k], a[2 * k + 1]);
-  }
-  for (int k = 0; k < 2; ++k) {
-    s[4 * k] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
-    s[4 * k + 1] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
-    s[4 * k + 2] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
-    s[4 * k + 3] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
-  }
-  // Per half: low 128 bits of s[c] then of s[c + 4] (keys' channels 0-3, 4-7), or the high ones.
-  const __m512i low = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
-  const __m512i high = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
-  for (int c = 0; c < 4; ++c) {
-    a[c] = _mm512_permutex2var_ps(s[c], low, s[c + 4]);
-    a[c + 4] = _mm512_permutex2var_ps(s[c], high, s[c + 4]);
-  }
-}
-
-// n <= 16 floats from p, zeros past them. A whole vector is loaded as two
-// 256-bit halves: the weights (dS) were just written by 256-bit stores, which
-// cannot hand their data to one 512-bit load (it would wait for them to
-// reach the cache: a stall on every row).
-[[gnu::target("avx512f"), gnu::always_inline]] inline __m512 load_keys_avx512(const float* p, int n, __mmask16 in_range) {
-  if (n < kKeyLanes) return _mm512_maskz_loadu_ps(in_range, p);
-  return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm256_loadu_ps(p))),
-                                             _mm256_castps_pd(_mm256_loadu_ps(p + 8)), 1));
-}
-
 [[gnu::target("avx512f")]] void transposed_rows_avx512(float* out, const float* w, int w_stride, const float* x, int d,
                                                        int e0, int r0, int rows, int keys, ColumnBand band,
                                                        float alpha) {
@@ -1026,21 +992,18 @@ int keys_in_multi_key_tiles(int cols) {
   const __m256 scale = _mm256_set1_ps(alpha);
   for (int j0 = 0; j0 < keys; j0 += kKeyLanes) {
     const int n = std::min(kKeyLanes, keys - j0);
-    const __mmask16 in_range = static_cast<__mmask16>((1u << n) - 1);
+    const __mmask16 in_range = lanes::first_lanes(n);
     __m512 acc[kChannels];
     for (__m512& a : acc) a = _mm512_setzero_ps();
     for (int i = band.rows_reaching(j0, r0, r0 + rows).begin; i < r0 + rows; ++i) {
-      const __m512 weights = load_keys_avx512(w + static_cast<size_t>(i) * w_stride + j0, n, in_range);
+      const __m512 weights = lanes::load_in_halves(w + static_cast<size_t>(i) * w_stride + j0, in_range);
       const float* xi = x + static_cast<size_t>(i) * d + e0;
       for (int e = 0; e < kChannels; ++e) acc[e] = _mm512_fmadd_ps(weights, _mm512_set1_ps(xi[e]), acc[e]);
     }
-    transpose_8x8_halves(acc);
+    lanes::transpose8_in_halves(acc);
     for (int l = 0; l < n; ++l) {
-      const __m512 both = acc[l % kChannels];
-      const __m256 sum = l < kChannels ? _mm512_castps512_ps256(both)
-                                       : _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(both), 1));
       float* o = out + static_cast<size_t>(j0 + l) * d + e0;
-      _mm256_storeu_ps(o, _mm256_fmadd_ps(scale, sum, _mm256_loadu_ps(o)));
+      _mm256_storeu_ps(o, _mm256_fmadd_ps(scale, lanes::row_of_halves(acc, l), _mm256_loadu_ps(o)));
     }
   }
 }

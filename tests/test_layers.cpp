@@ -808,8 +808,8 @@ TEST(AttentionSoftmax, EqualsTheRowByRowFormulaWhereExpUnderflowsAndClamps) {
 }
 
 TEST(AttentionKernels, TheAvx512BuildsEqualTheAvx2BuildsBitForBit) {
-  // Scores (q·kᵀ), softmax, the score gradient (through dO·vᵀ), dv = Pᵀ·dO
-  // and dq, dk, small heads, widths around the 16-key vectors and the 8- and
+  // Scores (q·kᵀ), softmax, the output P·v, the score gradient (through
+  // dO·vᵀ), dv = Pᵀ·dO and dq, dk, small heads, widths around the 16-key vectors and the 8- and
   // 4-key tiles, both masks.
   attention_allow_avx512(true);
   if (!attention_uses_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
@@ -830,9 +830,11 @@ TEST(AttentionKernels, TheAvx512BuildsEqualTheAvx2BuildsBitForBit) {
         const int B = 2, h = 2;
         const size_t heads = size_t(B) * h * T_ * d, scores = size_t(B) * h * T_ * T_;
         const auto q = random(heads), k = random(heads), v = random(heads), dout = random(heads);
+        const auto start_q = random(heads), start_k = random(heads), start_v = random(heads);
         auto run = [&](bool avx512) {
           attention_allow_avx512(avx512);
-          std::vector<float> s(scores), out(heads), dv(heads, 0.0f), ds(scores), dq(heads, 0.0f), dk(heads, 0.0f);
+          // The gradients accumulate (+=) into buffers that already hold something.
+          std::vector<float> s(scores), out(heads), dv = start_v, ds(scores), dq = start_q, dk = start_k;
           attention_scores_forward(s.data(), q.data(), k.data(), causal, B, h, T_, d);
           std::vector<float> probs = s;
           attention_softmax_values_forward(out.data(), probs.data(), v.data(), causal, B, h, T_, d);
@@ -840,19 +842,20 @@ TEST(AttentionKernels, TheAvx512BuildsEqualTheAvx2BuildsBitForBit) {
                                             T_, d);
           attention_scores_backward(dq.data(), dk.data(), ds.data(), q.data(), k.data(), causal, B, h, T_, d);
           attention_allow_avx512(true);
-          return std::vector<std::vector<float>>{s, probs, ds, dv, dq, dk};
+          return std::vector<std::vector<float>>{s, probs, out, ds, dv, dq, dk};
         };
         const auto avx2 = run(false), avx512 = run(true);
-        const char* names[] = {"scores", "softmax", "dscores", "dv", "dq", "dk"};
+        const char* names[] = {"scores", "softmax", "output", "dscores", "dv", "dq", "dk"};
         for (size_t e = 0; e < avx2.size(); ++e)
           EXPECT_EQ(differing(avx2[e], avx512[e]), 0u) << names[e] << ", T " << T_ << " d " << d << causal;
       }
 }
 
-TEST(AttentionKernels, TransposedHeadProductsOverABandGiveTheAvx2BuildsBits) {
-  // head_product_atb_add (out += alpha·wᵀ·a) with CoPE's bands: rows reaching
-  // i + 2 columns (widening with the row: the AVX-512 kernel's case) and
-  // T − i columns (narrowing: left to the 8-key tiles); w 0 outside the band.
+TEST(AttentionKernels, HeadProductsOverABandGiveTheAvx2BuildsBits) {
+  // head_product_atb_add (out += alpha·wᵀ·a) and head_product_ab_add (out +=
+  // alpha·w·b) with CoPE's bands: rows reaching i + 2 columns (widening with
+  // the row) and T − i columns (narrowing: head_product_atb_add leaves these
+  // to the 8-key tiles); w 0 outside the band.
   attention_allow_avx512(true);
   if (!attention_uses_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
   Rng rng(80, "transposed-bands");
@@ -860,23 +863,34 @@ TEST(AttentionKernels, TransposedHeadProductsOverABandGiveTheAvx2BuildsBits) {
     for (int d : {8, 16})
       for (ColumnBand band : {ColumnBand{2, 1}, ColumnBand{T_, -1}, ColumnBand::all()}) {
         const int cols = T_ + 1;
-        std::vector<float> w(size_t(T_) * cols), a(size_t(T_) * d), start(size_t(cols) * d);
+        std::vector<float> w(size_t(T_) * cols), a(size_t(T_) * d), start(size_t(cols) * d),
+            b(size_t(cols) * d), start_rows(size_t(T_) * d);
         for (int i = 0; i < T_; ++i)
           for (int j = 0; j < cols; ++j)
             w[size_t(i) * cols + j] = j < band.end(i, cols) ? static_cast<float>(rng.uniform() - 0.5) : 0.0f;
         for (float& x : a) x = static_cast<float>(rng.uniform() * 2.0 - 1.0);
+        for (float& x : b) x = static_cast<float>(rng.uniform() * 2.0 - 1.0);
         for (float& x : start) x = static_cast<float>(rng.uniform() - 0.5);
+        for (float& x : start_rows) x = static_cast<float>(rng.uniform() - 0.5);
         auto run = [&](bool avx512) {
           attention_allow_avx512(avx512);
-          std::vector<float> out = start;
-          head_product_atb_add(out.data(), w.data(), a.data(), 0.375f, T_, cols, d, band);
+          std::vector<float> transposed = start, plain = start_rows;
+          head_product_atb_add(transposed.data(), w.data(), a.data(), 0.375f, T_, cols, d, band);
+          head_product_ab_add(plain.data(), w.data(), b.data(), 0.375f, T_, cols, d, band);
           attention_allow_avx512(true);
-          return out;
+          return std::make_pair(transposed, plain);
         };
         const auto avx2 = run(false), avx512 = run(true);
-        size_t differing = 0;
-        for (size_t e = 0; e < avx2.size(); ++e) differing += std::memcmp(&avx2[e], &avx512[e], sizeof(float)) != 0;
-        EXPECT_EQ(differing, 0u) << "T " << T_ << " d " << d << " band " << band.at_row0 << "+" << band.per_row << "i";
+        auto differing = [](const std::vector<float>& x, const std::vector<float>& y) {
+          size_t n = 0;
+          for (size_t e = 0; e < x.size(); ++e) n += std::memcmp(&x[e], &y[e], sizeof(float)) != 0;
+          return n;
+        };
+        const std::string where =
+            "T " + std::to_string(T_) + " d " + std::to_string(d) + " band " + std::to_string(band.at_row0) + "+" +
+            std::to_string(band.per_row) + "i";
+        EXPECT_EQ(differing(avx2.first, avx512.first), 0u) << "wᵀ·a, " << where;
+        EXPECT_EQ(differing(avx2.second, avx512.second), 0u) << "w·b, " << where;
       }
 }
 

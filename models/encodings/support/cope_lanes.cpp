@@ -8,6 +8,7 @@
 
 #include <initializer_list>
 
+#include "models/lanes_avx512.hpp"
 #include "models/simd.hpp"
 
 namespace pebench {
@@ -19,37 +20,9 @@ bool cope_lanes_enabled() { return avx512_kernels_enabled(); }
 namespace {
 
 constexpr int kLanes = kCopeLaneRows;
-
-// The 16 rows of r become its 16 columns (three shuffle stages: 32-bit
-// pairs, 64-bit pairs, then 128-bit lanes twice).
-[[gnu::target("avx512f"), gnu::always_inline]] inline void transpose16(__m512 r[16]) {
-  __m512 t[16];
-  for (int k = 0; k < 16; k += 2) {
-    t[k] = _mm512_unpacklo_ps(r[k], r[k + 1]);
-    t[k + 1] = _mm512_unpackhi_ps(r[k], r[k + 1]);
-  }
-  for (int k = 0; k < 16; k += 4) {
-    const __m512d a = _mm512_castps_pd(t[k]), b = _mm512_castps_pd(t[k + 1]);
-    const __m512d c = _mm512_castps_pd(t[k + 2]), d = _mm512_castps_pd(t[k + 3]);
-    r[k] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-    r[k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-    r[k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-    r[k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-  }
-  for (int half = 0; half < 16; half += 8)
-    for (int k = 0; k < 4; ++k) {
-      t[half + k] = _mm512_shuffle_f32x4(r[half + k], r[half + k + 4], 0x88);
-      t[half + k + 4] = _mm512_shuffle_f32x4(r[half + k], r[half + k + 4], 0xdd);
-    }
-  for (int k = 0; k < 8; ++k) {
-    r[k] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0x88);
-    r[k + 8] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0xdd);
-  }
-}
-
-[[gnu::target("avx512f"), gnu::always_inline]] inline __mmask16 first_lanes(int n) {
-  return static_cast<__mmask16>(n >= 16 ? 0xffff : (1u << n) - 1);
-}
+using lanes::first_lanes;
+using lanes::load_in_halves;
+using lanes::transpose16;
 
 // Per lane: the query it carries and whether it carries one.
 struct Lanes {
@@ -87,16 +60,6 @@ struct LaneInterpolation {
     weight = _mm512_sub_ps(p, low_value);
   }
 };
-
-// 16 floats (those in `columns`, 0 elsewhere) read as two 8-float halves:
-// the rows were mostly just written by 8-float stores, and one 16-float load
-// of two such stores cannot be forwarded from them (it waits for the cache).
-// (The last, partial chunk of a row is read in one.)
-[[gnu::target("avx512f"), gnu::always_inline]] inline __m512 load_in_halves(const float* p, __mmask16 columns) {
-  if (columns != 0xffff) return _mm512_maskz_loadu_ps(columns, p);
-  const __m256 low = _mm256_loadu_ps(p), high = _mm256_loadu_ps(p + 8);
-  return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(low)), _mm256_castps_pd(high), 1));
-}
 
 [[gnu::target("avx512f")]] void rows_to_lanes_avx512(float* lanes, const float* rows, const CopeLaneGroup& g) {
   for (int j0 = 0; j0 < g.seq_len; j0 += kLanes) {
