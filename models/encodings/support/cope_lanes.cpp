@@ -73,13 +73,20 @@ struct LaneInterpolation {
   }
 }
 
+// Keys j0 .. j0 + keys − 1 of a lane-layout buffer [T, 16] as 16 row
+// vectors: r[k] holds row k's values at those keys (0 past them).
+[[gnu::target("avx512f"), gnu::always_inline]] inline void lane_chunk_as_rows(__m512 r[16], const float* lanes, int j0,
+                                                                              int keys) {
+  for (int k = 0; k < 16; ++k)
+    r[k] = k < keys ? _mm512_loadu_ps(lanes + static_cast<size_t>(j0 + k) * kLanes) : _mm512_setzero_ps();
+  transpose16(r);
+}
+
 [[gnu::target("avx512f")]] void lanes_to_rows_avx512(float* rows, const float* lanes, const CopeLaneGroup& g) {
   for (int j0 = 0; j0 < g.seq_len; j0 += kLanes) {
     const int keys = g.seq_len - j0 < kLanes ? g.seq_len - j0 : kLanes;
     __m512 r[16];
-    for (int k = 0; k < 16; ++k)
-      r[k] = k < keys ? _mm512_loadu_ps(lanes + static_cast<size_t>(j0 + k) * kLanes) : _mm512_setzero_ps();
-    transpose16(r);
+    lane_chunk_as_rows(r, lanes, j0, keys);
     for (int k = 0; k < g.rows; ++k)
       _mm512_mask_storeu_ps(rows + static_cast<size_t>(k) * g.seq_len + j0, first_lanes(keys), r[k]);
   }
@@ -223,9 +230,7 @@ template <typename Fn>
   for (int j0 = 0; j0 < g.seq_len; j0 += kLanes) {
     const int keys = g.seq_len - j0 < kLanes ? g.seq_len - j0 : kLanes;
     __m512 r[16];
-    for (int k = 0; k < 16; ++k)
-      r[k] = k < keys ? _mm512_loadu_ps(interpolated + static_cast<size_t>(j0 + k) * kLanes) : _mm512_setzero_ps();
-    transpose16(r);
+    lane_chunk_as_rows(r, interpolated, j0, keys);
     for (int k = 0; k < g.rows; ++k) {
       const int kept = g.causal ? g.first + k + 1 - j0 : keys;  // keys j0 .. j0 + kept − 1 of row k
       if (kept <= 0) continue;
