@@ -24,6 +24,15 @@ using namespace pebench::testing;
 
 namespace {
 
+// How many elements of a and b differ in their bits (a signed zero or a
+// NaN's payload counts): the kernels below must match bit for bit.
+size_t floats_differing_in_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return std::max(a.size(), b.size());
+  size_t n = 0;
+  for (size_t e = 0; e < a.size(); ++e) n += std::memcmp(&a[e], &b[e], sizeof(float)) != 0;
+  return n;
+}
+
 template <typename T>
 std::vector<T> random_values(size_t n, uint64_t seed, double scale = 1.0) {
   Rng rng(seed, "layers-test");
@@ -786,10 +795,8 @@ void expect_softmax_equals_row_by_row_formula(Rng& rng, double logit_low, double
         for (int j = 0; j < allowed; ++j) x[j] *= inverse_total;
         std::fill(x + allowed, x + T_, 0.0f);
       }
-      size_t differing = 0;
-      for (size_t e = 0; e < probs.size(); ++e) differing += std::memcmp(&probs[e], &expected[e], sizeof(float)) != 0;
-      EXPECT_EQ(differing, 0u) << "T " << T_ << (causal ? " causal" : "") << ", logits in [" << logit_low << ", "
-                               << logit_high << "]";
+      EXPECT_EQ(floats_differing_in_bits(probs, expected), 0u)
+          << "T " << T_ << (causal ? " causal" : "") << ", logits in [" << logit_low << ", " << logit_high << "]";
     }
 }
 }  // namespace
@@ -809,8 +816,8 @@ TEST(AttentionSoftmax, EqualsTheRowByRowFormulaWhereExpUnderflowsAndClamps) {
 
 TEST(AttentionKernels, TheAvx512BuildsEqualTheAvx2BuildsBitForBit) {
   // Scores (q·kᵀ), softmax, the output P·v, the score gradient (through
-  // dO·vᵀ), dv = Pᵀ·dO and dq, dk, small heads, widths around the 16-key vectors and the 8- and
-  // 4-key tiles, both masks.
+  // dO·vᵀ), dv = Pᵀ·dO and dq, dk, small heads, widths around the 16-key
+  // vectors and the 8- and 4-key tiles, both masks.
   attention_allow_avx512(true);
   if (!attention_uses_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
   Rng rng(78, "score-paths");
@@ -818,11 +825,6 @@ TEST(AttentionKernels, TheAvx512BuildsEqualTheAvx2BuildsBitForBit) {
     std::vector<float> x(n);
     for (float& v : x) v = static_cast<float>(rng.uniform() * 2.0 - 1.0);
     return x;
-  };
-  auto differing = [](const std::vector<float>& a, const std::vector<float>& b) {
-    size_t n = 0;
-    for (size_t e = 0; e < a.size(); ++e) n += std::memcmp(&a[e], &b[e], sizeof(float)) != 0;
-    return n;
   };
   for (bool causal : {false, true})
     for (int T_ : {3, 4, 7, 16, 17, 21, 37, 80})
@@ -847,7 +849,8 @@ TEST(AttentionKernels, TheAvx512BuildsEqualTheAvx2BuildsBitForBit) {
         const auto avx2 = run(false), avx512 = run(true);
         const char* names[] = {"scores", "softmax", "output", "dscores", "dv", "dq", "dk"};
         for (size_t e = 0; e < avx2.size(); ++e)
-          EXPECT_EQ(differing(avx2[e], avx512[e]), 0u) << names[e] << ", T " << T_ << " d " << d << causal;
+          EXPECT_EQ(floats_differing_in_bits(avx2[e], avx512[e]), 0u)
+              << names[e] << ", T " << T_ << " d " << d << (causal ? " causal" : "");
       }
 }
 
@@ -881,16 +884,11 @@ TEST(AttentionKernels, HeadProductsOverABandGiveTheAvx2BuildsBits) {
           return std::make_pair(transposed, plain);
         };
         const auto avx2 = run(false), avx512 = run(true);
-        auto differing = [](const std::vector<float>& x, const std::vector<float>& y) {
-          size_t n = 0;
-          for (size_t e = 0; e < x.size(); ++e) n += std::memcmp(&x[e], &y[e], sizeof(float)) != 0;
-          return n;
-        };
         const std::string where =
             "T " + std::to_string(T_) + " d " + std::to_string(d) + " band " + std::to_string(band.at_row0) + "+" +
             std::to_string(band.per_row) + "i";
-        EXPECT_EQ(differing(avx2.first, avx512.first), 0u) << "wᵀ·a, " << where;
-        EXPECT_EQ(differing(avx2.second, avx512.second), 0u) << "w·b, " << where;
+        EXPECT_EQ(floats_differing_in_bits(avx2.first, avx512.first), 0u) << "wᵀ·a, " << where;
+        EXPECT_EQ(floats_differing_in_bits(avx2.second, avx512.second), 0u) << "w·b, " << where;
       }
 }
 
@@ -914,9 +912,7 @@ TEST(LinearForward, ALayerRunBlockByBlockInsideAnotherLayersHookGivesTheSameBits
                         b2.data(), rows, F, D);
   });
   EXPECT_EQ(first, hidden);
-  size_t differing = 0;
-  for (size_t i = 0; i < out.size(); ++i) differing += std::memcmp(&out[i], &expected[i], sizeof(float)) != 0;
-  EXPECT_EQ(differing, 0u);
+  EXPECT_EQ(floats_differing_in_bits(out, expected), 0u);
 }
 
 TEST(LinearForward, RowBlockHooksSeeTheirBlockBeforeAndAfterItsProduct) {
