@@ -4,6 +4,12 @@
 # same models and steps in PyTorch).
 #
 #   bench/compare_torch.sh [--pairs N] [--threads N] [--steps N] [--shape che|flipflop|quick|all]
+#                          [--precision fp32|bf16]
+#
+# --precision bf16 runs pebench with its linear layers' products in
+# bfloat16 (`bench --precision bf16`, model.precision); torch stays in
+# float32, so that row reads as what the option buys over the float32
+# reference, not as an equal-precision comparison.
 #
 # 1. Installs what it needs from Debian if missing: python3-torch, and
 #    OpenBLAS (libopenblas0-pthread), made the system BLAS/LAPACK alternative:
@@ -37,13 +43,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pairs=3 threads=2 steps=5 shape=all
+pairs=3 threads=2 steps=5 shape=all precision=fp32
 while [ $# -gt 0 ]; do
   case "$1" in
     --pairs) pairs="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --steps) steps="$2"; shift 2 ;;
     --shape) shape="$2"; shift 2 ;;
+    --precision) precision="$2"; shift 2 ;;
     *) echo "compare_torch.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -51,6 +58,7 @@ for value in "$pairs" "$threads" "$steps"; do
   [[ "$value" =~ ^[1-9][0-9]*$ ]] || { echo "compare_torch.sh: '$value' is not a positive integer" >&2; exit 2; }
 done
 case "$shape" in che|flipflop|quick|all) ;; *) echo "compare_torch.sh: --shape must be che, flipflop, quick or all" >&2; exit 2 ;; esac
+case "$precision" in fp32|bf16) ;; *) echo "compare_torch.sh: --precision must be fp32 or bf16" >&2; exit 2 ;; esac
 [ -x build/pebench ] || { echo "compare_torch.sh: build/pebench not found; run scripts/build.sh first" >&2; exit 2; }
 
 # ---------------------------------------------------------------- packages
@@ -108,13 +116,15 @@ jemalloc=/usr/lib/$arch/libjemalloc.so.2
 torch_env=(env LD_PRELOAD="$jemalloc" MALLOC_CONF="dirty_decay_ms:-1,muzzy_decay_ms:-1")
 echo "torch's allocator: jemalloc, freed memory kept (${torch_env[*]:1})"
 echo "threads $threads, $steps timed steps per measurement, $pairs pairs, OMP_WAIT_POLICY=PASSIVE"
+echo "pebench's linear layers in $precision, torch in float32"
 
 out=bench/compare_torch.out
 mkdir -p "$out"
 rm -f "$out"/pebench.*.txt "$out"/torch.*.txt
 for ((i = 1; i <= pairs; ++i)); do
   echo "pair $i/$pairs: pebench ..." >&2
-  build/pebench bench --shape "$shape" --steps "$steps" --threads "$threads" >"$out/pebench.$i.txt"
+  build/pebench bench --shape "$shape" --steps "$steps" --threads "$threads" --precision "$precision" \
+    >"$out/pebench.$i.txt"
   echo "pair $i/$pairs: torch ..." >&2
   "${torch_env[@]}" $py bench/torch_reference.py --shape "$shape" --steps "$steps" --threads "$threads" >"$out/torch.$i.txt"
 done

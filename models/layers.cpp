@@ -133,17 +133,18 @@ void linear_transpose_weight(T* weight_t, const T* weight, int IC, int OC) {
 }
 
 template <typename T>
-void linear_rows_forward(T* out, const T* in, const T* weight_t, const T* bias, int rows, int IC, int OC) {
+void linear_rows_forward(T* out, const T* in, const T* weight_t, const T* bias, int rows, int IC, int OC,
+                         Precision precision) {
   const auto X = matrix(in, rows, IC, IC);          // [rows,IC]
   const auto Wt = matrix(weight_t, IC, OC, OC);     // [IC,OC]
   auto Y = matrix(out, rows, OC, OC);               // [rows,OC]
-  multiply(Y, X, Wt, T(1), Write::assign);
+  multiply_at(precision, Y, X, Wt, Write::assign);
   if (bias) Y.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, OC);
 }
 
 template <typename T>
 void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, int IC, int OC,
-                    int block_rows, const RowBlockHook& before, const RowBlockHook& after) {
+                    int block_rows, const RowBlockHook& before, const RowBlockHook& after, Precision precision) {
   // Wᵀ with contiguous rows, built once here rather than by every row block's
   // product (multiply's packing-free kernel needs them; the values, and so
   // the result, are the same).
@@ -152,7 +153,7 @@ void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, 
   for_row_blocks(N, block_rows, size_t(N) * IC * OC, [&](int r0, int rows) {
     if (before) before(r0, rows);
     linear_rows_forward(out + static_cast<size_t>(r0) * OC, in + static_cast<size_t>(r0) * IC, weight_t, bias, rows,
-                        IC, OC);
+                        IC, OC, precision);
     if (after) after(r0, rows);
   });
 }
@@ -163,10 +164,11 @@ namespace {
 // [OC·IC weights, then OC biases].
 template <typename T>
 void linear_weight_partial(T* partial, const T* dout, const T* in, int r0, int rows, int o0, int channels, int IC,
-                           int OC) {
+                           int OC, Precision precision) {
   const auto G = matrix(dout + static_cast<size_t>(r0) * OC + o0, rows, channels, OC);  // [rows,channels]
   const auto X = matrix(in + static_cast<size_t>(r0) * IC, rows, IC, IC);              // [rows,IC]
-  multiply(matrix(partial + static_cast<size_t>(o0) * IC, channels, IC, IC), G.transpose(), X, T(1), Write::assign);
+  multiply_at(precision, matrix(partial + static_cast<size_t>(o0) * IC, channels, IC, IC), G.transpose(), X,
+              Write::assign);
   T* bias_partial = partial + static_cast<size_t>(OC) * IC + o0;  // [channels]
   std::fill_n(bias_partial, channels, T(0));
   for (int r = 0; r < rows; ++r) {
@@ -183,7 +185,7 @@ void linear_weight_partial(T* partial, const T* dout, const T* in, int r0, int r
 // and the partials are independent, so only the final sum waits for them.
 template <typename T>
 void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, const T* weight, int N,
-                     int IC, int OC, int block_rows, Write din_write) {
+                     int IC, int OC, int block_rows, Write din_write, Precision precision) {
   const auto W = matrix(weight, OC, IC, IC);  // [OC,IC]
   const int row_blocks = ceil_div(N, kWeightGradRows);
   const int channel_blocks = ceil_div(OC, kWeightGradChannels);
@@ -196,7 +198,7 @@ void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, c
       for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
         const int r0 = unit * block_rows, rows = std::min(block_rows, N - r0);
         const auto G = matrix(dout + static_cast<size_t>(r0) * OC, rows, OC, OC);  // [rows,OC]
-        multiply(matrix(din + static_cast<size_t>(r0) * IC, rows, IC, IC), G, W, T(1), din_write);
+        multiply_at(precision, matrix(din + static_cast<size_t>(r0) * IC, rows, IC, IC), G, W, din_write);
       }
     }
 #pragma omp for collapse(2) schedule(static)
@@ -204,7 +206,7 @@ void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, c
       for (int cb = 0; cb < channel_blocks; ++cb) {
         const int r0 = rb * kWeightGradRows, o0 = cb * kWeightGradChannels;
         linear_weight_partial(partials + rb * partial_size, dout, in, r0, std::min(kWeightGradRows, N - r0), o0,
-                              std::min(kWeightGradChannels, OC - o0), IC, OC);
+                              std::min(kWeightGradChannels, OC - o0), IC, OC, precision);
       }
 #pragma omp for schedule(static)
     for (int o = 0; o < OC; ++o)
@@ -1323,10 +1325,11 @@ bool attention_uses_avx512() { return avx512_kernels_enabled(); }
   template void embedding_forward<T>(T*, const int*, const T*, T, int, int);                                 \
   template void embedding_backward<T>(T*, const T*, const int*, T, int, int);                                \
   template void linear_forward<T>(T*, const T*, const T*, const T*, int, int, int, int, const RowBlockHook&, \
-                                  const RowBlockHook&);                                                      \
+                                  const RowBlockHook&, Precision);                                           \
   template void linear_transpose_weight<T>(T*, const T*, int, int);                                          \
-  template void linear_rows_forward<T>(T*, const T*, const T*, const T*, int, int, int);                     \
-  template void linear_backward<T>(T*, T*, T*, const T*, const T*, const T*, int, int, int, int, Write);     \
+  template void linear_rows_forward<T>(T*, const T*, const T*, const T*, int, int, int, Precision);          \
+  template void linear_backward<T>(T*, T*, T*, const T*, const T*, const T*, int, int, int, int, Write,      \
+                                   Precision);                                                               \
   template void layernorm_forward<T>(T*, T*, T*, const T*, const T*, const T*, int, int);                    \
   template void layernorm_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*, int,     \
                                       int);                                                                  \

@@ -58,9 +58,13 @@ void embedding_backward(T* dtable, const T* dout, const int* tokens, T scale, in
 using RowBlockHook = std::function<void(int first_row, int rows)>;
 
 // out[N,OC] = in[N,IC] · weight[OC,IC]ᵀ + bias[OC]   (bias may be null)
+// precision: of the products' inputs (ModelConfig::precision); every other
+// operation, the bias's addition and the weight gradients' sums over the row
+// blocks among them, is float32 (T) whatever it is.
 template <typename T>
 void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, int IC, int OC,
-                    int block_rows, const RowBlockHook& before = {}, const RowBlockHook& after = {});
+                    int block_rows, const RowBlockHook& before = {}, const RowBlockHook& after = {},
+                    Precision precision = Precision::fp32);
 // The pieces of linear_forward, for a caller that runs layers' row blocks
 // itself (the FFN, so that a block's hidden activations never leave the
 // cache): for_row_blocks(N, block_rows, work, body) calls body(first_row,
@@ -73,13 +77,15 @@ void for_row_blocks(int N, int block_rows, size_t work, const RowBlockHook& body
 template <typename T>
 void linear_transpose_weight(T* weight_t, const T* weight, int IC, int OC);
 template <typename T>
-void linear_rows_forward(T* out, const T* in, const T* weight_t, const T* bias, int rows, int IC, int OC);
+void linear_rows_forward(T* out, const T* in, const T* weight_t, const T* bias, int rows, int IC, int OC,
+                         Precision precision = Precision::fp32);
 // din[N,IC] += dout[N,OC] · weight[OC,IC]       (din may be null; = with Write::assign)
 // dweight[OC,IC] += doutᵀ · in[N,IC]
 // dbias[OC] += Σ_n dout[n,:]                     (dbias may be null)
 template <typename T>
 void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, const T* weight, int N,
-                     int IC, int OC, int block_rows, Write din_write = Write::accumulate);
+                     int IC, int OC, int block_rows, Write din_write = Write::accumulate,
+                     Precision precision = Precision::fp32);
 
 // ---------------------------------------------------------------- layernorm
 // out[N,C] = (in − mean)·rstd ⊙ weight[C] + bias[C], mean[N], rstd[N] kept for

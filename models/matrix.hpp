@@ -13,6 +13,8 @@
 
 #include "models/eigen.hpp"
 #include "models/gemm.hpp"
+#include "models/gemm_bf16.hpp"
+#include "models/model_config.hpp"
 #include "models/write_mode.hpp"
 
 namespace pebench {
@@ -78,6 +80,22 @@ void multiply(Dst&& dst, const Lhs& lhs, const Rhs& rhs, Scalar scale, Write wri
   } else if (!multiply_in_eigen_order(dst, lhs, rhs, scale, write)) {
     eigen_multiply(dst, lhs, rhs, scale, write);
   }
+}
+
+// dst = lhs·rhs (or dst += ...) at a model's precision: multiply() for
+// float32 (and for any double operand); for bfloat16, float operands rounded
+// to bfloat16 and summed in float32 (models/gemm_bf16.hpp).
+template <typename Dst, typename Lhs, typename Rhs>
+void multiply_at(Precision precision, Dst&& dst, const Lhs& lhs, const Rhs& rhs, Write write) {
+  using Scalar = typename std::decay_t<Dst>::Scalar;
+  if constexpr (kDirectFloat<Dst> && kDirectFloat<Lhs> && kDirectFloat<Rhs>) {
+    if (precision == Precision::bf16 && dst.colStride() == 1) {
+      gemm_bf16(dst.data(), dst.rowStride(), strided(lhs), strided(rhs), static_cast<int>(dst.rows()),
+                static_cast<int>(dst.cols()), static_cast<int>(lhs.cols()), write == Write::accumulate);
+      return;
+    }
+  }
+  multiply(dst, lhs, rhs, Scalar(1), write);
 }
 
 }  // namespace pebench

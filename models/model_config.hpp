@@ -15,6 +15,13 @@ enum class Activation { relu, gelu };
 constexpr EnumName<Activation> kActivationNames[] = {{Activation::relu, "relu"}, {Activation::gelu, "gelu"}};
 constexpr const auto& enum_names(Activation) { return kActivationNames; }
 
+// The inputs of the model's matrix products (the linear layers): float32, or
+// rounded to bfloat16 with float32 sums (models/gemm_bf16.hpp). Weights,
+// their updates, attention, softmax and LayerNorm stay float32 either way.
+enum class Precision { fp32, bf16 };
+constexpr EnumName<Precision> kPrecisionNames[] = {{Precision::fp32, "fp32"}, {Precision::bf16, "bf16"}};
+constexpr const auto& enum_names(Precision) { return kPrecisionNames; }
+
 struct ModelConfig {
   int input_vocab = 0;      // token ids in [0, input_vocab)
   int output_vocab = 0;     // classes of the per-position head
@@ -27,6 +34,7 @@ struct ModelConfig {
   double dropout = 0.0;     // residual + embedding dropout at training; always off at evaluation
   bool embed_scale = true;  // multiply token embeddings by sqrt(D) (CHE/RPE reference)
   int max_seq_len = 2048;   // longest sequence the model accepts (sizes learned tables)
+  Precision precision = Precision::fp32;  // of the linear layers' products (a float model's only)
 
   int d_head() const { return d_model / n_heads; }
 };

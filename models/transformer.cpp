@@ -235,6 +235,8 @@ struct Transformer<T>::Impl {
                                size_t bias, const Shape& s);
 
   T* param(size_t offset) { return params.data() + offset; }
+  // The linear layers' product precision (models/gemm_bf16.hpp; a double model computes in double).
+  Precision precision() const { return config.precision; }
   T* grad_of(size_t offset) { return grads.data() + offset; }
   const T* block_input(int layer) const {
     return layer == 0 ? embedded.data() : block_output(acts[layer - 1]);
@@ -438,7 +440,7 @@ void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in
                    split_heads_forward(a.q.data() + head_rows(first_row), a.k.data() + head_rows(first_row),
                                        a.v.data() + head_rows(first_row), f.qkv.data() + 3 * head_rows(first_row),
                                        block / s.T, s.h, s.T, s.d);
-                 });
+                 }, precision());
   encoding->qk_forward(a.q.data(), a.k.data(), layer, context);
   if (fused) {
     attention_fused_forward(f.heads.data(), keep_activations ? a.probs.data() : nullptr, a.q.data(), a.k.data(),
@@ -453,7 +455,7 @@ void Transformer<T>::Impl::attention_forward(BlockActivations<T>& a, const T* in
                         s.h, s.T, s.d);
   };
   linear_forward(f.attn_out.data(), a.merged.data(), param(p.wo), static_cast<const T*>(nullptr), s.N, s.D,
-                 s.D, s.block_rows, merge, close);
+                 s.D, s.block_rows, merge, close, precision());
 }
 
 // Feed-forward sub-layer; `close` runs on each row block of its second
@@ -481,10 +483,11 @@ void Transformer<T>::Impl::ffn_forward(BlockActivations<T>& a, const T* in, int 
     ensure_size(hidden, n);
     if (!keep_activations) ensure_size(block_pre, n);
     T* pre = keep_activations ? a.ffn_pre.data() + static_cast<size_t>(first_row) * s.F : block_pre.data();
-    linear_rows_forward(pre, in + static_cast<size_t>(first_row) * s.D, w1_t, param(p.b1), rows, s.D, s.F);
+    linear_rows_forward(pre, in + static_cast<size_t>(first_row) * s.D, w1_t, param(p.b1), rows, s.D, s.F,
+                        precision());
     activation_forward(hidden.data(), pre, config.activation, n);
     linear_rows_forward(scratch.ffn_out.data() + static_cast<size_t>(first_row) * s.D, hidden.data(), w2_t,
-                        param(p.b2), rows, s.F, s.D);
+                        param(p.b2), rows, s.F, s.D, precision());
     if (close) close(first_row, rows);
   });
 }
@@ -534,7 +537,8 @@ void Transformer<T>::Impl::head_forward(const T* x, const Shape& s) {
     x = final_ln.out.data();
   }
   T* chunk_logits = logits.data() + first_row * s.V;
-  linear_forward(chunk_logits, x, param(head_weight), param(head_bias), s.N, s.D, s.V, s.block_rows);
+  linear_forward(chunk_logits, x, param(head_weight), param(head_bias), s.N, s.D, s.V, s.block_rows, {}, {},
+                 precision());
   crossentropy_forward(losses.data() + first_row, predictions.data() + first_row, chunk_logits,
                        targets.data() + first_row, s.N, s.V);
 }
@@ -642,7 +646,7 @@ void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const Block
   const BlockParams& p = blocks[layer];
   const size_t score_elems = static_cast<size_t>(s.B) * s.h * s.T * s.T;
   linear_backward(grad.merged.data(), grad_of(p.wo), static_cast<T*>(nullptr), dout, a.merged.data(), param(p.wo),
-                  s.N, s.D, s.D, s.block_rows, Write::assign);
+                  s.N, s.D, s.D, s.block_rows, Write::assign, precision());
   merge_heads_backward(grad.heads.data(), grad.merged.data(), s.B, s.h, s.T, s.d, Write::assign);
   if (!a.fused_attention) {
     ensure_size(grad.scores, score_elems);  // written by attention_softmax_values_backward
@@ -676,7 +680,7 @@ void Transformer<T>::Impl::attention_backward(T* din, const T* dout, const Block
   split_heads_backward(grad.qkv.data(), grad.q.data(), grad.k.data(), grad.v.data(), s.B, s.h, s.T, s.d,
                        Write::assign);
   linear_backward(din, grad_of(p.wqkv), static_cast<T*>(nullptr), grad.qkv.data(), in, param(p.wqkv), s.N, s.D,
-                  3 * s.D, s.block_rows, din_write);
+                  3 * s.D, s.block_rows, din_write, precision());
 }
 
 template <typename T>
@@ -687,11 +691,11 @@ void Transformer<T>::Impl::ffn_backward(T* din, const T* dout, const BlockActiva
   ensure_size(scratch.ffn_act, hidden);
   activation_forward(scratch.ffn_act.data(), a.ffn_pre.data(), config.activation, hidden);
   linear_backward(grad.ffn_act.data(), grad_of(p.w2), grad_of(p.b2), dout, scratch.ffn_act.data(), param(p.w2), s.N,
-                  s.F, s.D, s.block_rows, Write::assign);
+                  s.F, s.D, s.block_rows, Write::assign, precision());
   activation_backward(grad.ffn_pre.data(), grad.ffn_act.data(), a.ffn_pre.data(), config.activation, hidden,
                       Write::assign);
   linear_backward(din, grad_of(p.w1), grad_of(p.b1), grad.ffn_pre.data(), in, param(p.w1), s.N, s.D, s.F,
-                  s.block_rows, din_write);
+                  s.block_rows, din_write, precision());
 }
 
 // Sizes the gradient buffers of block_backward and zeroes the ones its
@@ -768,10 +772,11 @@ const T* Transformer<T>::Impl::head_backward(const Shape& s) {
   const T* last = block_output(acts.back());
   if (config.norm == NormPlacement::post) {
     linear_backward(grad.out.data(), grad_of(head_weight), grad_of(head_bias), grad.logits.data(), last,
-                    param(head_weight), s.N, s.D, s.V, s.block_rows);
+                    param(head_weight), s.N, s.D, s.V, s.block_rows, Write::accumulate, precision());
   } else {
     linear_backward(grad.final_norm.data(), grad_of(head_weight), grad_of(head_bias), grad.logits.data(),
-                    final_ln.out.data(), param(head_weight), s.N, s.D, s.V, s.block_rows);
+                    final_ln.out.data(), param(head_weight), s.N, s.D, s.V, s.block_rows, Write::accumulate,
+                    precision());
     layernorm_backward(grad.out.data(), grad_of(final_ln_weight), grad_of(final_ln_bias), grad.final_norm.data(),
                        last, param(final_ln_weight), final_ln.mean.data(), final_ln.rstd.data(), s.N, s.D);
   }

@@ -29,6 +29,8 @@ TEST(CliBench, RoundsOutOfRangeIsAUsageError) { expect_usage_error("bench --roun
 
 TEST(CliBench, ThreadsOutOfRangeIsAUsageError) { expect_usage_error("bench --threads 0", "--threads"); }
 
+TEST(CliBench, UnknownPrecisionIsAUsageError) { expect_usage_error("bench --precision fp16", "--precision"); }
+
 TEST(CliBench, UnknownEncodingIsAUsageErrorWithSuggestions) {
   expect_usage_error("bench --encoding rope,alibbi", "closest: alibi");
 }
@@ -42,7 +44,7 @@ TEST(CliBench, UnknownFlagIsAUsageError) { expect_usage_error("bench --fast", "-
 TEST(CliBench, HelpDescribesEveryOption) {
   const auto result = run_pebench("bench --help");
   EXPECT_EQ(result.status, 0);
-  for (const char* option : {"--encoding", "--shape", "--steps", "--rounds", "--threads", "--data"})
+  for (const char* option : {"--encoding", "--shape", "--steps", "--rounds", "--threads", "--precision", "--data"})
     EXPECT_NE(result.out.find(option), std::string::npos) << option;
 }
 
@@ -53,6 +55,14 @@ TEST(CliBench, XposIsMeasuredOnABidirectionalShape) {
   const auto result = run_pebench("bench --shape quick --steps 1 --threads 1 --encoding xpos");
   EXPECT_EQ(result.status, 0) << result.err;
   EXPECT_NE(result.out.find("\n  xpos "), std::string::npos) << result.out;
+}
+
+// The header says which precision was measured.
+TEST(CliBench, Bf16PrecisionIsMeasuredAndNamed) {
+  const auto result = run_pebench("bench --shape quick --steps 1 --threads 1 --precision bf16");
+  EXPECT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.out.find(", linear layers in bf16\n"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("train  nope"), std::string::npos) << result.out;
 }
 
 }  // namespace

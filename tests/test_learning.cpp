@@ -1,4 +1,4 @@
-// Learning smoke tests: a small model (D = 32, 4 heads, 2 layers) trained
+// Learning smoke tests (and three of them with model.precision "bf16"): a small model (D = 32, 4 heads, 2 layers) trained
 // with AdamW (steps_until_learned) must reach >= 99% accuracy on a fresh
 // batch within 400 steps, for each baseline encoding that can represent the
 // order the mapping needs.
@@ -72,15 +72,28 @@ double accuracy(Transformer<float>& model, Mapping mapping) {
 using Case = std::tuple<std::string, Mapping>;
 class Learning : public ::testing::TestWithParam<Case> {};
 
-TEST_P(Learning, ReachesNinetyNinePercentAccuracy) {
-  const auto& [encoding, mapping] = GetParam();
+void expect_learned(const std::string& encoding, Mapping mapping, Precision precision) {
   const int vocab = kSymbols + (mapping == Mapping::previous_token ? 2 : 1);
-  Transformer<float> model(small_model_config(vocab, vocab), make_encoding<float>(encoding), 1);
+  ModelConfig config = small_model_config(vocab, vocab);
+  config.precision = precision;
+  Transformer<float> model(config, make_encoding<float>(encoding), 1);
   Rng data(1, "learning-train");
   const int steps = steps_until_learned(
       model, [&](int) { return make_batch(data, kBatch, mapping); },
       [&](Transformer<float>& trained) { return accuracy(trained, mapping) >= 0.99; }, kSteps);
   EXPECT_GT(steps, 0) << "not 99% accurate within " << kSteps << " steps";
+}
+
+TEST_P(Learning, ReachesNinetyNinePercentAccuracy) {
+  const auto& [encoding, mapping] = GetParam();
+  expect_learned(encoding, mapping, Precision::fp32);
+}
+
+// The same with the linear layers' products in bfloat16 (model.precision).
+class LearningInBf16 : public Learning {};
+TEST_P(LearningInBf16, ReachesNinetyNinePercentAccuracy) {
+  const auto& [encoding, mapping] = GetParam();
+  expect_learned(encoding, mapping, Precision::bf16);
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
@@ -99,3 +112,7 @@ INSTANTIATE_TEST_SUITE_P(BaselineEncodings, Learning,
                          case_name);
 
 }  // namespace
+INSTANTIATE_TEST_SUITE_P(BaselineEncodings, LearningInBf16,
+                         ::testing::Values(Case{"sinusoidal", Mapping::reverse}, Case{"rope", Mapping::copy},
+                                           Case{"alibi", Mapping::previous_token}),
+                         case_name);

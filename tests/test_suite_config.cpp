@@ -9,6 +9,7 @@
 
 #include "common/errors.hpp"
 #include "harness/config/suite_config.hpp"
+#include "harness/run/result_record.hpp"
 #include "tasks/task.hpp"
 #include "tests/harness_fixtures.hpp"
 
@@ -62,6 +63,8 @@ const BadSuiteCase kBadSuites[] = {
     {"heads not dividing width", [](json& s) { s["model"]["n_heads"] = 3; },
      "model.n_heads: must divide model.d_model (8), got 3"},
     {"bad norm", [](json& s) { s["model"]["norm"] = "mid"; }, "model.norm: must be one of pre, post; got 'mid'"},
+    {"bad precision", [](json& s) { s["model"]["precision"] = "fp16"; },
+     "model.precision: must be one of fp32, bf16; got 'fp16'"},
     {"bad schedule", [](json& s) { s["train"]["schedule"] = "warmup_cosin"; },
      "train.schedule: must be one of constant, warmup_linear, warmup_cosine; got 'warmup_cosin' (closest: "
      "warmup_cosine)"},
@@ -121,6 +124,17 @@ TEST(SuiteConfig, EveryBadValueIsAOneLineUsageErrorNamingTheField) {
 }
 
 TEST(SuiteConfig, TheProbeSuiteIsValid) { EXPECT_EQ(error_of(probe_suite()), ""); }
+
+// model.precision is read, and a result records it where it is not the
+// default: a float32 cell's record (and resume key) is what it always was.
+TEST(SuiteConfig, PrecisionIsReadAndRecordedOnlyWhenNotTheDefault) {
+  json suite = probe_suite();
+  EXPECT_EQ(parse(suite).base.model.precision, Precision::fp32);
+  EXPECT_FALSE(model_config_json(parse(suite).base.model).contains("precision"));
+  suite["model"]["precision"] = "bf16";
+  EXPECT_EQ(parse(suite).base.model.precision, Precision::bf16);
+  EXPECT_EQ(model_config_json(parse(suite).base.model).at("precision"), "bf16");
+}
 
 TEST(SuiteConfig, SectionsOverrideTheDefaults) {
   const Suite suite = parse(probe_suite());

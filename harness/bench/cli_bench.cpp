@@ -305,6 +305,7 @@ void add_bench_command(CLI::App& app) {
     int steps = 5;
     int threads = 0;
     int rounds = 1;
+    std::string precision = "fp32";
     bool data = false;
   };
   auto options = std::make_shared<Options>();
@@ -316,6 +317,9 @@ void add_bench_command(CLI::App& app) {
                   "With --encoding: rounds of nope and the encodings, alternated (median ratio and range)");
   auto* threads = cmd->add_option("--threads", options->threads,
                                   "OpenMP threads (default: OMP_NUM_THREADS or all cores)");
+  cmd->add_option("--precision", options->precision,
+                  "Inputs of the linear layers' products: fp32 or bf16 (model.precision)")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_flag("--data", options->data, "Benchmark the task generators instead");
   reject_empty_values(*cmd);
   cmd->callback([options, threads] {
@@ -330,9 +334,13 @@ void add_bench_command(CLI::App& app) {
       return;
     }
     set_num_threads(options->threads);
-    fmt::print("pebench bench: {} thread(s), median of {} step(s)\n", omp_get_max_threads(), options->steps);
-    for (const BenchShape& shape : {che_shape(), flipflop_shape(), quick_shape()})
+    const Precision precision = *enum_from_name<Precision>(options->precision);
+    fmt::print("pebench bench: {} thread(s), median of {} step(s){}\n", omp_get_max_threads(), options->steps,
+               precision == Precision::fp32 ? "" : ", linear layers in " + options->precision);
+    for (BenchShape shape : {che_shape(), flipflop_shape(), quick_shape()}) {
+      shape.model.precision = precision;
       if (options->shape == "all" || options->shape == shape.name) bench_shape(shape, encodings, options->steps, options->rounds);
+    }
   });
 }
 

@@ -19,6 +19,7 @@ void apply_model_section(const json& section, const std::string& origin, const s
   model.activation = reader.choice("activation", model.activation);
   model.embed_scale = reader.boolean("embed_scale", model.embed_scale);
   model.max_seq_len = reader.integer("max_seq_len", model.max_seq_len, 1, 1 << 20);
+  model.precision = reader.choice("precision", model.precision);
   reader.finish({{"dropout", "dropout is set in train.dropout"},
                  {"input_vocab", "vocabularies come from the task"},
                  {"output_vocab", "vocabularies come from the task"}});

@@ -120,12 +120,16 @@ json scores_json(const EvalScores& scores, bool detailed) {
 }
 
 json model_config_json(const ModelConfig& model) {
-  return {{"input_vocab", model.input_vocab}, {"output_vocab", model.output_vocab},
-          {"d_model", model.d_model},         {"n_layers", model.n_layers},
-          {"n_heads", model.n_heads},         {"d_ff", model.d_ff},
-          {"norm", to_string(model.norm)},    {"activation", to_string(model.activation)},
-          {"dropout", model.dropout},         {"embed_scale", model.embed_scale},
-          {"max_seq_len", model.max_seq_len}};
+  json out = {{"input_vocab", model.input_vocab}, {"output_vocab", model.output_vocab},
+              {"d_model", model.d_model},         {"n_layers", model.n_layers},
+              {"n_heads", model.n_heads},         {"d_ff", model.d_ff},
+              {"norm", to_string(model.norm)},    {"activation", to_string(model.activation)},
+              {"dropout", model.dropout},         {"embed_scale", model.embed_scale},
+              {"max_seq_len", model.max_seq_len}};
+  // Recorded where it is not the default, so that a float32 cell's record
+  // (and the key resuming and sharding compare) is what it was before the option.
+  if (model.precision != Precision::fp32) out["precision"] = to_string(model.precision);
+  return out;
 }
 
 json cell_config(const Cell& cell) {
