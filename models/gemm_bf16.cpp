@@ -91,62 +91,51 @@ void pair_rows(uint32_t* out, const float* even, const float* odd, int count, in
   for (int x = 0; x < padded; x += kLanes) {
     const int left = std::max(0, std::min(kLanes, count - x));
     const __mmask16 mask = static_cast<__mmask16>((1u << left) - 1);
+    const __mmask16 store = static_cast<__mmask16>((1u << std::min(kLanes, padded - x)) - 1);  // never past padded
     const __m512i low = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(mask, even + x)));
     const __m512i high =
         odd ? _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(mask, odd + x)))
             : _mm512_setzero_si512();
-    _mm512_storeu_si512(out + x, _mm512_or_si512(low, _mm512_slli_epi32(high, 16)));
+    _mm512_mask_storeu_epi32(out + x, store, _mm512_or_si512(low, _mm512_slli_epi32(high, 16)));
   }
 }
 #endif
 
-// Packs a and b (per-thread buffers). b and a transposed are read two rows of
-// k at a time; a row-major a one row at a time; any other layout element by element.
-Packed pack(StridedMatrix a, StridedMatrix b, int M, int N, int K) {
-  static thread_local AlignedBuffer<uint32_t> a_pairs, b_pairs;
-  const int pairs = (K + 1) / 2, padded_n = round_up(N, kLanes);
+// The two moves, in the CPU's conversion where gemm_bf16 runs in hardware.
+void round_run_fastest(uint16_t* out, const float* in, int count) {
+#ifdef PEBENCH_BF16_KERNEL
+  if (gemm_bf16_in_hardware()) return round_run_avx512(out, in, count);
+#endif
+  round_run(out, in, count);
+}
+void pair_rows_fastest(uint32_t* out, const float* even, const float* odd, int count, int padded) {
+#ifdef PEBENCH_BF16_KERNEL
+  if (gemm_bf16_in_hardware()) return pair_rows_avx512(out, even, odd, count, padded);
+#endif
+  pair_rows(out, even, odd, count, padded);
+}
+
+// a packed into this thread's buffer: a row-major a one row at a time, a
+// transposed one two columns (of k) at a time, any other element by element.
+Packed pack_a(StridedMatrix a, int M, int K) {
+  static thread_local AlignedBuffer<uint32_t> a_pairs;
+  const int pairs = (K + 1) / 2;
   if (a_pairs.size() < static_cast<size_t>(M) * pairs) a_pairs.resize(static_cast<size_t>(M) * pairs);
-  if (b_pairs.size() < static_cast<size_t>(pairs) * padded_n) b_pairs.resize(static_cast<size_t>(pairs) * padded_n);
-  const bool fast = gemm_bf16_in_hardware();
-  auto run = [&](uint16_t* out, const float* in, int count) {
-#ifdef PEBENCH_BF16_KERNEL
-    if (fast) return round_run_avx512(out, in, count);
-#endif
-    round_run(out, in, count);
-  };
-  auto rows = [&](uint32_t* out, const float* even, const float* odd, int count, int padded) {
-#ifdef PEBENCH_BF16_KERNEL
-    if (fast) return pair_rows_avx512(out, even, odd, count, padded);
-#endif
-    pair_rows(out, even, odd, count, padded);
-  };
-  Packed packed{a_pairs.data(), pairs, 1, b_pairs.data(), pairs, padded_n};
+  Packed packed{a_pairs.data(), pairs, 1, nullptr, pairs, 0};
   if (a.col_stride == 1) {
-    for (int i = 0; i < M; ++i) run(reinterpret_cast<uint16_t*>(a_pairs.data() + i * pairs), a.data + i * a.row_stride, K);
+    for (int i = 0; i < M; ++i)
+      round_run_fastest(reinterpret_cast<uint16_t*>(a_pairs.data() + i * pairs), a.data + i * a.row_stride, K);
   } else if (a.row_stride == 1) {
     packed.a_row = 1;
     packed.a_pair = M;
     for (int p = 0; p < pairs; ++p)  // a's k-th column is contiguous
-      rows(a_pairs.data() + p * M, a.data + 2 * p * a.col_stride,
-           2 * p + 1 < K ? a.data + (2 * p + 1) * a.col_stride : nullptr, M, M);
+      pair_rows_fastest(a_pairs.data() + p * M, a.data + 2 * p * a.col_stride,
+                        2 * p + 1 < K ? a.data + (2 * p + 1) * a.col_stride : nullptr, M, M);
   } else {
     for (int i = 0; i < M; ++i)
       for (int p = 0; p < pairs; ++p) {
         const float odd = 2 * p + 1 < K ? a.data[i * a.row_stride + (2 * p + 1) * a.col_stride] : 0.0f;
         a_pairs[i * pairs + p] = pair(a.data[i * a.row_stride + 2 * p * a.col_stride], odd);
-      }
-  }
-  if (b.col_stride == 1) {
-    for (int p = 0; p < pairs; ++p)
-      rows(b_pairs.data() + p * padded_n, b.data + 2 * p * b.row_stride,
-           2 * p + 1 < K ? b.data + (2 * p + 1) * b.row_stride : nullptr, N, padded_n);
-  } else {
-    for (int p = 0; p < pairs; ++p)
-      for (int n = 0; n < padded_n; ++n) {
-        const bool inside = n < N;
-        const float even = inside ? b.data[2 * p * b.row_stride + n * b.col_stride] : 0.0f;
-        const float odd = inside && 2 * p + 1 < K ? b.data[(2 * p + 1) * b.row_stride + n * b.col_stride] : 0.0f;
-        b_pairs[p * padded_n + n] = pair(even, odd);
       }
   }
   return packed;
@@ -244,11 +233,42 @@ void hardware_product(float*, std::ptrdiff_t, const Packed&, int, int, bool) {} 
 bool gemm_bf16_in_hardware() { return cpu_has_bf16() && hardware_allowed.load(std::memory_order_relaxed); }
 void gemm_bf16_allow_hardware(bool allow) { hardware_allowed.store(allow, std::memory_order_relaxed); }
 
+// b two rows of k at a time where its rows are contiguous, else element by element.
+void Bf16Matrix::pack(StridedMatrix b, int K, int N) {
+  K_ = K;
+  N_ = N;
+  padded_n_ = round_up(N, kLanes);
+  const int k_pairs = (K + 1) / 2;
+  if (pairs_.size() < static_cast<size_t>(k_pairs) * padded_n_) pairs_.resize(static_cast<size_t>(k_pairs) * padded_n_);
+  for (int p = 0; p < k_pairs; ++p) {
+    uint32_t* out = pairs_.data() + static_cast<size_t>(p) * padded_n_;
+    if (b.col_stride == 1) {
+      pair_rows_fastest(out, b.data + 2 * p * b.row_stride, 2 * p + 1 < K ? b.data + (2 * p + 1) * b.row_stride : nullptr,
+                        N, padded_n_);
+      continue;
+    }
+    for (int n = 0; n < padded_n_; ++n) {
+      const bool inside = n < N;
+      const float even = inside ? b.data[2 * p * b.row_stride + n * b.col_stride] : 0.0f;
+      const float odd = inside && 2 * p + 1 < K ? b.data[(2 * p + 1) * b.row_stride + n * b.col_stride] : 0.0f;
+      out[n] = pair(even, odd);
+    }
+  }
+}
+
+void gemm_bf16(float* c, std::ptrdiff_t ldc, StridedMatrix a, const Bf16Matrix& b, int M, bool accumulate) {
+  if (M <= 0 || b.cols() <= 0) return;
+  Packed packed = pack_a(a, M, b.rows());
+  packed.b = b.pairs();
+  packed.padded_n = b.padded_cols();
+  if (gemm_bf16_in_hardware()) hardware_product(c, ldc, packed, M, b.cols(), accumulate);
+  else portable_product(c, ldc, packed, M, b.cols(), accumulate);
+}
+
 void gemm_bf16(float* c, std::ptrdiff_t ldc, StridedMatrix a, StridedMatrix b, int M, int N, int K, bool accumulate) {
-  if (M <= 0 || N <= 0) return;
-  const Packed packed = pack(a, b, M, N, K);
-  if (gemm_bf16_in_hardware()) hardware_product(c, ldc, packed, M, N, accumulate);
-  else portable_product(c, ldc, packed, M, N, accumulate);
+  static thread_local Bf16Matrix packed_b;
+  packed_b.pack(b, K, N);
+  gemm_bf16(c, ldc, a, packed_b, M, accumulate);
 }
 
 }  // namespace pebench

@@ -19,12 +19,31 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "models/aligned_buffer.hpp"
 #include "models/gemm.hpp"
 
 namespace pebench {
 
 // c[M,N] = a[M,K]·b[K,N] (accumulate: c += a·b); c row-major with row stride ldc.
 void gemm_bf16(float* c, std::ptrdiff_t ldc, StridedMatrix a, StridedMatrix b, int M, int N, int K, bool accumulate);
+
+// b[K,N] rounded and packed once for many products with it (the weight that
+// every row block of a linear layer multiplies): gemm_bf16 with it gives the
+// bits of gemm_bf16 with b itself.
+class Bf16Matrix {
+ public:
+  void pack(StridedMatrix b, int K, int N);
+  int rows() const { return K_; }
+  int cols() const { return N_; }
+  const uint32_t* pairs() const { return pairs_.data(); }  // [ceil(K/2), padded_cols()] pairs of k
+  int padded_cols() const { return padded_n_; }
+
+ private:
+  AlignedBuffer<uint32_t> pairs_;
+  int K_ = 0, N_ = 0, padded_n_ = 0;
+};
+// c[M,N] = a[M,K]·b (accumulate: c += a·b), K and N b's.
+void gemm_bf16(float* c, std::ptrdiff_t ldc, StridedMatrix a, const Bf16Matrix& b, int M, bool accumulate);
 
 // Whether gemm_bf16 runs on the CPU's bfloat16 dot products (AVX512-BF16),
 // and a switch for tests to compare with the portable version.

@@ -133,12 +133,28 @@ void linear_transpose_weight(T* weight_t, const T* weight, int IC, int OC) {
 }
 
 template <typename T>
+const Bf16Matrix* linear_pack_weight(Bf16Matrix& packed, const T* weight_t, int IC, int OC, Precision precision) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (precision == Precision::bf16) {
+      packed.pack({weight_t, OC, 1}, IC, OC);
+      return &packed;
+    }
+  }
+  return nullptr;
+}
+
+template <typename T>
 void linear_rows_forward(T* out, const T* in, const T* weight_t, const T* bias, int rows, int IC, int OC,
-                         Precision precision) {
+                         const Bf16Matrix* bf16_weight) {
   const auto X = matrix(in, rows, IC, IC);          // [rows,IC]
   const auto Wt = matrix(weight_t, IC, OC, OC);     // [IC,OC]
   auto Y = matrix(out, rows, OC, OC);               // [rows,OC]
-  multiply_at(precision, Y, X, Wt, Write::assign);
+  if constexpr (std::is_same_v<T, float>) {
+    if (bf16_weight) gemm_bf16(out, OC, {in, IC, 1}, *bf16_weight, rows, false);
+    else multiply(Y, X, Wt, T(1), Write::assign);
+  } else {
+    multiply(Y, X, Wt, T(1), Write::assign);
+  }
   if (bias) Y.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, OC);
 }
 
@@ -150,10 +166,12 @@ void linear_forward(T* out, const T* in, const T* weight, const T* bias, int N, 
   // the result, are the same).
   T* weight_t = scratch<T, Slot::transposed_weight>(static_cast<size_t>(IC) * OC);  // [IC,OC]
   linear_transpose_weight(weight_t, weight, IC, OC);
+  static thread_local Bf16Matrix packed;  // weight_t in bfloat16, read by every block
+  const Bf16Matrix* bf16_weight = linear_pack_weight(packed, static_cast<const T*>(weight_t), IC, OC, precision);
   for_row_blocks(N, block_rows, size_t(N) * IC * OC, [&](int r0, int rows) {
     if (before) before(r0, rows);
     linear_rows_forward(out + static_cast<size_t>(r0) * OC, in + static_cast<size_t>(r0) * IC, weight_t, bias, rows,
-                        IC, OC, precision);
+                        IC, OC, bf16_weight);
     if (after) after(r0, rows);
   });
 }
@@ -176,6 +194,16 @@ void linear_weight_partial(T* partial, const T* dout, const T* in, int r0, int r
     for (int c = 0; c < channels; ++c) bias_partial[c] += g[c];
   }
 }
+
+// din[rows,IC] (+)= dout[rows,OC]·W[OC,IC], one row block; in bfloat16 with W packed where bf16_weight is given.
+template <typename T, typename Weight>
+void input_gradient_rows(T* din, const T* dout, const Weight& W, const Bf16Matrix* bf16_weight, int rows, int IC,
+                         int OC, Write write) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (bf16_weight) return gemm_bf16(din, IC, {dout, OC, 1}, *bf16_weight, rows, write == Write::accumulate);
+  }
+  multiply(matrix(din, rows, IC, IC), matrix(dout, rows, OC, OC), W, T(1), write);
+}
 }  // namespace
 
 // din: row blocks. dweight/dbias: the row dimension is a reduction, so each
@@ -191,14 +219,16 @@ void linear_backward(T* din, T* dweight, T* dbias, const T* dout, const T* in, c
   const int channel_blocks = ceil_div(OC, kWeightGradChannels);
   const size_t partial_size = static_cast<size_t>(OC) * (IC + 1);  // weight rows, then bias
   T* partials = scratch<T, Slot::weight_partials>(partial_size * row_blocks);  // [row_blocks, OC·IC + OC]
+  static thread_local Bf16Matrix packed;  // W [OC,IC] in bfloat16, read by every din block
+  const Bf16Matrix* bf16_weight = din ? linear_pack_weight(packed, weight, OC, IC, precision) : nullptr;
 #pragma omp parallel if (parallel_worthwhile(size_t(N) * IC * OC))
   {
     if (din) {
 #pragma omp for schedule(static) nowait
       for (int unit = 0; unit < ceil_div(N, block_rows); ++unit) {
         const int r0 = unit * block_rows, rows = std::min(block_rows, N - r0);
-        const auto G = matrix(dout + static_cast<size_t>(r0) * OC, rows, OC, OC);  // [rows,OC]
-        multiply_at(precision, matrix(din + static_cast<size_t>(r0) * IC, rows, IC, IC), G, W, din_write);
+        input_gradient_rows(din + static_cast<size_t>(r0) * IC, dout + static_cast<size_t>(r0) * OC, W, bf16_weight,
+                            rows, IC, OC, din_write);
       }
     }
 #pragma omp for collapse(2) schedule(static)
@@ -1327,7 +1357,8 @@ bool attention_uses_avx512() { return avx512_kernels_enabled(); }
   template void linear_forward<T>(T*, const T*, const T*, const T*, int, int, int, int, const RowBlockHook&, \
                                   const RowBlockHook&, Precision);                                           \
   template void linear_transpose_weight<T>(T*, const T*, int, int);                                          \
-  template void linear_rows_forward<T>(T*, const T*, const T*, const T*, int, int, int, Precision);          \
+  template void linear_rows_forward<T>(T*, const T*, const T*, const T*, int, int, int, const Bf16Matrix*);  \
+  template const Bf16Matrix* linear_pack_weight<T>(Bf16Matrix&, const T*, int, int, Precision);              \
   template void linear_backward<T>(T*, T*, T*, const T*, const T*, const T*, int, int, int, int, Write,      \
                                    Precision);                                                               \
   template void layernorm_forward<T>(T*, T*, T*, const T*, const T*, const T*, int, int);                    \

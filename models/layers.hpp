@@ -33,6 +33,7 @@
 #include <functional>
 #include <vector>
 
+#include "models/gemm_bf16.hpp"
 #include "models/model_config.hpp"
 #include "models/write_mode.hpp"
 
@@ -78,7 +79,12 @@ template <typename T>
 void linear_transpose_weight(T* weight_t, const T* weight, int IC, int OC);
 template <typename T>
 void linear_rows_forward(T* out, const T* in, const T* weight_t, const T* bias, int rows, int IC, int OC,
-                         Precision precision = Precision::fp32);
+                         const Bf16Matrix* bf16_weight = nullptr);
+// At model.precision bf16, a float layer's row blocks take bfloat16 inputs:
+// bf16_weight is weight_t packed once before the blocks (linear_pack_weight;
+// nullptr: float32, and always for double).
+template <typename T>
+const Bf16Matrix* linear_pack_weight(Bf16Matrix& packed, const T* weight_t, int IC, int OC, Precision precision);
 // din[N,IC] += dout[N,OC] · weight[OC,IC]       (din may be null; = with Write::assign)
 // dweight[OC,IC] += doutᵀ · in[N,IC]
 // dbias[OC] += Σ_n dout[n,:]                     (dbias may be null)

@@ -127,6 +127,7 @@ struct ForwardScratch {
   AlignedBuffer<T> ffn_act;   // [N,F] act(ffn_pre), recomputed by the backward (the forward needs one block)
   AlignedBuffer<T> w1_t;      // [D,F] the FFN's weights, transposed for its row blocks
   AlignedBuffer<T> w2_t;      // [F,D]
+  Bf16Matrix w1_bf16, w2_bf16;  // w1_t, w2_t packed in bfloat16 (model.precision bf16)
   AlignedBuffer<T> ffn_out;   // [N,D] after W2 and dropout
 };
 
@@ -477,17 +478,18 @@ void Transformer<T>::Impl::ffn_forward(BlockActivations<T>& a, const T* in, int 
   linear_transpose_weight(scratch.w2_t.data(), param(p.w2), s.F, s.D);
   const T* w1_t = scratch.w1_t.data();
   const T* w2_t = scratch.w2_t.data();
+  const Bf16Matrix* w1_bf16 = linear_pack_weight(scratch.w1_bf16, w1_t, s.D, s.F, precision());
+  const Bf16Matrix* w2_bf16 = linear_pack_weight(scratch.w2_bf16, w2_t, s.F, s.D, precision());
   for_row_blocks(s.N, s.block_rows, static_cast<size_t>(s.N) * s.D * s.F, [&](int first_row, int rows) {
     static thread_local AlignedBuffer<T> block_pre, hidden;  // [rows,F] this block's ffn_pre, act(ffn_pre)
     const size_t n = static_cast<size_t>(rows) * s.F;
     ensure_size(hidden, n);
     if (!keep_activations) ensure_size(block_pre, n);
     T* pre = keep_activations ? a.ffn_pre.data() + static_cast<size_t>(first_row) * s.F : block_pre.data();
-    linear_rows_forward(pre, in + static_cast<size_t>(first_row) * s.D, w1_t, param(p.b1), rows, s.D, s.F,
-                        precision());
+    linear_rows_forward(pre, in + static_cast<size_t>(first_row) * s.D, w1_t, param(p.b1), rows, s.D, s.F, w1_bf16);
     activation_forward(hidden.data(), pre, config.activation, n);
     linear_rows_forward(scratch.ffn_out.data() + static_cast<size_t>(first_row) * s.D, hidden.data(), w2_t,
-                        param(p.b2), rows, s.F, s.D, precision());
+                        param(p.b2), rows, s.F, s.D, w2_bf16);
     if (close) close(first_row, rows);
   });
 }
