@@ -13,8 +13,10 @@
 #include "common/rng.hpp"
 #include "models/gemm.hpp"
 #include "models/matrix.hpp"
+#include "tests/float_compare.hpp"
 
 using namespace pebench;
+using pebench::testing::floats_differing_in_bits;
 
 namespace {
 
@@ -22,13 +24,6 @@ std::vector<float> random_values(size_t n, Rng& rng) {
   std::vector<float> values(n);
   for (auto& v : values) v = static_cast<float>(rng.normal());
   return values;
-}
-
-// Elements whose bits differ (so +0 against −0 counts).
-size_t count_bitwise_differing(const std::vector<float>& a, const std::vector<float>& b) {
-  size_t differing = 0;
-  for (size_t i = 0; i < a.size(); ++i) differing += std::memcmp(&a[i], &b[i], sizeof(float)) != 0;
-  return differing;
 }
 
 struct Shape {
@@ -62,7 +57,7 @@ void expect_forward_form_matches(const Shape& s, float alpha, Write write, Rng& 
   ASSERT_TRUE(gemm_in_eigen_order(kernel.data(), s.N, {a.data(), s.K, 1}, {w.data(), 1, s.K}, s.M, s.N, s.K, alpha,
                                   write == Write::accumulate))
       << s.text();
-  EXPECT_EQ(count_bitwise_differing(kernel, eigen), 0u) << s.text() << ", alpha " << alpha;
+  EXPECT_EQ(floats_differing_in_bits(kernel, eigen), 0u) << s.text() << ", alpha " << alpha;
 }
 
 // Every case runs twice: the plain chains 8 columns to a vector (AVX2), and
@@ -143,7 +138,7 @@ TEST_P(GemmInEigenOrder, TransposedLeftOperandEqualsEigens) {
                    matrix(x.data(), s.K, s.N, s.N), 1.0f, Write::assign);
     ASSERT_TRUE(gemm_in_eigen_order(kernel.data(), s.N, {g.data(), 1, s.M}, {x.data(), s.N, 1}, s.M, s.N, s.K, 1.0f,
                                     false));
-    EXPECT_EQ(count_bitwise_differing(kernel, eigen), 0u) << s.text();
+    EXPECT_EQ(floats_differing_in_bits(kernel, eigen), 0u) << s.text();
   }
 }
 
@@ -162,7 +157,7 @@ TEST_P(GemmInEigenOrder, TransposedLeftOperandOfWholeVectorWidthsEqualsEigens) {
                          matrix(x.data(), K, N, N), 0.5f, write);
           ASSERT_TRUE(gemm_in_eigen_order(kernel.data(), N, {g.data(), 1, M}, {x.data(), N, 1}, M, N, K, 0.5f,
                                           write == Write::accumulate));
-          EXPECT_EQ(count_bitwise_differing(kernel, eigen), 0u) << s.text();
+          EXPECT_EQ(floats_differing_in_bits(kernel, eigen), 0u) << s.text();
         }
 }
 
@@ -176,7 +171,7 @@ TEST_P(GemmInEigenOrder, DeclinesMatrixVectorProductsAndLeavesTheOutput) {
     const auto before = c;
     EXPECT_FALSE(gemm_in_eigen_order(c.data(), s.N, {a.data(), s.K, 1}, {b.data(), s.N, 1}, s.M, s.N, s.K, 1.0f, false))
         << s.text();
-    EXPECT_EQ(count_bitwise_differing(c, before), 0u) << s.text();
+    EXPECT_EQ(floats_differing_in_bits(c, before), 0u) << s.text();
   }
 }
 
@@ -191,7 +186,7 @@ TEST_P(GemmInEigenOrder, MultiplyGivesEigensResultForEveryOperandForm) {
     std::vector<float> eigen = random_values(size_t(M) * stride, rng), routed = eigen;
     product(eigen, true);
     product(routed, false);
-    EXPECT_EQ(count_bitwise_differing(routed, eigen), 0u) << form;
+    EXPECT_EQ(floats_differing_in_bits(routed, eigen), 0u) << form;
   };
   for (int cols : {N, N - 3, 3, 1}) {
     expect_same(

@@ -15,8 +15,10 @@
 #include "models/gemm_bf16.hpp"
 #include "models/layers.hpp"
 #include "models/layers_reference.hpp"
+#include "tests/float_compare.hpp"
 
 using namespace pebench;
+using namespace pebench::testing;
 
 namespace {
 
@@ -26,29 +28,12 @@ std::vector<float> random_values(size_t n, Rng& rng, double scale = 1.0) {
   return values;
 }
 
-size_t count_bitwise_differing(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() != b.size()) return std::max(a.size(), b.size());
-  size_t differing = 0;
-  for (size_t i = 0; i < a.size(); ++i) differing += std::memcmp(&a[i], &b[i], sizeof(float)) != 0;
-  return differing;
-}
-
 float rounded(float x) { return float_from_bf16(bf16_from_float(x)); }
 float flushed(float x) { return std::fpclassify(x) == FP_SUBNORMAL ? std::copysign(0.0f, x) : x; }
 
 std::vector<float> rounded(std::vector<float> values) {
   for (float& v : values) v = rounded(v);
   return values;
-}
-
-// max |a − b| over max |b|.
-double relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  double worst = 0, scale = 0;
-  for (size_t i = 0; i < b.size(); ++i) {
-    worst = std::max(worst, std::abs(double(a[i]) - double(b[i])));
-    scale = std::max(scale, std::abs(double(b[i])));
-  }
-  return worst / scale;
 }
 
 // The header's definition, one output at a time, from the unpacked operands.
@@ -116,7 +101,7 @@ TEST(GemmBf16, FollowsTheStatedOrderOfSums) {
         const auto c0 = random_values(static_cast<size_t>(s.M) * s.N, rng);
         std::vector<float> expected = c0;
         reference_product(expected, a, b, s.M, s.N, s.K, accumulate);
-        EXPECT_EQ(count_bitwise_differing(product(a, b, c0, s, accumulate), expected), 0u)
+        EXPECT_EQ(floats_differing_in_bits(product(a, b, c0, s, accumulate), expected), 0u)
             << s.text() << (accumulate ? ", accumulate" : ", assign") << (hardware ? ", hardware" : ", portable");
       }
   }
@@ -135,7 +120,7 @@ TEST(GemmBf16, HardwareAndPortableVersionsAgreeBitForBit) {
       const std::vector<float> c0(static_cast<size_t>(s.M) * s.N, 0.0f);
       const std::vector<float> in_hardware = product(a, b, c0, s, false);
       HardwareSwitch portable(false);
-      EXPECT_EQ(count_bitwise_differing(in_hardware, product(a, b, c0, s, false)), 0u)
+      EXPECT_EQ(floats_differing_in_bits(in_hardware, product(a, b, c0, s, false)), 0u)
           << s.text() << ", scale " << scale;
     }
 }

@@ -17,6 +17,7 @@
 #include "models/layers_reference.hpp"
 #include "models/vector_math.hpp"
 #include "tests/finite_differences.hpp"
+#include "tests/float_compare.hpp"
 #include "tests/model_fixtures.hpp"
 
 using namespace pebench;
@@ -24,32 +25,12 @@ using namespace pebench::testing;
 
 namespace {
 
-// How many elements of a and b differ in their bits (a signed zero or a
-// NaN's payload counts): the kernels below must match bit for bit.
-size_t floats_differing_in_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() != b.size()) return std::max(a.size(), b.size());
-  size_t n = 0;
-  for (size_t e = 0; e < a.size(); ++e) n += std::memcmp(&a[e], &b[e], sizeof(float)) != 0;
-  return n;
-}
-
 template <typename T>
 std::vector<T> random_values(size_t n, uint64_t seed, double scale = 1.0) {
   Rng rng(seed, "layers-test");
   std::vector<T> values(n);
   for (auto& v : values) v = static_cast<T>(rng.normal() * scale);
   return values;
-}
-
-// max |a − b| relative to max |b| (at least 1).
-template <typename T>
-double relative_difference(const std::vector<T>& a, const std::vector<T>& b) {
-  double worst = 0, scale = 1;
-  for (size_t i = 0; i < b.size(); ++i) {
-    worst = std::max(worst, std::abs(double(a[i]) - double(b[i])));
-    scale = std::max(scale, std::abs(double(b[i])));
-  }
-  return worst / scale;
 }
 
 template <typename T>
