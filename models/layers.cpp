@@ -149,12 +149,8 @@ void linear_rows_forward(T* out, const T* in, const T* weight_t, const T* bias, 
   const auto X = matrix(in, rows, IC, IC);          // [rows,IC]
   const auto Wt = matrix(weight_t, IC, OC, OC);     // [IC,OC]
   auto Y = matrix(out, rows, OC, OC);               // [rows,OC]
-  if constexpr (std::is_same_v<T, float>) {
-    if (bf16_weight) gemm_bf16(out, OC, {in, IC, 1}, *bf16_weight, rows, false);
-    else multiply(Y, X, Wt, T(1), Write::assign);
-  } else {
-    multiply(Y, X, Wt, T(1), Write::assign);
-  }
+  if (!bf16_weight) multiply(Y, X, Wt, T(1), Write::assign);
+  else if constexpr (std::is_same_v<T, float>) gemm_bf16(out, OC, {in, IC, 1}, *bf16_weight, rows, false);
   if (bias) Y.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, OC);
 }
 
